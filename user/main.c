@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vessel: run virtual machines on /dev/vessel.  One file per subcommand,
+ * found through the table below.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "vessel.h"
+
+static const struct vessel_cmd commands[] = {
+	{ "info", "print the module's API version and capabilities",
+	  "vessel info [--raw]\n"
+	  "  --raw   also print the raw VMX capability MSRs\n",
+	  vessel_cmd_info },
+};
+
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: vessel COMMAND [ARGS]   (vessel COMMAND --help for more)\n\n");
+	for (i = 0; i < NR_COMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int vessel_cmd_wants_help(const struct vessel_cmd *cmd, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("usage: %s", cmd->usage);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return VESSEL_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return VESSEL_EXIT_OK;
+	}
+	for (i = 0; i < NR_COMMANDS; i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		if (vessel_cmd_wants_help(&commands[i], argc - 1, argv + 1))
+			return VESSEL_EXIT_OK;
+		return commands[i].run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "vessel: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return VESSEL_EXIT_USAGE;
+}
