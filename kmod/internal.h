@@ -42,4 +42,7 @@ int vessel_vmx_get(void);
 void vessel_vmx_put(void);
 unsigned int vessel_vmx_nr_cpus(void);
 
+/* vmx_insn.S */
+int vessel_vmxon(u64 vmxon_region_pa);
+
 #endif /* VESSEL_INTERNAL_H */

@@ -171,17 +171,6 @@ static int vmx_cpu_feature_control(void)
 	return fc & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX ? 0 : -EOPNOTSUPP;
 }
 
-static int vmx_cpu_vmxon(u64 pa)
-{
-	asm goto("1: vmxon %[pa]\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
-		 : : [pa] "m"(pa) : "cc", "memory" : fail);
-	return 0;
-fail:
-	return -EIO;
-}
-
 /* Enter VMX root operation on this CPU.  Called with preemption off. */
 static int vmx_cpu_enable(void)
 {
@@ -208,7 +197,7 @@ static int vmx_cpu_enable(void)
 	/* Intel PT cannot trace in VMX operation on older CPUs. */
 	intel_pt_handle_vmx(1);
 	cr4_set_bits(X86_CR4_VMXE);
-	if (vmx_cpu_vmxon(page_to_phys(page))) {
+	if (vessel_vmxon(page_to_phys(page))) {
 		cr4_clear_bits(X86_CR4_VMXE);
 		intel_pt_handle_vmx(0);
 		return -EIO;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/compiler.h"
 #include "lib/libvessel.h"
 #include "vessel.h"
 
@@ -45,7 +46,7 @@ static void info_print_raw(const struct vessel_caps *c)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(raw) / sizeof(raw[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(raw); i++)
 		printf("%-26s %#018" PRIx64 "\n", raw[i].name, raw[i].val);
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/compiler.h"
 #include "vessel.h"
 
 static const struct vessel_cmd commands[] = {
@@ -15,9 +16,9 @@ static const struct vessel_cmd commands[] = {
 	  vessel_cmd_info },
 };
 
-#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define NR_COMMANDS ARRAY_SIZE(commands)
 
-static void usage(FILE *f)
+static void print_usage(FILE *f)
 {
 	size_t i;
 
@@ -44,12 +45,12 @@ int main(int argc, char **argv)
 	size_t i;
 
 	if (argc < 2) {
-		usage(stderr);
+		print_usage(stderr);
 		return VESSEL_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {
-		usage(stdout);
+		print_usage(stdout);
 		return VESSEL_EXIT_OK;
 	}
 	for (i = 0; i < NR_COMMANDS; i++) {
@@ -60,6 +61,6 @@ int main(int argc, char **argv)
 		return commands[i].run(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "vessel: unknown command '%s'\n", argv[1]);
-	usage(stderr);
+	print_usage(stderr);
 	return VESSEL_EXIT_USAGE;
 }

@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "compiler.h"
 #include "libvessel.h"
 
 int vessel_sys_open(struct vessel_sys *sys, char *err, size_t errlen)
@@ -79,7 +80,7 @@ const char *vessel_cap_name(uint64_t bit)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		if (names[i].bit == bit)
 			return names[i].name;
 	return NULL;

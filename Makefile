@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Vessel's top-level build.
+#   make            vessel.ko, the vessel tool and the selftests
+#   make check      host unit tests + the selftests in the emulated test machine
+#   make demo       boot the test machine and run the main job in it
+#   make checkpatch the kernel's checkpatch.pl over our C sources
+# KDIR selects the kernel to build against: the pinned Debian headers by
+# default; on a real Intel host: make KDIR=/lib/modules/$(uname -r)/build
+include scripts/pins.mk
+
+KDIR ?= /lib/modules/$(KERNEL_RELEASE)/build
+LINUX_SRC := $(CURDIR)/.cache/linux-source
+export LINUX_SRC
+
+all: kmod user selftests
+
+kmod:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+user:
+	$(MAKE) -C user
+
+selftests: user
+	$(MAKE) -C selftests
+
+setup:
+	scripts/setup
+
+unit:
+	$(MAKE) -C tests/unit check
+
+check: setup
+	$(MAKE) all
+	scripts/check
+
+demo: setup
+	$(MAKE) all
+	selftests/testbed/testbed --name demo selftests/testbed/demo.cmds
+
+checkpatch:
+	scripts/checkpatch
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C user clean
+	$(MAKE) -C selftests clean
+	$(MAKE) -C tests/unit clean
+
+.PHONY: all kmod user selftests setup unit check demo checkpatch clean

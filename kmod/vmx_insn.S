@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Vessel: VMX instructions that need an exception-table entry of their own.
+ */
+#include <linux/linkage.h>
+#include <linux/errno.h>
+#include <asm/asm.h>
+
+	.text
+
+/*
+ * int vessel_vmxon(u64 vmxon_region_pa)
+ *
+ * Returns 0, or -EIO when VMXON reported VMfail (CF or ZF set) or faulted
+ * (#GP for a bad region or feature control, #UD without CR4.VMXE): the
+ * caller turns both into a clean refusal instead of an oops.
+ */
+SYM_FUNC_START(vessel_vmxon)
+	push	%rdi
+1:	vmxon	(%rsp)
+	jna	2f
+	pop	%rdi
+	xor	%eax, %eax
+	RET
+2:	pop	%rdi
+	mov	$-EIO, %eax
+	RET
+	_ASM_EXTABLE(1b, 2b)
+SYM_FUNC_END(vessel_vmxon)
