@@ -36,7 +36,7 @@ check: setup
 
 demo: setup
 	$(MAKE) all
-	selftests/testbed/testbed --name demo selftests/testbed/demo.cmds
+	selftests/testbed/testbed --show --name demo selftests/testbed/demo.cmds
 
 checkpatch:
 	scripts/checkpatch
