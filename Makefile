@@ -4,6 +4,7 @@
 #   make            vessel.ko, the vessel tool and the selftests
 #   make check      host unit tests + the selftests in the emulated test machine
 #   make demo       boot the test machine and run the main job in it
+#   make bench      Vessel and KVM side by side in the test machine
 #   make checkpatch the kernel's checkpatch.pl over our C sources
 # KDIR selects the kernel to build against: the pinned Debian headers by
 # default; on a real Intel host: make KDIR=/lib/modules/$(uname -r)/build
@@ -23,6 +24,8 @@ user:
 
 selftests: user
 	$(MAKE) -C selftests
+	$(MAKE) -C selftests/testbed/guests
+	$(MAKE) -C selftests/bench
 
 setup:
 	scripts/setup
@@ -33,6 +36,9 @@ unit:
 check: setup
 	$(MAKE) all
 	scripts/check
+
+bench: setup
+	scripts/bench
 
 demo: setup
 	$(MAKE) all
@@ -45,6 +51,8 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C user clean
 	$(MAKE) -C selftests clean
+	$(MAKE) -C selftests/testbed/guests clean
+	$(MAKE) -C selftests/bench clean
 	$(MAKE) -C tests/unit clean
 
-.PHONY: all kmod user selftests setup unit check demo checkpatch clean
+.PHONY: all kmod user selftests setup unit check bench demo checkpatch clean

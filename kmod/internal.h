@@ -5,8 +5,16 @@
 #ifndef VESSEL_INTERNAL_H
 #define VESSEL_INTERNAL_H
 
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <asm/fpu/api.h>
 #include <vessel.h>
+
+#include "emulate.h"
+#include "mem.h"
 
 /* Limits reported in struct vessel_caps. */
 #define VESSEL_MAX_VCPUS	64
@@ -35,6 +43,118 @@ struct vessel_vmx_config {
 
 extern struct vessel_vmx_config vessel_vmx;
 
+/* One VM: the object behind a VM file descriptor. */
+struct vessel_vm {
+	struct file *file;	/* the VM fd's file; vCPUs hold references */
+	struct mutex lock;	/* vcpus[], cpuid, user MSRs */
+	struct mm_struct *mm;	/* the creator's; guest memory lives there */
+	bool dead;		/* a VMX instruction failed: every call EIO */
+	bool ran;		/* a vCPU entered the guest: CPUID is fixed */
+	s64 tsc_offset;		/* guest TSC = host TSC + tsc_offset */
+
+	struct vessel_mem mem;
+
+	struct vessel_vcpu *vcpus[VESSEL_MAX_VCPUS];
+	unsigned int nr_vcpus;
+
+	struct vessel_cpuid_entry *cpuid;
+	unsigned int nr_cpuid;
+	u32 user_msrs[VESSEL_MAX_USER_MSRS];
+	unsigned int nr_user_msrs;
+
+	spinlock_t counters_lock;	/* counters of closed vCPUs */
+	struct vessel_counters counters;
+};
+
+/* Why the last VESSEL_RUN returned to userspace with work left to do. */
+enum vessel_pending_user {
+	VESSEL_PENDING_NONE,
+	VESSEL_PENDING_IO_IN,
+	VESSEL_PENDING_IO_OUT,
+	VESSEL_PENDING_MMIO_READ,
+	VESSEL_PENDING_MMIO_WRITE,
+	VESSEL_PENDING_MSR_READ,
+	VESSEL_PENDING_MSR_WRITE,
+	VESSEL_PENDING_HLT,
+};
+
+/* Events queued for the guest, delivered on VM entry when unblocked. */
+struct vessel_vcpu_events {
+	bool exception_pending;
+	bool exception_has_error;
+	bool exception_has_payload;
+	u8 exception_vector;
+	u32 exception_error_code;
+	u64 exception_payload;
+	bool nmi_pending;
+	bool irq_pending;
+	u8 irq_vector;
+	/* An event a VM exit interrupted (IDT-vectoring info), re-injected. */
+	u32 injected_info;
+	u32 injected_error_code;
+	u32 injected_insn_len;
+};
+
+/* One vCPU: the object behind a vCPU file descriptor. */
+struct vessel_vcpu {
+	struct vessel_vm *vm;
+	u32 id;
+	struct mutex run_lock;	/* one RUN/state operation at a time */
+	struct vessel_run *run;	/* the page userspace mmaps */
+
+	/* VMX */
+	void *vmcs;		/* VMCS region (one page) */
+	int cpu;		/* where the VMCS is active, or -1 */
+	int host_cpu;		/* whose per-CPU host state the VMCS holds */
+	struct list_head loaded_link;	/* on that CPU's list of active VMCSs */
+	bool launched;		/* VMLAUNCH done since the last VMCLEAR */
+	bool flush_on_entry;	/* INVVPID/INVEPT before the next entry */
+	bool load_failed;	/* VMPTRLD failed: the VM is dead */
+	bool shutdown;		/* triple fault while queueing an exception */
+	struct preempt_notifier pn;	/* reloads the VMCS on sched-in */
+	u16 vpid;
+	u32 ctl_pin, ctl_proc, ctl_proc2, ctl_entry;	/* as written */
+	void *msr_bitmap;	/* one page: 1 = exit */
+	struct vmx_msr_entry *msr_autoload;	/* guest values, loaded on entry */
+	struct vmx_msr_entry *msr_autostore;	/* guest values, saved on exit */
+	struct vmx_msr_entry *msr_hostload;	/* host values, loaded on exit */
+
+	/* Guest registers the VMCS does not hold. */
+	unsigned long regs[VESSEL_NR_GPRS];	/* regs[RSP] unused: VMCS */
+	unsigned long cr2;
+	u64 cr8;
+	u64 xcr0;
+	u64 dr[4], dr6;
+	bool dr7_active;	/* guest breakpoints armed: load DR0-3/DR6 */
+	unsigned long host_cr3, host_cr4, host_fs_base;	/* as in the VMCS */
+	s64 tsc_offset;		/* as in the VMCS */
+	u64 misc_enable;
+	u64 apic_base;
+	u64 mtrr_def_type;
+	struct fpu_guest fpu;
+
+	struct vessel_vcpu_events ev;
+	enum vessel_pending_user pending;
+	struct vessel_mmio_insn mmio_insn;	/* the MMIO access in flight */
+	unsigned int io_size;			/* the port I/O in flight */
+	unsigned int io_insn_len;
+	u64 io_string_start;
+	u32 io_string_count;
+	bool io_string_rep;
+
+	/* Kick: another thread asks RUN to return. */
+	atomic_t kick;
+	int in_guest_cpu;	/* CPU running the guest, or -1 */
+
+	/* The last exit, filled by the run loop for the handlers. */
+	u32 exit_reason;
+	u64 exit_qual;
+	u32 exit_insn_len;
+	u32 exit_intr_info;
+
+	struct vessel_counters counters;
+};
+
 /* vmx_cpu.c: detection and per-CPU VMX operation. */
 int vessel_vmx_init(void);
 void vessel_vmx_exit(void);
@@ -44,5 +164,16 @@ unsigned int vessel_vmx_nr_cpus(void);
 
 /* vmx_insn.S */
 int vessel_vmxon(u64 vmxon_region_pa);
+int vessel_invept(unsigned long type, u64 eptp);
+int vessel_invvpid(unsigned long type, u16 vpid, u64 gva);
+
+/* vm.c */
+long vessel_vm_create(const struct vessel_vm_create __user *uarg);
+void vessel_vm_mark_dead(struct vessel_vm *vm, const char *why);
+void vessel_counters_add(struct vessel_counters *sum,
+			 const struct vessel_counters *c);
+
+/* vcpu.c */
+int vessel_vcpu_create(struct vessel_vm *vm, u32 id);
 
 #endif /* VESSEL_INTERNAL_H */

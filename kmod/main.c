@@ -7,6 +7,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/preempt.h>
 #include <linux/uaccess.h>
 
 #include "internal.h"
@@ -58,6 +59,8 @@ static long vessel_dev_ioctl(struct file *file, unsigned int cmd,
 		return arg ? -EINVAL : VESSEL_API_VERSION;
 	case VESSEL_GET_CAPS:
 		return vessel_dev_get_caps((void __user *)arg);
+	case VESSEL_CREATE_VM:
+		return vessel_vm_create((void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -98,6 +101,8 @@ static int __init vessel_init(void)
 	if (r)
 		return r;
 
+	/* vCPU threads keep their VMCS current across preemption. */
+	preempt_notifier_inc();
 	vessel_dev.mode = devmode;
 	r = misc_register(&vessel_dev);
 	if (r) {
@@ -109,6 +114,7 @@ static int __init vessel_init(void)
 	return 0;
 
 err_vmx_exit:
+	preempt_notifier_dec();
 	vessel_vmx_exit();
 	return r;
 }
@@ -116,6 +122,7 @@ err_vmx_exit:
 static void __exit vessel_exit(void)
 {
 	misc_deregister(&vessel_dev);
+	preempt_notifier_dec();
 	vessel_vmx_exit();
 }
 

@@ -27,6 +27,7 @@
 #include <asm/vmx.h>
 
 #include "internal.h"
+#include "vcpu.h"
 
 struct vessel_vmx_config vessel_vmx __read_mostly;
 
@@ -203,6 +204,9 @@ static int vmx_cpu_enable(void)
 		return -EIO;
 	}
 	per_cpu(vmx_on, cpu) = true;
+	/* Stale EPT translations of a previous owner of VMX must not survive. */
+	if (vessel_vmx.ept_vpid & VMX_EPT_EXTENT_GLOBAL_BIT)
+		vessel_invept(VMX_EPT_EXTENT_GLOBAL, 0);
 	return 0;
 }
 
@@ -212,6 +216,8 @@ static void vmx_cpu_disable(void)
 
 	if (!per_cpu(vmx_on, cpu))
 		return;
+	/* Active VMCSs must reach memory before VMX operation ends. */
+	vessel_vmcs_clear_all_local();
 	/* cpu_vmxoff() also clears CR4.VMXE. */
 	WARN_ONCE(cpu_vmxoff(), "vessel: VMXOFF faulted on CPU %d\n", cpu);
 	intel_pt_handle_vmx(0);

@@ -27,3 +27,41 @@ SYM_FUNC_START(vessel_vmxon)
 	RET
 	_ASM_EXTABLE(1b, 2b)
 SYM_FUNC_END(vessel_vmxon)
+
+/*
+ * int vessel_invept(unsigned long type, u64 eptp)
+ *
+ * INVEPT with a 128-bit descriptor {eptp, 0}.  Returns 0, or -EIO on
+ * VMfail or a fault (both host bugs: the caller warns).
+ */
+SYM_FUNC_START(vessel_invept)
+	push	$0
+	push	%rsi
+1:	invept	(%rsp), %rdi
+	jna	2f
+	add	$16, %rsp
+	xor	%eax, %eax
+	RET
+2:	add	$16, %rsp
+	mov	$-EIO, %eax
+	RET
+	_ASM_EXTABLE(1b, 2b)
+SYM_FUNC_END(vessel_invept)
+
+/*
+ * int vessel_invvpid(unsigned long type, u16 vpid, u64 gva)
+ */
+SYM_FUNC_START(vessel_invvpid)
+	push	%rdx
+	movzwl	%si, %esi
+	push	%rsi
+1:	invvpid	(%rsp), %rdi
+	jna	2f
+	add	$16, %rsp
+	xor	%eax, %eax
+	RET
+2:	add	$16, %rsp
+	mov	$-EIO, %eax
+	RET
+	_ASM_EXTABLE(1b, 2b)
+SYM_FUNC_END(vessel_invvpid)

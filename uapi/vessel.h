@@ -84,8 +84,423 @@ struct vessel_caps {
 	__u64 reserved[19];
 };
 
+/* ---------------------------------------------------------------- VMs */
+
+/**
+ * struct vessel_vm_create - argument of VESSEL_CREATE_VM
+ * @flags:	none defined yet: must be 0
+ * @reserved:	zero
+ */
+struct vessel_vm_create {
+	__u32 flags;
+	__u32 reserved0;
+	__u64 reserved[7];
+};
+
+#define VESSEL_MEM_READONLY	(1U << 0)
+
+/**
+ * struct vessel_memory_region - argument of VESSEL_SET_MEMORY_REGION
+ * @slot:		0 .. max_mem_slots - 1
+ * @flags:		VESSEL_MEM_*
+ * @guest_phys_addr:	page aligned
+ * @size:		page aligned; 0 deletes the slot
+ * @userspace_addr:	page aligned; memory of the calling process
+ * @reserved:		zero
+ */
+struct vessel_memory_region {
+	__u32 slot;
+	__u32 flags;
+	__u64 guest_phys_addr;
+	__u64 size;
+	__u64 userspace_addr;
+	__u64 reserved[4];
+};
+
+#define VESSEL_CPUID_SIGNIFICANT_INDEX	(1U << 0)
+
+struct vessel_cpuid_entry {
+	__u32 function;
+	__u32 index;
+	__u32 flags;		/* VESSEL_CPUID_* */
+	__u32 eax;
+	__u32 ebx;
+	__u32 ecx;
+	__u32 edx;
+	__u32 reserved;
+};
+
+/**
+ * struct vessel_cpuid - argument of VESSEL_SET_CPUID and VESSEL_GET_CPUID
+ * @nr:		entries at @entries (GET: in, room; out, used)
+ * @flags:	must be 0
+ * @entries:	user pointer to struct vessel_cpuid_entry[@nr]
+ * @reserved:	zero
+ */
+struct vessel_cpuid {
+	__u32 nr;
+	__u32 flags;
+	__u64 entries;
+	__u64 reserved[2];
+};
+
+#define VESSEL_MAX_CPUID_ENTRIES	256
+
+/**
+ * struct vessel_user_msrs - argument of VESSEL_SET_USER_MSRS
+ * @nr:		indices at @indices, at most VESSEL_MAX_USER_MSRS; 0 clears
+ * @flags:	must be 0
+ * @indices:	user pointer to __u32[@nr]: MSRs whose RDMSR/WRMSR exit to
+ *		userspace (VESSEL_EXIT_MSR) instead of raising #GP or being
+ *		handled in the kernel.  Only until a vCPU of the VM
+ *		first runs (EBUSY after).
+ * @reserved:	zero
+ */
+struct vessel_user_msrs {
+	__u32 nr;
+	__u32 flags;
+	__u64 indices;
+	__u64 reserved[2];
+};
+
+#define VESSEL_MAX_USER_MSRS	64
+
+/* Indices of vessel_counters.user_exits are VESSEL_EXIT_* values. */
+#define VESSEL_NR_VMX_EXIT_REASONS	80
+#define VESSEL_NR_USER_EXITS		16
+
+/**
+ * struct vessel_counters - VESSEL_GET_COUNTERS, on a VM fd (sum over its
+ * vCPUs, including those already closed) or on a vCPU fd
+ * @flags:		must be 0
+ * @runs:		VESSEL_RUN calls
+ * @entries:		VM entries
+ * @vmx_exits:		VM exits by basic exit reason (SDM Appendix C)
+ * @user_exits:		returns to userspace by VESSEL_EXIT_* reason
+ * @injected:		events injected: [0] interrupts, [1] NMIs,
+ *			[2] exceptions, [3] re-injections of an event whose
+ *			delivery a VM exit interrupted
+ * @reserved:		zero
+ */
+struct vessel_counters {
+	__u32 flags;
+	__u32 reserved0;
+	__u64 runs;
+	__u64 entries;
+	__u64 vmx_exits[VESSEL_NR_VMX_EXIT_REASONS];
+	__u64 user_exits[VESSEL_NR_USER_EXITS];
+	__u64 injected[4];
+	__u64 reserved[25];
+};
+
+/* ------------------------------------------------------------- vCPUs */
+
+/* VESSEL_RUN: why it returned, in vessel_run.exit_reason. */
+#define VESSEL_EXIT_NONE		0
+#define VESSEL_EXIT_IO			1
+#define VESSEL_EXIT_MMIO		2
+#define VESSEL_EXIT_HLT			3
+#define VESSEL_EXIT_SHUTDOWN		4	/* triple fault */
+#define VESSEL_EXIT_MSR			5
+#define VESSEL_EXIT_INTR		6	/* signal, kick, immediate_exit */
+#define VESSEL_EXIT_INTERNAL_ERROR	7
+
+/*
+ * vessel_run.internal.suberror, and what internal.data holds:
+ * ENTRY_FAILED		[0] exit reason (bit 31 set), or 0 when VMLAUNCH or
+ *			VMRESUME failed; [1] exit qualification, or the
+ *			VM-instruction error
+ * UNEXPECTED_EXIT	[0] exit reason, [1] exit qualification
+ * EMULATION		[0] guest-physical address, [1] RIP, [2..3] the
+ *			instruction bytes that could not be emulated
+ * MEMORY_FAULT		[0] guest-physical address whose backing memory in
+ *			the VMM cannot be used (unmapped or protected)
+ */
+#define VESSEL_INTERNAL_ENTRY_FAILED	1
+#define VESSEL_INTERNAL_UNEXPECTED_EXIT	2
+#define VESSEL_INTERNAL_EMULATION	3
+#define VESSEL_INTERNAL_MEMORY_FAULT	4
+
+#define VESSEL_IO_IN		0
+#define VESSEL_IO_OUT		1
+#define VESSEL_IO_STRING	(1U << 0)
+#define VESSEL_IO_REP		(1U << 1)
+
+/* Where string and REP I/O data lives in the run page. */
+#define VESSEL_RUN_DATA_OFFSET	1024
+#define VESSEL_RUN_DATA_SIZE	3072
+
+/**
+ * struct vessel_run - the page mmap'ed from a vCPU fd at offset 0
+ * @immediate_exit:	in: non-zero makes VESSEL_RUN return -EINTR
+ *			(VESSEL_EXIT_INTR) before entering the guest
+ * @exit_reason:	out: VESSEL_EXIT_*
+ * @flags:		out: none defined yet
+ * @io:			VESSEL_EXIT_IO.  @count elements of @size bytes at
+ *			@data_offset in this page: OUT data to consume, or IN
+ *			data to fill before the next VESSEL_RUN, which
+ *			completes the instruction.
+ * @mmio:		VESSEL_EXIT_MMIO.  A write carries @data; for a read,
+ *			fill @data before the next VESSEL_RUN.
+ * @msr:		VESSEL_EXIT_MSR.  For RDMSR fill @data; set @error to
+ *			make the instruction raise #GP instead.
+ * @internal:		VESSEL_EXIT_INTERNAL_ERROR.
+ */
+struct vessel_run {
+	__u8 immediate_exit;
+	__u8 pad0[3];
+	__u32 exit_reason;
+	__u32 flags;
+	__u32 pad1;
+	__u64 reserved[6];
+	union {
+		struct {
+			__u8 direction;
+			__u8 size;
+			__u8 flags;
+			__u8 pad;
+			__u16 port;
+			__u16 pad2;
+			__u32 count;
+			__u32 data_offset;
+		} io;
+		struct {
+			__u64 gpa;
+			__u8 data[8];
+			__u32 len;
+			__u8 is_write;
+			__u8 pad[3];
+		} mmio;
+		struct {
+			__u32 index;
+			__u8 is_write;
+			__u8 error;
+			__u16 pad;
+			__u64 data;
+		} msr;
+		struct {
+			__u32 suberror;
+			__u32 ndata;
+			__u64 data[16];
+		} internal;
+		__u8 padding[256];
+	};
+};
+
+/* Parts of struct vessel_vcpu_state, in vessel_vcpu_state.flags. */
+#define VESSEL_STATE_GPRS	(1ULL << 0)
+#define VESSEL_STATE_SEGS	(1ULL << 1)
+#define VESSEL_STATE_CRS	(1ULL << 2)
+#define VESSEL_STATE_DRS	(1ULL << 3)
+#define VESSEL_STATE_MSRS	(1ULL << 4)
+#define VESSEL_STATE_FPU	(1ULL << 5)
+#define VESSEL_STATE_EVENTS	(1ULL << 6)
+#define VESSEL_STATE_ALL	((1ULL << 7) - 1)
+
+/* Indices of vessel_gprs.regs (the hardware's register numbering). */
+#define VESSEL_GPR_RAX		0
+#define VESSEL_GPR_RCX		1
+#define VESSEL_GPR_RDX		2
+#define VESSEL_GPR_RBX		3
+#define VESSEL_GPR_RSP		4
+#define VESSEL_GPR_RBP		5
+#define VESSEL_GPR_RSI		6
+#define VESSEL_GPR_RDI		7
+#define VESSEL_GPR_R8		8
+#define VESSEL_GPR_R15		15
+#define VESSEL_NR_GPRS		16
+
+struct vessel_gprs {
+	__u64 regs[VESSEL_NR_GPRS];
+	__u64 rip;
+	__u64 rflags;
+};
+
+/*
+ * A segment register.  @attrib is the VMX access-rights format (type, S,
+ * DPL, P, AVL, L, D/B, G); a segment with P clear is unusable.
+ */
+struct vessel_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 selector;
+	__u16 attrib;
+};
+
+struct vessel_dtable {
+	__u64 base;
+	__u16 limit;
+	__u16 pad[3];
+};
+
+/* Indices of vessel_segs.seg: the VMCS order. */
+#define VESSEL_SEG_ES		0
+#define VESSEL_SEG_CS		1
+#define VESSEL_SEG_SS		2
+#define VESSEL_SEG_DS		3
+#define VESSEL_SEG_FS		4
+#define VESSEL_SEG_GS		5
+#define VESSEL_SEG_LDTR		6
+#define VESSEL_SEG_TR		7
+#define VESSEL_NR_SEGS		8
+
+struct vessel_segs {
+	struct vessel_segment seg[VESSEL_NR_SEGS];
+	struct vessel_dtable gdt;
+	struct vessel_dtable idt;
+};
+
+struct vessel_crs {
+	__u64 cr0;
+	__u64 cr2;
+	__u64 cr3;
+	__u64 cr4;
+	__u64 cr8;
+	__u64 efer;
+	__u64 xcr0;
+	__u64 reserved;
+};
+
+struct vessel_drs {
+	__u64 dr[4];
+	__u64 dr6;
+	__u64 dr7;
+	__u64 reserved[2];
+};
+
+/* Indices of vessel_vcpu_state.msrs. */
+#define VESSEL_MSR_SYSENTER_CS		0
+#define VESSEL_MSR_SYSENTER_ESP		1
+#define VESSEL_MSR_SYSENTER_EIP		2
+#define VESSEL_MSR_STAR			3
+#define VESSEL_MSR_LSTAR		4
+#define VESSEL_MSR_CSTAR		5
+#define VESSEL_MSR_SFMASK		6
+#define VESSEL_MSR_KERNEL_GS_BASE	7
+#define VESSEL_MSR_PAT			8
+#define VESSEL_MSR_TSC			9
+#define VESSEL_MSR_TSC_AUX		10
+#define VESSEL_MSR_MISC_ENABLE		11
+#define VESSEL_NR_MSRS			12
+#define VESSEL_MSR_SLOTS		32
+
+/* vessel_events.flags */
+#define VESSEL_EV_EXCEPTION_PENDING	(1U << 0)
+#define VESSEL_EV_EXCEPTION_HAS_ERROR	(1U << 1)
+#define VESSEL_EV_EXCEPTION_HAS_PAYLOAD	(1U << 2)
+#define VESSEL_EV_NMI_PENDING		(1U << 3)
+#define VESSEL_EV_IRQ_PENDING		(1U << 4)
+
+/* vessel_events.interruptibility: the VMX guest interruptibility bits. */
+#define VESSEL_INTR_STI			(1U << 0)
+#define VESSEL_INTR_MOV_SS		(1U << 1)
+#define VESSEL_INTR_NMI			(1U << 3)
+
+/* vessel_events.activity */
+#define VESSEL_ACTIVITY_ACTIVE		0
+#define VESSEL_ACTIVITY_HLT		1
+
+/**
+ * struct vessel_events - events not yet delivered, and what blocks them
+ * @flags:		VESSEL_EV_*
+ * @interruptibility:	VESSEL_INTR_*
+ * @activity:		VESSEL_ACTIVITY_*
+ * @exception_vector:	with VESSEL_EV_EXCEPTION_PENDING
+ * @irq_vector:		with VESSEL_EV_IRQ_PENDING
+ * @exception_error_code: with VESSEL_EV_EXCEPTION_HAS_ERROR
+ * @exception_payload:	CR2 of a #PF, DR6 bits of a #DB, with
+ *			VESSEL_EV_EXCEPTION_HAS_PAYLOAD
+ * @injected_info:	an event whose delivery a VM exit interrupted, in the
+ *			VMX IDT-vectoring information format (bit 31 valid);
+ *			it is delivered again on the next entry
+ * @injected_error_code: its error code
+ * @injected_insn_len:	its instruction length (software interrupts)
+ */
+struct vessel_events {
+	__u32 flags;
+	__u32 interruptibility;
+	__u32 activity;
+	__u8 exception_vector;
+	__u8 irq_vector;
+	__u16 pad0;
+	__u32 exception_error_code;
+	__u32 pad1;
+	__u64 exception_payload;
+	__u32 injected_info;
+	__u32 injected_error_code;
+	__u32 injected_insn_len;
+	__u32 pad2;
+	__u64 reserved[4];
+};
+
+/* The XSAVE area, standard (non-compacted) format. */
+struct vessel_fpu {
+	__u8 xsave[4096];
+};
+
+/**
+ * struct vessel_vcpu_state - VESSEL_GET_STATE / VESSEL_SET_STATE
+ * @flags:	VESSEL_STATE_* parts to get or set; others are untouched
+ *		(GET leaves them as they were in the caller's buffer)
+ */
+struct vessel_vcpu_state {
+	__u64 flags;
+	__u64 reserved0[7];
+	struct vessel_gprs gprs;
+	struct vessel_segs segs;
+	struct vessel_crs crs;
+	struct vessel_drs drs;
+	__u64 msrs[VESSEL_MSR_SLOTS];
+	struct vessel_events events;
+	__u64 reserved1[24];
+	struct vessel_fpu fpu;
+};
+
+/* vessel_event.type */
+#define VESSEL_EVENT_IRQ	0
+#define VESSEL_EVENT_NMI	1
+#define VESSEL_EVENT_EXCEPTION	2
+
+#define VESSEL_EVENT_HAS_ERROR_CODE	(1U << 0)
+#define VESSEL_EVENT_HAS_PAYLOAD	(1U << 1)
+
+/**
+ * struct vessel_event - VESSEL_INJECT: queue an event for the guest
+ * @type:	VESSEL_EVENT_*
+ * @vector:	IRQ: 16..255, delivered once the guest is interruptible;
+ *		EXCEPTION: 0..31 except 2
+ * @flags:	VESSEL_EVENT_HAS_*
+ * @error_code:	exceptions that push one (#DF, #TS, #NP, #SS, #GP, #PF,
+ *		#AC, #CP) must have it, others must not
+ * @payload:	CR2 for #PF, DR6 for #DB
+ */
+struct vessel_event {
+	__u32 type;
+	__u32 vector;
+	__u32 flags;
+	__u32 error_code;
+	__u64 payload;
+	__u64 reserved[5];
+};
+
 /* System ioctls, on the /dev/vessel fd. */
 #define VESSEL_GET_API_VERSION	_IO(VESSEL_IO, 0x00)
 #define VESSEL_GET_CAPS		_IOR(VESSEL_IO, 0x01, struct vessel_caps)
+#define VESSEL_CREATE_VM	_IOW(VESSEL_IO, 0x02, struct vessel_vm_create)
+
+/* VM ioctls, on a VM fd. */
+#define VESSEL_SET_MEMORY_REGION _IOW(VESSEL_IO, 0x10, struct vessel_memory_region)
+#define VESSEL_CREATE_VCPU	_IO(VESSEL_IO, 0x11)
+#define VESSEL_SET_CPUID	_IOW(VESSEL_IO, 0x12, struct vessel_cpuid)
+#define VESSEL_GET_CPUID	_IOWR(VESSEL_IO, 0x13, struct vessel_cpuid)
+#define VESSEL_SET_USER_MSRS	_IOW(VESSEL_IO, 0x14, struct vessel_user_msrs)
+#define VESSEL_GET_COUNTERS	_IOWR(VESSEL_IO, 0x15, struct vessel_counters)
+
+/* vCPU ioctls, on a vCPU fd (VESSEL_GET_COUNTERS too). */
+#define VESSEL_RUN		_IO(VESSEL_IO, 0x20)
+#define VESSEL_GET_STATE	_IOWR(VESSEL_IO, 0x21, struct vessel_vcpu_state)
+#define VESSEL_SET_STATE	_IOW(VESSEL_IO, 0x22, struct vessel_vcpu_state)
+#define VESSEL_INJECT		_IOW(VESSEL_IO, 0x23, struct vessel_event)
+#define VESSEL_KICK		_IO(VESSEL_IO, 0x24)
 
 #endif /* _UAPI_VESSEL_H */

@@ -19,6 +19,7 @@ struct vessel_cmd {
 #define VESSEL_EXIT_NODEV	3	/* no usable /dev/vessel */
 
 int vessel_cmd_info(int argc, char **argv);
+int vessel_cmd_run(int argc, char **argv);
 
 /* Whether argv holds -h/--help; prints the command's usage if so. */
 int vessel_cmd_wants_help(const struct vessel_cmd *cmd, int argc, char **argv);

@@ -30,4 +30,52 @@ void vessel_sys_close(struct vessel_sys *sys);
 /* Name of a VESSEL_CAP_* bit, or NULL. */
 const char *vessel_cap_name(uint64_t bit);
 
+/*
+ * VMs and vCPUs.  Every function returns 0 (or a value >= 0 where said)
+ * or -errno, with errno also set, so callers may use either.
+ */
+struct vessel_vm {
+	int fd;
+	struct vessel_sys *sys;
+};
+
+struct vessel_vcpu {
+	int fd;
+	uint32_t id;
+	struct vessel_vm *vm;
+	struct vessel_run *run;		/* the mmap'ed run page */
+};
+
+int vessel_vm_create(struct vessel_sys *sys, struct vessel_vm *vm,
+		     uint32_t flags);
+void vessel_vm_close(struct vessel_vm *vm);
+int vessel_vm_set_memory(struct vessel_vm *vm, uint32_t slot, uint32_t flags,
+			 uint64_t gpa, uint64_t size, void *hva);
+/* *nr: in, room at @entries; out, entries used. */
+int vessel_vm_get_cpuid(struct vessel_vm *vm, struct vessel_cpuid_entry *entries,
+			uint32_t *nr);
+int vessel_vm_set_cpuid(struct vessel_vm *vm,
+			const struct vessel_cpuid_entry *entries, uint32_t nr);
+int vessel_vm_set_user_msrs(struct vessel_vm *vm, const uint32_t *indices,
+			    uint32_t nr);
+int vessel_vm_get_counters(struct vessel_vm *vm, struct vessel_counters *c);
+
+int vessel_vcpu_create(struct vessel_vm *vm, uint32_t id,
+		       struct vessel_vcpu *vcpu);
+void vessel_vcpu_close(struct vessel_vcpu *vcpu);
+/* One VESSEL_RUN: 0 with vcpu->run->exit_reason set, or -errno (-EINTR). */
+int vessel_vcpu_run(struct vessel_vcpu *vcpu);
+/* @parts: VESSEL_STATE_* bits. */
+int vessel_vcpu_get_state(struct vessel_vcpu *vcpu,
+			  struct vessel_vcpu_state *state, uint64_t parts);
+int vessel_vcpu_set_state(struct vessel_vcpu *vcpu,
+			  struct vessel_vcpu_state *state, uint64_t parts);
+int vessel_vcpu_inject(struct vessel_vcpu *vcpu, const struct vessel_event *ev);
+int vessel_vcpu_kick(struct vessel_vcpu *vcpu);
+int vessel_vcpu_get_counters(struct vessel_vcpu *vcpu,
+			     struct vessel_counters *c);
+
+/* Name of a VESSEL_EXIT_* reason, for messages ("io", "mmio", ...). */
+const char *vessel_exit_name(uint32_t reason);
+
 #endif /* LIBVESSEL_H */

@@ -835,8 +835,8 @@ static int load_multiboot(struct load_ctx *c)
 	struct vessel_boot *boot = c->boot;
 	struct mb_module *mods;
 	struct mb_header h;
-	uint64_t entry, mbi;
-	size_t off;
+	uint64_t entry = 0, mbi;
+	size_t off = 0;
 	int ret;
 
 	/* The boot information only holds 32-bit addresses. */

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Vessel: decoding of the guest instructions that access MMIO.
+ *
+ * Only what an EPT violation on an MMIO page can come from in practice: the
+ * MOV forms, MOVZX/MOVSX and STOS.  The memory address is not computed (the
+ * VM exit gives the GPA); ModRM, SIB and displacement are parsed only to
+ * find where the instruction ends.  Opcodes come from one table.
+ *
+ * No kernel-only API here: tests/unit/test_emulate.c builds this file too.
+ */
+#include "emulate.h"
+#include "vessel.h"
+
+/* Opcode properties. */
+#define OP_MODRM	(1U << 0)	/* ModRM (+SIB, disp) names the memory */
+#define OP_MOFFS	(1U << 1)	/* address-size offset, register rAX */
+#define OP_STRING	(1U << 2)	/* STOS: memory at ES:rDI, source rAX */
+#define OP_BYTE		(1U << 3)	/* memory operand is 8 bits */
+#define OP_WORD		(1U << 4)	/* memory operand is 16 bits */
+#define OP_WRITE	(1U << 5)	/* memory is the destination */
+#define OP_IMM		(1U << 6)	/* immediate source, ModRM.reg is 0 */
+#define OP_ZX		(1U << 7)	/* MOVZX */
+#define OP_SX		(1U << 8)	/* MOVSX */
+
+#define MAP_ONE		0	/* one-byte opcode */
+#define MAP_0F		1	/* 0F xx */
+
+struct vessel_opcode {
+	u8 map;
+	u8 opcode;
+	u16 flags;
+};
+
+/* SDM Vol. 2B MOV, MOVZX, MOVSX, STOS; Vol. 2D A.3 opcode maps. */
+static const struct vessel_opcode vessel_opcodes[] = {
+	{ MAP_ONE, 0x88, OP_MODRM | OP_BYTE | OP_WRITE },
+	{ MAP_ONE, 0x89, OP_MODRM | OP_WRITE },
+	{ MAP_ONE, 0x8a, OP_MODRM | OP_BYTE },
+	{ MAP_ONE, 0x8b, OP_MODRM },
+	{ MAP_ONE, 0xa0, OP_MOFFS | OP_BYTE },
+	{ MAP_ONE, 0xa1, OP_MOFFS },
+	{ MAP_ONE, 0xa2, OP_MOFFS | OP_BYTE | OP_WRITE },
+	{ MAP_ONE, 0xa3, OP_MOFFS | OP_WRITE },
+	{ MAP_ONE, 0xaa, OP_STRING | OP_BYTE | OP_WRITE },
+	{ MAP_ONE, 0xab, OP_STRING | OP_WRITE },
+	{ MAP_ONE, 0xc6, OP_MODRM | OP_BYTE | OP_WRITE | OP_IMM },
+	{ MAP_ONE, 0xc7, OP_MODRM | OP_WRITE | OP_IMM },
+	{ MAP_0F, 0xb6, OP_MODRM | OP_BYTE | OP_ZX },
+	{ MAP_0F, 0xb7, OP_MODRM | OP_WORD | OP_ZX },
+	{ MAP_0F, 0xbe, OP_MODRM | OP_BYTE | OP_SX },
+	{ MAP_0F, 0xbf, OP_MODRM | OP_WORD | OP_SX },
+};
+
+#define REX_W		0x08
+#define REX_R		0x04
+
+struct vessel_decoder {
+	const u8 *bytes;
+	unsigned int len;
+	unsigned int pos;
+	unsigned int mode;
+	u8 rex;			/* 0, or the REX byte that applies */
+	bool opsize_prefix;	/* 66 */
+	bool addrsize_prefix;	/* 67 */
+};
+
+/*
+ * Consumes @n bytes as a little-endian value.  The 15-byte limit is checked
+ * first so that an overlong instruction is -EINVAL however much was fetched.
+ */
+static int vessel_decoder_fetch(struct vessel_decoder *d, unsigned int n,
+				u64 *val)
+{
+	unsigned int i;
+
+	if (d->pos + n > VESSEL_INSN_MAX_LEN)
+		return -EINVAL;
+	if (d->pos + n > d->len)
+		return -ENODATA;
+	*val = 0;
+	for (i = 0; i < n; i++)
+		*val |= (u64)d->bytes[d->pos + i] << (8 * i);
+	d->pos += n;
+	return 0;
+}
+
+static void vessel_decoder_seg(struct vessel_mmio_insn *out, u8 seg)
+{
+	out->seg = seg;
+	out->flags |= VESSEL_MMIO_SEG;
+}
+
+/* Records prefix @b; false if @b is not a prefix (so it is the opcode). */
+static bool vessel_decoder_prefix(struct vessel_decoder *d, u8 b,
+				  struct vessel_mmio_insn *out)
+{
+	switch (b) {
+	case 0x66:
+		d->opsize_prefix = true;
+		break;
+	case 0x67:
+		d->addrsize_prefix = true;
+		break;
+	case 0xf0:
+		out->flags |= VESSEL_MMIO_LOCK;
+		break;
+	case 0xf2:
+		out->flags &= ~VESSEL_MMIO_REP;
+		out->flags |= VESSEL_MMIO_REPNE;
+		break;
+	case 0xf3:
+		out->flags &= ~VESSEL_MMIO_REPNE;
+		out->flags |= VESSEL_MMIO_REP;
+		break;
+	case 0x26:
+		vessel_decoder_seg(out, VESSEL_SEG_ES);
+		break;
+	case 0x2e:
+		vessel_decoder_seg(out, VESSEL_SEG_CS);
+		break;
+	case 0x36:
+		vessel_decoder_seg(out, VESSEL_SEG_SS);
+		break;
+	case 0x3e:
+		vessel_decoder_seg(out, VESSEL_SEG_DS);
+		break;
+	case 0x64:
+		vessel_decoder_seg(out, VESSEL_SEG_FS);
+		break;
+	case 0x65:
+		vessel_decoder_seg(out, VESSEL_SEG_GS);
+		break;
+	default:
+		/* SDM Vol. 2A 2.2.1: 40-4F are REX only in 64-bit mode. */
+		if (d->mode == 64 && (b & 0xf0) == 0x40) {
+			d->rex = b;
+			return true;
+		}
+		return false;
+	}
+	/* SDM Vol. 2A 2.2.1: a REX not just before the opcode is ignored. */
+	d->rex = 0;
+	return true;
+}
+
+static const struct vessel_opcode *vessel_opcode_find(u8 map, u8 opcode)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vessel_opcodes); i++)
+		if (vessel_opcodes[i].map == map &&
+		    vessel_opcodes[i].opcode == opcode)
+			return &vessel_opcodes[i];
+	return NULL;
+}
+
+/* SDM Vol. 1 3.6 and 3.6.1 (Table 3-4): 66 toggles, REX.W wins. */
+static unsigned int vessel_decoder_opsize(const struct vessel_decoder *d)
+{
+	if (d->rex & REX_W)
+		return 8;
+	if (d->mode == 16)
+		return d->opsize_prefix ? 4 : 2;
+	return d->opsize_prefix ? 2 : 4;
+}
+
+/* SDM Vol. 1 3.6 and 3.6.1 (Table 3-4): 67 toggles 16/32, or 64 to 32. */
+static unsigned int vessel_decoder_addrsize(const struct vessel_decoder *d)
+{
+	if (d->mode == 64)
+		return d->addrsize_prefix ? 4 : 8;
+	if (d->mode == 16)
+		return d->addrsize_prefix ? 4 : 2;
+	return d->addrsize_prefix ? 2 : 4;
+}
+
+/*
+ * Skips the SIB and displacement that follow @modrm (mod != 3).  SDM Vol. 2A
+ * 2.1.5 Tables 2-1 (16-bit) and 2-2/2-3 (32/64-bit; in 64-bit mode mod 0
+ * rm 5 is RIP-relative with the same disp32, 2.2.1.6; REX.B does not change
+ * which encodings take a SIB or displacement, Table 2-5).
+ */
+static int vessel_decoder_skip_address(struct vessel_decoder *d, u8 modrm,
+				       unsigned int addr_size)
+{
+	unsigned int mod = modrm >> 6, rm = modrm & 7, disp;
+	u64 sib;
+	int ret;
+
+	if (addr_size == 2) {
+		if (mod == 1)
+			disp = 1;
+		else if (mod == 2 || rm == 6)
+			disp = 2;
+		else
+			disp = 0;
+	} else {
+		unsigned int base = rm;
+
+		if (rm == 4) {
+			ret = vessel_decoder_fetch(d, 1, &sib);
+			if (ret)
+				return ret;
+			base = sib & 7;
+		}
+		if (mod == 1)
+			disp = 1;
+		else if (mod == 2 || base == 5)
+			disp = 4;
+		else
+			disp = 0;
+	}
+	return disp ? vessel_decoder_fetch(d, disp, &sib) : 0;
+}
+
+/* C6 takes imm8; C7 imm16 or imm32, the latter sign-extended under REX.W. */
+static int vessel_decoder_imm(struct vessel_decoder *d,
+			      struct vessel_mmio_insn *out)
+{
+	unsigned int n = out->size > 4 ? 4 : out->size;
+	u64 imm;
+	int ret;
+
+	ret = vessel_decoder_fetch(d, n, &imm);
+	if (ret)
+		return ret;
+	if (out->size == 8)
+		imm = (u64)(s64)(s32)imm;
+	out->imm = imm;
+	out->flags |= VESSEL_MMIO_IMM;
+	return 0;
+}
+
+/* The ModRM forms: register operand, then where the memory operand ends. */
+static int vessel_decoder_modrm(struct vessel_decoder *d,
+				const struct vessel_opcode *op,
+				struct vessel_mmio_insn *out)
+{
+	u64 modrm;
+	int ret;
+
+	ret = vessel_decoder_fetch(d, 1, &modrm);
+	if (ret)
+		return ret;
+	out->reg = (modrm >> 3) & 7;
+	/* C6 /0 and C7 /0 only: other /digits are other instructions. */
+	if ((op->flags & OP_IMM) && out->reg)
+		return -EOPNOTSUPP;
+	/* A register operand cannot have caused an EPT violation. */
+	if ((modrm >> 6) == 3)
+		return -EINVAL;
+	ret = vessel_decoder_skip_address(d, modrm, out->addr_size);
+	if (ret)
+		return ret;
+	if (op->flags & OP_IMM)
+		return vessel_decoder_imm(d, out);
+
+	/* SDM Vol. 1 3.4.1.1: without REX, byte registers 4-7 are AH-BH. */
+	if (out->size == 1 && !d->rex && out->reg >= 4 &&
+	    !(op->flags & (OP_ZX | OP_SX))) {
+		out->reg -= 4;
+		out->high_byte = true;
+	}
+	if (d->rex & REX_R)
+		out->reg += 8;
+	return 0;
+}
+
+static void vessel_decoder_sizes(const struct vessel_decoder *d,
+				 const struct vessel_opcode *op,
+				 struct vessel_mmio_insn *out)
+{
+	unsigned int opsize = vessel_decoder_opsize(d);
+
+	if (op->flags & OP_BYTE)
+		out->size = 1;
+	else if (op->flags & OP_WORD)
+		out->size = 2;
+	else
+		out->size = opsize;
+	out->addr_size = vessel_decoder_addrsize(d);
+	out->is_write = op->flags & OP_WRITE;
+	if (op->flags & OP_ZX)
+		out->ext = VESSEL_MMIO_EXT_ZERO;
+	if (op->flags & OP_SX)
+		out->ext = VESSEL_MMIO_EXT_SIGN;
+	if (!out->is_write)
+		out->dst_size = out->ext ? opsize : out->size;
+}
+
+/* Prefixes, then the opcode (one byte, or 0F and one byte). */
+static int vessel_decoder_opcode(struct vessel_decoder *d,
+				 struct vessel_mmio_insn *out,
+				 const struct vessel_opcode **op)
+{
+	u64 b;
+	int ret;
+
+	do {
+		ret = vessel_decoder_fetch(d, 1, &b);
+		if (ret)
+			return ret;
+	} while (vessel_decoder_prefix(d, b, out));
+
+	if (b == 0x0f) {
+		ret = vessel_decoder_fetch(d, 1, &b);
+		if (ret)
+			return ret;
+		*op = vessel_opcode_find(MAP_0F, b);
+	} else {
+		*op = vessel_opcode_find(MAP_ONE, b);
+	}
+	return *op ? 0 : -EOPNOTSUPP;
+}
+
+int vessel_decode_mmio(const u8 *bytes, unsigned int len, unsigned int mode,
+		       struct vessel_mmio_insn *out)
+{
+	struct vessel_decoder d = { .bytes = bytes, .len = len, .mode = mode };
+	const struct vessel_opcode *op;
+	u64 moffs;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (mode != 16 && mode != 32 && mode != 64)
+		return -EINVAL;
+
+	ret = vessel_decoder_opcode(&d, out, &op);
+	if (ret)
+		return ret;
+	vessel_decoder_sizes(&d, op, out);
+
+	if (op->flags & OP_MODRM) {
+		ret = vessel_decoder_modrm(&d, op, out);
+	} else if (op->flags & OP_MOFFS) {
+		/* SDM Vol. 2A 2.2.1.4: the offset is address-size wide. */
+		ret = vessel_decoder_fetch(&d, out->addr_size, &moffs);
+	} else {
+		out->flags |= VESSEL_MMIO_STRING;
+	}
+	if (ret)
+		return ret;
+	out->length = d.pos;
+	return 0;
+}
+
+static u64 vessel_mmio_mask(unsigned int size)
+{
+	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+}
+
+/* @data widened to 64 bits as the instruction widens it. */
+static u64 vessel_mmio_extend(const struct vessel_mmio_insn *insn, u64 data)
+{
+	unsigned int shift = 64 - 8 * insn->size;
+
+	data &= vessel_mmio_mask(insn->size);
+	if (insn->ext == VESSEL_MMIO_EXT_SIGN && shift)
+		data = (u64)((s64)(data << shift) >> shift);
+	return data;
+}
+
+/*
+ * SDM Vol. 1 3.4.1.1: 8- and 16-bit destinations leave the other bits alone
+ * (AH-BH are bits 15:8), 32-bit destinations zero bits 63:32.
+ */
+u64 vessel_mmio_load_result(const struct vessel_mmio_insn *insn, u64 old_reg,
+			    u64 data)
+{
+	u64 val = vessel_mmio_extend(insn, data);
+
+	switch (insn->dst_size) {
+	case 1:
+		if (insn->high_byte)
+			return (old_reg & ~0xff00ULL) | ((val & 0xff) << 8);
+		return (old_reg & ~0xffULL) | (val & 0xff);
+	case 2:
+		return (old_reg & ~0xffffULL) | (val & 0xffff);
+	case 4:
+		return val & 0xffffffffULL;
+	default:
+		return val;
+	}
+}
+
+u64 vessel_mmio_store_data(const struct vessel_mmio_insn *insn, u64 reg_val)
+{
+	u64 val = insn->flags & VESSEL_MMIO_IMM ? insn->imm : reg_val;
+
+	if (insn->high_byte && !(insn->flags & VESSEL_MMIO_IMM))
+		val >>= 8;
+	return val & vessel_mmio_mask(insn->size);
+}

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Vessel: port I/O and MMIO, which userspace emulates.
+ *
+ * Port I/O: the exit qualification says everything (SDM Table 28-5).  IN,
+ * OUT and their string and REP forms exit to userspace with the data in the
+ * run page; the next VESSEL_RUN completes the instruction (writes the
+ * register or guest memory, advances RSI/RDI/RCX and RIP).  A REP string
+ * instruction is done in batches that fit the run page and one guest page;
+ * RIP stays on it until RCX reaches zero, so the guest re-executes it.
+ *
+ * MMIO: an EPT violation outside guest RAM (or a write to a read-only
+ * slot).  VMX gives the guest-physical address but not the instruction, so
+ * it is fetched through the guest's page tables and decoded in the kernel
+ * (emulate.c: the MOV family).  Decoding here keeps the exit to userspace
+ * as simple as a port write - address, size, data - and the kernel
+ * completes loads into the right register on the next RUN.
+ */
+#include <linux/kernel.h>
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
+#include <asm/trapnr.h>
+#include <asm/vmx.h>
+
+#include "emulate.h"
+#include "guest_walk.h"
+#include "vcpu.h"
+
+static int walk_read_gpa(void *opaque, u64 gpa, void *buf, unsigned int len)
+{
+	return vessel_mem_read(opaque, gpa, buf, len);
+}
+
+static void walk_env(struct vessel_vcpu *vcpu, struct vessel_walk_env *env,
+		     u64 *pdptrs)
+{
+	env->cr0 = vmcs_readl(CR0_READ_SHADOW);
+	env->cr3 = vmcs_readl(GUEST_CR3);
+	env->cr4 = vmcs_readl(CR4_READ_SHADOW);
+	env->efer = vmcs_read64(GUEST_IA32_EFER);
+	env->maxphyaddr = boot_cpu_data.x86_phys_bits;
+	pdptrs[0] = vmcs_read64(GUEST_PDPTR0);
+	pdptrs[1] = vmcs_read64(GUEST_PDPTR1);
+	pdptrs[2] = vmcs_read64(GUEST_PDPTR2);
+	pdptrs[3] = vmcs_read64(GUEST_PDPTR3);
+	env->pdptrs = pdptrs;
+	env->read_gpa = walk_read_gpa;
+	env->opaque = vcpu->vm;
+}
+
+static u32 guest_access_bits(void)
+{
+	/* CPL is SS.DPL (SDM 5.5). */
+	return ((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3) == 3 ?
+	       VESSEL_WALK_USER : 0;
+}
+
+/* A guest page fault found while emulating: deliver it as the CPU would. */
+static int inject_pf(struct vessel_vcpu *vcpu, u64 gva, u32 error)
+{
+	vessel_queue_exception(vcpu, X86_TRAP_PF, true, error);
+	vcpu->ev.exception_has_payload = true;
+	vcpu->ev.exception_payload = gva;
+	return 1;
+}
+
+/* ------------------------------------------------------------ port I/O */
+
+static u64 size_mask(unsigned int size)
+{
+	return size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+}
+
+/*
+ * How many elements of a string I/O fit the run page and stay within the
+ * guest page of the first one (in the direction DF says).
+ */
+static u32 string_batch(u64 gva, unsigned int size, u64 count, bool down)
+{
+	u64 room = down ? (gva & ~PAGE_MASK) / size + 1 :
+			  (PAGE_SIZE - (gva & ~PAGE_MASK)) / size;
+
+	room = max_t(u64, room, 1);
+	return min3(count, room, (u64)(VESSEL_RUN_DATA_SIZE / size));
+}
+
+/* The address-size mask of RSI/RDI/RCX: VMX instruction info bits 9:7. */
+static u64 string_addr_mask(void)
+{
+	switch ((vmcs_read32(VMX_INSTRUCTION_INFO) >> 7) & 7) {
+	case 0:
+		return 0xffff;
+	case 1:
+		return 0xffffffff;
+	default:
+		return ~0ULL;
+	}
+}
+
+static int io_string(struct vessel_vcpu *vcpu, bool in, unsigned int size,
+		     bool rep)
+{
+	struct vessel_run *run = vcpu->run;
+	u8 *data = (u8 *)run + VESSEL_RUN_DATA_OFFSET;
+	u64 mask = string_addr_mask();
+	bool down = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_DF;
+	u64 gva = vmcs_readl(GUEST_LINEAR_ADDRESS);
+	u64 count = rep ? vcpu->regs[VESSEL_GPR_RCX] & mask : 1;
+	struct vessel_walk_env env;
+	u64 pdptrs[4], start;
+	u32 n, pferr;
+	int r;
+
+	if (!count) {
+		vessel_skip_insn(vcpu);
+		return 1;
+	}
+	n = string_batch(gva, size, count, down);
+	/* Elements are laid out upwards in the buffer whatever DF says. */
+	start = down ? gva - (u64)(n - 1) * size : gva;
+	walk_env(vcpu, &env, pdptrs);
+	if (!in) {
+		r = vessel_guest_read_virt(&env, start, data, n * size,
+					   guest_access_bits(), &pferr);
+		if (r == -EFAULT)
+			return inject_pf(vcpu, start, pferr);
+		if (r)
+			return vessel_exit_internal(vcpu, VESSEL_INTERNAL_EMULATION,
+						    1, &start);
+		/* Emit in execution order. */
+		if (down)
+			for (r = 0; r < n / 2; r++) {
+				u8 tmp[8];
+
+				memcpy(tmp, data + r * size, size);
+				memcpy(data + r * size, data + (n - 1 - r) * size, size);
+				memcpy(data + (n - 1 - r) * size, tmp, size);
+			}
+	}
+	vcpu->io_string_start = start;
+	vcpu->io_string_count = n;
+	vcpu->io_string_rep = rep;
+	run->io.flags = VESSEL_IO_STRING | (rep ? VESSEL_IO_REP : 0);
+	run->io.count = n;
+	return 0;
+}
+
+int vessel_exit_io(struct vessel_vcpu *vcpu)
+{
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	unsigned int size = (qual & 7) + 1;
+	bool in = qual & 8, string = qual & 16, rep = qual & 32;
+	struct vessel_run *run = vcpu->run;
+	int r;
+
+	run->exit_reason = VESSEL_EXIT_IO;
+	run->io.direction = in ? VESSEL_IO_IN : VESSEL_IO_OUT;
+	run->io.size = size;
+	run->io.port = qual >> 16;
+	run->io.data_offset = VESSEL_RUN_DATA_OFFSET;
+	run->io.flags = 0;
+	run->io.count = 1;
+	vcpu->io_size = size;
+	vcpu->io_insn_len = vcpu->exit_insn_len;
+	if (string) {
+		r = io_string(vcpu, in, size, rep);
+		if (r)
+			return r;
+	} else if (!in) {
+		u64 val = vcpu->regs[VESSEL_GPR_RAX] & size_mask(size);
+
+		memcpy((u8 *)run + VESSEL_RUN_DATA_OFFSET, &val, size);
+	}
+	vcpu->pending = in ? VESSEL_PENDING_IO_IN : VESSEL_PENDING_IO_OUT;
+	return 0;
+}
+
+/* Copy IN data to guest memory, in execution order. */
+static int io_string_in_complete(struct vessel_vcpu *vcpu, u8 *data, u32 n,
+				 unsigned int size, bool down)
+{
+	struct vessel_walk_env env;
+	u64 pdptrs[4], gpa;
+	u32 pferr, i;
+
+	walk_env(vcpu, &env, pdptrs);
+	for (i = 0; i < n; i++) {
+		u64 gva = vcpu->io_string_start +
+			  (u64)(down ? n - 1 - i : i) * size;
+
+		if (vessel_gva_to_gpa(&env, gva, VESSEL_WALK_WRITE |
+				      guest_access_bits(), &gpa, &pferr))
+			return inject_pf(vcpu, gva, pferr);
+		/* Outside RAM, the element is lost as on a bus without a device. */
+		vessel_mem_write(vcpu->vm, gpa, data + i * size, size);
+	}
+	return 0;
+}
+
+static void io_string_complete(struct vessel_vcpu *vcpu, bool in)
+{
+	u8 *data = (u8 *)vcpu->run + VESSEL_RUN_DATA_OFFSET;
+	unsigned int size = vcpu->io_size;
+	bool down = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_DF;
+	u32 n = vcpu->io_string_count;
+	unsigned int idx = in ? VESSEL_GPR_RDI : VESSEL_GPR_RSI;
+	u64 mask = string_addr_mask(), step = (u64)n * size, v;
+
+	if (in && io_string_in_complete(vcpu, data, n, size, down))
+		return;
+	v = vcpu->regs[idx];
+	v = (v & ~mask) | ((down ? v - step : v + step) & mask);
+	vcpu->regs[idx] = v;
+	if (vcpu->io_string_rep) {
+		v = vcpu->regs[VESSEL_GPR_RCX];
+		v = (v & ~mask) | ((v - n) & mask);
+		vcpu->regs[VESSEL_GPR_RCX] = v;
+		/* Not done: RIP stays and the guest repeats the instruction. */
+		if (v & mask)
+			return;
+	}
+	vessel_skip_insn(vcpu);
+}
+
+/* ---------------------------------------------------------------- MMIO */
+
+static unsigned int guest_code_size(void)
+{
+	u32 cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
+
+	if (!(vmcs_readl(CR0_READ_SHADOW) & X86_CR0_PE) ||
+	    (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_VM))
+		return 16;
+	if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (cs_ar & VMX_AR_L_MASK))
+		return 64;
+	return (cs_ar & VMX_AR_DB_MASK) ? 32 : 16;
+}
+
+static int mmio_failed(struct vessel_vcpu *vcpu, u64 gpa, const u8 *insn)
+{
+	u64 data[4] = { gpa, vmcs_readl(GUEST_RIP), 0, 0 };
+
+	memcpy(&data[2], insn, 16);
+	return vessel_exit_internal(vcpu, VESSEL_INTERNAL_EMULATION, 4, data);
+}
+
+static int mmio_emulate(struct vessel_vcpu *vcpu, u64 gpa)
+{
+	struct vessel_mmio_insn *insn = &vcpu->mmio_insn;
+	struct vessel_run *run = vcpu->run;
+	u8 bytes[16] = { 0 };
+	struct vessel_walk_env env;
+	u64 pdptrs[4], rip, data;
+	u32 pferr;
+	int r;
+
+	walk_env(vcpu, &env, pdptrs);
+	rip = vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP);
+	if (guest_code_size() != 64)
+		rip = (u32)rip;
+	r = vessel_guest_read_virt(&env, rip, bytes, VESSEL_INSN_MAX_LEN,
+				   VESSEL_WALK_FETCH | guest_access_bits(), &pferr);
+	/* The tail may lie on an unmapped page: decode what we have. */
+	if (r)
+		r = vessel_guest_read_virt(&env, rip, bytes,
+					   PAGE_SIZE - (rip & ~PAGE_MASK) < VESSEL_INSN_MAX_LEN ?
+					   PAGE_SIZE - (rip & ~PAGE_MASK) : VESSEL_INSN_MAX_LEN,
+					   VESSEL_WALK_FETCH | guest_access_bits(), &pferr);
+	if (r)
+		return mmio_failed(vcpu, gpa, bytes);
+	if (vessel_decode_mmio(bytes, VESSEL_INSN_MAX_LEN, guest_code_size(), insn) ||
+	    (insn->flags & (VESSEL_MMIO_STRING | VESSEL_MMIO_LOCK)))
+		return mmio_failed(vcpu, gpa, bytes);
+
+	vcpu->exit_insn_len = insn->length;
+	run->exit_reason = VESSEL_EXIT_MMIO;
+	run->mmio.gpa = gpa;
+	run->mmio.len = insn->size;
+	run->mmio.is_write = insn->is_write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (insn->is_write) {
+		data = vessel_mmio_store_data(insn, insn->flags & VESSEL_MMIO_IMM ?
+					      insn->imm : vessel_gpr_read(vcpu, insn->reg));
+		memcpy(run->mmio.data, &data, insn->size);
+		vcpu->pending = VESSEL_PENDING_MMIO_WRITE;
+	} else {
+		vcpu->pending = VESSEL_PENDING_MMIO_READ;
+	}
+	return 0;
+}
+
+/* Exit qualification for EPT violations: SDM Table 28-7. */
+int vessel_exit_ept_violation(struct vessel_vcpu *vcpu)
+{
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	int r;
+
+	/* A fault during IRET re-blocks NMIs before re-entry (SDM 27.2.3). */
+	if ((qual & BIT(12)) && !(vcpu->ev.injected_info & INTR_INFO_VALID_MASK))
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) |
+			     GUEST_INTR_STATE_NMI);
+	r = vessel_mem_fault(vcpu->vm, gpa, qual & BIT(1), qual & BIT(2));
+	if (r == 0 || r == -EINTR)	/* mapped, or a signal to look at */
+		return 1;
+	if (r == VESSEL_MEM_MMIO) {
+		/* Executing from MMIO cannot be emulated. */
+		if (qual & BIT(2)) {
+			u8 none[16] = { 0 };
+
+			return mmio_failed(vcpu, gpa, none);
+		}
+		return mmio_emulate(vcpu, gpa);
+	}
+	if (r == -EFAULT) {
+		/* The VMM's memory behind the slot is gone or protected. */
+		return vessel_exit_internal(vcpu, VESSEL_INTERNAL_MEMORY_FAULT,
+					    1, &gpa);
+	}
+	return r;
+}
+
+static void mmio_complete(struct vessel_vcpu *vcpu)
+{
+	const struct vessel_mmio_insn *insn = &vcpu->mmio_insn;
+	u64 data = 0;
+
+	if (vcpu->pending == VESSEL_PENDING_MMIO_READ) {
+		memcpy(&data, vcpu->run->mmio.data, insn->size);
+		vessel_gpr_write(vcpu, insn->reg,
+				 vessel_mmio_load_result(insn,
+					vessel_gpr_read(vcpu, insn->reg), data));
+	}
+	vcpu->exit_insn_len = insn->length;
+	vessel_skip_insn(vcpu);
+}
+
+/* The next RUN after an I/O or MMIO exit finishes the instruction. */
+void vessel_io_complete(struct vessel_vcpu *vcpu)
+{
+	struct vessel_run *run = vcpu->run;
+	u8 *data = (u8 *)run + VESSEL_RUN_DATA_OFFSET;
+
+	switch (vcpu->pending) {
+	case VESSEL_PENDING_MMIO_READ:
+	case VESSEL_PENDING_MMIO_WRITE:
+		mmio_complete(vcpu);
+		return;
+	case VESSEL_PENDING_IO_IN:
+	case VESSEL_PENDING_IO_OUT:
+		break;
+	default:
+		return;
+	}
+	vcpu->exit_insn_len = vcpu->io_insn_len;
+	if (run->io.flags & VESSEL_IO_STRING) {
+		io_string_complete(vcpu, vcpu->pending == VESSEL_PENDING_IO_IN);
+		return;
+	}
+	if (vcpu->pending == VESSEL_PENDING_IO_IN) {
+		u64 val = 0, rax = vcpu->regs[VESSEL_GPR_RAX];
+
+		memcpy(&val, data, vcpu->io_size);
+		/* 8/16-bit IN merge into RAX; 32-bit zero-extends (SDM 3.4.1.1). */
+		if (vcpu->io_size == 4)
+			rax = val;
+		else
+			rax = (rax & ~size_mask(vcpu->io_size)) | val;
+		vcpu->regs[VESSEL_GPR_RAX] = rax;
+	}
+	vessel_skip_insn(vcpu);
+}

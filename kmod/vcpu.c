@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Vessel: the vCPU object (a file descriptor) and its run loop.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/percpu.h>
+#include <asm/cpufeature.h>
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+#include <asm/msr.h>
+#include <asm/segment.h>
+#include <asm/tlbflush.h>
+
+#include "vcpu.h"
+
+/* VPIDs 1..VESSEL_MAX_VPID; 0 is the host's. */
+#define VESSEL_MAX_VPID	0xffff
+static DEFINE_IDA(vpid_ida);
+
+/* Host state the VMCS does not restore, saved around one RUN. */
+struct vessel_host_state {
+	u16 ds, es, fs, gs;
+	unsigned long fs_base;
+	unsigned long kernel_gs_base;
+	u64 xcr0;
+};
+
+static void vcpu_host_save(struct vessel_vcpu *vcpu, struct vessel_host_state *h)
+{
+	unsigned int i;
+
+	savesegment(ds, h->ds);
+	savesegment(es, h->es);
+	savesegment(fs, h->fs);
+	savesegment(gs, h->gs);
+	rdmsrl(MSR_FS_BASE, h->fs_base);
+	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	/* The exit reloads these host values: capture the current ones. */
+	for (i = 0; i < VESSEL_NR_SWITCHED_MSRS; i++)
+		rdmsrl(vessel_switched_msrs[i], vcpu->msr_hostload[i].value);
+	h->xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ? xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
+}
+
+/*
+ * A VM exit leaves null DS/ES/FS/GS selectors; put back the host's, and
+ * the FS and user GS bases a selector load would clobber.
+ */
+static void vcpu_host_restore(const struct vessel_host_state *h)
+{
+	if (h->ds | h->es) {
+		loadsegment(ds, h->ds);
+		loadsegment(es, h->es);
+	}
+	if (h->fs) {
+		loadsegment(fs, h->fs);
+		wrmsrl(MSR_FS_BASE, h->fs_base);
+	}
+	if (h->gs) {
+		load_gs_index(h->gs);
+		wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	}
+	/* The exit set GDTR.limit to 0xffff; userspace can see it (SGDT). */
+	load_fixmap_gdt(raw_smp_processor_id());
+}
+
+/*
+ * While a vCPU thread is inside RUN or a state ioctl its VMCS stays current
+ * on whatever CPU the thread runs: a preempt notifier loads it again when
+ * the thread is scheduled in (possibly elsewhere).  Exit handlers can then
+ * sleep (to fault in guest memory) and still use the VMCS.
+ */
+static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	struct vessel_vcpu *vcpu = container_of(pn, struct vessel_vcpu, pn);
+
+	if (vessel_vmcs_load(vcpu))
+		vcpu->load_failed = true;
+}
+
+static void vcpu_sched_out(struct preempt_notifier *pn,
+			   struct task_struct *next)
+{
+}
+
+static struct preempt_ops vcpu_preempt_ops = {
+	.sched_in = vcpu_sched_in,
+	.sched_out = vcpu_sched_out,
+};
+
+int vessel_vcpu_load(struct vessel_vcpu *vcpu)
+{
+	preempt_disable();
+	vcpu->load_failed = vessel_vmcs_load(vcpu) != 0;
+	preempt_notifier_init(&vcpu->pn, &vcpu_preempt_ops);
+	preempt_notifier_register(&vcpu->pn);
+	preempt_enable();
+	return vcpu->load_failed ? -EIO : 0;
+}
+
+void vessel_vcpu_put(struct vessel_vcpu *vcpu)
+{
+	preempt_disable();
+	preempt_notifier_unregister(&vcpu->pn);
+	preempt_enable();
+}
+
+/* Whether a VMX instruction failed since @mark (a host bug). */
+static bool vcpu_vmx_failed(struct vessel_vcpu *vcpu, unsigned int mark)
+{
+	return vcpu->load_failed || atomic_read(&vessel_vmx_failures) != mark;
+}
+
+/* Host state that can change between two entries. */
+static void vcpu_host_update(struct vessel_vcpu *vcpu,
+			     const struct vessel_host_state *h)
+{
+	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
+
+	if (cr3 != vcpu->host_cr3) {
+		vmcs_writel(HOST_CR3, cr3);
+		vcpu->host_cr3 = cr3;
+	}
+	if (cr4 != vcpu->host_cr4) {
+		vmcs_writel(HOST_CR4, cr4);
+		vcpu->host_cr4 = cr4;
+	}
+	if (vcpu->tsc_offset != READ_ONCE(vcpu->vm->tsc_offset)) {
+		vcpu->tsc_offset = READ_ONCE(vcpu->vm->tsc_offset);
+		vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
+	}
+	if (vcpu->ctl_pin & PIN_BASED_VMX_PREEMPTION_TIMER)
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
+			     vessel_vmcs_backstop_ticks());
+	if (h->fs_base != vcpu->host_fs_base) {
+		vmcs_writel(HOST_FS_BASE, h->fs_base);
+		vcpu->host_fs_base = h->fs_base;
+	}
+}
+
+/* Whether RUN must return to userspace before entering the guest. */
+static bool vcpu_should_stop(struct vessel_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->run->immediate_exit) ||
+	       atomic_read(&vcpu->kick) || signal_pending(current);
+}
+
+static int vcpu_exit_intr(struct vessel_vcpu *vcpu)
+{
+	atomic_set(&vcpu->kick, 0);
+	vcpu->run->exit_reason = VESSEL_EXIT_INTR;
+	return -EINTR;
+}
+
+/* Everything between taking IRQs off and giving them back. */
+static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
+			    const struct vessel_host_state *h)
+{
+	int r;
+
+	if (vcpu->flush_on_entry) {
+		if (vcpu->vpid)
+			vessel_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0);
+		vcpu->flush_on_entry = false;
+	}
+	if (h->xcr0 && vcpu->xcr0 != h->xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	if (vcpu->cr2 != native_read_cr2())
+		native_write_cr2(vcpu->cr2);
+	if (vcpu->dr7_active) {
+		set_debugreg(vcpu->dr[0], 0);
+		set_debugreg(vcpu->dr[1], 1);
+		set_debugreg(vcpu->dr[2], 2);
+		set_debugreg(vcpu->dr[3], 3);
+		set_debugreg(vcpu->dr6, 6);
+	}
+
+	WRITE_ONCE(vcpu->in_guest_cpu, smp_processor_id());
+	r = vessel_vmx_enter(vcpu->regs, vcpu->launched);
+	WRITE_ONCE(vcpu->in_guest_cpu, -1);
+
+	vcpu->cr2 = native_read_cr2();
+	if (vcpu->dr7_active) {
+		get_debugreg(vcpu->dr6, 6);
+		hw_breakpoint_restore();
+	}
+	if (h->xcr0 && vcpu->xcr0 != h->xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, h->xcr0);
+	invalidate_tss_limit();
+
+	if (r) {
+		/* VMfail: nothing ran; the instruction error says why. */
+		u64 data[2] = { 0, vmcs_read32(VM_INSTRUCTION_ERROR) };
+
+		vcpu->exit_reason = 0;
+		return vessel_exit_internal(vcpu, VESSEL_INTERNAL_ENTRY_FAILED,
+					    2, data);
+	}
+	vcpu->launched = true;
+	vcpu->exit_reason = vmcs_read32(VM_EXIT_REASON);
+	vcpu->exit_intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
+	/* An NMI that exited must reach the host's handler now. */
+	if ((vcpu->exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
+	    (vcpu->exit_intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		vessel_vmx_host_nmi();
+	return 1;
+}
+
+/* One trip into the guest and back; returns like an exit handler. */
+static int vcpu_run_once(struct vessel_vcpu *vcpu,
+			 const struct vessel_host_state *h)
+{
+	unsigned int mark = atomic_read(&vessel_vmx_failures);
+	int r;
+
+	preempt_disable();
+	vcpu_host_update(vcpu, h);
+	r = vessel_events_inject(vcpu);
+	if (r <= 0) {
+		preempt_enable();
+		return r;
+	}
+	local_irq_disable();
+	/* A kick that raced with the checks above sent its IPI too early. */
+	if (vcpu_should_stop(vcpu)) {
+		local_irq_enable();
+		preempt_enable();
+		return vcpu_exit_intr(vcpu);
+	}
+	r = vcpu_enter_guest(vcpu, h);
+	vcpu->counters.entries++;
+	if (r > 0)
+		vessel_events_save_vectoring(vcpu);
+	local_irq_enable();
+	preempt_enable();
+	if (r > 0)
+		r = vessel_exit_dispatch(vcpu);
+	if (vcpu_vmx_failed(vcpu, mark))
+		r = -EIO;
+	return r;
+}
+
+static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
+{
+	struct vessel_host_state h;
+	int r;
+
+	vcpu->counters.runs++;
+	vcpu->run->exit_reason = VESSEL_EXIT_NONE;
+	if (unlikely(!READ_ONCE(vcpu->vm->ran))) {
+		/* From now on CPUID and the user MSRs are fixed. */
+		mutex_lock(&vcpu->vm->lock);
+		vcpu->vm->ran = true;
+		mutex_unlock(&vcpu->vm->lock);
+	}
+	r = vessel_vcpu_load(vcpu);
+	if (r)
+		goto out;
+	r = vessel_complete_user_exit(vcpu);
+	if (r <= 0)
+		goto out_put;
+
+	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
+	vcpu_host_save(vcpu, &h);
+	for (;;) {
+		if (vcpu_should_stop(vcpu)) {
+			r = vcpu_exit_intr(vcpu);
+			break;
+		}
+		r = vcpu_run_once(vcpu, &h);
+		if (r <= 0)
+			break;
+		cond_resched();
+	}
+	vcpu_host_restore(&h);
+	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
+out_put:
+	vessel_vcpu_put(vcpu);
+out:
+	if (r == -EIO)
+		vessel_vm_mark_dead(vcpu->vm, "VMX instruction failed");
+	if (r == 0 && vcpu->run->exit_reason < VESSEL_NR_USER_EXITS)
+		vcpu->counters.user_exits[vcpu->run->exit_reason]++;
+	if (r == -EINTR)
+		vcpu->counters.user_exits[VESSEL_EXIT_INTR]++;
+	return r;
+}
+
+static long vessel_vcpu_kick(struct vessel_vcpu *vcpu)
+{
+	int cpu;
+
+	atomic_set(&vcpu->kick, 1);
+	/* Pairs with the IRQs-off re-check before entry. */
+	smp_mb__after_atomic();
+	cpu = READ_ONCE(vcpu->in_guest_cpu);
+	if (cpu >= 0 && cpu != raw_smp_processor_id())
+		smp_send_reschedule(cpu);
+	return 0;
+}
+
+static long vessel_vcpu_get_counters(struct vessel_vcpu *vcpu,
+				     struct vessel_counters __user *uarg)
+{
+	u32 flags;
+
+	if (get_user(flags, &uarg->flags))
+		return -EFAULT;
+	if (flags)
+		return -EINVAL;
+	if (copy_to_user(uarg, &vcpu->counters, sizeof(vcpu->counters)))
+		return -EFAULT;
+	return 0;
+}
+
+static long vessel_vcpu_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct vessel_vcpu *vcpu = file->private_data;
+	void __user *argp = (void __user *)arg;
+	long r;
+
+	if (READ_ONCE(vcpu->vm->dead))
+		return -EIO;
+	/* KICK must work while RUN holds the lock. */
+	if (cmd == VESSEL_KICK)
+		return arg ? -EINVAL : vessel_vcpu_kick(vcpu);
+
+	if (cmd == VESSEL_RUN) {
+		if (arg)
+			return -EINVAL;
+		if (!mutex_trylock(&vcpu->run_lock))
+			return -EBUSY;
+		/* Guest memory is the creator's: only its threads may run. */
+		r = current->mm == vcpu->vm->mm ? vessel_vcpu_run(vcpu) : -EIO;
+		mutex_unlock(&vcpu->run_lock);
+		return r;
+	}
+
+	if (mutex_lock_killable(&vcpu->run_lock))
+		return -EINTR;
+	switch (cmd) {
+	case VESSEL_GET_STATE:
+		r = vessel_vcpu_get_state(vcpu, argp);
+		break;
+	case VESSEL_SET_STATE:
+		r = vessel_vcpu_set_state(vcpu, argp);
+		break;
+	case VESSEL_INJECT:
+		r = vessel_vcpu_inject_ioctl(vcpu, argp);
+		break;
+	case VESSEL_GET_COUNTERS:
+		r = vessel_vcpu_get_counters(vcpu, argp);
+		break;
+	default:
+		r = -ENOTTY;
+		break;
+	}
+	mutex_unlock(&vcpu->run_lock);
+	return r;
+}
+
+static vm_fault_t vessel_vcpu_fault(struct vm_fault *vmf)
+{
+	struct vessel_vcpu *vcpu = vmf->vma->vm_file->private_data;
+
+	if (vmf->pgoff)
+		return VM_FAULT_SIGBUS;
+	vmf->page = virt_to_page(vcpu->run);
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct vessel_vcpu_vm_ops = {
+	.fault = vessel_vcpu_fault,
+};
+
+static int vessel_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	if (vma->vm_pgoff || vma_pages(vma) != 1)
+		return -EINVAL;
+	vma->vm_ops = &vessel_vcpu_vm_ops;
+	return 0;
+}
+
+/* The pages of a vCPU and the vCPU itself; free_page(0) does nothing. */
+static void vcpu_free_pages(struct vessel_vcpu *vcpu)
+{
+	free_page((unsigned long)vcpu->msr_hostload);
+	free_page((unsigned long)vcpu->msr_autoload);
+	free_page((unsigned long)vcpu->msr_bitmap);
+	free_page((unsigned long)vcpu->vmcs);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+}
+
+static void vcpu_free(struct vessel_vcpu *vcpu)
+{
+	vessel_vmcs_clear(vcpu);
+	fpu_free_guest_fpstate(&vcpu->fpu);
+	if (vcpu->vpid)
+		ida_free(&vpid_ida, vcpu->vpid);
+	vcpu_free_pages(vcpu);
+}
+
+static int vessel_vcpu_release(struct inode *inode, struct file *file)
+{
+	struct vessel_vcpu *vcpu = file->private_data;
+	struct vessel_vm *vm = vcpu->vm;
+	struct file *vm_file = vm->file;
+
+	spin_lock(&vm->counters_lock);
+	vessel_counters_add(&vm->counters, &vcpu->counters);
+	spin_unlock(&vm->counters_lock);
+	mutex_lock(&vm->lock);
+	vm->vcpus[vcpu->id] = NULL;
+	vm->nr_vcpus--;
+	mutex_unlock(&vm->lock);
+	vcpu_free(vcpu);
+	/* The vCPU held the VM alive; the VM may go now. */
+	fput(vm_file);
+	return 0;
+}
+
+static const struct file_operations vessel_vcpu_fops = {
+	.owner		= THIS_MODULE,
+	.release	= vessel_vcpu_release,
+	.unlocked_ioctl	= vessel_vcpu_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= vessel_vcpu_mmap,
+	.llseek		= noop_llseek,
+};
+
+static void *vcpu_zalloc_page(void)
+{
+	return (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+}
+
+static struct vessel_vcpu *vcpu_alloc(struct vessel_vm *vm, u32 id)
+{
+	struct vessel_vcpu *vcpu;
+	int vpid;
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return NULL;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->cpu = -1;
+	vcpu->host_cpu = -1;
+	vcpu->in_guest_cpu = -1;
+	INIT_LIST_HEAD(&vcpu->loaded_link);
+	mutex_init(&vcpu->run_lock);
+	vcpu->run = vcpu_zalloc_page();
+	vcpu->vmcs = vessel_vmcs_alloc();
+	vcpu->msr_bitmap = vcpu_zalloc_page();
+	vcpu->msr_autoload = vcpu_zalloc_page();
+	vcpu->msr_hostload = vcpu_zalloc_page();
+	if (!vcpu->run || !vcpu->vmcs || !vcpu->msr_bitmap ||
+	    !vcpu->msr_autoload || !vcpu->msr_hostload ||
+	    !fpu_alloc_guest_fpstate(&vcpu->fpu))
+		goto err_free;
+	if (vessel_vmx.flags & VESSEL_CAP_VPID) {
+		vpid = ida_alloc_range(&vpid_ida, 1, VESSEL_MAX_VPID, GFP_KERNEL);
+		/* Out of VPIDs: run untagged, flushing on every entry. */
+		vcpu->vpid = vpid > 0 ? vpid : 0;
+	}
+	return vcpu;
+
+err_free:
+	vcpu_free_pages(vcpu);
+	return NULL;
+}
+
+/* First VMCS load: controls, host state and the architectural reset state. */
+static int vcpu_init_vmcs(struct vessel_vcpu *vcpu)
+{
+	unsigned int mark = atomic_read(&vessel_vmx_failures);
+	int r;
+
+	r = vessel_vcpu_load(vcpu);
+	if (!r) {
+		vessel_msr_setup(vcpu);
+		vessel_vmcs_setup(vcpu);
+		vessel_state_reset(vcpu);
+		if (vcpu_vmx_failed(vcpu, mark))
+			r = -EIO;
+	}
+	vessel_vcpu_put(vcpu);
+	return r;
+}
+
+/**
+ * vessel_vcpu_create() - VESSEL_CREATE_VCPU: a new vCPU and its fd
+ *
+ * Return: the fd, or -EINVAL (id out of range), -EBUSY (id in use),
+ * -ENOMEM, -EIO (VMX failed; the VM is dead).
+ */
+int vessel_vcpu_create(struct vessel_vm *vm, u32 id)
+{
+	struct vessel_vcpu *vcpu;
+	int fd, r;
+
+	if (id >= VESSEL_MAX_VCPUS)
+		return -EINVAL;
+	vcpu = vcpu_alloc(vm, id);
+	if (!vcpu)
+		return -ENOMEM;
+	r = vcpu_init_vmcs(vcpu);
+	if (r) {
+		vessel_vm_mark_dead(vm, "VMCS setup failed");
+		goto err_free;
+	}
+
+	mutex_lock(&vm->lock);
+	if (vm->vcpus[id]) {
+		r = -EBUSY;
+		goto err_unlock;
+	}
+	/* The vCPU keeps the VM (and so guest memory and EPT) alive. */
+	get_file(vm->file);
+	fd = anon_inode_getfd("vessel-vcpu", &vessel_vcpu_fops, vcpu,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fput(vm->file);
+		r = fd;
+		goto err_unlock;
+	}
+	vm->vcpus[id] = vcpu;
+	vm->nr_vcpus++;
+	mutex_unlock(&vm->lock);
+	return fd;
+
+err_unlock:
+	mutex_unlock(&vm->lock);
+err_free:
+	vcpu_free(vcpu);
+	return r;
+}

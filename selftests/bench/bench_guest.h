@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the benchmark guest (guest.S) and the host programs agree on: the
+ * guest-physical layout, the ports and the workload numbers.  Included by
+ * assembly too, so only #defines.
+ *
+ * The guest runs in 32-bit flat protected mode without paging (the same
+ * state on both hypervisors), so a guest-physical address is what the guest
+ * code uses as a pointer.
+ *
+ *	0x00000000	slot 0, BENCH_LOW_SIZE: the guest code at
+ *			BENCH_CODE_GPA, its stack below BENCH_STACK_TOP
+ *	0x10000000	slot 1, BENCH_MEM_SIZE: only for BENCH_WL_MEMORY,
+ *			fresh (never touched) memory for every repetition
+ *	0xf0000000	BENCH_MMIO_GPA: in no slot, so accesses exit as MMIO
+ */
+#ifndef BENCH_GUEST_H
+#define BENCH_GUEST_H
+
+#define BENCH_LOW_SIZE		0x200000
+#define BENCH_CODE_GPA		0x1000
+#define BENCH_STACK_TOP		0x100000
+#define BENCH_MEM_GPA		0x10000000
+#define BENCH_MEM_SIZE		0x10000000	/* 256 MiB */
+#define BENCH_MMIO_GPA		0xf0000000
+
+#define BENCH_PAGE_SIZE		4096
+
+/* The port the PIO workloads use: one exit to userspace per access. */
+#define BENCH_PIO_PORT		0x80
+/* The TSC delta, low then high 32 bits, each with one 32-bit OUT. */
+#define BENCH_REPORT_LO		0xe8
+#define BENCH_REPORT_HI		0xec
+/* An unknown workload number comes back here, then the guest halts. */
+#define BENCH_REPORT_BAD	0xf0
+
+/* The MSR the MSR workloads read and write back unchanged. */
+#define BENCH_MSR		0x1a0	/* IA32_MISC_ENABLE */
+
+/*
+ * Workload numbers: the guest's dispatch table (guest.S) and the host's
+ * workload table (bench_common.c) are both in this order.
+ */
+#define BENCH_WL_CPUID		0
+#define BENCH_WL_WBINVD		1
+#define BENCH_WL_MSR_READ	2
+#define BENCH_WL_MSR_WRITE	3
+#define BENCH_WL_PIO_OUT	4
+#define BENCH_WL_PIO_IN		5
+#define BENCH_WL_MMIO_WRITE	6
+#define BENCH_WL_MMIO_READ	7
+#define BENCH_WL_COMPUTE	8
+#define BENCH_WL_MEMORY		9
+#define BENCH_NR_WORKLOADS	10
+
+/* Instructions of one BENCH_WL_COMPUTE iteration: 4 per inner loop. */
+#define BENCH_COMPUTE_INNER	250
+
+#endif /* BENCH_GUEST_H */

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench_kvm: the benchmark workloads (bench_common.c) on KVM, through raw
+ * /dev/kvm ioctls, for comparison with bench_vessel in the same boot.  No
+ * in-kernel irqchip, so HLT, port I/O and MMIO all come back to us, as on
+ * Vessel.
+ *
+ * Usage: bench_kvm [--quick] [--reps N] [WORKLOAD...] (see --help)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "bench_common.h"
+
+#define KVM_DEVICE		"/dev/kvm"
+
+#define X86_CR0_PE		0x01
+#define X86_CR0_ET		0x10
+#define X86_RFLAGS_FIXED	0x02
+
+/* Descriptor types (SDM 3.4.5.1): what Vessel's access rights encode. */
+#define TYPE_CODE_XRA		11	/* execute/read, accessed */
+#define TYPE_DATA_RWA		3	/* read/write, accessed */
+#define TYPE_TSS_BUSY		11
+#define SEL_CODE		0x08
+#define SEL_DATA		0x10
+#define SEL_TSS			0x18
+#define TSS_LIMIT		0x67
+
+struct kvm_bench {
+	struct bench_hv hv;
+	int kvm;
+	int vm;
+	int vcpu;
+	struct kvm_run *run;
+	long run_size;
+};
+
+static struct kvm_bench *to_kb(struct bench_hv *hv)
+{
+	return container_of(hv, struct kvm_bench, hv);
+}
+
+/* ioctl() as -errno, like libvessel. */
+static int kb_ioctl(int fd, unsigned long req, void *arg)
+{
+	int r = ioctl(fd, req, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+static int kb_open(struct bench_hv *hv, char *err, size_t errlen)
+{
+	struct kvm_bench *b = to_kb(hv);
+	int r;
+
+	b->kvm = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
+	if (b->kvm < 0) {
+		r = -errno;
+		snprintf(err, errlen, "cannot open %s: %s%s", KVM_DEVICE,
+			 strerror(errno),
+			 errno == ENOENT ? " (is kvm-intel.ko loaded?)" : "");
+		return r;
+	}
+	r = kb_ioctl(b->kvm, KVM_GET_API_VERSION, NULL);
+	if (r != KVM_API_VERSION) {
+		snprintf(err, errlen, "%s speaks API version %d, not %d",
+			 KVM_DEVICE, r, KVM_API_VERSION);
+		return -EPROTO;
+	}
+	b->run_size = kb_ioctl(b->kvm, KVM_GET_VCPU_MMAP_SIZE, NULL);
+	if (b->run_size < (long)sizeof(struct kvm_run)) {
+		snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE gave %ld",
+			 b->run_size);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int kb_vm_create(struct bench_hv *hv)
+{
+	struct kvm_bench *b = to_kb(hv);
+	int r;
+
+	b->vm = kb_ioctl(b->kvm, KVM_CREATE_VM, NULL);
+	if (b->vm < 0)
+		return b->vm;
+	b->vcpu = kb_ioctl(b->vm, KVM_CREATE_VCPU, NULL);
+	if (b->vcpu < 0) {
+		r = b->vcpu;
+		goto err_close_vm;
+	}
+	b->run = mmap(NULL, b->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      b->vcpu, 0);
+	if (b->run == MAP_FAILED) {
+		r = -errno;
+		goto err_close_vcpu;
+	}
+	return 0;
+
+err_close_vcpu:
+	close(b->vcpu);
+err_close_vm:
+	close(b->vm);
+	return r;
+}
+
+static void kb_vm_destroy(struct bench_hv *hv)
+{
+	struct kvm_bench *b = to_kb(hv);
+
+	munmap(b->run, b->run_size);
+	close(b->vcpu);
+	close(b->vm);
+}
+
+static int kb_vm_set_memory(struct bench_hv *hv, uint32_t slot, uint64_t gpa,
+			    uint64_t size, void *hva)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)hva,
+	};
+
+	return kb_ioctl(to_kb(hv)->vm, KVM_SET_USER_MEMORY_REGION, &region);
+}
+
+static struct kvm_segment kb_flat_seg(uint16_t selector, uint8_t type)
+{
+	return (struct kvm_segment) {
+		.limit = 0xffffffff,
+		.selector = selector,
+		.type = type,
+		.present = 1,
+		.db = 1,
+		.s = 1,
+		.g = 1,
+	};
+}
+
+/* The same state as bench_vessel's vb_flat_segs(), in KVM's terms. */
+static void kb_flat_sregs(struct kvm_sregs *sregs)
+{
+	sregs->cs = kb_flat_seg(SEL_CODE, TYPE_CODE_XRA);
+	sregs->ds = kb_flat_seg(SEL_DATA, TYPE_DATA_RWA);
+	sregs->es = sregs->ds;
+	sregs->fs = sregs->ds;
+	sregs->gs = sregs->ds;
+	sregs->ss = sregs->ds;
+	sregs->tr = (struct kvm_segment) {
+		.limit = TSS_LIMIT,
+		.selector = SEL_TSS,
+		.type = TYPE_TSS_BUSY,
+		.present = 1,
+	};
+	sregs->ldt = (struct kvm_segment) { .unusable = 1 };
+	sregs->cr0 = X86_CR0_PE | X86_CR0_ET;
+	sregs->cr3 = 0;
+	sregs->cr4 = 0;
+	sregs->efer = 0;
+}
+
+static int kb_vcpu_start(struct bench_hv *hv, const struct bench_regs *regs)
+{
+	struct kvm_bench *b = to_kb(hv);
+	struct kvm_regs kregs = {
+		.rip = regs->eip,
+		.rflags = X86_RFLAGS_FIXED,
+		.rsp = regs->esp,
+		.rax = regs->eax,
+		.rcx = regs->ecx,
+		.rdi = regs->edi,
+	};
+	struct kvm_sregs sregs;
+	int r;
+
+	r = kb_ioctl(b->vcpu, KVM_GET_SREGS, &sregs);
+	if (r)
+		return r;
+	kb_flat_sregs(&sregs);
+	r = kb_ioctl(b->vcpu, KVM_SET_SREGS, &sregs);
+	if (r)
+		return r;
+	return kb_ioctl(b->vcpu, KVM_SET_REGS, &kregs);
+}
+
+/* Hand the guest what it read at the previous exit. */
+static void kb_complete(struct kvm_run *run, const struct bench_exit *e)
+{
+	size_t n = e->size < sizeof(e->data) ? e->size : sizeof(e->data);
+
+	if (e->type == BENCH_EXIT_IO && !e->write)
+		memcpy((char *)run + run->io.data_offset, &e->data, n);
+	else if (e->type == BENCH_EXIT_MMIO && !e->write)
+		memcpy(run->mmio.data, &e->data, n);
+}
+
+static void kb_exit_other(struct kvm_bench *b, struct bench_exit *e)
+{
+	struct kvm_run *run = b->run;
+	struct kvm_regs regs = { .rip = ~0ULL };
+	unsigned int i;
+
+	kb_ioctl(b->vcpu, KVM_GET_REGS, &regs);
+	bench_why(e, "KVM_EXIT %u at RIP %#llx", run->exit_reason,
+		  (unsigned long long)regs.rip);
+	if (run->exit_reason == KVM_EXIT_FAIL_ENTRY)
+		bench_why(e, ", entry failure reason %#llx",
+			  (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+	if (run->exit_reason != KVM_EXIT_INTERNAL_ERROR)
+		return;
+	bench_why(e, ", internal error suberror %u, data",
+		  run->internal.suberror);
+	for (i = 0; i < run->internal.ndata && i < 4; i++)
+		bench_why(e, " %#llx",
+			  (unsigned long long)run->internal.data[i]);
+}
+
+static void kb_exit(struct kvm_bench *b, struct bench_exit *e)
+{
+	struct kvm_run *run = b->run;
+
+	*e = (struct bench_exit) { .type = BENCH_EXIT_OTHER };
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		e->type = BENCH_EXIT_IO;
+		e->write = run->io.direction == KVM_EXIT_IO_OUT;
+		e->port = run->io.port;
+		e->size = run->io.size;
+		if (e->write && e->size <= sizeof(e->data))
+			memcpy(&e->data, (char *)run + run->io.data_offset,
+			       e->size);
+		break;
+	case KVM_EXIT_MMIO:
+		e->type = BENCH_EXIT_MMIO;
+		e->write = run->mmio.is_write;
+		e->gpa = run->mmio.phys_addr;
+		e->size = run->mmio.len;
+		if (e->write && e->size <= sizeof(e->data))
+			memcpy(&e->data, run->mmio.data, e->size);
+		break;
+	case KVM_EXIT_HLT:
+		e->type = BENCH_EXIT_HLT;
+		break;
+	default:
+		kb_exit_other(b, e);
+	}
+}
+
+static int kb_vcpu_run(struct bench_hv *hv, struct bench_exit *e)
+{
+	struct kvm_bench *b = to_kb(hv);
+	int r;
+
+	kb_complete(b->run, e);
+	do
+		r = kb_ioctl(b->vcpu, KVM_RUN, NULL);
+	while (r == -EINTR);
+	if (!r)
+		kb_exit(b, e);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	static struct kvm_bench b = {
+		.hv = {
+			.name = "kvm",
+			.open = kb_open,
+			.vm_create = kb_vm_create,
+			.vm_destroy = kb_vm_destroy,
+			.vm_set_memory = kb_vm_set_memory,
+			.vcpu_start = kb_vcpu_start,
+			.vcpu_run = kb_vcpu_run,
+		},
+		.kvm = -1,
+	};
+
+	return bench_main(&b.hv, argc, argv);
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The benchmark guest: 32-bit flat protected mode, no paging, identical on
+ * Vessel and on KVM.  The host copies the bytes between bench_guest_start
+ * and bench_guest_end to BENCH_CODE_GPA and enters at its first byte with
+ *
+ *	EAX  workload number (BENCH_WL_*)
+ *	ECX  iterations (pages for BENCH_WL_MEMORY), at least 1
+ *	EDI  BENCH_MEM_GPA
+ *	ESP  BENCH_STACK_TOP
+ *
+ * Each workload runs "RDTSC; loop ECX times { body }; RDTSC" and reports
+ * the TSC delta with two 32-bit OUTs (BENCH_REPORT_LO, then _HI), then
+ * halts.  The blob is data in the host program, assembled into its object
+ * file, so guest addresses are computed from the load address (GPA()).
+ */
+#include "bench_guest.h"
+
+#define GPA(label)	(BENCH_CODE_GPA + (label) - bench_guest_start)
+
+/* Start the timed loop: the start TSC goes on the stack. */
+.macro timed_begin
+	rdtsc
+	push	%edx
+	push	%eax
+1:
+.endm
+
+/* One iteration done: EBP counts them down. */
+.macro timed_end
+	dec	%ebp
+	jnz	1b
+	jmp	report
+.endm
+
+	.section .rodata.bench_guest, "a"
+	.code32
+	.global bench_guest_start, bench_guest_end
+
+bench_guest_start:
+	cmp	$BENCH_NR_WORKLOADS, %eax
+	jae	bad_workload
+	mov	%ecx, %ebp
+	/* Fault the stack page in now, not inside the timed loop. */
+	movl	$0, -4(%esp)
+	jmp	*GPA(workloads)(, %eax, 4)
+
+bad_workload:
+	out	%eax, $BENCH_REPORT_BAD
+	hlt
+
+report:
+	rdtsc
+	sub	(%esp), %eax
+	sbb	4(%esp), %edx
+	add	$8, %esp
+	out	%eax, $BENCH_REPORT_LO
+	mov	%edx, %eax
+	out	%eax, $BENCH_REPORT_HI
+	hlt
+
+/* In BENCH_WL_* order. */
+	.balign	4
+workloads:
+	.long	GPA(wl_cpuid)
+	.long	GPA(wl_wbinvd)
+	.long	GPA(wl_msr_read)
+	.long	GPA(wl_msr_write)
+	.long	GPA(wl_pio_out)
+	.long	GPA(wl_pio_in)
+	.long	GPA(wl_mmio_write)
+	.long	GPA(wl_mmio_read)
+	.long	GPA(wl_compute)
+	.long	GPA(wl_memory)
+workloads_end:
+	.if	(workloads_end - workloads) != 4 * BENCH_NR_WORKLOADS
+	.error	"the dispatch table does not match BENCH_NR_WORKLOADS"
+	.endif
+
+/* An exit the kernel handles, with a register result to write. */
+wl_cpuid:
+	timed_begin
+	xor	%eax, %eax
+	cpuid
+	timed_end
+
+/* The bare exit and re-entry: both hypervisors just skip WBINVD. */
+wl_wbinvd:
+	timed_begin
+	wbinvd
+	timed_end
+
+wl_msr_read:
+	timed_begin
+	mov	$BENCH_MSR, %ecx
+	rdmsr
+	timed_end
+
+/* Writes back what it read (before the timed loop): no change, no #GP. */
+wl_msr_write:
+	mov	$BENCH_MSR, %ecx
+	rdmsr
+	mov	%eax, %esi
+	mov	%edx, %edi
+	timed_begin
+	mov	$BENCH_MSR, %ecx
+	mov	%esi, %eax
+	mov	%edi, %edx
+	wrmsr
+	timed_end
+
+wl_pio_out:
+	timed_begin
+	out	%al, $BENCH_PIO_PORT
+	timed_end
+
+wl_pio_in:
+	timed_begin
+	in	$BENCH_PIO_PORT, %al
+	timed_end
+
+wl_mmio_write:
+	mov	$BENCH_MMIO_GPA, %esi
+	timed_begin
+	mov	%eax, (%esi)
+	timed_end
+
+wl_mmio_read:
+	mov	$BENCH_MMIO_GPA, %esi
+	timed_begin
+	mov	(%esi), %eax
+	timed_end
+
+/* No exits at all: 1 + 4 * BENCH_COMPUTE_INNER instructions. */
+wl_compute:
+	timed_begin
+	mov	$BENCH_COMPUTE_INNER, %ecx
+2:	add	%ecx, %eax
+	xor	%eax, %edx
+	dec	%ecx
+	jnz	2b
+	timed_end
+
+/* One write to each fresh page: an EPT violation per 4 KiB. */
+wl_memory:
+	timed_begin
+	movl	$1, (%edi)
+	add	$BENCH_PAGE_SIZE, %edi
+	timed_end
+
+/* The host checks that all of it lies in one guest page. */
+bench_guest_end:
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Events into the guest (VESSEL_INJECT: exceptions, interrupts, NMIs) and
+ * out of VESSEL_RUN (signals, VESSEL_KICK, immediate_exit, a second RUN).
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "processor.h"
+#include "ucall.h"
+#include "vessel_util.h"
+
+#define IRQ_VECTOR	0x40
+
+/* What the guest's handlers saw. */
+static uint64_t ev_count, ev_vector, ev_error, ev_cr2, ev_flag;
+
+static void record_handler(struct ex_regs *regs)
+{
+	WRITE_ONCE(ev_count, ev_count + 1);
+	WRITE_ONCE(ev_vector, regs->vector);
+	WRITE_ONCE(ev_error, regs->error_code);
+	WRITE_ONCE(ev_cr2, get_cr2());
+}
+
+/* ----------------------------------------------------------- exceptions */
+
+static void guest_exceptions(void)
+{
+	GUEST_SYNC(1);		/* the host injects #GP(0x1234) */
+	GUEST_ASSERT_EQ(READ_ONCE(ev_count), 1);
+	GUEST_ASSERT_EQ(READ_ONCE(ev_vector), GP_VECTOR);
+	GUEST_ASSERT_EQ(READ_ONCE(ev_error), 0x1234);
+	GUEST_SYNC(2);		/* the host injects #PF(6) at 0xdeadb000 */
+	GUEST_ASSERT_EQ(READ_ONCE(ev_count), 2);
+	GUEST_ASSERT_EQ(READ_ONCE(ev_vector), PF_VECTOR);
+	GUEST_ASSERT_EQ(READ_ONCE(ev_error), 6);
+	GUEST_ASSERT_EQ(READ_ONCE(ev_cr2), 0xdeadb000);
+	GUEST_DONE();
+}
+
+TEST(inject_exceptions)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_exceptions);
+
+	vm_install_exception_handler(vm, GP_VECTOR, record_handler);
+	vm_install_exception_handler(vm, PF_VECTOR, record_handler);
+	vcpu_run_expect_sync(vcpu, 1);
+	vcpu_inject(vcpu, VESSEL_EVENT_EXCEPTION, GP_VECTOR,
+		    VESSEL_EVENT_HAS_ERROR_CODE, 0x1234, 0);
+	vcpu_run_expect_sync(vcpu, 2);
+	vcpu_inject(vcpu, VESSEL_EVENT_EXCEPTION, PF_VECTOR,
+		    VESSEL_EVENT_HAS_ERROR_CODE | VESSEL_EVENT_HAS_PAYLOAD, 6,
+		    0xdeadb000);
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+/* ----------------------------------------------------------- interrupts */
+
+static void irq_handler(struct ex_regs *regs)
+{
+	WRITE_ONCE(ev_count, ev_count + 1);
+	WRITE_ONCE(ev_vector, regs->vector);
+	/* Was the instruction after STI already done? */
+	WRITE_ONCE(ev_error, READ_ONCE(ev_flag));
+}
+
+static void guest_irqs(void)
+{
+	sti();
+	GUEST_SYNC(1);		/* IF=1: taken at once */
+	asm volatile("nop");
+	GUEST_ASSERT_EQ(READ_ONCE(ev_count), 1);
+	GUEST_ASSERT_EQ(READ_ONCE(ev_vector), IRQ_VECTOR);
+
+	cli();
+	GUEST_SYNC(2);		/* IF=0: held */
+	asm volatile("nop; nop; nop");
+	GUEST_ASSERT_EQ(READ_ONCE(ev_count), 1);
+	/* STI blocks for one instruction: the MOVQ runs before the IRQ. */
+	asm volatile("sti\n\tmovq $1, %0\n\tnop" : "=m"(ev_flag) : : "memory");
+	GUEST_ASSERT_EQ(READ_ONCE(ev_count), 2);
+	GUEST_ASSERT_EQ(READ_ONCE(ev_vector), IRQ_VECTOR + 1);
+	GUEST_ASSERT_EQ(READ_ONCE(ev_error), 1);
+	GUEST_DONE();
+}
+
+TEST(inject_irq)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_irqs);
+
+	vm_install_exception_handler(vm, IRQ_VECTOR, irq_handler);
+	vm_install_exception_handler(vm, IRQ_VECTOR + 1, irq_handler);
+	vcpu_run_expect_sync(vcpu, 1);
+	vcpu_inject(vcpu, VESSEL_EVENT_IRQ, IRQ_VECTOR, 0, 0, 0);
+	vcpu_run_expect_sync(vcpu, 2);
+	vcpu_inject(vcpu, VESSEL_EVENT_IRQ, IRQ_VECTOR + 1, 0, 0, 0);
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+/* ----------------------------------------------------------------- NMIs */
+
+static void nmi_handler(struct ex_regs *regs)
+{
+	WRITE_ONCE(ev_count, ev_count + 1);
+	if (READ_ONCE(ev_count) == 1) {
+		/* The host injects a second NMI now: blocked until IRET. */
+		GUEST_SYNC(2);
+		asm volatile("nop; nop; nop");
+		GUEST_ASSERT_EQ(READ_ONCE(ev_count), 1);
+	}
+}
+
+static void guest_nmi(void)
+{
+	GUEST_SYNC(1);
+	asm volatile("nop");
+	GUEST_ASSERT_EQ(READ_ONCE(ev_count), 2);
+	GUEST_DONE();
+}
+
+TEST(inject_nmi)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_nmi);
+
+	vm_install_exception_handler(vm, NMI_VECTOR, nmi_handler);
+	vcpu_run_expect_sync(vcpu, 1);
+	vcpu_inject(vcpu, VESSEL_EVENT_NMI, 0, 0, 0, 0);
+	vcpu_run_expect_sync(vcpu, 2);
+	vcpu_inject(vcpu, VESSEL_EVENT_NMI, 0, 0, 0, 0);
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+/* -------------------------------------------- getting RUN to return */
+
+static uint64_t spin_count, spin_stop;
+
+/* Spin until the host sets spin_stop in guest memory; @irqs_off: CLI. */
+static void guest_spin(uint64_t id, uint64_t irqs_off)
+{
+	if (irqs_off)
+		cli();
+	else
+		sti();
+	GUEST_SYNC(1);
+	while (!READ_ONCE(spin_stop))
+		WRITE_ONCE(spin_count, spin_count + 1);
+	GUEST_DONE();
+}
+
+struct interrupter {
+	struct vcpu *vcpu;
+	pthread_t target;
+	bool use_kick;
+	bool stop;
+};
+
+static void sigusr1(int sig)
+{
+}
+
+static void *interrupter_fn(void *arg)
+{
+	struct interrupter *in = arg;
+	const struct timespec ms = { 0, 1000 * 1000 };
+
+	/* Until RUN has returned: a kick or signal may land before it runs. */
+	while (!READ_ONCE(in->stop)) {
+		nanosleep(&ms, NULL);
+		if (in->use_kick)
+			vessel_vcpu_kick(&in->vcpu->v);
+		else
+			pthread_kill(in->target, SIGUSR1);
+	}
+	return NULL;
+}
+
+static void run_interrupted(struct __test_metadata *_metadata, bool use_kick,
+			    bool irqs_off)
+{
+	struct sigaction sa = { .sa_handler = sigusr1 };	/* no SA_RESTART */
+	struct interrupter in = { .use_kick = use_kick };
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
+	pthread_t thread;
+	int i, r;
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	vcpu_args_set(vcpu, 2, 0ULL, (uint64_t)irqs_off);
+	vcpu_run_expect_sync(vcpu, 1);
+
+	in.vcpu = vcpu;
+	in.target = pthread_self();
+	ASSERT_EQ(0, pthread_create(&thread, NULL, interrupter_fn, &in));
+	errno = 0;
+	r = __vcpu_run(vcpu);
+	WRITE_ONCE(in.stop, true);
+	pthread_join(thread, NULL);
+	EXPECT_EQ(-1, r);
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_EQ(VESSEL_EXIT_INTR, vcpu->run->exit_reason);
+	TH_LOG("guest spun %lu times before RUN returned",
+	       (unsigned long)guest_global(vm, spin_count));
+
+	/*
+	 * The guest carries on where it was.  A kick sent after RUN returned
+	 * may still make the next RUN return at once: allow for that.
+	 */
+	guest_global(vm, spin_stop) = 1;
+	for (i = 0; i < 3; i++) {
+		r = __vcpu_run(vcpu);
+		if (r == 0 || errno != EINTR)
+			break;
+	}
+	EXPECT_EQ(0, r) TH_LOG("RUN: %s", strerror(errno));
+	EXPECT_EQ(UCALL_DONE, get_ucall(vcpu, NULL));
+	vm_free(vm);
+	signal(SIGUSR1, SIG_DFL);
+}
+
+TEST(signal_interrupts_run)
+{
+	run_interrupted(_metadata, false, false);
+}
+
+TEST(signal_interrupts_run_with_guest_irqs_off)
+{
+	run_interrupted(_metadata, false, true);
+}
+
+TEST(kick_interrupts_run)
+{
+	run_interrupted(_metadata, true, false);
+}
+
+TEST(immediate_exit)
+{
+	struct vessel_counters before, after;
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
+
+	ASSERT_EQ(0, vessel_vcpu_get_counters(&vcpu->v, &before));
+	vcpu->run->immediate_exit = 1;
+	errno = 0;
+	EXPECT_EQ(-1, __vcpu_run(vcpu));
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_EQ(VESSEL_EXIT_INTR, vcpu->run->exit_reason);
+	ASSERT_EQ(0, vessel_vcpu_get_counters(&vcpu->v, &after));
+	EXPECT_EQ(before.entries, after.entries);
+
+	vcpu->run->immediate_exit = 0;
+	vcpu_run_expect_sync(vcpu, 1);
+	guest_global(vm, spin_stop) = 1;
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+struct runner {
+	struct vcpu *vcpu;
+	int r, err;
+};
+
+static void *runner_fn(void *arg)
+{
+	struct runner *rn = arg;
+
+	rn->r = __vcpu_run(rn->vcpu);
+	rn->err = errno;
+	return NULL;
+}
+
+TEST(second_concurrent_run_ebusy)
+{
+	struct sigaction sa = { .sa_handler = sigusr1 };
+	struct runner rn = { 0 };
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
+	const struct timespec ms = { 0, 1000 * 1000 };
+	uint64_t *count;
+	pthread_t thread;
+	int i;
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	vcpu_run_expect_sync(vcpu, 1);
+	count = addr_gva2hva(vm, &spin_count);
+
+	rn.vcpu = vcpu;
+	ASSERT_EQ(0, pthread_create(&thread, NULL, runner_fn, &rn));
+	/* Wait until the other thread's guest is spinning. */
+	for (i = 0; i < 5000 && !READ_ONCE(*count); i++)
+		nanosleep(&ms, NULL);
+	ASSERT_NE(0, READ_ONCE(*count));
+	errno = 0;
+	EXPECT_EQ(-1, __vcpu_run(vcpu));
+	EXPECT_EQ(EBUSY, errno);
+
+	guest_global(vm, spin_stop) = 1;
+	pthread_join(thread, NULL);
+	/* The spinner stopped by itself: a GUEST_DONE ucall. */
+	EXPECT_EQ(0, rn.r) TH_LOG("first RUN: %s", strerror(rn.err));
+	EXPECT_EQ(UCALL_DONE, get_ucall(vcpu, NULL));
+	vm_free(vm);
+	signal(SIGUSR1, SIG_DFL);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One test per kind of VM exit: what the guest sees, and what userspace
+ * sees in the run page.
+ */
+#include <stdint.h>
+
+#include "kselftest_harness.h"
+#include "processor.h"
+#include "ucall.h"
+#include "vessel_util.h"
+
+#define TEST_PORT	0x5e0
+#define RO_GPA		0x80000000ULL	/* a read-only slot */
+#define UNKNOWN_MSR	0xdeadbeef
+#define USER_MSR	0x10000001
+
+/* ---------------------------------------------------------------- CPUID */
+
+static void guest_cpuid_default(void)
+{
+	uint32_t ecx = cpuid_ecx(1);
+
+	GUEST_ASSERT(ecx & CPUID_1_ECX_HYPERVISOR);
+	GUEST_ASSERT(!(ecx & CPUID_1_ECX_VMX));
+	GUEST_DONE();
+}
+
+TEST(cpuid_default_table)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_cpuid_default);
+
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+#define BRAND_LEAF	0x80000002
+
+static void guest_cpuid_leaf(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid_count(BRAND_LEAF, 0, &a, &b, &c, &d);
+	GUEST_SYNC_ARGS(4, (uint64_t)a, (uint64_t)b, (uint64_t)c, (uint64_t)d);
+	GUEST_DONE();
+}
+
+TEST(cpuid_set_leaf)
+{
+	struct vessel_cpuid_entry e[VESSEL_MAX_CPUID_ENTRIES];
+	struct vessel_cpuid_entry *leaf;
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_cpuid_leaf);
+	uint32_t nr = vm_cpuid_get(vm, e);
+	struct ucall uc;
+
+	leaf = cpuid_find(e, nr, BRAND_LEAF, 0);
+	if (!leaf) {
+		ASSERT_LT(nr, VESSEL_MAX_CPUID_ENTRIES);
+		leaf = &e[nr++];
+		memset(leaf, 0, sizeof(*leaf));
+		leaf->function = BRAND_LEAF;
+	}
+	leaf->eax = 0x73736556;		/* "Vess" */
+	leaf->ebx = 0x74206c65;		/* "el t" */
+	leaf->ecx = 0x20747365;		/* "est " */
+	leaf->edx = 0x12345678;
+	ASSERT_EQ(0, vessel_vm_set_cpuid(&vm->v, e, nr));
+
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(0x73736556, uc.args[0]);
+	EXPECT_EQ(0x74206c65, uc.args[1]);
+	EXPECT_EQ(0x20747365, uc.args[2]);
+	EXPECT_EQ(0x12345678, uc.args[3]);
+	vcpu_run_expect_done(vcpu);
+
+	/* GET returns what SET stored. */
+	memset(e, 0, sizeof(e));
+	nr = vm_cpuid_get(vm, e);
+	leaf = cpuid_find(e, nr, BRAND_LEAF, 0);
+	ASSERT_NE(NULL, leaf);
+	EXPECT_EQ(0x12345678, leaf->edx);
+	vm_free(vm);
+}
+
+/* ------------------------------------------------------------------ HLT */
+
+static void guest_hlt(void)
+{
+	/* RBX: the address after the HLT, for the host to compare. */
+	asm volatile("lea 1f(%%rip), %%rbx\n\thlt\n1:" : : : "rbx", "memory");
+	GUEST_DONE();
+}
+
+TEST(hlt)
+{
+	struct vessel_vcpu_state *s = calloc(1, sizeof(*s));
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_hlt);
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_HLT);
+	vcpu_state_get(vcpu, s, VESSEL_STATE_GPRS);
+	EXPECT_EQ(s->gprs.regs[VESSEL_GPR_RBX], s->gprs.rip);
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+	free(s);
+}
+
+/* ------------------------------------------------------------- port I/O */
+
+static void guest_io(void)
+{
+	outb(TEST_PORT, 0x12);
+	outw(TEST_PORT, 0x3456);
+	outl(TEST_PORT, 0x789abcde);
+	GUEST_ASSERT_EQ(inb(TEST_PORT), 0xa1);
+	GUEST_ASSERT_EQ(inw(TEST_PORT), 0xb2c3);
+	GUEST_ASSERT_EQ(inl(TEST_PORT), 0xd4e5f607);
+	GUEST_DONE();
+}
+
+TEST(io_in_out)
+{
+	static const struct { uint8_t dir, size; uint32_t val; } ops[] = {
+		{ VESSEL_IO_OUT, 1, 0x12 },
+		{ VESSEL_IO_OUT, 2, 0x3456 },
+		{ VESSEL_IO_OUT, 4, 0x789abcde },
+		{ VESSEL_IO_IN, 1, 0xa1 },
+		{ VESSEL_IO_IN, 2, 0xb2c3 },
+		{ VESSEL_IO_IN, 4, 0xd4e5f607 },
+	};
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_io);
+	unsigned int i;
+	uint32_t v;
+
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_IO_EXIT(vcpu, TEST_PORT, ops[i].size, ops[i].dir);
+		EXPECT_EQ(0, vcpu->run->io.flags);
+		if (ops[i].dir == VESSEL_IO_OUT) {
+			v = 0;
+			memcpy(&v, vcpu_io_data(vcpu), ops[i].size);
+			EXPECT_EQ(ops[i].val, v) TH_LOG("out #%u", i);
+		} else {
+			memcpy(vcpu_io_data(vcpu), &ops[i].val, ops[i].size);
+		}
+	}
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+static uint8_t string_buf[8192];
+
+static uint8_t out_pattern(uint64_t i)
+{
+	return i * 7 + 1;
+}
+
+static uint8_t in_pattern(uint64_t i)
+{
+	return i * 3 + 5;
+}
+
+static void guest_string_io(uint64_t id, uint64_t n)
+{
+	uint8_t *p = string_buf;
+	uint64_t i, cnt = n;
+
+	for (i = 0; i < n; i++)
+		string_buf[i] = out_pattern(i);
+	asm volatile("rep outsb" : "+S"(p), "+c"(cnt) : "d"(TEST_PORT) : "memory");
+	GUEST_ASSERT_EQ(cnt, 0);
+	GUEST_ASSERT_EQ(p, string_buf + n);
+
+	for (i = 0; i < n; i++)
+		string_buf[i] = 0;
+	p = string_buf;
+	cnt = n;
+	asm volatile("rep insb" : "+D"(p), "+c"(cnt) : "d"(TEST_PORT) : "memory");
+	GUEST_ASSERT_EQ(cnt, 0);
+	GUEST_ASSERT_EQ(p, string_buf + n);
+	for (i = 0; i < n; i++)
+		GUEST_ASSERT_EQ(string_buf[i], in_pattern(i));
+	GUEST_DONE();
+}
+
+/* REP OUTSB then REP INSB of @n bytes, in as many exits as the kernel likes. */
+static void run_string_io(struct __test_metadata *_metadata, uint64_t n)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_string_io);
+	struct vessel_run *run = vcpu->run;
+	uint64_t total, i, exits = 0;
+	uint32_t c;
+	uint8_t *data;
+
+	vcpu_args_set(vcpu, 2, 0ULL, n);
+	for (total = 0; total < n; total += c, exits++) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_IO);
+		ASSERT_EQ(TEST_PORT, run->io.port);
+		ASSERT_EQ(VESSEL_IO_OUT, run->io.direction);
+		ASSERT_EQ(1, run->io.size);
+		ASSERT_TRUE(run->io.flags & VESSEL_IO_STRING);
+		c = run->io.count;
+		ASSERT_GE(c, 1);
+		ASSERT_LE(c, VESSEL_RUN_DATA_SIZE);
+		ASSERT_LE(total + c, n);
+		ASSERT_GE(run->io.data_offset, VESSEL_RUN_DATA_OFFSET);
+		data = vcpu_io_data(vcpu);
+		for (i = 0; i < c; i++)
+			ASSERT_EQ(out_pattern(total + i), data[i])
+				TH_LOG("byte %lu", (unsigned long)(total + i));
+	}
+	for (total = 0; total < n; total += c, exits++) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_IO);
+		ASSERT_EQ(VESSEL_IO_IN, run->io.direction);
+		ASSERT_TRUE(run->io.flags & VESSEL_IO_STRING);
+		c = run->io.count;
+		ASSERT_GE(c, 1);
+		ASSERT_LE(c, VESSEL_RUN_DATA_SIZE);
+		ASSERT_LE(total + c, n);
+		data = vcpu_io_data(vcpu);
+		for (i = 0; i < c; i++)
+			data[i] = in_pattern(total + i);
+	}
+	vcpu_run_expect_done(vcpu);
+	TH_LOG("%lu bytes each way in %lu exits", (unsigned long)n,
+	       (unsigned long)exits);
+	vm_free(vm);
+}
+
+TEST(io_rep_string_100)
+{
+	run_string_io(_metadata, 100);
+}
+
+TEST(io_rep_string_larger_than_run_page)
+{
+	run_string_io(_metadata, VESSEL_RUN_DATA_SIZE + 1000);
+}
+
+/* ----------------------------------------------------------------- MMIO */
+
+struct mmio_op {
+	uint8_t is_write;
+	uint8_t len;
+	uint64_t val;
+};
+
+static const struct mmio_op mmio_ops[] = {
+	{ 1, 1, 0x11 },
+	{ 1, 2, 0x2233 },
+	{ 1, 4, 0x44556677 },
+	{ 1, 8, 0x8899aabbccddeeffULL },
+	{ 0, 1, 0xa5 },			/* MOV r8: upper bits kept */
+	{ 0, 1, 0xf6 },			/* MOVZX from 8 bits */
+	{ 0, 2, 0xe7d8 },		/* MOVZX from 16 bits */
+	{ 0, 4, 0xc9bad0e1 },		/* MOV r32: zero-extends */
+	{ 0, 8, 0x0123456789abcdefULL },
+};
+
+static void guest_mmio(void)
+{
+	uint8_t *p = (uint8_t *)GUEST_MMIO_GPA;
+	uint64_t v;
+
+	asm volatile("movb %b1, (%0)" : : "r"(p), "q"(0x11) : "memory");
+	asm volatile("movw %w1, 8(%0)" : : "r"(p), "r"(0x2233) : "memory");
+	asm volatile("movl %k1, 16(%0)" : : "r"(p), "r"(0x44556677) : "memory");
+	asm volatile("movq %1, 24(%0)" : : "r"(p), "r"(0x8899aabbccddeeffULL)
+		     : "memory");
+
+	v = 0x1122334455667700ULL;
+	asm volatile("movb 32(%1), %b0" : "+q"(v) : "r"(p) : "memory");
+	GUEST_ASSERT_EQ(v, 0x11223344556677a5ULL);
+	v = -1ULL;
+	asm volatile("movzbl 40(%1), %k0" : "+r"(v) : "r"(p) : "memory");
+	GUEST_ASSERT_EQ(v, 0xf6);
+	v = -1ULL;
+	asm volatile("movzwl 48(%1), %k0" : "+r"(v) : "r"(p) : "memory");
+	GUEST_ASSERT_EQ(v, 0xe7d8);
+	v = -1ULL;
+	asm volatile("movl 56(%1), %k0" : "+r"(v) : "r"(p) : "memory");
+	GUEST_ASSERT_EQ(v, 0xc9bad0e1);
+	asm volatile("movq 64(%1), %0" : "=r"(v) : "r"(p) : "memory");
+	GUEST_ASSERT_EQ(v, 0x0123456789abcdefULL);
+	GUEST_DONE();
+}
+
+TEST(mmio_outside_slots)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_mmio);
+	struct vessel_run *run = vcpu->run;
+	unsigned int i;
+	uint64_t v;
+
+	for (i = 0; i < ARRAY_SIZE(mmio_ops); i++) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+		EXPECT_EQ(GUEST_MMIO_GPA + 8 * i, run->mmio.gpa) TH_LOG("op %u", i);
+		EXPECT_EQ(mmio_ops[i].len, run->mmio.len) TH_LOG("op %u", i);
+		EXPECT_EQ(mmio_ops[i].is_write, run->mmio.is_write)
+			TH_LOG("op %u", i);
+		if (mmio_ops[i].is_write) {
+			v = 0;
+			memcpy(&v, run->mmio.data, mmio_ops[i].len);
+			EXPECT_EQ(mmio_ops[i].val, v) TH_LOG("op %u", i);
+		} else {
+			memcpy(run->mmio.data, &mmio_ops[i].val, 8);
+		}
+	}
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+static void guest_read_past_end(uint64_t id, uint64_t end)
+{
+	GUEST_ASSERT_EQ(READ_ONCE(*(uint64_t *)end), 0x5566778899aabbccULL);
+	GUEST_DONE();
+}
+
+TEST(read_past_end_of_memory)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_read_past_end);
+	uint64_t v = 0x5566778899aabbccULL;
+
+	vcpu_args_set(vcpu, 2, 0ULL, vm->mem_size);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+	EXPECT_EQ(vm->mem_size, vcpu->run->mmio.gpa);
+	EXPECT_EQ(8, vcpu->run->mmio.len);
+	EXPECT_EQ(0, vcpu->run->mmio.is_write);
+	memcpy(vcpu->run->mmio.data, &v, 8);
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+static void guest_readonly(void)
+{
+	uint64_t *p = (uint64_t *)RO_GPA;
+
+	GUEST_ASSERT_EQ(READ_ONCE(p[0]), 0x0101010101010101ULL);
+	GUEST_ASSERT_EQ(READ_ONCE(p[1]), 0x0202020202020202ULL);
+	WRITE_ONCE(p[1], 0x1234);
+	/* The write went to userspace, not to memory. */
+	GUEST_ASSERT_EQ(READ_ONCE(p[1]), 0x0202020202020202ULL);
+	GUEST_DONE();
+}
+
+TEST(readonly_slot)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_readonly);
+	uint64_t *ro = vm_mem_add(vm, 1, VESSEL_MEM_READONLY, RO_GPA, 4096,
+				  NULL);
+	uint64_t v = 0;
+
+	ro[0] = 0x0101010101010101ULL;
+	ro[1] = 0x0202020202020202ULL;
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+	EXPECT_EQ(RO_GPA + 8, vcpu->run->mmio.gpa);
+	EXPECT_EQ(1, vcpu->run->mmio.is_write);
+	EXPECT_EQ(8, vcpu->run->mmio.len);
+	memcpy(&v, vcpu->run->mmio.data, 8);
+	EXPECT_EQ(0x1234, v);
+	vcpu_run_expect_done(vcpu);
+	EXPECT_EQ(0x0202020202020202ULL, ro[1]);
+	vm_free(vm);
+}
+
+/* ----------------------------------------------------------------- MSRs */
+
+static void guest_msrs(void)
+{
+	uint32_t a, b, c, d, aux;
+	uint64_t v;
+
+	wrmsr(MSR_IA32_SYSENTER_CS, 0x10);
+	GUEST_ASSERT_EQ(rdmsr(MSR_IA32_SYSENTER_CS), 0x10);
+	wrmsr(MSR_IA32_SYSENTER_CS, 0);
+
+	cpuid_count(0x80000001, 0, &a, &b, &c, &d);
+	if (d & (1U << 27)) {		/* RDTSCP */
+		wrmsr(MSR_TSC_AUX, 0x1234);
+		asm volatile("rdtscp" : "=a"(a), "=d"(d), "=c"(aux));
+		GUEST_ASSERT_EQ(aux, 0x1234);
+	}
+
+	GUEST_ASSERT_EQ(rdmsr_safe(UNKNOWN_MSR, &v), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(UNKNOWN_MSR, 0), GP_VECTOR);
+
+	/* USER_MSR: every access is answered by the host. */
+	GUEST_ASSERT_EQ(rdmsr(USER_MSR), 0x1122334455667788ULL);
+	wrmsr(USER_MSR, 0xcafef00dd00dfeedULL);
+	GUEST_ASSERT_EQ(rdmsr_safe(USER_MSR, &v), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(USER_MSR, 1), GP_VECTOR);
+	GUEST_DONE();
+}
+
+TEST(msrs)
+{
+	const uint32_t user_msrs[] = { USER_MSR };
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_msrs);
+	struct vessel_run *run = vcpu->run;
+
+	ASSERT_EQ(0, vessel_vm_set_user_msrs(&vm->v, user_msrs, 1));
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MSR);
+	EXPECT_EQ(USER_MSR, run->msr.index);
+	EXPECT_EQ(0, run->msr.is_write);
+	run->msr.data = 0x1122334455667788ULL;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MSR);
+	EXPECT_EQ(USER_MSR, run->msr.index);
+	EXPECT_EQ(1, run->msr.is_write);
+	EXPECT_EQ(0xcafef00dd00dfeedULL, run->msr.data);
+
+	/* Refuse the next read and write: the guest gets #GP. */
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MSR);
+	EXPECT_EQ(0, run->msr.is_write);
+	run->msr.error = 1;
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MSR);
+	EXPECT_EQ(1, run->msr.is_write);
+	run->msr.error = 1;
+
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+/* --------------------------------------------------------------- XSETBV */
+
+static void guest_xsetbv(void)
+{
+	uint64_t orig;
+
+	if (!(cpuid_ecx(1) & CPUID_1_ECX_XSAVE)) {
+		GUEST_SYNC(0);
+		GUEST_DONE();
+	}
+	GUEST_SYNC(1);
+	GUEST_ASSERT(get_cr4() & X86_CR4_OSXSAVE);
+	orig = xgetbv(0);
+	GUEST_ASSERT_EQ(xsetbv_safe(0, XFEATURE_X87 | XFEATURE_SSE), 0);
+	GUEST_ASSERT_EQ(xgetbv(0), XFEATURE_X87 | XFEATURE_SSE);
+	/* AVX without SSE, x87 clear, a reserved bit, an unknown XCR. */
+	GUEST_ASSERT_EQ(xsetbv_safe(0, XFEATURE_X87 | XFEATURE_AVX), GP_VECTOR);
+	GUEST_ASSERT_EQ(xsetbv_safe(0, XFEATURE_SSE), GP_VECTOR);
+	GUEST_ASSERT_EQ(xsetbv_safe(0, XFEATURE_X87 | XFEATURE_SSE | 1ULL << 63),
+			GP_VECTOR);
+	GUEST_ASSERT_EQ(xsetbv_safe(1, XFEATURE_X87), GP_VECTOR);
+	GUEST_ASSERT_EQ(xgetbv(0), XFEATURE_X87 | XFEATURE_SSE);
+	GUEST_ASSERT_EQ(xsetbv_safe(0, orig), 0);
+	GUEST_DONE();
+}
+
+TEST(xsetbv)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_xsetbv);
+	struct ucall uc;
+
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	if (!uc.args[0])
+		TH_LOG("no XSAVE in the guest's CPUID: nothing to test");
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+/* ---------------------------------------------------------------- RDTSC */
+
+#define TSC_BASE	(1ULL << 50)
+
+static void guest_rdtsc(void)
+{
+	uint64_t t1 = rdtsc(), t2 = rdtsc(), t3;
+
+	GUEST_ASSERT(t2 > t1);
+	GUEST_SYNC(t2);
+	t3 = rdtsc();
+	GUEST_ASSERT(t3 >= TSC_BASE);
+	GUEST_ASSERT(t3 < TSC_BASE + (1ULL << 40));
+	GUEST_DONE();
+}
+
+TEST(rdtsc_monotonic_and_settable)
+{
+	struct vessel_vcpu_state *s = calloc(1, sizeof(*s));
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_rdtsc);
+	struct ucall uc;
+
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	vcpu_state_get(vcpu, s, VESSEL_STATE_MSRS);
+	EXPECT_GE(s->msrs[VESSEL_MSR_TSC], uc.args[0]);
+	s->msrs[VESSEL_MSR_TSC] = TSC_BASE;
+	vcpu_state_set(vcpu, s, VESSEL_STATE_MSRS);
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+	free(s);
+}
+
+/* ----------------------------------------------- VMX instructions: #UD */
+
+static void guest_vmx_insns(void)
+{
+	uint64_t desc[2] = { 0, 0 }, ec, zero = 0;
+	uint8_t v;
+
+	asm volatile(ASM_SAFE("vmxon %[p]") : ASM_SAFE_OUTPUTS(v, ec)
+		     : [p] "m"(zero) : ASM_SAFE_CLOBBERS, "memory");
+	GUEST_ASSERT_EQ(v, UD_VECTOR);
+	asm volatile(ASM_SAFE("vmcall") : ASM_SAFE_OUTPUTS(v, ec)
+		     : : ASM_SAFE_CLOBBERS, "memory");
+	GUEST_ASSERT_EQ(v, UD_VECTOR);
+	asm volatile(ASM_SAFE("vmread %%rax, %%rbx") : ASM_SAFE_OUTPUTS(v, ec)
+		     : "a"(0) : ASM_SAFE_CLOBBERS, "rbx", "memory");
+	GUEST_ASSERT_EQ(v, UD_VECTOR);
+	asm volatile(ASM_SAFE("invept %[d], %%rax") : ASM_SAFE_OUTPUTS(v, ec)
+		     : [d] "m"(desc), "a"(1) : ASM_SAFE_CLOBBERS, "memory");
+	GUEST_ASSERT_EQ(v, UD_VECTOR);
+	GUEST_DONE();
+}
+
+TEST(vmx_instructions_ud)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_vmx_insns);
+
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+/* ------------------------------------------------------ control registers */
+
+static void guest_crs(void)
+{
+	uint64_t cr0 = get_cr0();
+
+	GUEST_ASSERT_EQ(set_cr4_safe(get_cr4() | X86_CR4_VMXE), GP_VECTOR);
+	GUEST_ASSERT(!(get_cr4() & X86_CR4_VMXE));
+	GUEST_ASSERT_EQ(set_cr0_safe(cr0 & ~X86_CR0_PE), GP_VECTOR);
+	GUEST_ASSERT_EQ(set_cr0_safe((cr0 & ~X86_CR0_CD) | X86_CR0_NW),
+			GP_VECTOR);
+	GUEST_ASSERT_EQ(get_cr0(), cr0);
+	set_cr8(5);
+	GUEST_ASSERT_EQ(get_cr8(), 5);
+	set_cr8(0);
+	GUEST_ASSERT_EQ(get_cr8(), 0);
+	GUEST_DONE();
+}
+
+TEST(control_registers)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_crs);
+
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+static void guest_invd_wbinvd(void)
+{
+	asm volatile("wbinvd" : : : "memory");
+	asm volatile("invd" : : : "memory");
+	GUEST_DONE();
+}
+
+TEST(invd_wbinvd)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_invd_wbinvd);
+
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+/* ---------------------------------------------------------- triple fault */
+
+static void guest_triple_fault(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __packed idtr = { 0, 0 };
+
+	asm volatile("lidt %0; int3" : : "m"(idtr) : "memory");
+	GUEST_FAIL("survived a triple fault");
+}
+
+TEST(triple_fault_shutdown)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_triple_fault);
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_SHUTDOWN);
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN

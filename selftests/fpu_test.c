@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * FPU isolation: the guest's XMM (and YMM, with AVX) registers survive its
+ * exits, and the host thread's registers survive VESSEL_RUN.  Both sides
+ * hold their values in registers across the exit itself: the guest around
+ * a bare OUT, the host around a bare ioctl syscall.
+ */
+#include <stdint.h>
+#include <sys/syscall.h>
+
+#include "kselftest_harness.h"
+#include "processor.h"
+#include "ucall.h"
+#include "vessel_util.h"
+
+#define FPU_PORT	0xf5
+#define ROUNDS		3
+
+#define XMM_CLOBBERS	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", \
+			"xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", \
+			"xmm12", "xmm13", "xmm14", "xmm15"
+
+/* Load or store all 16 registers from/to 32-byte slots at %[buf]. */
+#define LOAD_XMM(buf)	".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n\t" \
+			"movdqu \\n*32(%[" buf "]), %%xmm\\n\n\t.endr\n\t"
+#define STORE_XMM(buf)	".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n\t" \
+			"movdqu %%xmm\\n, \\n*32(%[" buf "])\n\t.endr\n\t"
+#define LOAD_YMM(buf)	".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n\t" \
+			"vmovdqu \\n*32(%[" buf "]), %%ymm\\n\n\t.endr\n\t"
+#define STORE_YMM(buf)	".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n\t" \
+			"vmovdqu %%ymm\\n, \\n*32(%[" buf "])\n\t.endr\n\t"
+
+static uint8_t guest_set[16 * 32], guest_got[16 * 32];
+
+static bool guest_has_avx(void)
+{
+	uint32_t ecx = cpuid_ecx(1);
+
+	return (ecx & CPUID_1_ECX_AVX) && (get_cr4() & X86_CR4_OSXSAVE) &&
+	       (xgetbv(0) & (XFEATURE_SSE | XFEATURE_AVX)) ==
+	       (XFEATURE_SSE | XFEATURE_AVX);
+}
+
+static void guest_fpu(void)
+{
+	bool avx = guest_has_avx();
+	unsigned int round, i, len = avx ? 32 : 16;
+
+	GUEST_SYNC(avx);
+	for (round = 0; round < ROUNDS; round++) {
+		for (i = 0; i < sizeof(guest_set); i++) {
+			guest_set[i] = i * 13 + round + 1;
+			guest_got[i] = 0;
+		}
+		if (avx)
+			asm volatile(LOAD_YMM("set") "outb %%al, %[port]\n\t"
+				     STORE_YMM("got")
+				     : : [set] "r"(guest_set), [got] "r"(guest_got),
+				       [port] "i"(FPU_PORT)
+				     : "rax", "memory", XMM_CLOBBERS);
+		else
+			asm volatile(LOAD_XMM("set") "outb %%al, %[port]\n\t"
+				     STORE_XMM("got")
+				     : : [set] "r"(guest_set), [got] "r"(guest_got),
+				       [port] "i"(FPU_PORT)
+				     : "rax", "memory", XMM_CLOBBERS);
+		for (i = 0; i < sizeof(guest_set); i++)
+			if (i % 32 < len)
+				GUEST_ASSERT_EQ(guest_got[i], guest_set[i]);
+	}
+	GUEST_DONE();
+}
+
+/* One VESSEL_RUN with the host's registers loaded from @set, saved to @got. */
+static long run_holding_registers(struct vcpu *vcpu, bool avx, uint8_t *set,
+				  uint8_t *got)
+{
+	long ret;
+
+	if (avx)
+		asm volatile(LOAD_YMM("set") "syscall\n\t" STORE_YMM("got")
+			     : "=a"(ret)
+			     : "a"((long)SYS_ioctl), "D"((long)vcpu->fd),
+			       "S"((long)VESSEL_RUN), "d"(0L),
+			       [set] "r"(set), [got] "r"(got)
+			     : "rcx", "r11", "memory", XMM_CLOBBERS);
+	else
+		asm volatile(LOAD_XMM("set") "syscall\n\t" STORE_XMM("got")
+			     : "=a"(ret)
+			     : "a"((long)SYS_ioctl), "D"((long)vcpu->fd),
+			       "S"((long)VESSEL_RUN), "d"(0L),
+			       [set] "r"(set), [got] "r"(got)
+			     : "rcx", "r11", "memory", XMM_CLOBBERS);
+	return ret;
+}
+
+TEST(guest_and_host_registers_kept_apart)
+{
+	static uint8_t host_set[16 * 32], host_got[16 * 32];
+	bool host_avx = __builtin_cpu_supports("avx");
+	unsigned int round, i, len = host_avx ? 32 : 16;
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_fpu);
+	struct ucall uc;
+
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	TH_LOG("guest uses %s, host checks %s", uc.args[0] ? "YMM" : "XMM",
+	       host_avx ? "YMM" : "XMM");
+
+	for (round = 0; round < ROUNDS; round++) {
+		for (i = 0; i < sizeof(host_set); i++) {
+			host_set[i] = 0xff - i * 7 - round;
+			host_got[i] = 0;
+		}
+		ASSERT_EQ(0, run_holding_registers(vcpu, host_avx, host_set,
+						   host_got));
+		TEST_ASSERT_IO_EXIT(vcpu, FPU_PORT, 1, VESSEL_IO_OUT);
+		for (i = 0; i < sizeof(host_set); i++)
+			if (i % 32 < len)
+				ASSERT_EQ(host_set[i], host_got[i])
+					TH_LOG("round %u, register %u byte %u",
+					       round, i / 32, i % 32);
+	}
+	/* And once more across the exit that ends the test. */
+	ASSERT_EQ(0, run_holding_registers(vcpu, host_avx, host_set, host_got));
+	if (get_ucall(vcpu, &uc) == UCALL_ABORT)
+		ucall_report(&uc);
+	EXPECT_EQ(UCALL_DONE, uc.cmd);
+	for (i = 0; i < sizeof(host_set); i++)
+		if (i % 32 < len)
+			ASSERT_EQ(host_set[i], host_got[i]) TH_LOG("byte %u", i);
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Several vCPUs of one VM, each run by its own thread at the same time,
+ * with the threads moved between host CPUs between runs (vCPU migration).
+ * Runs on the two-CPU test machine (smp.cmds).
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "processor.h"
+#include "ucall.h"
+#include "vessel_util.h"
+
+#define MAX_VCPUS	4
+#define NR_SYNCS	50
+
+static uint64_t counters[MAX_VCPUS];
+
+static void guest_count(uint64_t id)
+{
+	uint64_t i;
+
+	for (i = 1; i <= NR_SYNCS; i++) {
+		WRITE_ONCE(counters[id], counters[id] + 1);
+		GUEST_SYNC(i);
+	}
+	GUEST_DONE();
+}
+
+struct worker {
+	struct vcpu *vcpu;
+	int nr_cpus;
+	int migrations;
+};
+
+static void *worker_fn(void *arg)
+{
+	struct worker *w = arg;
+	struct vcpu *vcpu = w->vcpu;
+	uint64_t *count = addr_gva2hva(vcpu->vm, &counters[vcpu->id]);
+	int i, cpu, last = -1;
+	cpu_set_t set;
+
+	for (i = 1; i <= NR_SYNCS + 1; i++) {
+		/* A different host CPU for (almost) every run. */
+		CPU_ZERO(&set);
+		CPU_SET((i + vcpu->id) % w->nr_cpus, &set);
+		TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set),
+			    "sched_setaffinity: %s", strerror(errno));
+		cpu = sched_getcpu();
+		if (last >= 0 && cpu != last)
+			w->migrations++;
+		last = cpu;
+		if (i > NR_SYNCS) {
+			vcpu_run_expect_done(vcpu);
+			break;
+		}
+		vcpu_run_expect_sync(vcpu, i);
+		TEST_ASSERT(READ_ONCE(*count) == (uint64_t)i,
+			    "vCPU %u: counter %lu at sync %d", vcpu->id,
+			    (unsigned long)*count, i);
+	}
+	return NULL;
+}
+
+TEST(vcpus_in_parallel_migrating)
+{
+	struct worker w[MAX_VCPUS];
+	pthread_t threads[MAX_VCPUS];
+	struct vessel_caps caps;
+	int i, nr, nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct vm *vm;
+
+	ASSERT_EQ(0, vessel_caps_read(&caps))
+		TH_LOG("cannot open %s: %s", VESSEL_DEVICE, strerror(errno));
+	nr = caps.max_vcpus < MAX_VCPUS ? caps.max_vcpus : MAX_VCPUS;
+	if (nr_cpus < 2)
+		TH_LOG("only %d host CPU: no migrations", nr_cpus);
+	vm = vm_create(nr, 0, guest_count);
+	for (i = 0; i < nr; i++) {
+		w[i].vcpu = vm->vcpus[i];
+		w[i].nr_cpus = nr_cpus;
+		w[i].migrations = 0;
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL, worker_fn, &w[i]));
+	}
+	for (i = 0; i < nr; i++) {
+		pthread_join(threads[i], NULL);
+		EXPECT_EQ(NR_SYNCS, guest_global(vm, counters)[i]);
+		TH_LOG("vCPU %d: %d syncs, %d host CPU changes", i, NR_SYNCS,
+		       w[i].migrations);
+	}
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
