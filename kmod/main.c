@@ -11,6 +11,7 @@
 #include <linux/uaccess.h>
 
 #include "internal.h"
+#include "vcpu.h"
 
 /*
  * Root-only by default: a VM is a lot of kernel attack surface.  Hosts
@@ -100,6 +101,7 @@ static int __init vessel_init(void)
 	r = vessel_vmx_init();
 	if (r)
 		return r;
+	vessel_vmcs_init();
 
 	/* vCPU threads keep their VMCS current across preemption. */
 	preempt_notifier_inc();

@@ -139,9 +139,8 @@ static void vcpu_host_update(struct vessel_vcpu *vcpu,
 		vcpu->tsc_offset = READ_ONCE(vcpu->vm->tsc_offset);
 		vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
 	}
-	if (vcpu->ctl_pin & PIN_BASED_VMX_PREEMPTION_TIMER)
-		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
-			     vessel_vmcs_backstop_ticks());
+	if (vessel_backstop_ticks)
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vessel_backstop_ticks);
 	if (h->fs_base != vcpu->host_fs_base) {
 		vmcs_writel(HOST_FS_BASE, h->fs_base);
 		vcpu->host_fs_base = h->fs_base;

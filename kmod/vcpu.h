@@ -49,7 +49,8 @@ int vessel_vmcs_load(struct vessel_vcpu *vcpu);
 void vessel_vmcs_clear(struct vessel_vcpu *vcpu);
 void vessel_vmcs_clear_all_local(void);
 void vessel_vmcs_setup(struct vessel_vcpu *vcpu);
-u32 vessel_vmcs_backstop_ticks(void);
+void vessel_vmcs_init(void);
+extern u32 vessel_backstop_ticks;
 
 /* vcpu.c: the VMCS is current (and the thread may sleep) in between */
 int vessel_vcpu_load(struct vessel_vcpu *vcpu);

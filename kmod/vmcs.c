@@ -179,16 +179,18 @@ MODULE_PARM_DESC(irq_backstop_us,
 		 "force a VM exit after this many us in the guest (0: off; for emulators)");
 
 /* The VMX-preemption timer value for irq_backstop_us, or 0 when unused. */
-u32 vessel_vmcs_backstop_ticks(void)
+u32 vessel_backstop_ticks __read_mostly;
+
+void vessel_vmcs_init(void)
 {
 	u64 ticks;
 
 	if (!irq_backstop_us || !(vessel_vmx.flags & VESSEL_CAP_PREEMPTION_TIMER))
-		return 0;
+		return;
 	/* The timer counts TSC ticks >> IA32_VMX_MISC[4:0] (SDM 25.5.1). */
 	ticks = (u64)irq_backstop_us * tsc_khz / 1000;
 	ticks >>= vessel_vmx.misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK;
-	return clamp_t(u64, ticks, 1, U32_MAX);
+	vessel_backstop_ticks = clamp_t(u64, ticks, 1, U32_MAX);
 }
 
 /* The controls Vessel runs every guest with; see each line for why. */
@@ -201,7 +203,7 @@ static void vmcs_setup_controls(struct vessel_vcpu *vcpu)
 			 PIN_BASED_EXT_INTR_MASK |	/* host keeps its IRQs */
 			 PIN_BASED_NMI_EXITING |	/* and its NMIs */
 			 PIN_BASED_VIRTUAL_NMIS |	/* guest NMI blocking */
-			 (vessel_vmcs_backstop_ticks() ?
+			 (vessel_backstop_ticks ?
 			  PIN_BASED_VMX_PREEMPTION_TIMER : 0));
 	proc = vmx_adjust(c->procbased,
 			  CPU_BASED_HLT_EXITING |	/* userspace sees HLT */
