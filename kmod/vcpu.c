@@ -184,7 +184,6 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 		set_debugreg(vcpu->dr6, 6);
 	}
 
-	WRITE_ONCE(vcpu->in_guest_cpu, smp_processor_id());
 	r = vessel_vmx_enter(vcpu->regs, vcpu->launched);
 	WRITE_ONCE(vcpu->in_guest_cpu, -1);
 
@@ -230,12 +229,27 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 		return r;
 	}
 	local_irq_disable();
-	/* A kick that raced with the checks above sent its IPI too early. */
+	/*
+	 * Publish that we are about to enter, then look for a kick: a kicker
+	 * either is seen here or sees us and sends an IPI, which (IRQs being
+	 * off) makes the guest exit as soon as it is entered.
+	 */
+	WRITE_ONCE(vcpu->in_guest_cpu, smp_processor_id());
+	/* Pairs with smp_mb__after_atomic() in vessel_vcpu_kick(). */
+	smp_mb();
 	if (vcpu_should_stop(vcpu)) {
+		WRITE_ONCE(vcpu->in_guest_cpu, -1);
 		local_irq_enable();
 		preempt_enable();
 		return vcpu_exit_intr(vcpu);
 	}
+	/*
+	 * Preemption or kernel_fpu_begin() since the last entry left the FPU
+	 * registers someone else's; the guest's state is in memory: load it,
+	 * or the guest would run on (and could read) another task's.
+	 */
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
 	r = vcpu_enter_guest(vcpu, h);
 	vcpu->counters.entries++;
 	if (r > 0)
@@ -300,7 +314,7 @@ static long vessel_vcpu_kick(struct vessel_vcpu *vcpu)
 	int cpu;
 
 	atomic_set(&vcpu->kick, 1);
-	/* Pairs with the IRQs-off re-check before entry. */
+	/* Pairs with the smp_mb() before the last check ahead of entry. */
 	smp_mb__after_atomic();
 	cpu = READ_ONCE(vcpu->in_guest_cpu);
 	if (cpu >= 0 && cpu != raw_smp_processor_id())

@@ -5,6 +5,8 @@
  * hold their values in registers across the exit itself: the guest around
  * a bare OUT, the host around a bare ioctl syscall.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 
@@ -129,6 +131,79 @@ TEST(guest_and_host_registers_kept_apart)
 	for (i = 0; i < sizeof(host_set); i++)
 		if (i % 32 < len)
 			ASSERT_EQ(host_set[i], host_got[i]) TH_LOG("byte %u", i);
+	vm_free(vm);
+}
+
+/*
+ * Preemption inside RUN: the guest holds its XMM registers across 2,000
+ * CPUID exits, which the kernel handles without returning to userspace,
+ * while another thread on the same CPU keeps loading its own pattern into
+ * its XMM registers and yielding.  Each time the vCPU thread is scheduled
+ * back in, the kernel must reload the guest's registers before the next
+ * entry, or the guest runs on (and reads) the other thread's.
+ */
+#define PREEMPT_CPUIDS	2000
+
+static uint8_t preempt_set[16 * 32], preempt_got[16 * 32];
+
+static void guest_fpu_preempted(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(preempt_set); i++)
+		preempt_set[i] = i * 5 + 3;
+	asm volatile(LOAD_XMM("set")
+		     "mov %[n], %%r8d\n\t"
+		     "1: xor %%eax, %%eax\n\t"
+		     "cpuid\n\t"
+		     "dec %%r8d\n\t"
+		     "jnz 1b\n\t"
+		     STORE_XMM("got")
+		     : : [set] "r"(preempt_set), [got] "r"(preempt_got),
+		       [n] "i"(PREEMPT_CPUIDS)
+		     : "rax", "rbx", "rcx", "rdx", "r8", "memory", XMM_CLOBBERS);
+	for (i = 0; i < sizeof(preempt_set); i++)
+		if (i % 32 < 16)
+			GUEST_ASSERT_EQ(preempt_got[i], preempt_set[i]);
+	GUEST_DONE();
+}
+
+static int noise_stop;
+
+static void *noise_thread(void *arg)
+{
+	static uint8_t noise[16 * 32];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(noise); i++)
+		noise[i] = 0xa5;
+	while (!READ_ONCE(noise_stop)) {
+		asm volatile(LOAD_XMM("set") : : [set] "r"(noise)
+			     : XMM_CLOBBERS);
+		sched_yield();
+	}
+	return arg;
+}
+
+TEST(guest_registers_survive_preemption)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_fpu_preempted);
+	struct vessel_counters c = { 0 };
+	pthread_t noise;
+	cpu_set_t cpu0;
+
+	/* Both threads on one CPU, so they take turns. */
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpu0), &cpu0));
+	WRITE_ONCE(noise_stop, 0);
+	ASSERT_EQ(0, pthread_create(&noise, NULL, noise_thread, NULL));
+	vcpu_run_expect_done(vcpu);
+	WRITE_ONCE(noise_stop, 1);
+	pthread_join(noise, NULL);
+	ASSERT_EQ(0, vessel_vcpu_get_counters(&vcpu->v, &c));
+	EXPECT_GE(c.vmx_exits[10], PREEMPT_CPUIDS);	/* EXIT_REASON_CPUID */
 	vm_free(vm);
 }
 
