@@ -117,14 +117,21 @@ static void inject_exception(struct vessel_vcpu *vcpu)
 int vessel_events_inject(struct vessel_vcpu *vcpu)
 {
 	struct vessel_vcpu_events *ev = &vcpu->ev;
-	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	bool busy = true;
+	u32 intr;
 
 	if (vcpu->shutdown) {
 		vcpu->shutdown = false;
 		vcpu->run->exit_reason = VESSEL_EXIT_SHUTDOWN;
 		return 0;
 	}
+	/* The common entry: nothing waits, and no window exit is armed. */
+	if (!(ev->injected_info & INTR_INFO_VALID_MASK) && !ev->exception_pending &&
+	    !ev->nmi_pending && !ev->irq_pending &&
+	    !(vcpu->ctl_proc & (CPU_BASED_NMI_WINDOW_EXITING |
+				CPU_BASED_INTR_WINDOW_EXITING)))
+		return 1;
+	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	if (ev->injected_info & INTR_INFO_VALID_MASK) {
 		inject(ev->injected_info & ~INTR_INFO_UNBLOCK_NMI,
 		       ev->injected_error_code, ev->injected_insn_len);
@@ -172,7 +179,7 @@ void vessel_events_save_vectoring(struct vessel_vcpu *vcpu)
 	struct vessel_vcpu_events *ev = &vcpu->ev;
 	u32 info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
 
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	/* The exit itself cleared the valid bit of what we injected. */
 	if (!(info & VECTORING_INFO_VALID_MASK))
 		return;
 	ev->injected_info = info;

@@ -39,7 +39,7 @@ void vessel_skip_insn(struct vessel_vcpu *vcpu)
 	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	unsigned long rip = vmcs_readl(GUEST_RIP) + vcpu->exit_insn_len;
 
-	if (!(vmcs_read32(VM_ENTRY_CONTROLS) & VM_ENTRY_IA32E_MODE))
+	if (!(vcpu->ctl_entry & VM_ENTRY_IA32E_MODE))
 		rip = (u32)rip;
 	vmcs_writel(GUEST_RIP, rip);
 	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))

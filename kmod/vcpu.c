@@ -200,6 +200,8 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 		/* VMfail: nothing ran; the instruction error says why. */
 		u64 data[2] = { 0, vmcs_read32(VM_INSTRUCTION_ERROR) };
 
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+
 		vcpu->exit_reason = 0;
 		return vessel_exit_internal(vcpu, VESSEL_INTERNAL_ENTRY_FAILED,
 					    2, data);
