@@ -483,6 +483,32 @@ struct vessel_event {
 	__u64 reserved[5];
 };
 
+/**
+ * struct vessel_msi - VESSEL_SIGNAL_MSI: a message-signalled interrupt
+ * @address:	x86 MSI address: 0xFEE in bits 31:20, destination APIC ID in
+ *		19:12, redirection hint in bit 3, destination mode in bit 2
+ *		(1 = logical); bits 63:32 must be 0
+ * @data:	vector in bits 7:0, delivery mode in 10:8 (fixed, lowest
+ *		priority, SMI, NMI, INIT, ExtINT), level in bit 14, trigger
+ *		mode in bit 15 (1 = level); bits 31:16 must be 0
+ * @flags:	must be 0
+ * @reserved:	zero
+ */
+struct vessel_msi {
+	__u64 address;
+	__u32 data;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/*
+ * Number ranges, so that work in flight does not collide:
+ *   VM ioctls 0x10-0x1f (0x16- in-kernel interrupts), 0x30-0x37 paravirt;
+ *   vCPU ioctls 0x20-0x2f (0x25- in-kernel interrupts), 0x38-0x3f paravirt;
+ *   VESSEL_CAP_* bits 17-23 in-kernel interrupts, 24-31 paravirt;
+ *   VESSEL_EXIT_* 8-11 in-kernel interrupts, 12-15 paravirt.
+ */
+
 /* System ioctls, on the /dev/vessel fd. */
 #define VESSEL_GET_API_VERSION	_IO(VESSEL_IO, 0x00)
 #define VESSEL_GET_CAPS		_IOR(VESSEL_IO, 0x01, struct vessel_caps)
@@ -495,6 +521,7 @@ struct vessel_event {
 #define VESSEL_GET_CPUID	_IOWR(VESSEL_IO, 0x13, struct vessel_cpuid)
 #define VESSEL_SET_USER_MSRS	_IOW(VESSEL_IO, 0x14, struct vessel_user_msrs)
 #define VESSEL_GET_COUNTERS	_IOWR(VESSEL_IO, 0x15, struct vessel_counters)
+#define VESSEL_SIGNAL_MSI	_IOW(VESSEL_IO, 0x16, struct vessel_msi)
 
 /* vCPU ioctls, on a vCPU fd (VESSEL_GET_COUNTERS too). */
 #define VESSEL_RUN		_IO(VESSEL_IO, 0x20)
