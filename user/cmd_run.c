@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vessel run: load a guest image and run it on vCPU 0, with a 16550 UART
- * on the terminal and QEMU's isa-debug-exit port for an exit status.
+ * on the terminal and QEMU's isa-debug-exit port for an exit status. When
+ * the module gives the VM a local APIC, the VM also gets an I/O APIC, a
+ * pair of 8259 PICs and MP and ACPI tables (see lib/platform.h), and the
+ * UART interrupts through them.
  *
  * The kernel runs the guest until it needs a device; everything a device
  * does happens here, one exit at a time, on the thread that runs the vCPU.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -18,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <termios.h>
 #include <unistd.h>
@@ -25,8 +30,11 @@
 #include "io.h"
 #include "lib/boot.h"
 #include "lib/compiler.h"
+#include "lib/i8259.h"
+#include "lib/ioapic.h"
 #include "lib/libvessel.h"
 #include "lib/loader.h"
+#include "lib/platform.h"
 #include "lib/uart16550.h"
 #include "vessel.h"
 
@@ -35,7 +43,16 @@
 /* Below 1 MiB sits the legacy hole; multiboot kernels load at 1 MiB. */
 #define RUN_MEM_MIN		(2 * MIB)
 
+#ifndef VESSEL_VM_LAPIC
+/*
+ * vessel_vm_create.flags bit 0, from the in-kernel APIC work; until the
+ * module defines it, it refuses the bit with EINVAL like any unknown flag.
+ */
+#define VESSEL_VM_LAPIC		(1U << 0)
+#endif
+
 #define COM1_BASE		0x3f8
+#define COM1_IRQ		4
 #define DEBUG_EXIT_PORT		0xf4
 #define DEBUG_EXIT_LEN		4	/* room for an outl */
 
@@ -43,6 +60,13 @@
 /* How long a halted guest waits for input before it is re-entered. */
 #define HLT_WAIT_MS		100
 #define RUN_AGAIN		(-1)
+
+/* --irqchip: who emulates the interrupt controllers. */
+enum run_irqchip {
+	IRQCHIP_AUTO,		/* the module's APIC if it has one, else none */
+	IRQCHIP_KERNEL,		/* the module's APIC, or fail */
+	IRQCHIP_NONE,		/* no interrupt controller: the UART is polled */
+};
 
 struct run_module {
 	const char *path;
@@ -57,6 +81,7 @@ struct run_opts {
 	const char *image;
 	struct run_module *modules;
 	unsigned int nr_modules;
+	enum run_irqchip irqchip;
 	bool stats;
 };
 
@@ -82,6 +107,14 @@ struct vmm {
 	struct io_bus bus;
 	struct uart uart;
 	struct console con;
+	/* With an in-kernel local APIC only: */
+	bool lapic;
+	struct ioapic ioapic;
+	struct pic pic;
+	bool uart_irq;		/* level of COM1's IRQ line as last driven */
+	int irq_error;		/* first failed VESSEL_SIGNAL_MSI, -errno */
+	bool stdin_async;	/* O_ASYNC set on stdin by us */
+	int stdin_flags;	/* to restore */
 	int status;		/* set by the debug-exit port, else RUN_AGAIN */
 	struct vessel_vcpu_state state;	/* scratch, for RFLAGS at HLT */
 };
@@ -200,6 +233,25 @@ static int parse_format(const char *arg, enum vessel_image_format *format)
 	return -EINVAL;
 }
 
+static int parse_irqchip(const char *arg, enum run_irqchip *irqchip)
+{
+	static const char * const names[] = {
+		[IRQCHIP_AUTO] = "auto",
+		[IRQCHIP_KERNEL] = "kernel",
+		[IRQCHIP_NONE] = "none",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(arg, names[i])) {
+			*irqchip = i;
+			return 0;
+		}
+	}
+	run_error("--irqchip '%s': not one of auto, kernel, none", arg);
+	return -EINVAL;
+}
+
 /* FILE[=CMDLINE]: the first '=' separates the two. */
 static void parse_module(char *arg, struct run_module *mod)
 {
@@ -219,6 +271,7 @@ enum {
 	OPT_FORMAT,
 	OPT_CMDLINE,
 	OPT_MODULE,
+	OPT_IRQCHIP,
 	OPT_STATS,
 };
 
@@ -228,6 +281,7 @@ static const struct option run_options[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "module", required_argument, NULL, OPT_MODULE },
+	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ NULL, 0, NULL, 0 },
 };
@@ -248,6 +302,8 @@ static int run_parse_opt(int opt, const char *arg, struct run_opts *o)
 	case OPT_MODULE:
 		parse_module(optarg, &o->modules[o->nr_modules++]);
 		return 0;
+	case OPT_IRQCHIP:
+		return parse_irqchip(optarg, &o->irqchip);
 	case OPT_STATS:
 		o->stats = true;
 		return 0;
@@ -477,11 +533,78 @@ err_close:
 	return VESSEL_EXIT_FAILURE;
 }
 
-static int vmm_create_vm(struct vmm *vmm, unsigned int cpus)
+/*
+ * The I/O APIC's ID follows the local APIC IDs 0..cpus-1, as firmware
+ * numbers them; the 82093AA has 4 ID bits, and xAPIC systems keep the two
+ * ID spaces apart anyway, so larger VMs share 15.
+ */
+static uint8_t vmm_ioapic_id(unsigned int cpus)
 {
+	return cpus < 15 ? cpus : 15;
+}
+
+/*
+ * A VM with an in-kernel local APIC if @irqchip allows and the module has
+ * one; a module without it refuses the flag with EINVAL.
+ */
+static int vmm_create_vm_fd(struct vmm *vmm, enum run_irqchip irqchip)
+{
+	if (irqchip != IRQCHIP_NONE) {
+		if (!vessel_vm_create(&vmm->sys, &vmm->vm, VESSEL_VM_LAPIC)) {
+			vmm->lapic = true;
+			return 0;
+		}
+		if (errno != EINVAL || irqchip == IRQCHIP_KERNEL) {
+			run_error("cannot create a VM with an in-kernel local APIC: %s%s",
+				  strerror(errno), errno == EINVAL ?
+				  " (this vessel.ko has none: try --irqchip none)" : "");
+			return VESSEL_EXIT_FAILURE;
+		}
+	}
 	if (vessel_vm_create(&vmm->sys, &vmm->vm, 0)) {
 		run_error("cannot create a VM: %s", strerror(errno));
 		return VESSEL_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+/*
+ * The MP and ACPI tables, for guests to find the vCPUs and the I/O APIC.
+ * Only a VM with a local APIC gets them: they describe APICs.
+ */
+static int vmm_write_tables(struct vmm *vmm, unsigned int cpus)
+{
+	struct vessel_platform p = {
+		.nr_cpus = cpus,
+		.ioapic_id = vmm_ioapic_id(cpus),
+		.ioapic_base = IOAPIC_BASE,
+	};
+	char err[256];
+
+	if (vmm->ram_size > IOAPIC_BASE) {
+		run_error("--mem: guest RAM would cover the I/O APIC at %#llx; give at most %llu MiB",
+			  IOAPIC_BASE, IOAPIC_BASE / MIB);
+		return VESSEL_EXIT_USAGE;
+	}
+	if (vessel_boot_write_tables(vmm->ram, vmm->ram_size, &vmm->boot, &p,
+				     err, sizeof(err))) {
+		run_error("--cpus %u: %s", cpus, err);
+		return VESSEL_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+static int vmm_create_vm(struct vmm *vmm, unsigned int cpus,
+			 enum run_irqchip irqchip)
+{
+	int status = vmm_create_vm_fd(vmm, irqchip);
+
+	if (status)
+		return status;
+	if (vmm->lapic) {
+		status = vmm_write_tables(vmm, cpus);
+		if (status)
+			goto err_close_vm_status;
 	}
 	/* One slot for all of RAM: the legacy hole is only a loader rule. */
 	if (vessel_vm_set_memory(&vmm->vm, 0, 0, 0, vmm->ram_size, vmm->ram)) {
@@ -494,8 +617,10 @@ static int vmm_create_vm(struct vmm *vmm, unsigned int cpus)
 	return 0;
 
 err_close_vm:
+	status = VESSEL_EXIT_FAILURE;
+err_close_vm_status:
 	vessel_vm_close(&vmm->vm);
-	return VESSEL_EXIT_FAILURE;
+	return status;
 }
 
 /* ---- Console: the terminal behind the UART ---------------------------- */
@@ -601,16 +726,135 @@ static void console_input(struct console *con, struct uart *uart,
 		uart_rx_push(uart, buf[i]);
 }
 
+/* ---- Interrupt controllers ------------------------------------------- */
+
+/* Keep the first failure: the run loop reports it and stops. */
+static void vmm_irq_result(struct vmm *vmm, int r)
+{
+	if (r && !vmm->irq_error)
+		vmm->irq_error = r;
+}
+
+/*
+ * Every interrupt the I/O APIC or the PICs send: one VESSEL_SIGNAL_MSI.
+ * A module without it answers ENOTTY, which run_irq_failed() explains.
+ */
+static int vmm_signal_msi(void *opaque, const struct vessel_msi *msi)
+{
+	struct vmm *vmm = opaque;
+
+	if (ioctl(vmm->vm.fd, VESSEL_SIGNAL_MSI, msi) < 0)
+		return -errno;
+	return 0;
+}
+
+static int run_irq_failed(struct vmm *vmm)
+{
+	int err = -vmm->irq_error;
+
+	if (err == ENOTTY)
+		console_error(&vmm->con,
+			      "cannot deliver an interrupt: this vessel.ko has no VESSEL_SIGNAL_MSI (ENOTTY), although it gave the VM a local APIC; run with --irqchip none");
+	else
+		console_error(&vmm->con,
+			      "cannot deliver an interrupt: VESSEL_SIGNAL_MSI failed: %s",
+			      strerror(err));
+	return VESSEL_EXIT_FAILURE;
+}
+
+/* An ISA IRQ goes to both the PIC and its I/O APIC input, as on a PC. */
+static void vmm_set_isa_irq(struct vmm *vmm, unsigned int irq, bool level)
+{
+	vmm_irq_result(vmm, pic_set_irq(&vmm->pic, irq, level));
+	vmm_irq_result(vmm, ioapic_set_irq(&vmm->ioapic,
+					   platform_isa_gsi(irq), level));
+}
+
+/*
+ * COM1's IRQ line. On a PC the UART's interrupt output reaches the bus
+ * only while MCR OUT2 is set, which is why drivers set it.
+ */
+static void vmm_update_uart_irq(struct vmm *vmm)
+{
+	bool level = uart_irq_pending(&vmm->uart) &&
+		     (vmm->uart.mcr & UART_MCR_OUT2);
+
+	if (!vmm->lapic || level == vmm->uart_irq)
+		return;
+	vmm->uart_irq = level;
+	vmm_set_isa_irq(vmm, COM1_IRQ, level);
+}
+
+static void ioapic_mmio_io(void *opaque, uint64_t offset, bool is_write,
+			   uint8_t *data, uint32_t len)
+{
+	struct vmm *vmm = opaque;
+
+	vmm_irq_result(vmm, ioapic_mmio(&vmm->ioapic, offset, is_write, data,
+					len));
+}
+
+/* The PIC ports are byte registers; wider accesses reach the next port. */
+static void pic_ports_io(struct vmm *vmm, uint16_t port, bool is_write,
+			 uint8_t *data, uint32_t len)
+{
+	uint32_t i;
+
+	for (i = 0; i < len; i++)
+		vmm_irq_result(vmm, pic_io(&vmm->pic, port + i, is_write,
+					   &data[i]));
+}
+
+static void pic_master_io(void *opaque, uint64_t offset, bool is_write,
+			  uint8_t *data, uint32_t len)
+{
+	pic_ports_io(opaque, PIC_MASTER_CMD + offset, is_write, data, len);
+}
+
+static void pic_slave_io(void *opaque, uint64_t offset, bool is_write,
+			 uint8_t *data, uint32_t len)
+{
+	pic_ports_io(opaque, PIC_SLAVE_CMD + offset, is_write, data, len);
+}
+
+static void pic_elcr_io(void *opaque, uint64_t offset, bool is_write,
+			uint8_t *data, uint32_t len)
+{
+	pic_ports_io(opaque, PIC_ELCR1 + offset, is_write, data, len);
+}
+
+static int vmm_add_irqchips(struct vmm *vmm)
+{
+	int r;
+
+	ioapic_init(&vmm->ioapic, vmm_ioapic_id(vmm->nr_vcpus),
+		    vmm_signal_msi, vmm);
+	pic_init(&vmm->pic, vmm_signal_msi, vmm);
+	r = io_register_mmio(&vmm->bus, IOAPIC_BASE, IOAPIC_MMIO_SIZE,
+			     ioapic_mmio_io, vmm);
+	if (!r)
+		r = io_register_port(&vmm->bus, PIC_MASTER_CMD, 2,
+				     pic_master_io, vmm);
+	if (!r)
+		r = io_register_port(&vmm->bus, PIC_SLAVE_CMD, 2,
+				     pic_slave_io, vmm);
+	if (!r)
+		r = io_register_port(&vmm->bus, PIC_ELCR1, 2, pic_elcr_io, vmm);
+	return r;
+}
+
 /* ---- Devices ---------------------------------------------------------- */
 
 /* Wider accesses reach consecutive registers, as on an 8-bit ISA device. */
 static void com1_io(void *opaque, uint64_t offset, bool is_write,
 		    uint8_t *data, uint32_t len)
 {
+	struct vmm *vmm = opaque;
 	uint32_t i;
 
 	for (i = 0; i < len; i++)
-		uart_io(opaque, offset + i, is_write, &data[i]);
+		uart_io(&vmm->uart, offset + i, is_write, &data[i]);
+	vmm_update_uart_irq(vmm);
 }
 
 /*
@@ -640,7 +884,9 @@ static int vmm_add_devices(struct vmm *vmm)
 
 	uart_init(&vmm->uart, console_tx, &vmm->con);
 	r = io_register_port(&vmm->bus, COM1_BASE, UART_NR_PORTS, com1_io,
-			     &vmm->uart);
+			     vmm);
+	if (!r && vmm->lapic)
+		r = vmm_add_irqchips(vmm);
 	if (!r)
 		r = io_register_port(&vmm->bus, DEBUG_EXIT_PORT, DEBUG_EXIT_LEN,
 				     debug_exit_io, vmm);
@@ -716,6 +962,7 @@ static int run_exit_hlt(struct vmm *vmm)
 		return VESSEL_EXIT_FAILURE;
 	}
 	console_input(&vmm->con, &vmm->uart, HLT_WAIT_MS);
+	vmm_update_uart_irq(vmm);
 	return RUN_AGAIN;
 }
 
@@ -766,6 +1013,11 @@ static int run_exit_msr(struct vmm *vmm)
 	return VESSEL_EXIT_FAILURE;
 }
 
+/*
+ * Once the module reports the EOI of a level-triggered vector to
+ * userspace, its handler here is one call: ioapic_eoi(&vmm->ioapic,
+ * vector), its result passed to vmm_irq_result().
+ */
 typedef int (*run_exit_fn)(struct vmm *vmm);
 
 static const run_exit_fn run_exit_handlers[] = {
@@ -787,6 +1039,50 @@ static void run_on_signal(int sig)
 	/* Caught between our check and VESSEL_RUN, the signal still stops it. */
 	if (run)
 		run->immediate_exit = 1;
+}
+
+/* Input arrived: leave VESSEL_RUN so run_one() hands it to the UART. */
+static void run_on_sigio(int sig)
+{
+	struct vessel_run *run = run_page;
+
+	(void)sig;
+	if (run)
+		run->immediate_exit = 1;
+}
+
+/*
+ * With an in-kernel APIC a halted guest sleeps in the kernel rather than
+ * exiting to us, so input must wake it: stdin signals SIGIO when data
+ * arrives (terminals, pipes, sockets; a regular file is always readable
+ * and read before every entry anyway), which interrupts VESSEL_RUN.
+ */
+static void run_stdin_async(struct vmm *vmm)
+{
+	struct sigaction sa = { .sa_handler = run_on_sigio };
+	int flags;
+
+	if (!vmm->lapic || !vmm->con.in_open)
+		return;
+	flags = fcntl(STDIN_FILENO, F_GETFL);
+	if (flags < 0)
+		return;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGIO, &sa, NULL);
+	if (fcntl(STDIN_FILENO, F_SETOWN, getpid()) < 0 ||
+	    fcntl(STDIN_FILENO, F_SETFL, flags | O_ASYNC) < 0)
+		return;
+	vmm->stdin_flags = flags;
+	vmm->stdin_async = true;
+}
+
+/* stdin's flags are shared with whoever handed it to us: put them back. */
+static void run_stdin_restore(struct vmm *vmm)
+{
+	if (vmm->stdin_async)
+		fcntl(STDIN_FILENO, F_SETFL, vmm->stdin_flags);
+	vmm->stdin_async = false;
+	signal(SIGIO, SIG_IGN);
 }
 
 static void run_signals_setup(struct vessel_run *run)
@@ -829,6 +1125,9 @@ static int run_one(struct vmm *vmm, struct vessel_vcpu *vcpu)
 
 	console_flush(&vmm->con);
 	console_input(&vmm->con, &vmm->uart, 0);
+	vmm_update_uart_irq(vmm);
+	if (vmm->irq_error)
+		return run_irq_failed(vmm);
 	if (run_stop_signal)
 		return run_interrupted(vmm);
 	r = vessel_vcpu_run(vcpu);
@@ -847,7 +1146,10 @@ static int run_one(struct vmm *vmm, struct vessel_vcpu *vcpu)
 			      "unknown exit reason %u from VESSEL_RUN", reason);
 		return VESSEL_EXIT_FAILURE;
 	}
-	return run_exit_handlers[reason](vmm);
+	r = run_exit_handlers[reason](vmm);
+	if (r == RUN_AGAIN && vmm->irq_error)
+		return run_irq_failed(vmm);
+	return r;
 }
 
 /* Reasons SDM Vol. 3 Appendix C names, for --stats. */
@@ -918,9 +1220,11 @@ static int vmm_run(struct vmm *vmm, bool stats)
 
 	console_open(&vmm->con);
 	run_signals_setup(vcpu->run);
+	run_stdin_async(vmm);
 	do {
 		status = run_one(vmm, vcpu);
 	} while (status == RUN_AGAIN);
+	run_stdin_restore(vmm);
 	run_signals_restore();
 	console_close(&vmm->con);
 
@@ -956,7 +1260,7 @@ int vessel_cmd_run(int argc, char **argv)
 	status = vmm_load_image(vmm, &opts);
 	if (status)
 		goto out_unmap_ram;
-	status = vmm_create_vm(vmm, opts.cpus);
+	status = vmm_create_vm(vmm, opts.cpus, opts.irqchip);
 	if (status)
 		goto out_unmap_ram;
 

@@ -36,6 +36,20 @@ hello_exits_85() {
 hello_printed() {
 	[ "$(cat $out)" = "Hello from a multiboot guest: hi there" ]
 }
+hello_none() {
+	run --irqchip none --cmdline "hi there" $guest
+	[ "$rc" = 85 ] && hello_printed && [ ! -s $err ]
+}
+# Until the module has a local APIC (VESSEL_VM_LAPIC), asking for one fails.
+hello_kernel_or_refused() {
+	run --irqchip kernel --cmdline "hi there" $guest
+	if [ "$rc" = 85 ]; then
+		hello_printed && [ ! -s $err ]
+	else
+		fails_with 1 "cannot create a VM with an in-kernel local APIC: Invalid argument (this vessel.ko has none" \
+			--irqchip kernel $guest
+	fi
+}
 help_ok() {
 	$vessel run --help >$out && grep -q '^usage: vessel run' $out
 }
@@ -70,5 +84,10 @@ ok "--mem beyond the module's limit is a usage error" \
 	fails_with 2 "more than the" --mem 1000000G $guest
 ok "an unknown option is a usage error" fails_with 2 "unknown option" --bogus $guest
 ok "no IMAGE is a usage error (status 2)" fails_with 2 "no IMAGE given"
+ok "an unknown --irqchip is a usage error" \
+	fails_with 2 "not one of auto, kernel, none" --irqchip bogus $guest
+ok "--irqchip none runs the guest as before" hello_none
+ok "--irqchip kernel: the guest runs, or one line says the module has no APIC" \
+	hello_kernel_or_refused
 ok "vessel run --help: status 0" help_ok
 tap_done
