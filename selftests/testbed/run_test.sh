@@ -44,11 +44,24 @@ hello_none() {
 hello_kernel_or_refused() {
 	run --irqchip kernel --cmdline "hi there" $guest
 	if [ "$rc" = 85 ]; then
+		lapic=yes
 		hello_printed && [ ! -s $err ]
 	else
 		fails_with 1 "cannot create a VM with an in-kernel local APIC: Invalid argument (this vessel.ko has none" \
 			--irqchip kernel $guest
 	fi
+}
+# tables_mb scans for the MP and ACPI tables, reads the I/O APIC version
+# over MMIO and the master PIC's mask over port I/O.
+tables_seen() {
+	run --irqchip kernel --cpus $1 /testbed/tables_mb.elf
+	[ "$rc" = 85 ] && [ ! -s $err ] && [ "$(cat $out)" = \
+		"MP cpus $1, ACPI cpus $1, IOAPIC 00170011, PIC IMR ff" ]
+}
+# Without a local APIC there are no tables: tables_mb exits with 0x11.
+no_tables() {
+	run --irqchip none --cpus 2 /testbed/tables_mb.elf
+	[ "$rc" = 35 ] && [ "$(cat $out)" = "tables_mb: no valid MP table" ]
 }
 help_ok() {
 	$vessel run --help >$out && grep -q '^usage: vessel run' $out
@@ -89,5 +102,15 @@ ok "an unknown --irqchip is a usage error" \
 ok "--irqchip none runs the guest as before" hello_none
 ok "--irqchip kernel: the guest runs, or one line says the module has no APIC" \
 	hello_kernel_or_refused
+ok "--irqchip none: no MP or ACPI tables" no_tables
+if [ "$lapic" = yes ]; then
+	ok "1 vCPU: MP and ACPI tables, I/O APIC and PIC seen by the guest" \
+		tables_seen 1
+	ok "3 vCPUs: MP and ACPI tables, I/O APIC and PIC seen by the guest" \
+		tables_seen 3
+else
+	skip "MP and ACPI tables, I/O APIC and PIC seen by the guest" \
+		"vessel.ko has no local APIC"
+fi
 ok "vessel run --help: status 0" help_ok
 tap_done

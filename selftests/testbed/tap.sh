@@ -20,6 +20,12 @@ ok() {
 		'BEGIN { if (b - a >= 1) printf "# %.1fs for the above\n", b - a }'
 }
 
+# skip DESCRIPTION REASON: a case this machine cannot run (TAP SKIP).
+skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1 # SKIP $2"
+}
+
 tap_done() {
 	echo "1..$tap_n"
 	[ $tap_failed -eq 0 ]
