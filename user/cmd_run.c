@@ -545,10 +545,20 @@ static uint8_t vmm_ioapic_id(unsigned int cpus)
 
 /*
  * A VM with an in-kernel local APIC if @irqchip allows and the module has
- * one; a module without it refuses the flag with EINVAL.
+ * one; a module without it refuses the flag with EINVAL. RAM is one slot
+ * from 0, so a guest with more than ~4 GiB would have RAM where the I/O
+ * APIC goes: auto then keeps the APIC-less machine it had before.
  */
 static int vmm_create_vm_fd(struct vmm *vmm, enum run_irqchip irqchip)
 {
+	if (vmm->ram_size > IOAPIC_BASE) {
+		if (irqchip == IRQCHIP_KERNEL) {
+			run_error("--irqchip kernel: guest RAM would cover the I/O APIC at %#llx; give --mem %lluM at most",
+				  IOAPIC_BASE, IOAPIC_BASE / MIB);
+			return VESSEL_EXIT_USAGE;
+		}
+		irqchip = IRQCHIP_NONE;
+	}
 	if (irqchip != IRQCHIP_NONE) {
 		if (!vessel_vm_create(&vmm->sys, &vmm->vm, VESSEL_VM_LAPIC)) {
 			vmm->lapic = true;
@@ -581,11 +591,6 @@ static int vmm_write_tables(struct vmm *vmm, unsigned int cpus)
 	};
 	char err[256];
 
-	if (vmm->ram_size > IOAPIC_BASE) {
-		run_error("--mem: guest RAM would cover the I/O APIC at %#llx; give at most %llu MiB",
-			  IOAPIC_BASE, IOAPIC_BASE / MIB);
-		return VESSEL_EXIT_USAGE;
-	}
 	if (vessel_boot_write_tables(vmm->ram, vmm->ram_size, &vmm->boot, &p,
 				     err, sizeof(err))) {
 		run_error("--cpus %u: %s", cpus, err);

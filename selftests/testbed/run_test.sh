@@ -58,6 +58,10 @@ tables_seen() {
 	[ "$rc" = 85 ] && [ ! -s $err ] && [ "$(cat $out)" = \
 		"MP cpus $1, ACPI cpus $1, IOAPIC 00170011, PIC IMR ff" ]
 }
+hello_5g() {
+	run --mem 5G --cmdline "hi there" $guest
+	[ "$rc" = 85 ] && hello_printed && [ ! -s $err ]
+}
 # Without a local APIC there are no tables: tables_mb exits with 0x11.
 no_tables() {
 	run --irqchip none --cpus 2 /testbed/tables_mb.elf
@@ -103,6 +107,11 @@ ok "--irqchip none runs the guest as before" hello_none
 ok "--irqchip kernel: the guest runs, or one line says the module has no APIC" \
 	hello_kernel_or_refused
 ok "--irqchip none: no MP or ACPI tables" no_tables
+ok "--irqchip kernel with RAM over the I/O APIC is a usage error" \
+	fails_with 2 "would cover the I/O APIC at 0xfec00000" \
+	--irqchip kernel --mem 5G $guest
+ok "--irqchip auto with RAM over the I/O APIC runs without one" \
+	hello_5g
 if [ "$lapic" = yes ]; then
 	ok "1 vCPU: MP and ACPI tables, I/O APIC and PIC seen by the guest" \
 		tables_seen 1

@@ -180,6 +180,25 @@ static void test_cascade(void)
 	CHECK_EQ(vec(2), 0x31);
 }
 
+/*
+ * IR2 latched at the master while the slave's request goes away: the INTA
+ * finds nothing on the slave, which answers with its IR7 vector (IRQ 15)
+ * and sets no ISR bit; the master's IR2 does go in service.
+ */
+static void test_spurious_slave(void)
+{
+	reset();
+	linux_init(0x01);
+	outb(PIC_MASTER_DATA, 0x04);
+	pic_set_irq(&pic, 12, true);
+	outb(PIC_SLAVE_DATA, 0x10);
+	CHECK_EQ(nr_sent, 0);
+	outb(PIC_MASTER_DATA, 0x00);
+	CHECK_EQ(vec(0), 0x3f);
+	CHECK_EQ(read_isr(PIC_SLAVE_CMD), 0x00);
+	CHECK_EQ(read_isr(PIC_MASTER_CMD), 0x04);
+}
+
 static void test_special_fully_nested(void)
 {
 	reset();
@@ -382,6 +401,7 @@ int main(void)
 		TAP_TEST(test_priority_nesting),
 		TAP_TEST(test_imr_masks),
 		TAP_TEST(test_cascade),
+		TAP_TEST(test_spurious_slave),
 		TAP_TEST(test_special_fully_nested),
 		TAP_TEST(test_specific_eoi_and_rotation),
 		TAP_TEST(test_auto_eoi),
