@@ -62,6 +62,13 @@ hello_5g() {
 	run --mem 5G --cmdline "hi there" $guest
 	[ "$rc" = 85 ] && hello_printed && [ ! -s $err ]
 }
+# irq_mb routes I/O APIC input 4 to vector 0x24 and makes the UART raise
+# its interrupt: I/O APIC -> VESSEL_SIGNAL_MSI -> local APIC -> guest.
+irq_seen() {
+	run --irqchip kernel /testbed/irq_mb.elf
+	[ "$rc" = 85 ] && [ ! -s $err ] &&
+		[ "$(cat $out)" = "IRQ 4 through the I/O APIC: vector 0x24" ]
+}
 # Without a local APIC there are no tables: tables_mb exits with 0x11.
 no_tables() {
 	run --irqchip none --cpus 2 /testbed/tables_mb.elf
@@ -117,8 +124,11 @@ if [ "$lapic" = yes ]; then
 		tables_seen 1
 	ok "3 vCPUs: MP and ACPI tables, I/O APIC and PIC seen by the guest" \
 		tables_seen 3
+	ok "the UART's IRQ 4 reaches the guest through the I/O APIC" irq_seen
 else
 	skip "MP and ACPI tables, I/O APIC and PIC seen by the guest" \
+		"vessel.ko has no local APIC"
+	skip "the UART's IRQ 4 reaches the guest through the I/O APIC" \
 		"vessel.ko has no local APIC"
 fi
 ok "vessel run --help: status 0" help_ok
