@@ -471,7 +471,8 @@ static void lapic_deadline_set(struct vessel_vcpu *vcpu, u64 deadline)
 	l->tsc_deadline = deadline;
 	if (!deadline)
 		return;
-	host = deadline - READ_ONCE(vcpu->vm->tsc_offset);
+	l->deadline_offset = READ_ONCE(vcpu->vm->tsc_offset);
+	host = deadline - l->deadline_offset;
 	now = rdtsc();
 	if ((s64)(host - now) <= 0) {
 		atomic_inc(&l->timer_fired);
@@ -1043,6 +1044,10 @@ int vessel_lapic_before_entry(struct vessel_vcpu *vcpu)
 
 	if (!l)
 		return 1;
+	/* The guest moved its TSC (IA32_TSC): the deadline moves with it. */
+	if (unlikely(l->tsc_deadline &&
+		     READ_ONCE(vcpu->vm->tsc_offset) != l->deadline_offset))
+		lapic_deadline_set(vcpu, l->tsc_deadline);
 	for (;;) {
 		if (test_bit(LAPIC_REQ_EVENT, &l->req))
 			lapic_process(vcpu);

@@ -41,6 +41,7 @@
  * @period_ns:	periodic mode: the period; 0 otherwise
  * @period_tsc:	the same in host TSC ticks
  * @tsc_deadline: IA32_TSC_DEADLINE (guest TSC), 0 when disarmed
+ * @deadline_offset: the VM's TSC offset @tsc_deadline was armed with
  */
 struct vessel_lapic {
 	struct vessel_vcpu *vcpu;
@@ -61,6 +62,7 @@ struct vessel_lapic {
 	u64 period_ns;
 	u64 period_tsc;
 	u64 tsc_deadline;
+	s64 deadline_offset;
 };
 
 int vessel_lapic_create(struct vessel_vcpu *vcpu);

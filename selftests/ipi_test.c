@@ -7,6 +7,7 @@
  * INIT and SIPI bringing up an AP that waits for a SIPI.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -220,6 +221,66 @@ TEST(hlt_woken_by_ipi)
 	       (unsigned long)(r[1].cpu_ns / 1000));
 	EXPECT_GT(r[1].wall_ns, 100000000ULL);
 	EXPECT_LT(r[1].cpu_ns * 10, r[1].wall_ns);
+	vm_free(vm);
+}
+
+/* --------------------------------------------- timer across migrations */
+
+#define MIG_TICKS	20
+
+static void guest_timer_migrating(uint64_t id, uint64_t tsc_hz)
+{
+	uint64_t t0, i;
+
+	wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | APICBASE_EXTD);
+	x2apic_write(APIC_SPIV, APIC_SW_ENABLE | 0xff);
+	x2apic_write(APIC_TDCR, 0xb);
+	x2apic_write(APIC_LVTT, APIC_TIMER_PERIODIC | 0x50);
+	t0 = rdtsc();
+	x2apic_write(APIC_TMICT, 2000000);	/* 2 ms */
+	for (i = 1; i <= MIG_TICKS; i++) {
+		/* x2APIC EOI is a WRMSR: the handler's xAPIC EOI is harmless. */
+		wait_flag_hlt(&cnt[0][0x50]);
+		WRITE_ONCE(cnt[0][0x50], 0);
+		GUEST_SYNC(i);		/* the host moves this thread */
+	}
+	GUEST_ASSERT(rdtsc() - t0 >= MIG_TICKS * tsc_hz / 500);
+	x2apic_write(APIC_TMICT, 0);
+	GUEST_DONE();
+}
+
+static void x2apic_handler(struct ex_regs *regs)
+{
+	WRITE_ONCE(cnt[0][regs->vector], cnt[0][regs->vector] + 1);
+	x2apic_write(APIC_EOI, 0);
+}
+
+TEST(timer_across_vcpu_migration)
+{
+	struct vessel_lapic_info info = { 0 };
+	int i, nr_cpus = sysconf(_SC_NPROCESSORS_ONLN), moves = 0, last = -1;
+	struct vcpu *vcpu;
+	cpu_set_t set;
+	struct vm *vm;
+
+	vm_create_flags = VESSEL_VM_LAPIC;
+	vm = vm_create_with_one_vcpu(&vcpu, guest_timer_migrating);
+	vm_install_exception_handler(vm, 0x50, x2apic_handler);
+	vm_ioctl(vm, VESSEL_GET_LAPIC_INFO, &info);
+	vcpu_args_set(vcpu, 2, 0ULL, info.tsc_hz);
+	for (i = 1; i <= MIG_TICKS + 1; i++) {
+		CPU_ZERO(&set);
+		CPU_SET(i % nr_cpus, &set);
+		ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+		if (last >= 0 && sched_getcpu() != last)
+			moves++;
+		last = sched_getcpu();
+		if (i > MIG_TICKS)
+			vcpu_run_expect_done(vcpu);
+		else
+			vcpu_run_expect_sync(vcpu, i);
+	}
+	TH_LOG("%d ticks, %d host CPU changes", MIG_TICKS, moves);
 	vm_free(vm);
 }
 

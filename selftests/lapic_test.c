@@ -346,6 +346,16 @@ static void guest_timer(uint64_t hz)
 	WRITE_ONCE(irq_count, 0);
 	wrmsr(MSR_IA32_TSC_DEADLINE, 1);
 	GUEST_ASSERT_EQ(READ_ONCE(irq_count), 1);
+	/* The deadline is in guest TSC: moving the TSC past it fires it. */
+	WRITE_ONCE(irq_count, 0);
+	WRITE_ONCE(irq_tsc, 0);
+	deadline = rdtsc() + tsc_of_ns(hz, 10000000000ULL);	/* 10 s */
+	wrmsr(MSR_IA32_TSC_DEADLINE, deadline);
+	wrmsr(MSR_IA32_TSC, deadline + 1000);
+	asm volatile("nop");
+	GUEST_ASSERT_EQ(READ_ONCE(irq_count), 1);
+	GUEST_ASSERT(READ_ONCE(irq_tsc) >= deadline);
+
 	/* TMICT is ignored in deadline mode. */
 	x2apic_write(APIC_TMICT, 1000);
 	GUEST_ASSERT_EQ(x2apic_read(APIC_TMICT), 0);
