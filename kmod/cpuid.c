@@ -14,6 +14,7 @@
 #include <asm/fpu/xstate.h>
 #include <asm/processor.h>
 
+#include "lapic.h"
 #include "vcpu.h"
 
 #define R_EAX	0
@@ -129,6 +130,12 @@ int vessel_cpuid_init(struct vessel_vm *vm)
 	for (i = 0; i < ARRAY_SIZE(cpuid_masks); i++) {
 		cpuid_fill(&t[n], &cpuid_masks[i]);
 		cpuid_fixup(&t[n]);
+		/* The in-kernel APIC: xAPIC, x2APIC and its TSC-deadline timer. */
+		if (vm->lapic && t[n].function == 1) {
+			t[n].edx |= BIT(X86_FEATURE_APIC & 31);
+			t[n].ecx |= BIT(X86_FEATURE_X2APIC & 31) |
+				    BIT(X86_FEATURE_TSC_DEADLINE_TIMER & 31);
+		}
 		n++;
 	}
 	vm->cpuid = t;
@@ -187,6 +194,9 @@ int vessel_exit_cpuid(struct vessel_vcpu *vcpu)
 		ecx &= ~BIT(X86_FEATURE_OSXSAVE & 31);
 		if (vmcs_readl(CR4_READ_SHADOW) & X86_CR4_OSXSAVE)
 			ecx |= BIT(X86_FEATURE_OSXSAVE & 31);
+		/* A globally disabled APIC is absent (SDM 11.4.3). */
+		if (vessel_lapic_hw_disabled(vcpu))
+			edx &= ~BIT(X86_FEATURE_APIC & 31);
 	}
 	vcpu->regs[VESSEL_GPR_RAX] = eax;
 	vcpu->regs[VESSEL_GPR_RBX] = ebx;

@@ -14,6 +14,7 @@
 #include <asm/traps.h>
 #include <asm/vmx.h>
 
+#include "lapic.h"
 #include "vcpu.h"
 
 /* CR4 bits a guest may set at all; CPUID decides about the optional ones. */
@@ -229,6 +230,7 @@ static int cr_write(struct vessel_vcpu *vcpu, unsigned int cr, unsigned long val
 		if (val & ~0xfUL)
 			return -EINVAL;
 		vcpu->cr8 = val;
+		vessel_lapic_cr8_write(vcpu, val);
 		return 0;
 	default:
 		return -EINVAL;
@@ -237,7 +239,7 @@ static int cr_write(struct vessel_vcpu *vcpu, unsigned int cr, unsigned long val
 
 static unsigned long cr_read(struct vessel_vcpu *vcpu, unsigned int cr)
 {
-	return cr == 8 ? vcpu->cr8 : 0;
+	return cr == 8 ? vessel_lapic_cr8_read(vcpu) : 0;
 }
 
 /* Exit qualification for control-register accesses: SDM Table 28-3. */

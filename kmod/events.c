@@ -9,6 +9,7 @@
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 
+#include "lapic.h"
 #include "vcpu.h"
 
 /* Exceptions that push an error code (SDM 6.15). */
@@ -129,7 +130,8 @@ int vessel_events_inject(struct vessel_vcpu *vcpu)
 	if (!(ev->injected_info & INTR_INFO_VALID_MASK) && !ev->exception_pending &&
 	    !ev->nmi_pending && !ev->irq_pending &&
 	    !(vcpu->ctl_proc & (CPU_BASED_NMI_WINDOW_EXITING |
-				CPU_BASED_INTR_WINDOW_EXITING)))
+				CPU_BASED_INTR_WINDOW_EXITING)) &&
+	    !vessel_lapic_has_irq(vcpu))
 		return 1;
 	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	if (ev->injected_info & INTR_INFO_VALID_MASK) {
@@ -145,8 +147,9 @@ int vessel_events_inject(struct vessel_vcpu *vcpu)
 		inject(X86_TRAP_NMI | INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK, 0, 0);
 		ev->nmi_pending = false;
 		vcpu->counters.injected[1]++;
-	} else if (ev->irq_pending && !ev->nmi_pending &&
-		   guest_interruptible(intr)) {
+	} else if (!ev->nmi_pending && guest_interruptible(intr) &&
+		   (ev->irq_pending || vessel_lapic_ack(vcpu))) {
+		/* userspace's vector first, else the APIC's best (IRR -> ISR) */
 		inject(ev->irq_vector | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK,
 		       0, 0);
 		ev->irq_pending = false;
@@ -163,7 +166,7 @@ int vessel_events_inject(struct vessel_vcpu *vcpu)
 		vessel_exec_controls_set(vcpu, CPU_BASED_NMI_WINDOW_EXITING);
 	else
 		vessel_exec_controls_clear(vcpu, CPU_BASED_NMI_WINDOW_EXITING);
-	if (ev->irq_pending)
+	if (ev->irq_pending || vessel_lapic_has_irq(vcpu))
 		vessel_exec_controls_set(vcpu, CPU_BASED_INTR_WINDOW_EXITING);
 	else
 		vessel_exec_controls_clear(vcpu, CPU_BASED_INTR_WINDOW_EXITING);
@@ -186,6 +189,24 @@ void vessel_events_save_vectoring(struct vessel_vcpu *vcpu)
 	ev->injected_error_code = (info & VECTORING_INFO_DELIVER_CODE_MASK) ?
 				  vmcs_read32(IDT_VECTORING_ERROR_CODE) : 0;
 	ev->injected_insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+}
+
+/*
+ * Entry was abandoned after vessel_events_inject(): keep what it chose to
+ * inject (an APIC vector may already be in ISR) as the event to deliver
+ * first next time, so it is neither lost nor invisible to GET_STATE.
+ */
+void vessel_events_cancel(struct vessel_vcpu *vcpu)
+{
+	struct vessel_vcpu_events *ev = &vcpu->ev;
+	u32 info = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
+
+	if (!(info & INTR_INFO_VALID_MASK))
+		return;
+	ev->injected_info = info;
+	ev->injected_error_code = vmcs_read32(VM_ENTRY_EXCEPTION_ERROR_CODE);
+	ev->injected_insn_len = vmcs_read32(VM_ENTRY_INSTRUCTION_LEN);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 }
 
 int vessel_exit_irq_window(struct vessel_vcpu *vcpu)

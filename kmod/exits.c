@@ -12,6 +12,7 @@
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 
+#include "lapic.h"
 #include "vcpu.h"
 
 unsigned long vessel_gpr_read(struct vessel_vcpu *vcpu, unsigned int reg)
@@ -111,6 +112,9 @@ static int vmx_exit_triple_fault(struct vessel_vcpu *vcpu)
 static int vmx_exit_hlt(struct vessel_vcpu *vcpu)
 {
 	vessel_skip_insn(vcpu);
+	/* With an in-kernel APIC the thread sleeps until an interrupt. */
+	if (vcpu->lapic)
+		return vessel_lapic_halt(vcpu);
 	vcpu->pending = VESSEL_PENDING_HLT;
 	vcpu->run->exit_reason = VESSEL_EXIT_HLT;
 	return 0;
@@ -167,6 +171,7 @@ static const vessel_exit_handler vmx_exit_handlers[] = {
 	[EXIT_REASON_MWAIT_INSTRUCTION]		= vmx_exit_ud,
 	[EXIT_REASON_MONITOR_INSTRUCTION]	= vmx_exit_ud,
 	[EXIT_REASON_MCE_DURING_VMENTRY]	= vmx_exit_entry_failed,
+	[EXIT_REASON_TPR_BELOW_THRESHOLD]	= vessel_exit_tpr_below_threshold,
 	[EXIT_REASON_EPT_VIOLATION]		= vessel_exit_ept_violation,
 	[EXIT_REASON_INVEPT]			= vmx_exit_ud,
 	[EXIT_REASON_INVVPID]			= vmx_exit_ud,

@@ -50,6 +50,7 @@ struct vessel_vm {
 	struct mm_struct *mm;	/* the creator's; guest memory lives there */
 	bool dead;		/* a VMX instruction failed: every call EIO */
 	bool ran;		/* a vCPU entered the guest: CPUID is fixed */
+	bool lapic;		/* VESSEL_VM_LAPIC: vCPUs have in-kernel APICs */
 	s64 tsc_offset;		/* guest TSC = host TSC + tsc_offset */
 
 	struct vessel_mem mem;
@@ -153,6 +154,8 @@ struct vessel_vcpu {
 	u32 exit_intr_info;
 
 	struct vessel_counters counters;
+
+	struct vessel_lapic *lapic;	/* NULL without VESSEL_VM_LAPIC */
 };
 
 /* vmx_cpu.c: detection and per-CPU VMX operation. */

@@ -24,6 +24,7 @@
 
 #include "emulate.h"
 #include "guest_walk.h"
+#include "lapic.h"
 #include "vcpu.h"
 
 static int walk_read_gpa(void *opaque, u64 gpa, void *buf, unsigned int len)
@@ -273,6 +274,10 @@ static int mmio_emulate(struct vessel_vcpu *vcpu, u64 gpa)
 		return mmio_failed(vcpu, gpa, bytes);
 
 	vcpu->exit_insn_len = insn->length;
+	/* The vCPU's own APIC page is emulated here, without an exit. */
+	r = vessel_lapic_mmio(vcpu, gpa, insn);
+	if (r != -ENOENT)
+		return r;
 	run->exit_reason = VESSEL_EXIT_MMIO;
 	run->mmio.gpa = gpa;
 	run->mmio.len = insn->size;

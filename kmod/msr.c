@@ -12,6 +12,7 @@
 #include <asm/mtrr.h>
 #include <asm/vmx.h>
 
+#include "lapic.h"
 #include "vcpu.h"
 
 const u32 vessel_switched_msrs[VESSEL_NR_SWITCHED_MSRS] = {
@@ -238,7 +239,13 @@ int vessel_exit_rdmsr(struct vessel_vcpu *vcpu)
 	if (msr_is_user(vcpu->vm, index))
 		return msr_exit_to_user(vcpu, index, false, 0);
 	m = msr_find(index);
-	if (!m || !m->read || m->read(vcpu, &val)) {
+	if (!m) {
+		/* The in-kernel APIC's MSRs, or -ENOENT. */
+		if (vessel_lapic_rdmsr(vcpu, index, &val)) {
+			vessel_queue_gp(vcpu);
+			return 1;
+		}
+	} else if (!m->read || m->read(vcpu, &val)) {
 		vessel_queue_gp(vcpu);
 		return 1;
 	}
@@ -258,7 +265,8 @@ int vessel_exit_wrmsr(struct vessel_vcpu *vcpu)
 	if (msr_is_user(vcpu->vm, index))
 		return msr_exit_to_user(vcpu, index, true, val);
 	m = msr_find(index);
-	if (!m || !m->write || m->write(vcpu, val)) {
+	if (!m ? vessel_lapic_wrmsr(vcpu, index, val) :
+		 !m->write || m->write(vcpu, val)) {
 		vessel_queue_gp(vcpu);
 		return 1;
 	}

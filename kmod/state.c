@@ -16,6 +16,7 @@
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 
+#include "lapic.h"
 #include "vcpu.h"
 
 /* The VMCS fields of each segment register, in uapi VESSEL_SEG_* order. */
@@ -146,7 +147,7 @@ static void get_crs(struct vessel_vcpu *vcpu, struct vessel_crs *c)
 	c->cr2 = vcpu->cr2;
 	c->cr3 = vmcs_readl(GUEST_CR3);
 	c->cr4 = vmcs_readl(CR4_READ_SHADOW);
-	c->cr8 = vcpu->cr8;
+	c->cr8 = vessel_lapic_cr8_read(vcpu);
 	c->efer = vmcs_read64(GUEST_IA32_EFER);
 	c->xcr0 = vcpu->xcr0;
 	c->reserved = 0;
@@ -470,6 +471,7 @@ static int set_crs(struct vessel_vcpu *vcpu, const struct vessel_crs *c)
 	vessel_update_entry_controls(vcpu);
 	vcpu->cr2 = c->cr2;
 	vcpu->cr8 = c->cr8;
+	vessel_lapic_cr8_write(vcpu, c->cr8);
 	vcpu->xcr0 = c->xcr0;
 	if ((c->cr0 & X86_CR0_PG) && (c->cr4 & X86_CR4_PAE) &&
 	    !(c->efer & EFER_LMA))

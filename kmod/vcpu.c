@@ -22,6 +22,7 @@
 #include <asm/segment.h>
 #include <asm/tlbflush.h>
 
+#include "lapic.h"
 #include "vcpu.h"
 
 /* VPIDs 1..VESSEL_MAX_VPID; 0 is the host's. */
@@ -223,6 +224,10 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 	unsigned int mark = atomic_read(&vessel_vmx_failures);
 	int r;
 
+	/* In-kernel APIC: pending events; sleeps while the guest halts. */
+	r = vessel_lapic_before_entry(vcpu);
+	if (r <= 0)
+		return r == -EINTR ? vcpu_exit_intr(vcpu) : r;
 	preempt_disable();
 	vcpu_host_update(vcpu, h);
 	r = vessel_events_inject(vcpu);
@@ -239,11 +244,13 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 	WRITE_ONCE(vcpu->in_guest_cpu, smp_processor_id());
 	/* Pairs with smp_mb__after_atomic() in vessel_vcpu_kick(). */
 	smp_mb();
-	if (vcpu_should_stop(vcpu)) {
+	/* An APIC event posted since the injection above: look again. */
+	if (vcpu_should_stop(vcpu) || vessel_lapic_req_pending(vcpu)) {
 		WRITE_ONCE(vcpu->in_guest_cpu, -1);
+		vessel_events_cancel(vcpu);
 		local_irq_enable();
 		preempt_enable();
-		return vcpu_exit_intr(vcpu);
+		return vcpu_should_stop(vcpu) ? vcpu_exit_intr(vcpu) : 1;
 	}
 	/*
 	 * Preemption or kernel_fpu_begin() since the last entry left the FPU
@@ -321,6 +328,8 @@ static long vessel_vcpu_kick(struct vessel_vcpu *vcpu)
 	cpu = READ_ONCE(vcpu->in_guest_cpu);
 	if (cpu >= 0 && cpu != raw_smp_processor_id())
 		smp_send_reschedule(cpu);
+	/* A vCPU halted in the kernel sleeps: wake it. */
+	vessel_lapic_wake(vcpu);
 	return 0;
 }
 
@@ -377,6 +386,18 @@ static long vessel_vcpu_ioctl(struct file *file, unsigned int cmd,
 	case VESSEL_GET_COUNTERS:
 		r = vessel_vcpu_get_counters(vcpu, argp);
 		break;
+	case VESSEL_GET_LAPIC:
+		r = vessel_vcpu_get_lapic(vcpu, argp);
+		break;
+	case VESSEL_SET_LAPIC:
+		r = vessel_vcpu_set_lapic(vcpu, argp);
+		break;
+	case VESSEL_GET_MP_STATE:
+		r = vessel_vcpu_get_mp_state(vcpu, argp);
+		break;
+	case VESSEL_SET_MP_STATE:
+		r = vessel_vcpu_set_mp_state(vcpu, argp);
+		break;
 	default:
 		r = -ENOTTY;
 		break;
@@ -422,6 +443,7 @@ static void vcpu_free_pages(struct vessel_vcpu *vcpu)
 static void vcpu_free(struct vessel_vcpu *vcpu)
 {
 	vessel_vmcs_clear(vcpu);
+	vessel_lapic_free(vcpu);
 	fpu_free_guest_fpstate(&vcpu->fpu);
 	if (vcpu->vpid)
 		ida_free(&vpid_ida, vcpu->vpid);
@@ -485,6 +507,8 @@ static struct vessel_vcpu *vcpu_alloc(struct vessel_vm *vm, u32 id)
 	    !vcpu->msr_autoload || !vcpu->msr_hostload ||
 	    !fpu_alloc_guest_fpstate(&vcpu->fpu))
 		goto err_free;
+	if (vm->lapic && vessel_lapic_create(vcpu))
+		goto err_free;
 	if (vessel_vmx.flags & VESSEL_CAP_VPID) {
 		vpid = ida_alloc_range(&vpid_ida, 1, VESSEL_MAX_VPID, GFP_KERNEL);
 		/* Out of VPIDs: run untagged, flushing on every entry. */
@@ -508,6 +532,7 @@ static int vcpu_init_vmcs(struct vessel_vcpu *vcpu)
 		vessel_msr_setup(vcpu);
 		vessel_vmcs_setup(vcpu);
 		vessel_state_reset(vcpu);
+		vessel_lapic_vmcs_setup(vcpu);
 		if (vcpu_vmx_failed(vcpu, mark))
 			r = -EIO;
 	}

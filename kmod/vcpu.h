@@ -86,6 +86,7 @@ void vessel_queue_gp(struct vessel_vcpu *vcpu);
 void vessel_queue_ud(struct vessel_vcpu *vcpu);
 int vessel_events_inject(struct vessel_vcpu *vcpu);
 void vessel_events_save_vectoring(struct vessel_vcpu *vcpu);
+void vessel_events_cancel(struct vessel_vcpu *vcpu);
 long vessel_vcpu_inject_ioctl(struct vessel_vcpu *vcpu,
 			      const struct vessel_event __user *uarg);
 int vessel_exit_irq_window(struct vessel_vcpu *vcpu);

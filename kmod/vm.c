@@ -13,6 +13,7 @@
 #include <linux/uaccess.h>
 #include <asm/msr.h>
 
+#include "lapic.h"
 #include "vcpu.h"
 
 /**
@@ -104,6 +105,10 @@ static long vessel_vm_ioctl(struct file *file, unsigned int cmd,
 		return vessel_vm_set_user_msrs(vm, argp);
 	case VESSEL_GET_COUNTERS:
 		return vessel_vm_get_counters(vm, argp);
+	case VESSEL_SIGNAL_MSI:
+		return vessel_vm_signal_msi(vm, argp);
+	case VESSEL_GET_LAPIC_INFO:
+		return vessel_vm_get_lapic_info(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -130,14 +135,17 @@ static const struct file_operations vessel_vm_fops = {
 	.llseek		= noop_llseek,
 };
 
-static int vm_check_create(const struct vessel_vm_create __user *uarg)
+static int vm_check_create(const struct vessel_vm_create __user *uarg,
+			   u32 *flags)
 {
 	struct vessel_vm_create c;
 
 	if (copy_from_user(&c, uarg, sizeof(c)))
 		return -EFAULT;
-	if (c.flags || c.reserved0 || memchr_inv(c.reserved, 0, sizeof(c.reserved)))
+	if ((c.flags & ~VESSEL_VM_LAPIC) || c.reserved0 ||
+	    memchr_inv(c.reserved, 0, sizeof(c.reserved)))
 		return -EINVAL;
+	*flags = c.flags;
 	return 0;
 }
 
@@ -150,9 +158,10 @@ static int vm_check_create(const struct vessel_vm_create __user *uarg)
 long vessel_vm_create(const struct vessel_vm_create __user *uarg)
 {
 	struct vessel_vm *vm;
+	u32 flags;
 	int fd, r;
 
-	r = vm_check_create(uarg);
+	r = vm_check_create(uarg, &flags);
 	if (r)
 		return r;
 	r = vessel_vmx_get();
@@ -169,6 +178,7 @@ long vessel_vm_create(const struct vessel_vm_create __user *uarg)
 	vm->tsc_offset = -(s64)rdtsc();
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
+	vm->lapic = flags & VESSEL_VM_LAPIC;
 	r = vessel_cpuid_init(vm);
 	if (r)
 		goto err_mmdrop;

@@ -44,6 +44,8 @@
 #define VESSEL_CAP_PML			(1ULL << 14)
 #define VESSEL_CAP_SHADOW_VMCS		(1ULL << 15)
 #define VESSEL_CAP_MSR_BITMAP		(1ULL << 16)
+/* In-kernel local APIC (VESSEL_VM_LAPIC), its timer, IPIs, MSIs, HLT. */
+#define VESSEL_CAP_LAPIC		(1ULL << 17)
 
 /**
  * struct vessel_caps - what this module and this host can do
@@ -86,9 +88,16 @@ struct vessel_caps {
 
 /* ---------------------------------------------------------------- VMs */
 
+/*
+ * vessel_vm_create.flags: a local APIC per vCPU in the kernel (xAPIC and
+ * x2APIC, timer, IPIs, in-kernel HLT; application processors start in
+ * wait-for-SIPI).  Needs VESSEL_CAP_LAPIC.
+ */
+#define VESSEL_VM_LAPIC		(1U << 0)
+
 /**
  * struct vessel_vm_create - argument of VESSEL_CREATE_VM
- * @flags:	none defined yet: must be 0
+ * @flags:	VESSEL_VM_*
  * @reserved:	zero
  */
 struct vessel_vm_create {
@@ -204,6 +213,7 @@ struct vessel_counters {
 #define VESSEL_EXIT_MSR			5
 #define VESSEL_EXIT_INTR		6	/* signal, kick, immediate_exit */
 #define VESSEL_EXIT_INTERNAL_ERROR	7
+#define VESSEL_EXIT_EOI			8	/* EOI of a level-triggered vector */
 
 /*
  * vessel_run.internal.suberror, and what internal.data holds:
@@ -245,6 +255,10 @@ struct vessel_counters {
  * @msr:		VESSEL_EXIT_MSR.  For RDMSR fill @data; set @error to
  *			make the instruction raise #GP instead.
  * @internal:		VESSEL_EXIT_INTERNAL_ERROR.
+ * @eoi:		VESSEL_EXIT_EOI.  The guest's in-kernel APIC ended
+ *			the level-triggered interrupt @vector (its TMR bit
+ *			was set): a userspace IOAPIC clears Remote IRR.
+ *			The EOI is complete; just call VESSEL_RUN again.
  */
 struct vessel_run {
 	__u8 immediate_exit;
@@ -283,6 +297,10 @@ struct vessel_run {
 			__u32 ndata;
 			__u64 data[16];
 		} internal;
+		struct {
+			__u8 vector;
+			__u8 pad[7];
+		} eoi;
 		__u8 padding[256];
 	};
 };
@@ -501,6 +519,63 @@ struct vessel_msi {
 	__u64 reserved[2];
 };
 
+/**
+ * struct vessel_lapic_info - VESSEL_GET_LAPIC_INFO: clocks of the in-kernel
+ * APIC, for firmware tables and paravirtual clock/timer leaves
+ * @flags:	must be 0
+ * @timer_hz:	APIC timer input clock (the bus clock before the divider)
+ * @tsc_hz:	guest TSC frequency (TSC-deadline mode counts it)
+ * @reserved:	zero
+ */
+struct vessel_lapic_info {
+	__u32 flags;
+	__u32 reserved0;
+	__u64 timer_hz;
+	__u64 tsc_hz;
+	__u64 reserved[5];
+};
+
+/* Bytes of APIC registers in struct vessel_lapic_state (xAPIC layout). */
+#define VESSEL_LAPIC_REGS_SIZE	1024
+
+/**
+ * struct vessel_lapic_state - VESSEL_GET_LAPIC / VESSEL_SET_LAPIC
+ * @flags:	must be 0
+ * @apic_base:	IA32_APIC_BASE
+ * @tsc_deadline: IA32_TSC_DEADLINE (guest TSC), 0 when not armed
+ * @timer_ns:	one-shot or periodic timer: nanoseconds to its next expiry,
+ *		0 when it is not running
+ * @reserved:	zero
+ * @regs:	the registers at their xAPIC offsets (0x20 ID ... 0x3e0
+ *		divide configuration); in x2APIC mode too
+ */
+struct vessel_lapic_state {
+	__u32 flags;
+	__u32 reserved0;
+	__u64 apic_base;
+	__u64 tsc_deadline;
+	__u64 timer_ns;
+	__u64 reserved[12];
+	__u8 regs[VESSEL_LAPIC_REGS_SIZE];
+};
+
+/* vessel_mp_state.mp_state */
+#define VESSEL_MP_STATE_RUNNABLE	0
+#define VESSEL_MP_STATE_HALTED		1	/* HLT: waits for an interrupt */
+#define VESSEL_MP_STATE_WAIT_SIPI	2	/* after INIT: waits for a SIPI */
+
+/**
+ * struct vessel_mp_state - VESSEL_GET_MP_STATE / VESSEL_SET_MP_STATE
+ * @mp_state:	VESSEL_MP_STATE_*
+ * @flags:	must be 0
+ * @reserved:	zero
+ */
+struct vessel_mp_state {
+	__u32 mp_state;
+	__u32 flags;
+	__u64 reserved[3];
+};
+
 /*
  * Number ranges, so that work in flight does not collide:
  *   VM ioctls 0x10-0x1f (0x16- in-kernel interrupts), 0x30-0x37 paravirt;
@@ -522,6 +597,7 @@ struct vessel_msi {
 #define VESSEL_SET_USER_MSRS	_IOW(VESSEL_IO, 0x14, struct vessel_user_msrs)
 #define VESSEL_GET_COUNTERS	_IOWR(VESSEL_IO, 0x15, struct vessel_counters)
 #define VESSEL_SIGNAL_MSI	_IOW(VESSEL_IO, 0x16, struct vessel_msi)
+#define VESSEL_GET_LAPIC_INFO	_IOWR(VESSEL_IO, 0x17, struct vessel_lapic_info)
 
 /* vCPU ioctls, on a vCPU fd (VESSEL_GET_COUNTERS too). */
 #define VESSEL_RUN		_IO(VESSEL_IO, 0x20)
@@ -529,5 +605,9 @@ struct vessel_msi {
 #define VESSEL_SET_STATE	_IOW(VESSEL_IO, 0x22, struct vessel_vcpu_state)
 #define VESSEL_INJECT		_IOW(VESSEL_IO, 0x23, struct vessel_event)
 #define VESSEL_KICK		_IO(VESSEL_IO, 0x24)
+#define VESSEL_GET_LAPIC	_IOWR(VESSEL_IO, 0x25, struct vessel_lapic_state)
+#define VESSEL_SET_LAPIC	_IOW(VESSEL_IO, 0x26, struct vessel_lapic_state)
+#define VESSEL_GET_MP_STATE	_IOWR(VESSEL_IO, 0x27, struct vessel_mp_state)
+#define VESSEL_SET_MP_STATE	_IOW(VESSEL_IO, 0x28, struct vessel_mp_state)
 
 #endif /* _UAPI_VESSEL_H */

@@ -182,6 +182,8 @@ static void vm_pick_xcr0(struct vm *vm)
 		vm->xcr0 |= XFEATURE_AVX;
 }
 
+uint32_t vm_create_flags;
+
 struct vm *vm_create_barebones(uint64_t mem_size)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
@@ -192,7 +194,7 @@ struct vm *vm_create_barebones(uint64_t mem_size)
 	vm->fd = -1;
 	r = vessel_sys_open(&vm->sys, err, sizeof(err));
 	TEST_ASSERT(!r, "%s", err);
-	r = vessel_vm_create(&vm->sys, &vm->v, 0);
+	r = vessel_vm_create(&vm->sys, &vm->v, vm_create_flags);
 	TEST_ASSERT(!r, "VESSEL_CREATE_VM: %s", strerror(-r));
 	vm->fd = vm->v.fd;
 	if (mem_size) {
@@ -247,8 +249,12 @@ struct vcpu *vm_vcpu_add_raw(struct vm *vm, uint32_t id)
 struct vcpu *vm_vcpu_add(struct vm *vm, uint32_t id, void *guest_code)
 {
 	struct vcpu *vcpu = vm_vcpu_add_raw(vm, id);
+	struct vessel_mp_state mp = { .mp_state = VESSEL_MP_STATE_RUNNABLE };
 
 	vcpu_setup_long_mode(vcpu, guest_code);
+	/* With an in-kernel APIC, APs would wait for a SIPI: start them here. */
+	if (vm_create_flags & VESSEL_VM_LAPIC)
+		vcpu_ioctl(vcpu, VESSEL_SET_MP_STATE, &mp);
 	return vcpu;
 }
 
@@ -273,7 +279,7 @@ void vm_restart(struct vm *vm)
 	vm_close_vcpus(vm);
 	if (vm->fd >= 0)
 		vessel_vm_close(&vm->v);
-	r = vessel_vm_create(&vm->sys, &vm->v, 0);
+	r = vessel_vm_create(&vm->sys, &vm->v, vm_create_flags);
 	TEST_ASSERT(!r, "VESSEL_CREATE_VM: %s", strerror(-r));
 	vm->fd = vm->v.fd;
 	for (i = 0; i < VM_MAX_SLOTS; i++) {

@@ -117,6 +117,8 @@ struct vm {
  */
 struct vm *vm_create(unsigned int nr_vcpus, uint64_t mem_size,
 		     void *guest_code);
+/* VESSEL_VM_* flags for the VMs created from now on (default 0). */
+extern uint32_t vm_create_flags;
 struct vm *vm_create_with_one_vcpu(struct vcpu **vcpu, void *guest_code);
 /* Only the VM and (if @mem_size) slot 0 of fresh memory: no tables, no image. */
 struct vm *vm_create_barebones(uint64_t mem_size);

@@ -1,0 +1,1313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Vessel: the in-kernel local APIC (SDM Vol. 3A ch. 11 "Advanced
+ * Programmable Interrupt Controller"), one per vCPU of a VM created with
+ * VESSEL_VM_LAPIC.
+ *
+ * Registers live in one page at their xAPIC offsets, in both modes.  The
+ * guest reaches them through MMIO at IA32_APIC_BASE (decoded in the kernel:
+ * io.c hands the decoded access here before any exit to userspace) or, in
+ * x2APIC mode, through MSRs 0x800-0x8ff (msr.c).  With the TPR shadow the
+ * same page is the virtual-APIC page, so CR8 needs no exit.
+ *
+ * Anyone (another vCPU's IPI, VESSEL_SIGNAL_MSI, the timer's hrtimer) may
+ * set IRR/TMR bits atomically and post LAPIC_REQ_* bits; the vCPU's own
+ * thread consumes them before each entry, where it also sleeps while the
+ * guest is halted or waits for a SIPI.  Acceptance (IRR -> ISR) happens in
+ * events.c's injection, when the guest can take an interrupt.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/math64.h>
+#include <linux/moduleparam.h>
+#include <linux/nospec.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/apicdef.h>
+#include <asm/msr-index.h>
+#include <asm/tsc.h>
+#include <asm/vmx.h>
+
+#include "lapic.h"
+#include "vcpu.h"
+
+/* Version 0x14 (integrated xAPIC), max LVT entry 5: no CMCI, no EOI suppression. */
+#define LAPIC_VERSION		0x00050014
+/* The timer's input clock: 1 GHz, so one tick is a nanosecond before the divider. */
+#define LAPIC_TIMER_HZ		1000000000ULL
+/* A periodic timer faster than this would keep a host CPU busy delivering it. */
+#define LAPIC_MIN_PERIOD_NS	100000ULL
+
+#define LVT_TIMER_MODE_MASK	(3U << 17)
+#define LVT_TIMER_BITS		(APIC_VECTOR_MASK | APIC_LVT_MASKED | LVT_TIMER_MODE_MASK)
+#define LVT_LINT_BITS		0x1a7ffU	/* vector, mode, polarity, trigger, mask */
+#define LVT_MISC_BITS		0x107ffU	/* thermal, perf: vector, mode, mask */
+#define LVT_ERR_BITS		0x100ffU
+#define SVR_BITS		0x3ffU		/* vector, enable, focus */
+#define ICR_BITS		0xccfffU	/* without delivery status */
+#define TDCR_BITS		0xbU
+
+enum lapic_mode { LAPIC_DISABLED, LAPIC_XAPIC, LAPIC_X2APIC, LAPIC_INVALID };
+
+static unsigned int halt_poll_ns;
+module_param(halt_poll_ns, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns,
+		 "spin this long (ns, at most 1 ms) before a halted vCPU sleeps (default 0)");
+
+static const u32 lvt_offsets[] = {
+	APIC_LVTT, APIC_LVTTHMR, APIC_LVTPC, APIC_LVT0, APIC_LVT1, APIC_LVTERR,
+};
+
+/* ------------------------------------------------------------ registers */
+
+static u32 reg_get(const struct vessel_lapic *l, u32 off)
+{
+	return READ_ONCE(*(u32 *)(l->regs + off));
+}
+
+static void reg_set(struct vessel_lapic *l, u32 off, u32 val)
+{
+	WRITE_ONCE(*(u32 *)(l->regs + off), val);
+}
+
+/*
+ * IRR, ISR and TMR: eight 32-bit words 16 bytes apart.  The word and the
+ * 4 bytes after it form an aligned long, so the bitops work on it.
+ */
+static unsigned long *vec_word(struct vessel_lapic *l, u32 base, u8 vec)
+{
+	return (unsigned long *)(l->regs + base + (vec >> 5) * 0x10);
+}
+
+static int vec_highest(const struct vessel_lapic *l, u32 base)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		u32 w = reg_get(l, base + i * 0x10);
+
+		if (w)
+			return i * 32 + fls(w) - 1;
+	}
+	return -1;
+}
+
+static enum lapic_mode base_mode(u64 base)
+{
+	if (!(base & MSR_IA32_APICBASE_ENABLE))
+		return (base & X2APIC_ENABLE) ? LAPIC_INVALID : LAPIC_DISABLED;
+	return (base & X2APIC_ENABLE) ? LAPIC_X2APIC : LAPIC_XAPIC;
+}
+
+static bool lapic_x2apic(const struct vessel_lapic *l)
+{
+	return base_mode(l->base) == LAPIC_X2APIC;
+}
+
+static bool lapic_hw_enabled(const struct vessel_lapic *l)
+{
+	return l->base & MSR_IA32_APICBASE_ENABLE;
+}
+
+/* Hardware and software enabled: fixed interrupts are accepted (SDM 11.4.7). */
+static bool lapic_enabled(const struct vessel_lapic *l)
+{
+	return lapic_hw_enabled(l) && (reg_get(l, APIC_SPIV) & APIC_SPIV_APIC_ENABLED);
+}
+
+static u32 lapic_xapic_id(const struct vessel_lapic *l)
+{
+	return reg_get(l, APIC_ID) >> 24;
+}
+
+/* PPR: the higher class of TPR and of the highest in-service vector (11.8.3.1). */
+static u32 lapic_update_ppr(struct vessel_lapic *l)
+{
+	u32 tpr = reg_get(l, APIC_TASKPRI) & 0xff;
+	int isrv = vec_highest(l, APIC_ISR);
+	u32 ppr;
+
+	if (isrv < 0)
+		isrv = 0;
+	ppr = (tpr >> 4) >= ((u32)isrv >> 4) ? tpr : (u32)isrv & 0xf0;
+	reg_set(l, APIC_PROCPRI, ppr);
+	return ppr;
+}
+
+/* The vector the APIC would present to the CPU now, or -1 (11.8.3). */
+static int lapic_deliverable(struct vessel_lapic *l)
+{
+	int irr;
+
+	if (!lapic_enabled(l))
+		return -1;
+	irr = vec_highest(l, APIC_IRR);
+	if (irr < 0 || ((u32)irr & 0xf0) <= (lapic_update_ppr(l) & 0xf0))
+		return -1;
+	return irr;
+}
+
+/* Power-up state of the registers (11.4.7.1); ID and IA32_APIC_BASE stay. */
+static void lapic_reset_regs(struct vessel_lapic *l)
+{
+	struct vessel_vcpu *vcpu = l->vcpu;
+	unsigned int i;
+
+	hrtimer_cancel(&l->timer);
+	atomic_set(&l->timer_fired, 0);
+	l->tsc_deadline = 0;
+	l->period_ns = 0;
+	memset(l->regs, 0, PAGE_SIZE);
+	reg_set(l, APIC_ID, vcpu->id << 24);
+	reg_set(l, APIC_LVR, LAPIC_VERSION);
+	reg_set(l, APIC_DFR, APIC_DFR_FLAT);
+	reg_set(l, APIC_SPIV, 0xff);
+	for (i = 0; i < ARRAY_SIZE(lvt_offsets); i++)
+		reg_set(l, lvt_offsets[i], APIC_LVT_MASKED);
+	l->esr_pending = 0;
+	l->eoi_exit = -1;
+	if (lapic_x2apic(l)) {
+		/* x2APIC ID and LDR are fixed by the APIC ID (11.12.10.2). */
+		reg_set(l, APIC_ID, vcpu->id);
+		reg_set(l, APIC_LDR, ((vcpu->id >> 4) << 16) | (1U << (vcpu->id & 0xf)));
+	}
+}
+
+/* ------------------------------------------------------------ wake-ups */
+
+void vessel_lapic_wake(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	int cpu;
+
+	if (!l)
+		return;
+	/* wq_has_sleeper() orders the caller's request bits before the check. */
+	if (wq_has_sleeper(&l->wq)) {
+		wake_up_interruptible(&l->wq);
+		return;
+	}
+	/* In the guest elsewhere: an IPI makes it exit and look (vcpu.c). */
+	cpu = READ_ONCE(vcpu->in_guest_cpu);
+	if (cpu >= 0 && cpu != raw_smp_processor_id())
+		smp_send_reschedule(cpu);
+}
+
+static void lapic_post(struct vessel_vcpu *vcpu, int req)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+
+	if (req != LAPIC_REQ_EVENT)
+		set_bit(req, &l->req);
+	set_bit(LAPIC_REQ_EVENT, &l->req);
+	vessel_lapic_wake(vcpu);
+}
+
+/* ---------------------------------------------------------- acceptance */
+
+static void lapic_set_irr(struct vessel_vcpu *vcpu, u8 vec, bool level)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+
+	if (level)
+		set_bit(vec & 31, vec_word(l, APIC_TMR, vec));
+	else
+		clear_bit(vec & 31, vec_word(l, APIC_TMR, vec));
+	set_bit(vec & 31, vec_word(l, APIC_IRR, vec));
+	lapic_post(vcpu, LAPIC_REQ_EVENT);
+}
+
+/* An interrupt message arrives at @vcpu's APIC (11.6.1 delivery modes). */
+static void lapic_accept(struct vessel_vcpu *vcpu, u32 mode, u8 vec, bool level)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+
+	if (!lapic_hw_enabled(l))
+		return;
+	switch (mode) {
+	case APIC_DM_FIXED:
+	case APIC_DM_LOWEST:
+		/* A software-disabled APIC takes no fixed interrupts (11.4.7.2). */
+		if (lapic_enabled(l) && vec >= 16)
+			lapic_set_irr(vcpu, vec, level);
+		break;
+	case APIC_DM_NMI:
+		lapic_post(vcpu, LAPIC_REQ_NMI);
+		break;
+	case APIC_DM_INIT:
+		lapic_post(vcpu, LAPIC_REQ_INIT);
+		break;
+	case APIC_DM_STARTUP:
+		WRITE_ONCE(l->sipi_vector, vec);
+		/* The vector before the bit: pairs with test_and_clear_bit(). */
+		smp_mb__before_atomic();
+		lapic_post(vcpu, LAPIC_REQ_SIPI);
+		break;
+	}
+}
+
+/* Whether @dest (physical or logical) names @l (11.6.2). */
+static bool lapic_match(struct vessel_lapic *l, u32 dest, u32 bcast, bool logical)
+{
+	u32 ldr;
+
+	if (dest == bcast)
+		return true;
+	if (!logical)
+		return lapic_x2apic(l) ? dest == l->vcpu->id :
+					 dest == lapic_xapic_id(l);
+	ldr = reg_get(l, APIC_LDR);
+	if (lapic_x2apic(l))
+		return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffff);
+	dest &= 0xff;
+	ldr >>= 24;
+	if ((reg_get(l, APIC_DFR) >> 28) == 0xf)	/* flat */
+		return dest & ldr;
+	return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf);	/* cluster */
+}
+
+#define SH_NONE		0
+#define SH_SELF		1
+#define SH_ALL		2
+#define SH_OTHERS	3
+
+/*
+ * Send an interrupt message to every APIC it names.  vm->lock keeps the
+ * targets alive (vCPU release takes it before freeing).  Lowest priority
+ * goes to the matching APIC with the lowest TPR.  Returns how many APICs
+ * got it.
+ */
+static int lapic_send(struct vessel_vm *vm, struct vessel_vcpu *src,
+		      u32 shorthand, u32 dest, u32 bcast, bool logical,
+		      u32 mode, u8 vec, bool level)
+{
+	struct vessel_vcpu *best = NULL;
+	unsigned int i;
+	int n = 0;
+
+	mutex_lock(&vm->lock);
+	for (i = 0; i < VESSEL_MAX_VCPUS; i++) {
+		struct vessel_vcpu *t = vm->vcpus[i];
+		bool match;
+
+		if (!t || !t->lapic)
+			continue;
+		switch (shorthand) {
+		case SH_SELF:
+			match = t == src;
+			break;
+		case SH_ALL:
+			match = true;
+			break;
+		case SH_OTHERS:
+			match = t != src;
+			break;
+		default:
+			match = lapic_match(t->lapic, dest, bcast, logical);
+			break;
+		}
+		if (!match)
+			continue;
+		if (mode == APIC_DM_LOWEST && shorthand == SH_NONE) {
+			if (!best || (reg_get(t->lapic, APIC_TASKPRI) & 0xff) <
+				     (reg_get(best->lapic, APIC_TASKPRI) & 0xff))
+				best = t;
+			continue;
+		}
+		lapic_accept(t, mode, vec, level);
+		n++;
+	}
+	if (best) {
+		lapic_accept(best, mode, vec, level);
+		n++;
+	}
+	mutex_unlock(&vm->lock);
+	return n;
+}
+
+/* An error the APIC detected: latch it and raise the error LVT (11.5.3). */
+static void lapic_error(struct vessel_vcpu *vcpu, u32 esr_bit)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	u32 lvt = reg_get(l, APIC_LVTERR);
+
+	l->esr_pending |= esr_bit;
+	if (!(lvt & APIC_LVT_MASKED) && (lvt & 0xff) >= 16 && lapic_enabled(l))
+		lapic_set_irr(vcpu, lvt & 0xff, false);
+}
+
+/* A write to ICR (low half): send the IPI (11.6.1). */
+static void lapic_icr_send(struct vessel_vcpu *vcpu, u32 low, u32 high)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	u32 mode = low & APIC_MODE_MASK, shorthand = (low >> 18) & 3;
+	bool x2 = lapic_x2apic(l);
+	u8 vec = low & APIC_VECTOR_MASK;
+
+	switch (mode) {
+	case APIC_DM_FIXED:
+	case APIC_DM_LOWEST:
+		if (vec < 16) {
+			lapic_error(vcpu, APIC_ESR_SENDILL);
+			return;
+		}
+		break;
+	case APIC_DM_INIT:
+		/* INIT level de-assert only synchronises arbitration IDs. */
+		if ((low & APIC_INT_LEVELTRIG) && !(low & APIC_INT_ASSERT))
+			return;
+		break;
+	case APIC_DM_NMI:
+	case APIC_DM_STARTUP:
+		break;
+	default:	/* SMI, remote read, ExtINT: nothing to model */
+		return;
+	}
+	lapic_send(vcpu->vm, vcpu, shorthand, x2 ? high : high >> 24,
+		   x2 ? 0xffffffff : 0xff, low & APIC_DEST_LOGICAL, mode, vec,
+		   false);
+}
+
+/* EOI: retire the highest in-service vector (11.8.5). */
+static void lapic_eoi(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	int vec = vec_highest(l, APIC_ISR);
+
+	if (vec < 0)
+		return;
+	*(u32 *)(l->regs + APIC_ISR + (vec >> 5) * 0x10) &= ~BIT(vec & 31);
+	lapic_update_ppr(l);
+	/* Level-triggered: a userspace IOAPIC must see it (VESSEL_EXIT_EOI). */
+	if (test_bit(vec & 31, vec_word(l, APIC_TMR, vec)))
+		l->eoi_exit = vec;
+}
+
+/* --------------------------------------------------------------- timer */
+
+static u64 ns_to_tsc(u64 ns)
+{
+	return mul_u64_u32_div(ns, tsc_khz, NSEC_PER_MSEC);
+}
+
+/* Rounded up: a timer armed from it never expires before the TSC target. */
+static u64 tsc_to_ns(u64 tsc)
+{
+	return mul_u64_u32_div(tsc, NSEC_PER_MSEC, tsc_khz) + 1;
+}
+
+static u32 lapic_timer_mode(const struct vessel_lapic *l)
+{
+	return reg_get(l, APIC_LVTT) & LVT_TIMER_MODE_MASK;
+}
+
+static u32 lapic_divide(const struct vessel_lapic *l)
+{
+	u32 d = reg_get(l, APIC_TDCR);
+
+	d = (d & 3) | ((d & 8) >> 1);
+	return d == 7 ? 1 : 2U << d;
+}
+
+static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
+{
+	struct vessel_lapic *l = container_of(t, struct vessel_lapic, timer);
+	u64 now = rdtsc();
+
+	/* The clock ran ahead of the TSC: the guest must not see it early. */
+	if ((s64)(l->target_tsc - now) > 0) {
+		hrtimer_set_expires(t, ktime_add_ns(ktime_get(),
+						    tsc_to_ns(l->target_tsc - now)));
+		return HRTIMER_RESTART;
+	}
+	atomic_inc(&l->timer_fired);
+	lapic_post(l->vcpu, LAPIC_REQ_EVENT);
+	if (!l->period_ns)
+		return HRTIMER_NORESTART;
+	l->target_tsc = now + l->period_tsc;
+	hrtimer_forward_now(t, ns_to_ktime(l->period_ns));
+	return HRTIMER_RESTART;
+}
+
+/* Arm for @ns from now; the timer must be stopped. */
+static void lapic_timer_arm(struct vessel_lapic *l, u64 ns)
+{
+	l->target_tsc = rdtsc() + ns_to_tsc(ns);
+	hrtimer_start(&l->timer, ktime_add_ns(ktime_get(), ns),
+		      HRTIMER_MODE_ABS_HARD);
+}
+
+static void lapic_timer_stop(struct vessel_lapic *l)
+{
+	hrtimer_cancel(&l->timer);
+	atomic_set(&l->timer_fired, 0);
+}
+
+/* One-shot or periodic, from a TMICT write or a state load. */
+static void lapic_timer_start(struct vessel_lapic *l, u64 first_ns)
+{
+	u64 ns = (u64)reg_get(l, APIC_TMICT) * lapic_divide(l);
+
+	lapic_timer_stop(l);
+	l->period_ns = 0;
+	if (!ns)
+		return;
+	if (lapic_timer_mode(l) == APIC_LVT_TIMER_PERIODIC) {
+		l->period_ns = max(ns, LAPIC_MIN_PERIOD_NS);
+		l->period_tsc = ns_to_tsc(l->period_ns);
+	}
+	lapic_timer_arm(l, first_ns ? first_ns : ns);
+}
+
+/* IA32_TSC_DEADLINE (11.5.4.1): a deadline in the past fires at once. */
+static void lapic_deadline_set(struct vessel_vcpu *vcpu, u64 deadline)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	u64 host, now;
+
+	lapic_timer_stop(l);
+	l->period_ns = 0;
+	l->tsc_deadline = deadline;
+	if (!deadline)
+		return;
+	l->deadline_offset = READ_ONCE(vcpu->vm->tsc_offset);
+	host = deadline - l->deadline_offset;
+	now = rdtsc();
+	if ((s64)(host - now) <= 0) {
+		atomic_inc(&l->timer_fired);
+		lapic_post(vcpu, LAPIC_REQ_EVENT);
+		return;
+	}
+	l->target_tsc = host;
+	hrtimer_start(&l->timer, ktime_add_ns(ktime_get(), tsc_to_ns(host - now)),
+		      HRTIMER_MODE_ABS_HARD);
+}
+
+/* Nanoseconds to the next expiry of a running one-shot/periodic timer. */
+static u64 lapic_timer_remaining(struct vessel_lapic *l)
+{
+	s64 ns;
+
+	if (lapic_timer_mode(l) == APIC_LVT_TIMER_TSCDEADLINE ||
+	    !hrtimer_active(&l->timer))
+		return 0;
+	ns = ktime_to_ns(hrtimer_get_remaining(&l->timer));
+	return ns > 0 ? ns : 1;
+}
+
+static u32 lapic_tmcct(struct vessel_lapic *l)
+{
+	u64 ticks = lapic_timer_remaining(l) / lapic_divide(l);
+
+	return min_t(u64, ticks, reg_get(l, APIC_TMICT));
+}
+
+/* Expiries become interrupts in the vCPU's thread. */
+static void lapic_timer_deliver(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	u32 lvt;
+
+	if (!atomic_xchg(&l->timer_fired, 0))
+		return;
+	lvt = reg_get(l, APIC_LVTT);
+	if (lapic_timer_mode(l) == APIC_LVT_TIMER_TSCDEADLINE)
+		l->tsc_deadline = 0;
+	if (!(lvt & APIC_LVT_MASKED) && lapic_enabled(l) && (lvt & 0xff) >= 16)
+		lapic_set_irr(vcpu, lvt & 0xff, false);
+}
+
+static void lapic_lvtt_write(struct vessel_lapic *l, u32 val)
+{
+	u32 old = lapic_timer_mode(l), mode = val & LVT_TIMER_MODE_MASK;
+	u64 rem;
+
+	if (mode == LVT_TIMER_MODE_MASK)	/* reserved: keep the old mode */
+		val = (val & ~LVT_TIMER_MODE_MASK) | old;
+	reg_set(l, APIC_LVTT, val & LVT_TIMER_BITS);
+	mode = lapic_timer_mode(l);
+	if (mode == old)
+		return;
+	if (old == APIC_LVT_TIMER_TSCDEADLINE || mode == APIC_LVT_TIMER_TSCDEADLINE) {
+		/* Into or out of TSC-deadline mode disarms the timer (11.5.4.1). */
+		lapic_timer_stop(l);
+		reg_set(l, APIC_TMICT, 0);
+		l->tsc_deadline = 0;
+		l->period_ns = 0;
+		return;
+	}
+	/* One-shot <-> periodic: the count in progress goes on in the new mode. */
+	rem = lapic_timer_remaining(l);
+	if (rem)
+		lapic_timer_start(l, rem);
+}
+
+/* ----------------------------------------------------- register access */
+
+static u32 lapic_reg_read(struct vessel_lapic *l, u32 off)
+{
+	switch (off) {
+	case APIC_PROCPRI:
+		return lapic_update_ppr(l);
+	case APIC_TMCCT:
+		return lapic_tmcct(l);
+	case APIC_EOI:
+	case APIC_SELF_IPI:
+		return 0;
+	default:
+		return reg_get(l, off);
+	}
+}
+
+/* xAPIC offsets that hold a register; the rest of the page reads 0. */
+static bool xapic_reg_valid(u32 off)
+{
+	switch (off) {
+	case APIC_ID: case APIC_LVR: case APIC_TASKPRI: case APIC_ARBPRI:
+	case APIC_PROCPRI: case APIC_EOI: case APIC_LDR: case APIC_DFR:
+	case APIC_SPIV: case APIC_ESR: case APIC_ICR: case APIC_ICR2:
+	case APIC_LVTT: case APIC_LVTTHMR: case APIC_LVTPC: case APIC_LVT0:
+	case APIC_LVT1: case APIC_LVTERR: case APIC_TMICT: case APIC_TMCCT:
+	case APIC_TDCR:
+		return true;
+	default:
+		return off >= APIC_ISR && off < APIC_ESR;	/* ISR, TMR, IRR */
+	}
+}
+
+/* A write the mode-specific checks let through. */
+static void lapic_reg_write(struct vessel_vcpu *vcpu, u32 off, u32 val)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	bool x2 = lapic_x2apic(l);
+	unsigned int i;
+
+	/* A software-disabled APIC keeps every LVT masked (11.4.7.2). */
+	if (!(reg_get(l, APIC_SPIV) & APIC_SPIV_APIC_ENABLED))
+		for (i = 0; i < ARRAY_SIZE(lvt_offsets); i++)
+			if (off == lvt_offsets[i])
+				val |= APIC_LVT_MASKED;
+	switch (off) {
+	case APIC_ID:
+		if (!x2)
+			reg_set(l, APIC_ID, val & 0xff000000);
+		break;
+	case APIC_TASKPRI:
+		reg_set(l, APIC_TASKPRI, val & 0xff);
+		lapic_update_ppr(l);
+		break;
+	case APIC_EOI:
+		lapic_eoi(vcpu);
+		break;
+	case APIC_LDR:
+		if (!x2)
+			reg_set(l, APIC_LDR, val & APIC_LDR_MASK);
+		break;
+	case APIC_DFR:
+		if (!x2)
+			reg_set(l, APIC_DFR, val | 0x0fffffff);
+		break;
+	case APIC_SPIV:
+		reg_set(l, APIC_SPIV, val & SVR_BITS);
+		if (!(val & APIC_SPIV_APIC_ENABLED))
+			for (i = 0; i < ARRAY_SIZE(lvt_offsets); i++)
+				reg_set(l, lvt_offsets[i],
+					reg_get(l, lvt_offsets[i]) | APIC_LVT_MASKED);
+		break;
+	case APIC_ESR:
+		reg_set(l, APIC_ESR, l->esr_pending);
+		l->esr_pending = 0;
+		break;
+	case APIC_ICR:
+		reg_set(l, APIC_ICR, val & ICR_BITS);
+		lapic_icr_send(vcpu, val, reg_get(l, APIC_ICR2));
+		break;
+	case APIC_ICR2:
+		reg_set(l, APIC_ICR2, x2 ? val : val & 0xff000000);
+		break;
+	case APIC_LVTT:
+		lapic_lvtt_write(l, val);
+		break;
+	case APIC_LVTTHMR:
+	case APIC_LVTPC:
+		/* Accepted; nothing ever raises them. */
+		reg_set(l, off, val & LVT_MISC_BITS);
+		break;
+	case APIC_LVT0:
+	case APIC_LVT1:
+		reg_set(l, off, val & LVT_LINT_BITS);
+		break;
+	case APIC_LVTERR:
+		reg_set(l, off, val & LVT_ERR_BITS);
+		break;
+	case APIC_TMICT:
+		if (lapic_timer_mode(l) == APIC_LVT_TIMER_TSCDEADLINE)
+			break;
+		reg_set(l, APIC_TMICT, val);
+		lapic_timer_start(l, 0);
+		break;
+	case APIC_TDCR:
+		reg_set(l, APIC_TDCR, val & TDCR_BITS);
+		break;
+	case APIC_SELF_IPI:
+		if ((val & 0xff) < 16)
+			lapic_error(vcpu, APIC_ESR_SENDILL);
+		else
+			lapic_set_irr(vcpu, val & 0xff, false);
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------- MMIO */
+
+/**
+ * vessel_lapic_mmio() - an MMIO access the guest made, if it is to its APIC
+ *
+ * The xAPIC page at IA32_APIC_BASE, while the APIC is in xAPIC mode.
+ * Registers are 32 bits at 16-byte boundaries (11.4.1): other sizes read
+ * the bytes of the register they fall in, and are ignored when written.
+ * Returns -ENOENT when the access is not the APIC's, else 1 (done).
+ */
+int vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa,
+		      const struct vessel_mmio_insn *insn)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	u32 off = gpa & ~PAGE_MASK;
+	u64 data;
+
+	if (!l || base_mode(l->base) != LAPIC_XAPIC ||
+	    (gpa & PAGE_MASK) != (l->base & PAGE_MASK))
+		return -ENOENT;
+	if (insn->is_write) {
+		data = vessel_mmio_store_data(insn, insn->flags & VESSEL_MMIO_IMM ?
+					      insn->imm : vessel_gpr_read(vcpu, insn->reg));
+		if (insn->size == 4 && !(off & 0xf) && xapic_reg_valid(off))
+			lapic_reg_write(vcpu, off, data);
+	} else {
+		u32 reg = off & 0xff0, shift = (off & 0xf) * 8;
+
+		data = 0;
+		if (shift < 32 && xapic_reg_valid(reg))
+			data = (u64)lapic_reg_read(l, reg) >> shift;
+		vessel_gpr_write(vcpu, insn->reg,
+				 vessel_mmio_load_result(insn,
+					vessel_gpr_read(vcpu, insn->reg), data));
+	}
+	vessel_skip_insn(vcpu);
+	return 1;
+}
+
+/* ---------------------------------------------------------------- MSRs */
+
+/* IA32_APIC_BASE (11.4.4) and the mode transitions of 11.12.5. */
+static int lapic_set_base(struct vessel_vcpu *vcpu, u64 val, bool host)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	u64 reserved = (~0ULL << boot_cpu_data.x86_phys_bits) | 0x2ff;
+	enum lapic_mode old = base_mode(l->base), new = base_mode(val);
+
+	if ((val & reserved) || new == LAPIC_INVALID)
+		return -EINVAL;
+	if (!host && ((old == LAPIC_X2APIC && new == LAPIC_XAPIC) ||
+		      (old == LAPIC_DISABLED && new == LAPIC_X2APIC)))
+		return -EINVAL;
+	l->base = val;
+	if (old == new)
+		return 0;
+	if (new == LAPIC_DISABLED) {
+		lapic_timer_stop(l);
+		return 0;
+	}
+	/* Enabling again returns to the power-up state (11.4.3). */
+	if (old == LAPIC_DISABLED)
+		lapic_reset_regs(l);
+	if (new == LAPIC_X2APIC) {
+		/* Going to x2APIC keeps the state; ID and LDR become fixed. */
+		reg_set(l, APIC_ID, vcpu->id);
+		reg_set(l, APIC_LDR, ((vcpu->id >> 4) << 16) | (1U << (vcpu->id & 0xf)));
+	}
+	lapic_post(vcpu, LAPIC_REQ_EVENT);
+	return 0;
+}
+
+/* x2APIC MSR reads (11.12.1.2, Table 11-6): write-only and absent ones #GP. */
+static int x2apic_read(struct vessel_lapic *l, u32 off, u64 *val)
+{
+	switch (off) {
+	case APIC_ID: case APIC_LVR: case APIC_TASKPRI: case APIC_PROCPRI:
+	case APIC_LDR: case APIC_SPIV: case APIC_ESR: case APIC_LVTT:
+	case APIC_LVTTHMR: case APIC_LVTPC: case APIC_LVT0: case APIC_LVT1:
+	case APIC_LVTERR: case APIC_TMICT: case APIC_TMCCT: case APIC_TDCR:
+		*val = lapic_reg_read(l, off);
+		return 0;
+	case APIC_ICR:
+		*val = reg_get(l, APIC_ICR) | (u64)reg_get(l, APIC_ICR2) << 32;
+		return 0;
+	default:
+		if (off >= APIC_ISR && off < APIC_ESR) {
+			*val = reg_get(l, off);
+			return 0;
+		}
+		return -EINVAL;
+	}
+}
+
+/* x2APIC MSR writes: read-only, absent and reserved bits #GP. */
+static int x2apic_write(struct vessel_vcpu *vcpu, u32 off, u64 val)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	u64 ok;
+
+	switch (off) {
+	case APIC_TASKPRI:
+		ok = 0xff;
+		break;
+	case APIC_EOI:
+	case APIC_ESR:
+		ok = 0;
+		break;
+	case APIC_SPIV:
+		ok = SVR_BITS;
+		break;
+	case APIC_ICR:
+		if (val & ~(0xffffffff00000000ULL | ICR_BITS))
+			return -EINVAL;
+		reg_set(l, APIC_ICR2, val >> 32);
+		lapic_reg_write(vcpu, APIC_ICR, (u32)val);
+		return 0;
+	case APIC_LVTT:
+		if ((val & LVT_TIMER_MODE_MASK) == LVT_TIMER_MODE_MASK)
+			return -EINVAL;
+		ok = LVT_TIMER_BITS;
+		break;
+	case APIC_LVTTHMR:
+	case APIC_LVTPC:
+		ok = LVT_MISC_BITS;
+		break;
+	case APIC_LVT0:
+	case APIC_LVT1:
+		ok = LVT_LINT_BITS;
+		break;
+	case APIC_LVTERR:
+		ok = LVT_ERR_BITS;
+		break;
+	case APIC_TMICT:
+		ok = 0xffffffff;
+		break;
+	case APIC_TDCR:
+		ok = TDCR_BITS;
+		break;
+	case APIC_SELF_IPI:
+		ok = APIC_VECTOR_MASK;
+		break;
+	default:	/* ID, version, PPR, LDR, ISR/TMR/IRR, CCR: read-only */
+		return -EINVAL;
+	}
+	if (val & ~ok)
+		return -EINVAL;
+	lapic_reg_write(vcpu, off, val);
+	return 0;
+}
+
+/**
+ * vessel_lapic_rdmsr() - RDMSR of an MSR the APIC owns
+ *
+ * Return: 0 with *@val, -EINVAL for #GP, -ENOENT when the MSR is not the
+ * APIC's (or the VM has no in-kernel APIC).
+ */
+int vessel_lapic_rdmsr(struct vessel_vcpu *vcpu, u32 index, u64 *val)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+
+	if (!l)
+		return -ENOENT;
+	if (index == MSR_IA32_APICBASE) {
+		*val = l->base;
+		return 0;
+	}
+	if (index == MSR_IA32_TSC_DEADLINE) {
+		/* Reads 0 outside TSC-deadline mode (11.5.4.1). */
+		*val = lapic_timer_mode(l) == APIC_LVT_TIMER_TSCDEADLINE ?
+		       l->tsc_deadline : 0;
+		return 0;
+	}
+	if (index < APIC_BASE_MSR || index > APIC_BASE_MSR + 0xff)
+		return -ENOENT;
+	if (!lapic_x2apic(l))
+		return -EINVAL;
+	return x2apic_read(l, (index - APIC_BASE_MSR) << 4, val);
+}
+
+/* WRMSR, returning as vessel_lapic_rdmsr(). */
+int vessel_lapic_wrmsr(struct vessel_vcpu *vcpu, u32 index, u64 val)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	u32 off;
+
+	if (!l)
+		return -ENOENT;
+	if (index == MSR_IA32_APICBASE)
+		return lapic_set_base(vcpu, val, false);
+	if (index == MSR_IA32_TSC_DEADLINE) {
+		/* Ignored outside TSC-deadline mode. */
+		if (lapic_timer_mode(l) == APIC_LVT_TIMER_TSCDEADLINE &&
+		    lapic_hw_enabled(l))
+			lapic_deadline_set(vcpu, val);
+		return 0;
+	}
+	if (index < APIC_BASE_MSR || index > APIC_BASE_MSR + 0xff)
+		return -ENOENT;
+	off = (index - APIC_BASE_MSR) << 4;
+	/* Only ICR is 64 bits wide. */
+	if (!lapic_x2apic(l) || (off != APIC_ICR && (val >> 32)))
+		return -EINVAL;
+	return x2apic_write(vcpu, off, val);
+}
+
+/* ------------------------------------------------------------ TPR, CR8 */
+
+u64 vessel_lapic_cr8_read(struct vessel_vcpu *vcpu)
+{
+	if (!vcpu->lapic)
+		return vcpu->cr8;
+	return (reg_get(vcpu->lapic, APIC_TASKPRI) >> 4) & 0xf;
+}
+
+/* CR8 is TPR[7:4] (SDM 10.8.6.1 in Vol. 3A "Task Priority in IA-32e Mode"). */
+void vessel_lapic_cr8_write(struct vessel_vcpu *vcpu, u64 cr8)
+{
+	if (!vcpu->lapic)
+		return;
+	reg_set(vcpu->lapic, APIC_TASKPRI, (cr8 & 0xf) << 4);
+	lapic_update_ppr(vcpu->lapic);
+}
+
+/*
+ * With the TPR shadow, a guest lowering CR8 below the threshold exits so a
+ * vector TPR held back can be delivered.  The threshold is the class of the
+ * best IRR vector when TPR masks it, else 0; it never exceeds VTPR[7:4], as
+ * VM entry demands (SDM 27.2.1.1).
+ */
+static void lapic_update_tpr_threshold(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	int irr = vec_highest(l, APIC_IRR);
+	u32 tpr_class = (reg_get(l, APIC_TASKPRI) >> 4) & 0xf, thr = 0;
+
+	if (!(vcpu->ctl_proc & CPU_BASED_TPR_SHADOW))
+		return;
+	if (irr >= 0 && ((u32)irr >> 4) <= tpr_class)
+		thr = (u32)irr >> 4;
+	if (thr != l->tpr_threshold) {
+		vmcs_write32(TPR_THRESHOLD, thr);
+		l->tpr_threshold = thr;
+	}
+}
+
+int vessel_exit_tpr_below_threshold(struct vessel_vcpu *vcpu)
+{
+	return 1;	/* the next entry delivers what TPR held back */
+}
+
+bool vessel_lapic_hw_disabled(struct vessel_vcpu *vcpu)
+{
+	return vcpu->lapic && !lapic_hw_enabled(vcpu->lapic);
+}
+
+/* ------------------------------------------------------ entry and HLT */
+
+bool vessel_lapic_has_irq(struct vessel_vcpu *vcpu)
+{
+	return vcpu->lapic && lapic_deliverable(vcpu->lapic) >= 0;
+}
+
+bool vessel_lapic_ack(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	int vec;
+
+	if (!l)
+		return false;
+	vec = lapic_deliverable(l);
+	if (vec < 0)
+		return false;
+	clear_bit(vec & 31, vec_word(l, APIC_IRR, vec));
+	*(u32 *)(l->regs + APIC_ISR + (vec >> 5) * 0x10) |= BIT(vec & 31);
+	lapic_update_ppr(l);
+	vcpu->ev.irq_vector = vec;
+	vcpu->ev.irq_pending = true;
+	return true;
+}
+
+/* HLT exits in the kernel: the thread sleeps in vessel_lapic_before_entry(). */
+int vessel_lapic_halt(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+
+	l->halt_if = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF;
+	l->mp_state = VESSEL_MP_STATE_HALTED;
+	return 1;
+}
+
+/* INIT (SDM 9.1.1): reset; APs then wait for a SIPI, the BSP starts over. */
+static void lapic_do_init(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+
+	vessel_state_reset(vcpu);
+	lapic_reset_regs(l);
+	l->mp_state = (l->base & MSR_IA32_APICBASE_BSP) ?
+		      VESSEL_MP_STATE_RUNNABLE : VESSEL_MP_STATE_WAIT_SIPI;
+}
+
+/* SIPI: real mode at vector << 12 (SDM 9.4.4.1). */
+static void lapic_do_sipi(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	u8 vec = READ_ONCE(l->sipi_vector);
+
+	if (l->mp_state != VESSEL_MP_STATE_WAIT_SIPI)
+		return;
+	vmcs_write16(GUEST_CS_SELECTOR, vec << 8);
+	vmcs_writel(GUEST_CS_BASE, (unsigned long)vec << 12);
+	vmcs_writel(GUEST_RIP, 0);
+	l->mp_state = VESSEL_MP_STATE_RUNNABLE;
+}
+
+static void lapic_process(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+
+	clear_bit(LAPIC_REQ_EVENT, &l->req);
+	/* Pairs with the barrier in lapic_post()'s wake-up. */
+	smp_mb__after_atomic();
+	lapic_timer_deliver(vcpu);
+	if (test_and_clear_bit(LAPIC_REQ_INIT, &l->req))
+		lapic_do_init(vcpu);
+	if (test_and_clear_bit(LAPIC_REQ_SIPI, &l->req))
+		lapic_do_sipi(vcpu);
+	if (test_and_clear_bit(LAPIC_REQ_NMI, &l->req))
+		vcpu->ev.nmi_pending = true;
+}
+
+static bool lapic_stop_wanted(struct vessel_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->run->immediate_exit) ||
+	       atomic_read(&vcpu->kick) || signal_pending(current);
+}
+
+/* What ends HLT: an NMI, or an interrupt the guest can take (IF set). */
+static bool lapic_halt_wakes(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+
+	if (vcpu->ev.nmi_pending || vcpu->ev.exception_pending)
+		return true;
+	return l->halt_if && (vcpu->ev.irq_pending || lapic_deliverable(l) >= 0);
+}
+
+static void lapic_block(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	unsigned int poll = min_t(unsigned int, READ_ONCE(halt_poll_ns), NSEC_PER_MSEC);
+
+	if (poll) {
+		ktime_t end = ktime_add_ns(ktime_get(), poll);
+
+		do {
+			if (test_bit(LAPIC_REQ_EVENT, &l->req) ||
+			    lapic_stop_wanted(vcpu))
+				return;
+			cpu_relax();
+		} while (ktime_before(ktime_get(), end));
+	}
+	/* A signal ends the wait too; the caller sees it pending. */
+	wait_event_interruptible(l->wq, test_bit(LAPIC_REQ_EVENT, &l->req) ||
+				 atomic_read(&vcpu->kick) ||
+				 READ_ONCE(vcpu->run->immediate_exit));
+}
+
+/**
+ * vessel_lapic_before_entry() - the APIC's part of each trip into the guest
+ *
+ * Turns posted events into state (timer interrupts into IRR, INIT, SIPI,
+ * NMI), reports an EOI of a level-triggered vector to userspace, and keeps
+ * a halted or SIPI-waiting vCPU's thread asleep until it may run.  Called
+ * with preemption on and the VMCS current.  Returns 1 to enter the guest,
+ * 0 for an exit to userspace, -EINTR when RUN must return for a signal,
+ * kick or immediate_exit.
+ */
+int vessel_lapic_before_entry(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+
+	if (!l)
+		return 1;
+	/* The guest moved its TSC (IA32_TSC): the deadline moves with it. */
+	if (unlikely(l->tsc_deadline &&
+		     READ_ONCE(vcpu->vm->tsc_offset) != l->deadline_offset))
+		lapic_deadline_set(vcpu, l->tsc_deadline);
+	for (;;) {
+		if (test_bit(LAPIC_REQ_EVENT, &l->req))
+			lapic_process(vcpu);
+		if (l->eoi_exit >= 0) {
+			vcpu->run->exit_reason = VESSEL_EXIT_EOI;
+			vcpu->run->eoi.vector = l->eoi_exit;
+			l->eoi_exit = -1;
+			return 0;
+		}
+		if (l->mp_state == VESSEL_MP_STATE_HALTED && lapic_halt_wakes(vcpu))
+			l->mp_state = VESSEL_MP_STATE_RUNNABLE;
+		if (l->mp_state == VESSEL_MP_STATE_RUNNABLE)
+			break;
+		if (lapic_stop_wanted(vcpu))
+			return -EINTR;
+		lapic_block(vcpu);
+	}
+	lapic_update_tpr_threshold(vcpu);
+	return 1;
+}
+
+/* ------------------------------------------------------------ lifetime */
+
+int vessel_lapic_create(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l;
+
+	l = kzalloc(sizeof(*l), GFP_KERNEL_ACCOUNT);
+	if (!l)
+		return -ENOMEM;
+	l->regs = (u8 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!l->regs) {
+		kfree(l);
+		return -ENOMEM;
+	}
+	l->vcpu = vcpu;
+	init_waitqueue_head(&l->wq);
+	hrtimer_init(&l->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	l->timer.function = lapic_timer_fn;
+	/* Enabled at the default base; vCPU 0 is the bootstrap processor. */
+	l->base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+		  (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	lapic_reset_regs(l);
+	l->mp_state = vcpu->id == 0 ? VESSEL_MP_STATE_RUNNABLE :
+				      VESSEL_MP_STATE_WAIT_SIPI;
+	vcpu->lapic = l;
+	return 0;
+}
+
+void vessel_lapic_free(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+
+	if (!l)
+		return;
+	hrtimer_cancel(&l->timer);
+	free_page((unsigned long)l->regs);
+	kfree(l);
+	vcpu->lapic = NULL;
+}
+
+/* With the TPR shadow, CR8 reads and writes stay in the guest. */
+void vessel_lapic_vmcs_setup(struct vessel_vcpu *vcpu)
+{
+	u32 cr8_exits = CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING;
+
+	if (!vcpu->lapic || !(vessel_vmx.flags & VESSEL_CAP_TPR_SHADOW))
+		return;
+	vcpu->ctl_proc |= CPU_BASED_TPR_SHADOW;
+	/* Unless the CPU insists on them (allowed-0 settings). */
+	vcpu->ctl_proc &= ~(cr8_exits & ~(u32)vessel_vmx.procbased);
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vcpu->ctl_proc);
+	vmcs_write64(VIRTUAL_APIC_PAGE_ADDR, __pa(vcpu->lapic->regs));
+	vmcs_write32(TPR_THRESHOLD, 0);
+	vcpu->lapic->tpr_threshold = 0;
+}
+
+/* -------------------------------------------------------------- ioctls */
+
+/**
+ * vessel_vm_signal_msi() - VESSEL_SIGNAL_MSI
+ *
+ * Return: how many APICs took the message (0 when none matched); -EFAULT;
+ * -EINVAL (flags, reserved, not an MSI address, data bits 31:16, a delivery
+ * mode other than fixed, lowest priority, NMI or INIT, a fixed vector
+ * below 16); -ENXIO (the VM has no in-kernel APIC).
+ */
+long vessel_vm_signal_msi(struct vessel_vm *vm,
+			  const struct vessel_msi __user *uarg)
+{
+	struct vessel_msi m;
+	u32 mode, vec;
+
+	if (copy_from_user(&m, uarg, sizeof(m)))
+		return -EFAULT;
+	if (m.flags || memchr_inv(m.reserved, 0, sizeof(m.reserved)) ||
+	    (m.address >> 20) != 0xfee || (m.data >> 16))
+		return -EINVAL;
+	mode = m.data & APIC_MODE_MASK;
+	vec = m.data & APIC_VECTOR_MASK;
+	switch (mode) {
+	case APIC_DM_FIXED:
+	case APIC_DM_LOWEST:
+		if (vec < 16)
+			return -EINVAL;
+		break;
+	case APIC_DM_NMI:
+	case APIC_DM_INIT:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (!vm->lapic)
+		return -ENXIO;
+	return lapic_send(vm, NULL, SH_NONE, (m.address >> 12) & 0xff, 0xff,
+			  m.address & BIT(2), mode, vec, m.data & BIT(15));
+}
+
+/* VESSEL_GET_LAPIC_INFO: -EINVAL for flags or reserved, -EFAULT. */
+long vessel_vm_get_lapic_info(struct vessel_lapic_info __user *uarg)
+{
+	struct vessel_lapic_info info;
+
+	BUILD_BUG_ON(sizeof(struct vessel_msi) != 32);
+	BUILD_BUG_ON(sizeof(struct vessel_lapic_info) != 64);
+	BUILD_BUG_ON(sizeof(struct vessel_lapic_state) != 1152);
+	BUILD_BUG_ON(offsetof(struct vessel_lapic_state, regs) != 128);
+	BUILD_BUG_ON(sizeof(struct vessel_mp_state) != 32);
+	if (copy_from_user(&info, uarg, sizeof(info)))
+		return -EFAULT;
+	if (info.flags || info.reserved0 ||
+	    memchr_inv(info.reserved, 0, sizeof(info.reserved)))
+		return -EINVAL;
+	info.timer_hz = LAPIC_TIMER_HZ;
+	info.tsc_hz = (u64)tsc_khz * 1000;
+	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+/* VESSEL_GET_LAPIC: -EFAULT, -EINVAL (flags), -ENXIO (no in-kernel APIC). */
+long vessel_vcpu_get_lapic(struct vessel_vcpu *vcpu,
+			   struct vessel_lapic_state __user *uarg)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	struct vessel_lapic_state *s;
+	u32 flags;
+	long r = 0;
+
+	if (get_user(flags, &uarg->flags))
+		return -EFAULT;
+	if (flags)
+		return -EINVAL;
+	if (!l)
+		return -ENXIO;
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	/* An expiry not yet delivered belongs in IRR. */
+	lapic_timer_deliver(vcpu);
+	lapic_update_ppr(l);
+	memcpy(s->regs, l->regs, sizeof(s->regs));
+	*(u32 *)(s->regs + APIC_TMCCT) = lapic_tmcct(l);
+	s->apic_base = l->base;
+	s->tsc_deadline = l->tsc_deadline;
+	s->timer_ns = lapic_timer_remaining(l);
+	if (copy_to_user(uarg, s, sizeof(*s)))
+		r = -EFAULT;
+	kfree(s);
+	return r;
+}
+
+/*
+ * VESSEL_SET_LAPIC: -EFAULT; -EINVAL (flags, reserved, reserved bits of
+ * apic_base or EXTD without EN); -ENXIO (no in-kernel APIC).
+ */
+long vessel_vcpu_set_lapic(struct vessel_vcpu *vcpu,
+			   const struct vessel_lapic_state __user *uarg)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	struct vessel_lapic_state *s;
+	long r = 0;
+
+	s = memdup_user(uarg, sizeof(*s));
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (s->flags || s->reserved0 ||
+	    memchr_inv(s->reserved, 0, sizeof(s->reserved))) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (!l) {
+		r = -ENXIO;
+		goto out;
+	}
+	if ((s->apic_base & ((~0ULL << boot_cpu_data.x86_phys_bits) | 0x2ff)) ||
+	    base_mode(s->apic_base) == LAPIC_INVALID) {
+		r = -EINVAL;
+		goto out;
+	}
+	lapic_timer_stop(l);
+	l->base = s->apic_base;
+	memcpy(l->regs, s->regs, sizeof(s->regs));
+	reg_set(l, APIC_LVR, LAPIC_VERSION);
+	reg_set(l, APIC_TMCCT, 0);
+	if (lapic_x2apic(l)) {
+		reg_set(l, APIC_ID, vcpu->id);
+		reg_set(l, APIC_LDR, ((vcpu->id >> 4) << 16) | (1U << (vcpu->id & 0xf)));
+	}
+	lapic_update_ppr(l);
+	l->esr_pending = 0;
+	l->eoi_exit = -1;
+	l->tsc_deadline = 0;
+	l->period_ns = 0;
+	if (lapic_timer_mode(l) == APIC_LVT_TIMER_TSCDEADLINE)
+		lapic_deadline_set(vcpu, s->tsc_deadline);
+	else if (s->timer_ns)
+		lapic_timer_start(l, s->timer_ns);
+	set_bit(LAPIC_REQ_EVENT, &l->req);
+out:
+	kfree(s);
+	return r;
+}
+
+/* VESSEL_GET_MP_STATE: -EFAULT, -EINVAL (flags), -ENXIO. */
+long vessel_vcpu_get_mp_state(struct vessel_vcpu *vcpu,
+			      struct vessel_mp_state __user *uarg)
+{
+	struct vessel_mp_state m;
+
+	if (copy_from_user(&m, uarg, sizeof(m)))
+		return -EFAULT;
+	if (m.flags || memchr_inv(m.reserved, 0, sizeof(m.reserved)))
+		return -EINVAL;
+	if (!vcpu->lapic)
+		return -ENXIO;
+	m.mp_state = vcpu->lapic->mp_state;
+	return copy_to_user(uarg, &m, sizeof(m)) ? -EFAULT : 0;
+}
+
+/* VESSEL_SET_MP_STATE: -EFAULT, -EINVAL (flags, reserved, state), -ENXIO. */
+long vessel_vcpu_set_mp_state(struct vessel_vcpu *vcpu,
+			      const struct vessel_mp_state __user *uarg)
+{
+	struct vessel_mp_state m;
+
+	if (copy_from_user(&m, uarg, sizeof(m)))
+		return -EFAULT;
+	if (m.flags || memchr_inv(m.reserved, 0, sizeof(m.reserved)) ||
+	    m.mp_state > VESSEL_MP_STATE_WAIT_SIPI)
+		return -EINVAL;
+	if (!vcpu->lapic)
+		return -ENXIO;
+	if (m.mp_state == VESSEL_MP_STATE_HALTED) {
+		int r = vessel_vcpu_load(vcpu);
+
+		if (!r)
+			vcpu->lapic->halt_if = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF;
+		vessel_vcpu_put(vcpu);
+		if (r)
+			return r;
+	}
+	vcpu->lapic->mp_state = m.mp_state;
+	return 0;
+}

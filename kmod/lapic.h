@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Vessel: the in-kernel local APIC of a vCPU (kmod/lapic.c).
+ */
+#ifndef VESSEL_LAPIC_H
+#define VESSEL_LAPIC_H
+
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/hrtimer.h>
+#include <linux/wait.h>
+
+#include "internal.h"
+
+/* Bits of vessel_lapic.req: set by any thread, consumed by the vCPU's. */
+#define LAPIC_REQ_EVENT		0	/* something below changed: look */
+#define LAPIC_REQ_NMI		1
+#define LAPIC_REQ_INIT		2
+#define LAPIC_REQ_SIPI		3
+
+/**
+ * struct vessel_lapic - one vCPU's local APIC
+ * @regs:	one page, the registers at their xAPIC offsets; with the TPR
+ *		shadow it is also the VMCS's virtual-APIC page, so a guest
+ *		MOV to CR8 writes TPR here without an exit.  IRR and TMR are
+ *		changed atomically by other threads; the rest only by the
+ *		vCPU's own thread.
+ * @base:	IA32_APIC_BASE
+ * @mp_state:	VESSEL_MP_STATE_*
+ * @req:	LAPIC_REQ_* bits
+ * @sipi_vector: of the last SIPI, with LAPIC_REQ_SIPI
+ * @eoi_exit:	a level-triggered vector just ended, for a VESSEL_EXIT_EOI;
+ *		-1 when none
+ * @esr_pending: errors since the last ESR write (SDM 11.5.3)
+ * @halt_if:	RFLAGS.IF when the guest halted: whether INTR can wake it
+ * @tpr_threshold: as last written to the VMCS
+ * @wq:		where the vCPU thread sleeps while halted or waiting for SIPI
+ * @timer:	backs every timer mode
+ * @timer_fired: expiries not yet turned into an interrupt
+ * @target_tsc:	host TSC of the next expiry (the timer never fires early)
+ * @period_ns:	periodic mode: the period; 0 otherwise
+ * @period_tsc:	the same in host TSC ticks
+ * @tsc_deadline: IA32_TSC_DEADLINE (guest TSC), 0 when disarmed
+ * @deadline_offset: the VM's TSC offset @tsc_deadline was armed with
+ */
+struct vessel_lapic {
+	struct vessel_vcpu *vcpu;
+	u8 *regs;
+	u64 base;
+	u32 mp_state;
+	unsigned long req;
+	u8 sipi_vector;
+	int eoi_exit;
+	u32 esr_pending;
+	bool halt_if;
+	u32 tpr_threshold;
+	wait_queue_head_t wq;
+
+	struct hrtimer timer;
+	atomic_t timer_fired;
+	u64 target_tsc;
+	u64 period_ns;
+	u64 period_tsc;
+	u64 tsc_deadline;
+	s64 deadline_offset;
+};
+
+int vessel_lapic_create(struct vessel_vcpu *vcpu);
+void vessel_lapic_free(struct vessel_vcpu *vcpu);
+void vessel_lapic_vmcs_setup(struct vessel_vcpu *vcpu);
+
+/* Run loop: before entry (may sleep); <=0 ends RUN, -EINTR as for a signal. */
+int vessel_lapic_before_entry(struct vessel_vcpu *vcpu);
+/* Events (preemption off): move the best deliverable IRR vector to ISR. */
+bool vessel_lapic_ack(struct vessel_vcpu *vcpu);
+bool vessel_lapic_has_irq(struct vessel_vcpu *vcpu);
+/* Wake the vCPU thread (halted, or in the guest) to look at its APIC. */
+void vessel_lapic_wake(struct vessel_vcpu *vcpu);
+
+static inline bool vessel_lapic_req_pending(struct vessel_vcpu *vcpu)
+{
+	return vcpu->lapic && test_bit(LAPIC_REQ_EVENT, &vcpu->lapic->req);
+}
+
+/* Exit handlers' hooks. */
+int vessel_lapic_halt(struct vessel_vcpu *vcpu);
+int vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa,
+		      const struct vessel_mmio_insn *insn);
+int vessel_lapic_rdmsr(struct vessel_vcpu *vcpu, u32 index, u64 *val);
+int vessel_lapic_wrmsr(struct vessel_vcpu *vcpu, u32 index, u64 val);
+int vessel_exit_tpr_below_threshold(struct vessel_vcpu *vcpu);
+u64 vessel_lapic_cr8_read(struct vessel_vcpu *vcpu);
+void vessel_lapic_cr8_write(struct vessel_vcpu *vcpu, u64 cr8);
+bool vessel_lapic_hw_disabled(struct vessel_vcpu *vcpu);
+
+/* ioctls */
+long vessel_vm_signal_msi(struct vessel_vm *vm,
+			  const struct vessel_msi __user *uarg);
+long vessel_vm_get_lapic_info(struct vessel_lapic_info __user *uarg);
+long vessel_vcpu_get_lapic(struct vessel_vcpu *vcpu,
+			   struct vessel_lapic_state __user *uarg);
+long vessel_vcpu_set_lapic(struct vessel_vcpu *vcpu,
+			   const struct vessel_lapic_state __user *uarg);
+long vessel_vcpu_get_mp_state(struct vessel_vcpu *vcpu,
+			      struct vessel_mp_state __user *uarg);
+long vessel_vcpu_set_mp_state(struct vessel_vcpu *vcpu,
+			      const struct vessel_mp_state __user *uarg);
+
+#endif /* VESSEL_LAPIC_H */
