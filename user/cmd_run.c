@@ -130,8 +130,8 @@ struct vmm {
 	struct vessel_boot boot;
 	struct io_bus bus;
 	/*
-	 * The device lock: everything below up to the next comment, the bus
-	 * and its devices, and the console.
+	 * The device lock: it covers the bus above (its devices' handlers)
+	 * and every field from here to @stopping.
 	 */
 	pthread_mutex_t lock;
 	struct uart uart;
@@ -148,7 +148,7 @@ struct vmm {
 	int status;		/* the exit status, once stopping */
 	struct vessel_vcpu_state state;	/* scratch, for RFLAGS at HLT */
 
-	/* Read without the lock: set once, under it, by vmm_stop_locked(). */
+	/* Read without the lock; set once, under it, by vmm_stop_locked(). */
 	atomic_bool stopping;
 	int wake_fd;		/* eventfd: wakes the main thread's poll() */
 };

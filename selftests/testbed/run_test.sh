@@ -81,6 +81,22 @@ irq_level_seen() {
 	[ "$rc" = 85 ] && [ ! -s $err ] && [ "$(cat $out)" = \
 		"level IRQ 4: 2 interrupts, Remote IRR set in the handler, clear after EOI" ]
 }
+# echo_mb halts ("sti; hlt") until the UART's interrupt brings it input:
+# the line must reach the vCPU asleep in the kernel.
+echo_input() {
+	$2 | $vessel run --irqchip kernel --cpus $1 /testbed/echo_mb.elf \
+		>$out 2>$err
+	rc=$?
+	sed 's/^/# stderr: /' $err
+	[ "$rc" = 85 ] && [ ! -s $err ] && [ "$(cat $out)" = "echo_mb: $3" ]
+}
+ping_now() {
+	printf 'ping\n'
+}
+ping_late() {
+	sleep 1
+	printf 'late\n'
+}
 help_ok() {
 	$vessel run --help >$out && grep -q '^usage: vessel run' $out
 }
@@ -140,12 +156,17 @@ if [ "$lapic" = yes ]; then
 	ok "the UART's IRQ 4 reaches the guest through the I/O APIC" irq_seen
 	ok "level-triggered IRQ 4: Remote IRR, EOI exit, re-delivery" \
 		irq_level_seen
+	ok "stdin reaches a guest halted in the kernel through IRQ 4" \
+		echo_input 1 ping_now ping
+	ok "input 1 s late wakes the halted vCPU" echo_input 1 ping_late late
 else
 	skip "MP and ACPI tables, I/O APIC and PIC seen by the guest" \
 		"vessel.ko has no local APIC"
 	skip "the UART's IRQ 4 reaches the guest through the I/O APIC" \
 		"vessel.ko has no local APIC"
 	skip "level-triggered IRQ 4: Remote IRR, EOI exit, re-delivery" \
+		"vessel.ko has no local APIC"
+	skip "stdin reaches a guest halted in the kernel through IRQ 4" \
 		"vessel.ko has no local APIC"
 	ok "--cpus 2 on a module without a local APIC: status 1, one line" \
 		fails_with 1 "this vessel.ko has no local APIC, so vCPUs other than 0 could never be started" \

@@ -61,6 +61,16 @@ ap_shutdown() {
 		! grep -q 'APs up' $out
 }
 
+# Input 1 s late wakes the halted BSP of a 2-vCPU VM (echo_mb; its AP
+# stays waiting for SIPI).
+echo_late() {
+	(sleep 1; printf 'late\n') |
+		$vessel run --irqchip kernel --cpus 2 /testbed/echo_mb.elf >$out 2>$err
+	rc=$?
+	sed 's/^/# stderr: /' $err
+	[ "$rc" = 85 ] && [ ! -s $err ] && [ "$(cat $out)" = "echo_mb: late" ]
+}
+
 # SIGTERM stops a VM whose BSP spins in real mode (a flat image: jmp $)
 # and whose APs sleep in the kernel waiting for a SIPI.
 sigterm_stops_all() {
@@ -82,4 +92,5 @@ ok "a triple fault on one AP stops every vCPU: status 1, one line naming it" \
 	ap_shutdown
 ok "SIGTERM stops a running BSP and APs waiting for SIPI: status 143" \
 	sigterm_stops_all
+ok "--cpus 2: stdin wakes the BSP halted in the kernel" echo_late
 tap_done

@@ -12,7 +12,10 @@
  *    specification B.4), without waiting for that AP before starting the
  *    next, so that the APs run at the same time;
  *  - each AP goes from real to protected mode on the guest's GDT, takes a
- *    stack by its APIC ID, enables its APIC, prints
+ *    stack by its APIC ID, enables its APIC, checks in (a locked add) and
+ *    waits for the BSP's go-ahead, as Linux's APs wait in smp_callin();
+ *  - once all have checked in (4 s at most) the BSP lets them go at once;
+ *    each prints
  *      "smp_mb: AP with APIC ID n up\n"
  *    holding a spinlock (a UART line is several port writes, and without
  *    the lock lines of different APs would mix), increments a counter with
@@ -20,17 +23,21 @@
  *  - the BSP waits up to 4 s for the counter to reach the number of APs,
  *    prints "smp_mb: K of M APs up\n" and leaves through the debug-exit
  *    port with K (exit status 2K + 1).
+ * The BSP waits with HLT between ticks of its APIC timer (periodic, 1 ms),
+ * as a kernel sleeps, so that its host CPU is free for the APs and they
+ * really print at the same time.
  * First it prints "smp_mb: N CPUs in the MADT\n". No MADT: 0x12 (37);
- * more than MAX_CPUS or an APIC ID above it: 0x13 (39).
+ * more than MAX_CPUS or an APIC ID above it: 0x13 (39); an unexpected
+ * interrupt or exception on the BSP: 0x15 (43).
  *
  * With the command line "crash", the AP with APIC ID 1 triple-faults
  * after its line instead of counting itself (an IDT with limit 0, then
  * INT3), so that the VMM must stop the whole VM for one vCPU's shutdown
  * while the BSP still waits.
  *
- * Delays use the local APIC timer, one-shot and masked, read back through
- * the current-count register; its input clock is 1 GHz in Vessel
- * (VESSEL_GET_LAPIC_INFO), which a kernel would measure instead.
+ * The INIT/SIPI delays use the local APIC timer, one-shot and masked, read
+ * back through the current-count register. Its input clock is 1 GHz in
+ * Vessel (VESSEL_GET_LAPIC_INFO), which a kernel would measure instead.
  */
 #define MB_HEADER_MAGIC		0x1badb002
 #define MB_HEADER_FLAGS		0
@@ -41,6 +48,7 @@
 #define DEBUG_EXIT_PORT		0xf4
 #define EXIT_NO_ACPI		0x12
 #define EXIT_TOO_MANY		0x13
+#define EXIT_UNEXPECTED		0x15
 
 #define RSDP_SIG_LO		0x20445352	/* "RSD " */
 #define RSDP_SIG_HI		0x20525450	/* "PTR " */
@@ -50,6 +58,7 @@
 
 /* Local APIC registers, from the base in the MADT. */
 #define APIC_ID			0x20
+#define APIC_EOI		0xb0
 #define APIC_SVR		0xf0
 #define APIC_ICR_LO		0x300
 #define APIC_ICR_HI		0x310
@@ -60,6 +69,9 @@
 #define APIC_SVR_ENABLE		0x100
 #define SPURIOUS_VECTOR		0xff
 #define APIC_LVT_MASKED		0x10000
+#define APIC_LVT_PERIODIC	0x20000
+#define TIMER_VECTOR		0x40
+#define IDT_GATE_INTR32		0x8e00	/* present, DPL 0, 32-bit interrupt gate */
 #define APIC_TDCR_DIV1		0xb
 #define ICR_BUSY		0x1000
 #define ICR_INIT_ASSERT		0xc500	/* level, assert, INIT */
@@ -71,7 +83,7 @@
 #define SIPI_VECTOR		(TRAMPOLINE >> 12)
 #define MAX_CPUS		16	/* APIC IDs 0..15: one stack each */
 #define AP_STACK_SIZE		1024
-#define AP_WAIT_US		4000000
+#define AP_WAIT_MS		4000
 
 #define MBI_FLAG_CMDLINE	(1 << 2)
 #define MBI_CMDLINE		16
@@ -104,6 +116,21 @@ _start:
 	movl	%eax, %ss
 	movl	%eax, %fs
 	movl	%eax, %gs
+
+	/* Every vector is unexpected but the timer's and spurious. */
+	xorl	%ecx, %ecx
+1:	movl	$unexpected, %eax
+	cmpl	$TIMER_VECTOR, %ecx
+	jne	2f
+	movl	$timer_handler, %eax
+2:	cmpl	$SPURIOUS_VECTOR, %ecx
+	jne	3f
+	movl	$spurious_handler, %eax
+3:	call	set_gate
+	incl	%ecx
+	cmpl	$256, %ecx
+	jb	1b
+	lidt	idt_desc
 
 	call	find_madt
 	movl	36(%esi), %ebp		/* local APIC address */
@@ -157,20 +184,14 @@ _start:
 	popl	%edi
 	jmp	1b
 
-	/* Wait for them to check in, with a timeout. */
-2:	movl	$AP_WAIT_US, %eax
-	call	timer_start
-3:	movl	ap_count, %eax
-	cmpl	nr_aps, %eax
-	je	4f
-	movl	$1000, %ecx
-5:	pause
-	loop	5b
-	movl	APIC_TMCCT(%ebp), %eax
-	testl	%eax, %eax
-	jnz	3b
+	/* Wait for them to check in, then let them all go at once. */
+2:	movl	$ap_arrived, %edi
+	call	wait_for_aps
+	movl	$1, ap_go
+	movl	$ap_count, %edi
+	call	wait_for_aps
 
-4:	call	lock_print
+	call	lock_print
 	movl	$msg_ap_prefix, %esi
 	call	puts
 	movl	ap_count, %eax
@@ -249,6 +270,56 @@ find_madt:
 	movl	4(%esi), %ecx
 	call	checksum
 	jnz	no_acpi
+	ret
+
+/*
+ * Wait until the counter at EDI reaches nr_aps, AP_WAIT_MS at most,
+ * halted between the timer's ticks ("sti; hlt": no wake-up is lost).
+ */
+wait_for_aps:
+	movl	$0, ticks
+	movl	$APIC_LVT_PERIODIC | TIMER_VECTOR, APIC_LVT_TIMER(%ebp)
+	movl	$1000, %eax
+	call	timer_start
+1:	cli
+	movl	(%edi), %eax
+	cmpl	nr_aps, %eax
+	je	2f
+	cmpl	$AP_WAIT_MS, ticks
+	jae	2f
+	sti
+	hlt
+	jmp	1b
+2:	movl	$APIC_LVT_MASKED, APIC_LVT_TIMER(%ebp)
+	movl	$0, APIC_TMICT(%ebp)
+	ret
+
+timer_handler:
+	incl	ticks
+	pushl	%eax
+	movl	lapic_base, %eax
+	movl	$0, APIC_EOI(%eax)
+	popl	%eax
+	iret
+
+/* A spurious-interrupt vector needs no EOI. */
+spurious_handler:
+	iret
+
+unexpected:
+	movl	$msg_unexpected, %esi
+	call	puts
+	movl	$EXIT_UNEXPECTED, %eax
+	jmp	debug_exit
+
+/* IDT entry ECX: a 32-bit interrupt gate to EAX in CODE_SEL. */
+set_gate:
+	leal	idt(, %ecx, 8), %edi
+	movw	%ax, (%edi)
+	movw	$CODE_SEL, 2(%edi)
+	movw	$IDT_GATE_INTR32, 4(%edi)
+	shrl	$16, %eax
+	movw	%ax, 6(%edi)
 	ret
 
 /* Start walking the MADT's entries: EDI = the first, EDX = the end. */
@@ -431,6 +502,11 @@ ap_start32:
 	addl	$ap_stacks, %esp
 
 	movl	$APIC_SVR_ENABLE | SPURIOUS_VECTOR, APIC_SVR(%ebp)
+	lock incl	ap_arrived
+1:	pause
+	cmpl	$0, ap_go
+	je	1b
+
 	call	lock_print
 	movl	$msg_ap, %esi
 	call	puts
@@ -466,6 +542,10 @@ gdt_desc:
 null_idt_desc:
 	.word	0
 	.long	0
+	.word	0
+idt_desc:
+	.word	256 * 8 - 1
+	.long	idt
 str_crash:
 	.asciz	"crash"
 msg_cpus:
@@ -484,6 +564,8 @@ msg_aps_up:
 	.asciz	" APs up\n"
 msg_no_acpi:
 	.asciz	"smp_mb: no valid ACPI MADT\n"
+msg_unexpected:
+	.asciz	"smp_mb: unexpected interrupt or exception\n"
 msg_too_many:
 	.asciz	"smp_mb: more CPUs or higher APIC IDs than it can take\n"
 
@@ -492,6 +574,10 @@ msg_too_many:
 print_lock:
 	.long	0
 ap_count:
+	.long	0
+ap_arrived:
+	.long	0
+ap_go:
 	.long	0
 
 	.bss
@@ -508,6 +594,11 @@ bsp_id:
 	.skip	4
 crash_mode:
 	.skip	4
+ticks:
+	.skip	4
+	.p2align 3
+idt:
+	.skip	256 * 8
 	.p2align 4
 ap_stacks:
 	.skip	MAX_CPUS * AP_STACK_SIZE
