@@ -662,21 +662,21 @@ static void lapic_reg_write(struct vessel_vcpu *vcpu, u32 off, u32 val)
 /* ---------------------------------------------------------------- MMIO */
 
 /**
- * vessel_lapic_mmio() - an MMIO access the guest made, if it is to its APIC
+ * __vessel_lapic_mmio() - an MMIO access the guest made, if it is to its APIC
  *
  * The xAPIC page at IA32_APIC_BASE, while the APIC is in xAPIC mode.
  * Registers are 32 bits at 16-byte boundaries (11.4.1): other sizes read
  * the bytes of the register they fall in, and are ignored when written.
  * Returns -ENOENT when the access is not the APIC's, else 1 (done).
  */
-int vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa,
-		      const struct vessel_mmio_insn *insn)
+int __vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa,
+			const struct vessel_mmio_insn *insn)
 {
 	struct vessel_lapic *l = vcpu->lapic;
 	u32 off = gpa & ~PAGE_MASK;
 	u64 data;
 
-	if (!l || base_mode(l->base) != LAPIC_XAPIC ||
+	if (base_mode(l->base) != LAPIC_XAPIC ||
 	    (gpa & PAGE_MASK) != (l->base & PAGE_MASK))
 		return -ENOENT;
 	if (insn->is_write) {
@@ -917,18 +917,16 @@ bool vessel_lapic_hw_disabled(struct vessel_vcpu *vcpu)
 
 /* ------------------------------------------------------ entry and HLT */
 
-bool vessel_lapic_has_irq(struct vessel_vcpu *vcpu)
+bool __vessel_lapic_has_irq(struct vessel_vcpu *vcpu)
 {
-	return vcpu->lapic && lapic_deliverable(vcpu->lapic) >= 0;
+	return lapic_deliverable(vcpu->lapic) >= 0;
 }
 
-bool vessel_lapic_ack(struct vessel_vcpu *vcpu)
+bool __vessel_lapic_ack(struct vessel_vcpu *vcpu)
 {
 	struct vessel_lapic *l = vcpu->lapic;
 	int vec;
 
-	if (!l)
-		return false;
 	vec = lapic_deliverable(l);
 	if (vec < 0)
 		return false;
@@ -1029,7 +1027,7 @@ static void lapic_block(struct vessel_vcpu *vcpu)
 }
 
 /**
- * vessel_lapic_before_entry() - the APIC's part of each trip into the guest
+ * __vessel_lapic_before_entry() - the APIC's part of each trip into the guest
  *
  * Turns posted events into state (timer interrupts into IRR, INIT, SIPI,
  * NMI), reports an EOI of a level-triggered vector to userspace, and keeps
@@ -1038,12 +1036,10 @@ static void lapic_block(struct vessel_vcpu *vcpu)
  * 0 for an exit to userspace, -EINTR when RUN must return for a signal,
  * kick or immediate_exit.
  */
-int vessel_lapic_before_entry(struct vessel_vcpu *vcpu)
+int __vessel_lapic_before_entry(struct vessel_vcpu *vcpu)
 {
 	struct vessel_lapic *l = vcpu->lapic;
 
-	if (!l)
-		return 1;
 	/* The guest moved its TSC (IA32_TSC): the deadline moves with it. */
 	if (unlikely(l->tsc_deadline &&
 		     READ_ONCE(vcpu->vm->tsc_offset) != l->deadline_offset))

@@ -69,11 +69,40 @@ int vessel_lapic_create(struct vessel_vcpu *vcpu);
 void vessel_lapic_free(struct vessel_vcpu *vcpu);
 void vessel_lapic_vmcs_setup(struct vessel_vcpu *vcpu);
 
+/*
+ * The hooks the run loop and the exit handlers call for every vCPU are
+ * inline tests of vcpu->lapic, so that VMs without an in-kernel APIC pay
+ * no call on their exit path.
+ */
+int __vessel_lapic_before_entry(struct vessel_vcpu *vcpu);
+bool __vessel_lapic_ack(struct vessel_vcpu *vcpu);
+bool __vessel_lapic_has_irq(struct vessel_vcpu *vcpu);
+int __vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa,
+			const struct vessel_mmio_insn *insn);
+
 /* Run loop: before entry (may sleep); <=0 ends RUN, -EINTR as for a signal. */
-int vessel_lapic_before_entry(struct vessel_vcpu *vcpu);
+static inline int vessel_lapic_before_entry(struct vessel_vcpu *vcpu)
+{
+	return vcpu->lapic ? __vessel_lapic_before_entry(vcpu) : 1;
+}
+
 /* Events (preemption off): move the best deliverable IRR vector to ISR. */
-bool vessel_lapic_ack(struct vessel_vcpu *vcpu);
-bool vessel_lapic_has_irq(struct vessel_vcpu *vcpu);
+static inline bool vessel_lapic_ack(struct vessel_vcpu *vcpu)
+{
+	return vcpu->lapic && __vessel_lapic_ack(vcpu);
+}
+
+static inline bool vessel_lapic_has_irq(struct vessel_vcpu *vcpu)
+{
+	return vcpu->lapic && __vessel_lapic_has_irq(vcpu);
+}
+
+/* MMIO at the vCPU's APIC page: done here (1), or -ENOENT. */
+static inline int vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa,
+				    const struct vessel_mmio_insn *insn)
+{
+	return vcpu->lapic ? __vessel_lapic_mmio(vcpu, gpa, insn) : -ENOENT;
+}
 /* Wake the vCPU thread (halted, or in the guest) to look at its APIC. */
 void vessel_lapic_wake(struct vessel_vcpu *vcpu);
 
@@ -84,8 +113,6 @@ static inline bool vessel_lapic_req_pending(struct vessel_vcpu *vcpu)
 
 /* Exit handlers' hooks. */
 int vessel_lapic_halt(struct vessel_vcpu *vcpu);
-int vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa,
-		      const struct vessel_mmio_insn *insn);
 int vessel_lapic_rdmsr(struct vessel_vcpu *vcpu, u32 index, u64 *val);
 int vessel_lapic_wrmsr(struct vessel_vcpu *vcpu, u32 index, u64 val);
 int vessel_exit_tpr_below_threshold(struct vessel_vcpu *vcpu);

@@ -224,6 +224,88 @@ TEST(hlt_woken_by_ipi)
 	vm_free(vm);
 }
 
+/* -------------------------------------- IPI to a halted vCPU and back */
+
+#define PINGS		20
+
+static uint64_t halted_round_trip;
+
+static void guest_ping_halted(uint64_t id, uint64_t tsc_hz)
+{
+	uint64_t i, t0, sum = 0;
+
+	xapic_write(APIC_SPIV, APIC_SW_ENABLE | 0xff);
+	if (id == 1) {
+		WRITE_ONCE(ready, 1);
+		wait_flag_hlt(&stop);	/* halted between pings */
+		GUEST_DONE();
+	}
+	wait_for(&ready, 1);
+	sti();
+	for (i = 1; i <= PINGS; i++) {
+		/* 2 ms: vCPU 1 is back in HLT (and past any polling). */
+		t0 = rdtsc();
+		while (rdtsc() - t0 < tsc_hz / 500)
+			cpu_relax();
+		t0 = rdtsc();
+		send_ipi(1, 0x53);
+		wait_for(&cnt[0][0x54], i);
+		sum += rdtsc() - t0;
+	}
+	WRITE_ONCE(halted_round_trip, sum / PINGS);
+	send_ipi(1, 0x5f);
+	GUEST_DONE();
+}
+
+#define HALT_POLL_PARAM	"/sys/module/vessel/parameters/halt_poll_ns"
+
+static int halt_poll_set(unsigned int ns)
+{
+	FILE *f = fopen(HALT_POLL_PARAM, "w");
+	int r;
+
+	if (!f)
+		return -1;
+	r = fprintf(f, "%u\n", ns) > 0 ? 0 : -1;
+	return fclose(f) || r ? -1 : 0;
+}
+
+/*
+ * The round trip to a halted vCPU, which sleeps in the kernel, without and
+ * with halt polling: the figures behind halt_poll_ns's default.
+ */
+TEST(ipi_to_halted_vcpu_round_trip)
+{
+	static const unsigned int polls[] = { 0, 200000 };
+	struct vessel_lapic_info info = { 0 };
+	unsigned int p;
+	int i;
+
+	for (p = 0; p < ARRAY_SIZE(polls); p++) {
+		struct vm *vm = ipi_vm(guest_ping_halted);
+		struct runner r[2] = { { .vcpu = vm->vcpus[0] }, { .vcpu = vm->vcpus[1] } };
+		pthread_t t[2];
+
+		if (polls[p] && halt_poll_set(polls[p])) {
+			TH_LOG("cannot write %s: no polling figure", HALT_POLL_PARAM);
+			vm_free(vm);
+			break;
+		}
+		vm_ioctl(vm, VESSEL_GET_LAPIC_INFO, &info);
+		for (i = 0; i < 2; i++)
+			vcpu_args_set(vm->vcpus[i], 2, (uint64_t)i, info.tsc_hz);
+		for (i = 0; i < 2; i++)
+			ASSERT_EQ(0, pthread_create(&t[i], NULL, run_to_done, &r[i]));
+		for (i = 0; i < 2; i++)
+			pthread_join(t[i], NULL);
+		TH_LOG("IPI to a halted vCPU and back, halt_poll_ns=%u: %lu guest TSC cycles",
+		       polls[p], (unsigned long)guest_global(vm, halted_round_trip));
+		EXPECT_GT(guest_global(vm, halted_round_trip), 0);
+		vm_free(vm);
+	}
+	halt_poll_set(0);
+}
+
 /* --------------------------------------------- timer across migrations */
 
 #define MIG_TICKS	20

@@ -284,6 +284,44 @@ TEST(eoi_isr_irr_ppr_tpr)
 	vm_free(vm);
 }
 
+/* What a TPR write costs: CR8 (the TPR shadow: no exit) and xAPIC MMIO. */
+static void guest_tpr_cost(void)
+{
+	uint64_t t0, cr8, mmio;
+	int i;
+
+	t0 = rdtsc();
+	for (i = 0; i < 1000; i++)
+		set_cr8(i & 1);
+	cr8 = (rdtsc() - t0) / 1000;
+	t0 = rdtsc();
+	for (i = 0; i < 1000; i++)
+		xapic_write(APIC_TASKPRI, (i & 1) << 4);
+	mmio = (rdtsc() - t0) / 1000;
+	GUEST_ASSERT_EQ(get_cr8(), 1);
+	GUEST_SYNC_ARGS(2, cr8, mmio);
+	GUEST_DONE();
+}
+
+TEST(tpr_write_cost)
+{
+	struct vessel_caps caps;
+	struct vcpu *vcpu;
+	struct vm *vm = lapic_vm(&vcpu, guest_tpr_cost);
+	struct ucall uc;
+
+	ASSERT_EQ(0, vessel_caps_read(&caps));
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	TH_LOG("TPR write: CR8 %lu, xAPIC MMIO %lu guest TSC cycles (TPR shadow: %s)",
+	       (unsigned long)uc.args[0], (unsigned long)uc.args[1],
+	       caps.flags & VESSEL_CAP_TPR_SHADOW ? "yes" : "no");
+	/* With the TPR shadow a CR8 write does not exit: cheaper than MMIO. */
+	if (caps.flags & VESSEL_CAP_TPR_SHADOW)
+		EXPECT_LT(uc.args[0] * 10, uc.args[1]);
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
 /* ---------------------------------------------------------------- timer */
 
 /* Guest TSC ticks in @ns. */

@@ -65,7 +65,7 @@ TEST(create_vm_bad_args)
 	ASSERT_EQ(0, vessel_sys_open(&sys, err, sizeof(err))) TH_LOG("%s", err);
 
 	memset(&arg, 0, sizeof(arg));
-	arg.flags = 1;
+	arg.flags = VESSEL_VM_LAPIC << 1;	/* the first undefined flag */
 	EXPECT_ERRNO(EINVAL, ioctl(sys.fd, VESSEL_CREATE_VM, &arg));
 	memset(&arg, 0, sizeof(arg));
 	arg.reserved0 = 1;

@@ -33,6 +33,7 @@
  * @user_exits:	exits to userspace per iteration, checked
  * @fresh_memory: needs slot 1, never touched before
  * @reps:	repetitions of a full run, if not BENCH_REPS
+ * @lapic:	needs the in-kernel local APIC
  */
 struct bench_workload {
 	const char *name;
@@ -41,6 +42,7 @@ struct bench_workload {
 	unsigned int user_exits;
 	bool fresh_memory;
 	unsigned int reps;
+	bool lapic;
 };
 
 /* Indexed by BENCH_WL_*, the guest's workload numbers. */
@@ -75,6 +77,18 @@ static const struct bench_workload bench_workloads[] = {
 	[BENCH_WL_MEMORY] = { "memory",
 		"one write to each fresh 4 KiB page: EPT fault-in, per page",
 		BENCH_MEM_SIZE / BENCH_PAGE_SIZE, 0, true, 3 },
+	[BENCH_WL_APIC_EOI] = { "apic_eoi",
+		"xAPIC EOI write (nothing in service), in-kernel APIC",
+		2000, 0, false, 0, true },
+	[BENCH_WL_APIC_TPR] = { "apic_tpr",
+		"xAPIC TPR write (32-bit guest: no CR8), in-kernel APIC",
+		2000, 0, false, 0, true },
+	[BENCH_WL_SELF_IPI] = { "self_ipi",
+		"self IPI by ICR, taken, EOI, IRET: the round trip",
+		2000, 0, false, 0, true },
+	[BENCH_WL_TSC_DEADLINE] = { "tsc_deadline",
+		"IA32_TSC_DEADLINE in the past: timer interrupt, EOI, IRET",
+		2000, 0, false, 0, true },
 };
 
 _Static_assert(ARRAY_SIZE(bench_workloads) == BENCH_NR_WORKLOADS,
@@ -119,6 +133,21 @@ void bench_why(struct bench_exit *e, const char *fmt, ...)
 	va_end(ap);
 }
 
+static int bench_exit_hlt(struct bench_run *r)
+{
+	uint64_t want = (uint64_t)r->iterations * r->w->user_exits;
+
+	if (r->reported != 3)
+		return bench_fail(r, "the guest halted without reporting its TSC delta");
+	if (r->user_exits != want)
+		return bench_fail(r, "%llu exits to userspace, expected %llu",
+				  (unsigned long long)r->user_exits,
+				  (unsigned long long)want);
+	if (!r->tsc_delta)
+		return bench_fail(r, "the guest reported a TSC delta of 0");
+	return 0;
+}
+
 /* The workload's own port, or one of the two halves of the report. */
 static int bench_exit_io(struct bench_run *r, struct bench_exit *e)
 {
@@ -137,6 +166,8 @@ static int bench_exit_io(struct bench_run *r, struct bench_exit *e)
 		r->reported |= 2;
 		return 1;
 	}
+	if (e->write && e->port == BENCH_REPORT_DONE)
+		return bench_exit_hlt(r);
 	if (e->write && e->port == BENCH_REPORT_BAD)
 		return bench_fail(r, "the guest does not know workload %u",
 				  (unsigned int)e->data);
@@ -153,21 +184,6 @@ static int bench_exit_mmio(struct bench_run *r, struct bench_exit *e)
 	r->user_exits++;
 	e->data = BENCH_READ_VALUE;
 	return 1;
-}
-
-static int bench_exit_hlt(struct bench_run *r)
-{
-	uint64_t want = (uint64_t)r->iterations * r->w->user_exits;
-
-	if (r->reported != 3)
-		return bench_fail(r, "the guest halted without reporting its TSC delta");
-	if (r->user_exits != want)
-		return bench_fail(r, "%llu exits to userspace, expected %llu",
-				  (unsigned long long)r->user_exits,
-				  (unsigned long long)want);
-	if (!r->tsc_delta)
-		return bench_fail(r, "the guest reported a TSC delta of 0");
-	return 0;
 }
 
 /* Returns 1 to run on, 0 when the guest is done, -1 on a failure. */
@@ -246,7 +262,7 @@ static int bench_run_once(struct bench_hv *hv, struct bench_run *r)
 	void *fresh = NULL;
 	int err;
 
-	err = hv->vm_create(hv);
+	err = hv->vm_create(hv, r->w->lapic);
 	if (err)
 		return bench_fail(r, "cannot create a VM: %s", strerror(-err));
 	err = bench_vm_memory(hv, r, &fresh);

@@ -67,8 +67,8 @@ struct bench_hv {
 	const char *name;	/* the second column: "vessel", "kvm" */
 	/* Open the device and check it is usable; @err: one line why not. */
 	int (*open)(struct bench_hv *hv, char *err, size_t errlen);
-	/* A new VM with one vCPU (id 0), no memory yet. */
-	int (*vm_create)(struct bench_hv *hv);
+	/* A new VM with one vCPU (id 0), no memory yet; an in-kernel APIC? */
+	int (*vm_create)(struct bench_hv *hv, bool lapic);
 	void (*vm_destroy)(struct bench_hv *hv);
 	int (*vm_set_memory)(struct bench_hv *hv, uint32_t slot, uint64_t gpa,
 			     uint64_t size, void *hva);

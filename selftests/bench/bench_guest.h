@@ -33,6 +33,20 @@
 #define BENCH_REPORT_HI		0xec
 /* An unknown workload number comes back here, then the guest halts. */
 #define BENCH_REPORT_BAD	0xf0
+/*
+ * The run is over: one OUT after the report, before the final HLT, which
+ * with an in-kernel APIC (IF clear) would sleep rather than exit.
+ */
+#define BENCH_REPORT_DONE	0xf4
+
+/*
+ * The APIC workloads: the local APIC at its default base (in-kernel on
+ * both hypervisors), and a GDT and IDT of the guest's own for its handler.
+ */
+#define BENCH_APIC_GPA		0xfee00000
+#define BENCH_IDT_GPA		0x90000
+#define BENCH_VEC_IPI		0x40
+#define BENCH_VEC_TIMER		0x41
 
 /* The MSR the MSR workloads read and write back unchanged. */
 #define BENCH_MSR		0x1a0	/* IA32_MISC_ENABLE */
@@ -51,7 +65,11 @@
 #define BENCH_WL_MMIO_READ	7
 #define BENCH_WL_COMPUTE	8
 #define BENCH_WL_MEMORY		9
-#define BENCH_NR_WORKLOADS	10
+#define BENCH_WL_APIC_EOI	10
+#define BENCH_WL_APIC_TPR	11
+#define BENCH_WL_SELF_IPI	12
+#define BENCH_WL_TSC_DEADLINE	13
+#define BENCH_NR_WORKLOADS	14
 
 /* Instructions of one BENCH_WL_COMPUTE iteration: 4 per inner loop. */
 #define BENCH_COMPUTE_INNER	250

@@ -84,7 +84,24 @@ static int kb_open(struct bench_hv *hv, char *err, size_t errlen)
 	return 0;
 }
 
-static int kb_vm_create(struct bench_hv *hv)
+/*
+ * The APIC workloads: KVM's in-kernel irqchip, and CPUID saying APIC and
+ * TSC-deadline timer (KVM refuses IA32_TSC_DEADLINE without the bit).
+ */
+static int kb_lapic_setup(struct kvm_bench *b)
+{
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[1];
+	} cpuid = {
+		.c.nent = 1,
+		.e[0] = { .function = 1, .ecx = 1U << 24, .edx = 1U << 9 },
+	};
+
+	return kb_ioctl(b->vcpu, KVM_SET_CPUID2, &cpuid);
+}
+
+static int kb_vm_create(struct bench_hv *hv, bool lapic)
 {
 	struct kvm_bench *b = to_kb(hv);
 	int r;
@@ -92,10 +109,20 @@ static int kb_vm_create(struct bench_hv *hv)
 	b->vm = kb_ioctl(b->kvm, KVM_CREATE_VM, NULL);
 	if (b->vm < 0)
 		return b->vm;
+	if (lapic) {
+		r = kb_ioctl(b->vm, KVM_CREATE_IRQCHIP, NULL);
+		if (r)
+			goto err_close_vm;
+	}
 	b->vcpu = kb_ioctl(b->vm, KVM_CREATE_VCPU, NULL);
 	if (b->vcpu < 0) {
 		r = b->vcpu;
 		goto err_close_vm;
+	}
+	if (lapic) {
+		r = kb_lapic_setup(b);
+		if (r)
+			goto err_close_vcpu;
 	}
 	b->run = mmap(NULL, b->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		      b->vcpu, 0);

@@ -47,12 +47,12 @@ static int vb_open(struct bench_hv *hv, char *err, size_t errlen)
 	return vessel_sys_open(&to_vb(hv)->sys, err, errlen);
 }
 
-static int vb_vm_create(struct bench_hv *hv)
+static int vb_vm_create(struct bench_hv *hv, bool lapic)
 {
 	struct vessel_bench *b = to_vb(hv);
 	int r;
 
-	r = vessel_vm_create(&b->sys, &b->vm, 0);
+	r = vessel_vm_create(&b->sys, &b->vm, lapic ? VESSEL_VM_LAPIC : 0);
 	if (r)
 		return r;
 	r = vessel_vcpu_create(&b->vm, 0, &b->vcpu);

@@ -57,6 +57,7 @@ report:
 	out	%eax, $BENCH_REPORT_LO
 	mov	%edx, %eax
 	out	%eax, $BENCH_REPORT_HI
+	out	%eax, $BENCH_REPORT_DONE
 	hlt
 
 /* In BENCH_WL_* order. */
@@ -72,6 +73,10 @@ workloads:
 	.long	GPA(wl_mmio_read)
 	.long	GPA(wl_compute)
 	.long	GPA(wl_memory)
+	.long	GPA(wl_apic_eoi)
+	.long	GPA(wl_apic_tpr)
+	.long	GPA(wl_self_ipi)
+	.long	GPA(wl_tsc_deadline)
 workloads_end:
 	.if	(workloads_end - workloads) != 4 * BENCH_NR_WORKLOADS
 	.error	"the dispatch table does not match BENCH_NR_WORKLOADS"
@@ -149,6 +154,80 @@ wl_memory:
 	timed_end
 
 /* The host checks that all of it lies in one guest page. */
+/* ------------------------------------------------ the APIC workloads */
+
+/* Flat 32-bit code at 0x08 and data at 0x10: what the host loaded. */
+	.balign	8
+gdt:
+	.quad	0
+	.quad	0x00cf9b000000ffff
+	.quad	0x00cf93000000ffff
+gdt_desc:
+	.word	3 * 8 - 1
+	.long	GPA(gdt)
+idt_desc:
+	.word	256 * 8 - 1
+	.long	BENCH_IDT_GPA
+
+/* The handler of both vectors: EOI, return. */
+apic_handler:
+	movl	$0, BENCH_APIC_GPA + 0xb0
+	iret
+
+/*
+ * Descriptor tables for the interrupt (IRET reloads CS from the GDT), two
+ * interrupt gates, and the APIC software-enabled (SVR).  Keeps EBP.
+ */
+apic_setup:
+	lgdt	GPA(gdt_desc)
+	mov	$GPA(apic_handler), %eax
+	mov	%eax, %edx
+	and	$0xffff, %eax
+	or	$(0x08 << 16), %eax
+	and	$0xffff0000, %edx
+	or	$0x8e00, %edx
+	mov	%eax, BENCH_IDT_GPA + 8 * BENCH_VEC_IPI
+	mov	%edx, BENCH_IDT_GPA + 8 * BENCH_VEC_IPI + 4
+	mov	%eax, BENCH_IDT_GPA + 8 * BENCH_VEC_TIMER
+	mov	%edx, BENCH_IDT_GPA + 8 * BENCH_VEC_TIMER + 4
+	lidt	GPA(idt_desc)
+	movl	$0x1ff, BENCH_APIC_GPA + 0xf0
+	ret
+
+/* EOI with nothing in service: the cost of the register write itself. */
+wl_apic_eoi:
+	call	apic_setup
+	timed_begin
+	movl	$0, BENCH_APIC_GPA + 0xb0
+	timed_end
+
+/* TPR write by xAPIC MMIO (32-bit code has no CR8). */
+wl_apic_tpr:
+	call	apic_setup
+	timed_begin
+	movl	$0, BENCH_APIC_GPA + 0x80
+	timed_end
+
+/* Self IPI (ICR shorthand): delivered, handled, EOI, IRET. */
+wl_self_ipi:
+	call	apic_setup
+	sti
+	timed_begin
+	movl	$(0x40000 | BENCH_VEC_IPI), BENCH_APIC_GPA + 0x300
+	timed_end
+
+/* IA32_TSC_DEADLINE in the past: the timer interrupt at once, EOI, IRET. */
+wl_tsc_deadline:
+	call	apic_setup
+	movl	$(0x40000 | BENCH_VEC_TIMER), BENCH_APIC_GPA + 0x320
+	sti
+	timed_begin
+	mov	$0x6e0, %ecx
+	mov	$1, %eax
+	xor	%edx, %edx
+	wrmsr
+	timed_end
+
 bench_guest_end:
 
 	.section .note.GNU-stack, "", @progbits

@@ -77,6 +77,7 @@ const char *vessel_cap_name(uint64_t bit)
 		{ VESSEL_CAP_PML, "pml" },
 		{ VESSEL_CAP_SHADOW_VMCS, "shadow_vmcs" },
 		{ VESSEL_CAP_MSR_BITMAP, "msr_bitmap" },
+		{ VESSEL_CAP_LAPIC, "lapic" },
 	};
 	size_t i;
 
