@@ -1,30 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vessel run: load a guest image and run it on vCPU 0, with a 16550 UART
- * on the terminal and QEMU's isa-debug-exit port for an exit status. When
- * the module gives the VM a local APIC, the VM also gets an I/O APIC, a
- * pair of 8259 PICs and MP and ACPI tables (see lib/platform.h), and the
- * UART interrupts through them.
+ * vessel run: load a guest image and run it, with a 16550 UART on the
+ * terminal and QEMU's isa-debug-exit port for an exit status. When the
+ * module gives the VM a local APIC, the VM also gets an I/O APIC, a pair of
+ * 8259 PICs and MP and ACPI tables (see lib/platform.h), the UART
+ * interrupts through them, and it may have several vCPUs: vCPU 0 starts at
+ * the image's entry, the others wait in the kernel for the INIT/SIPI the
+ * guest sends them, as on a PC.
  *
- * The kernel runs the guest until it needs a device; everything a device
- * does happens here, one exit at a time, on the thread that runs the vCPU.
+ * Threads: one per vCPU, each only calling VESSEL_RUN and handling its own
+ * exits, and the main thread, which feeds stdin to the UART, takes SIGINT
+ * and SIGTERM, and waits for the end. The devices and the terminal are
+ * shared: one lock, vmm->lock, covers all of them and is held only while
+ * an exit is handled, never while a vCPU is in the guest. The first vCPU
+ * to end the VM (debug-exit port, triple fault, error) or a signal sets
+ * the exit status and kicks every vCPU out of VESSEL_RUN.
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -59,6 +70,7 @@
 #define RFLAGS_IF		(1ULL << 9)
 /* How long a halted guest waits for input before it is re-entered. */
 #define HLT_WAIT_MS		100
+/* What an exit handler returns to go on; anything else is an exit status. */
 #define RUN_AGAIN		(-1)
 
 /* --irqchip: who emulates the interrupt controllers. */
@@ -96,15 +108,32 @@ struct console {
 	size_t out_len;
 };
 
+struct vmm;
+
+/* A vCPU and the thread that runs it. */
+struct vcpu_thread {
+	struct vmm *vmm;
+	struct vessel_vcpu *vcpu;
+	unsigned int id;
+	pthread_t tid;
+	bool started;
+};
+
 struct vmm {
 	struct vessel_sys sys;
 	struct vessel_vm vm;
 	struct vessel_vcpu *vcpus;
+	struct vcpu_thread *threads;
 	unsigned int nr_vcpus;
 	void *ram;
 	uint64_t ram_size;
 	struct vessel_boot boot;
 	struct io_bus bus;
+	/*
+	 * The device lock: it covers the bus above (its devices' handlers)
+	 * and every field from here to @stopping.
+	 */
+	pthread_mutex_t lock;
 	struct uart uart;
 	struct console con;
 	/* With an in-kernel local APIC only: */
@@ -113,19 +142,16 @@ struct vmm {
 	struct pic pic;
 	bool uart_irq;		/* level of COM1's IRQ line as last driven */
 	int irq_error;		/* first failed VESSEL_SIGNAL_MSI, -errno */
-	bool stdin_async;	/* O_ASYNC set on stdin by us */
-	int stdin_flags;	/* to restore */
-	int status;		/* set by the debug-exit port, else RUN_AGAIN */
+	/* Without one: a halted vCPU 0 waits here for input (or the end). */
+	pthread_cond_t input_cond;
+	bool rx_wanted;		/* stdin waits for room in the UART's FIFO */
+	int status;		/* the exit status, once stopping */
 	struct vessel_vcpu_state state;	/* scratch, for RFLAGS at HLT */
-};
 
-/*
- * Shared with the signal handler: the signal that asks us to stop, and the
- * run page whose immediate_exit closes the race with entering the guest.
- * Lock-free C11 atomics are safe to touch from a handler.
- */
-static _Atomic int run_stop_signal;
-static struct vessel_run *_Atomic run_page;
+	/* Read without the lock; set once, under it, by vmm_stop_locked(). */
+	atomic_bool stopping;
+	int wake_fd;		/* eventfd: wakes the main thread's poll() */
+};
 
 static void run_verror(const char *fmt, va_list ap)
 {
@@ -341,6 +367,11 @@ static int run_parse_args(int argc, char **argv, struct run_opts *o)
 		return VESSEL_EXIT_USAGE;
 	}
 	o->image = argv[optind];
+	if (o->cpus > 1 && o->irqchip == IRQCHIP_NONE) {
+		run_error("--cpus %u: vCPUs other than 0 start only by INIT/SIPI from a local APIC, which --irqchip none leaves out",
+			  o->cpus);
+		return VESSEL_EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -502,9 +533,9 @@ static void vmm_close_vcpus(struct vmm *vmm)
 }
 
 /*
- * Create @cpus vCPUs. Only vCPU 0 is given the boot state and run: the
- * others wait for an INIT/SIPI that nothing can send until the kernel
- * has a local APIC.
+ * Create @cpus vCPUs. Only vCPU 0, the boot processor, is given the boot
+ * state: the in-kernel APIC keeps the others waiting for the INIT/SIPI
+ * with which the guest starts them.
  */
 static int vmm_create_vcpus(struct vmm *vmm, unsigned int cpus)
 {
@@ -547,14 +578,21 @@ static uint8_t vmm_ioapic_id(unsigned int cpus)
  * A VM with an in-kernel local APIC if @irqchip allows and the module has
  * one; a module without it refuses the flag with EINVAL. RAM is one slot
  * from 0, so a guest with more than ~4 GiB would have RAM where the I/O
- * APIC goes: auto then keeps the APIC-less machine it had before.
+ * APIC goes: auto then keeps the APIC-less machine it had before. That
+ * machine has one vCPU: nothing could ever start a second.
  */
-static int vmm_create_vm_fd(struct vmm *vmm, enum run_irqchip irqchip)
+static int vmm_create_vm_fd(struct vmm *vmm, unsigned int cpus,
+			    enum run_irqchip irqchip)
 {
 	if (vmm->ram_size > IOAPIC_BASE) {
 		if (irqchip == IRQCHIP_KERNEL) {
 			run_error("--irqchip kernel: guest RAM would cover the I/O APIC at %#llx; give --mem %lluM at most",
 				  IOAPIC_BASE, IOAPIC_BASE / MIB);
+			return VESSEL_EXIT_USAGE;
+		}
+		if (cpus > 1) {
+			run_error("--cpus %u needs a local APIC and an I/O APIC, but guest RAM would cover the I/O APIC at %#llx; give --mem %lluM at most",
+				  cpus, IOAPIC_BASE, IOAPIC_BASE / MIB);
 			return VESSEL_EXIT_USAGE;
 		}
 		irqchip = IRQCHIP_NONE;
@@ -568,6 +606,11 @@ static int vmm_create_vm_fd(struct vmm *vmm, enum run_irqchip irqchip)
 			run_error("cannot create a VM with an in-kernel local APIC: %s%s",
 				  strerror(errno), errno == EINVAL ?
 				  " (this vessel.ko has none: try --irqchip none)" : "");
+			return VESSEL_EXIT_FAILURE;
+		}
+		if (cpus > 1) {
+			run_error("--cpus %u: this vessel.ko has no local APIC, so vCPUs other than 0 could never be started (INIT/SIPI); use --cpus 1",
+				  cpus);
 			return VESSEL_EXIT_FAILURE;
 		}
 	}
@@ -602,7 +645,7 @@ static int vmm_write_tables(struct vmm *vmm, unsigned int cpus)
 static int vmm_create_vm(struct vmm *vmm, unsigned int cpus,
 			 enum run_irqchip irqchip)
 {
-	int status = vmm_create_vm_fd(vmm, irqchip);
+	int status = vmm_create_vm_fd(vmm, cpus, irqchip);
 
 	if (status)
 		return status;
@@ -702,33 +745,54 @@ static void console_close(struct console *con)
 }
 
 /*
- * Move what stdin has, up to what the UART can queue, into the UART,
- * waiting up to @timeout_ms for it. With nothing to read from, just wait:
- * a halted guest must not turn into a busy loop.
+ * Read what stdin has, at most @room bytes: only the main thread reads
+ * stdin and touches con->in_open, and it does so without the lock, once
+ * poll() said there is input. Returns how many bytes came; at EOF or on an
+ * error stdin is given up.
  */
-static void console_input(struct console *con, struct uart *uart,
-			  int timeout_ms)
+static size_t console_read(struct console *con, uint8_t *buf, size_t room)
 {
-	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-	unsigned int room = uart_rx_space(uart), i;
-	uint8_t buf[UART_RX_FIFO_SIZE];
-	ssize_t n;
+	ssize_t n = read(STDIN_FILENO, buf, room);
 
-	if (!con->in_open || !room) {
-		if (timeout_ms)
-			poll(NULL, 0, timeout_ms);
-		return;
-	}
-	if (poll(&pfd, 1, timeout_ms) <= 0)
-		return;
-	n = read(STDIN_FILENO, buf, room < sizeof(buf) ? room : sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
 	if (n <= 0) {
-		if (!n || errno != EINTR)
-			con->in_open = false;
-		return;
+		con->in_open = false;
+		return 0;
 	}
-	for (i = 0; i < (unsigned int)n; i++)
-		uart_rx_push(uart, buf[i]);
+	return n;
+}
+
+/* ---- Stopping -------------------------------------------------------- */
+
+/* Make the main thread look again: the VM stopped, or the UART has room. */
+static void vmm_wake_main(struct vmm *vmm)
+{
+	uint64_t one = 1;
+
+	/* Only fails when the counter is full: then it is readable anyway. */
+	if (write(vmm->wake_fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+/*
+ * End the VM with @status, unless it is already ending: the first reason
+ * wins. Every vCPU is kicked out of VESSEL_RUN (a kick before it enters
+ * RUN counts too) and its thread ends; the main thread is woken to join
+ * them. Called with vmm->lock held.
+ */
+static void vmm_stop_locked(struct vmm *vmm, int status)
+{
+	unsigned int i;
+
+	if (vmm->stopping)
+		return;
+	vmm->status = status;
+	vmm->stopping = true;
+	for (i = 0; i < vmm->nr_vcpus; i++)
+		vessel_vcpu_kick(&vmm->vcpus[i]);
+	pthread_cond_broadcast(&vmm->input_cond);
+	vmm_wake_main(vmm);
 }
 
 /* ---- Interrupt controllers ------------------------------------------- */
@@ -860,6 +924,11 @@ static void com1_io(void *opaque, uint64_t offset, bool is_write,
 	for (i = 0; i < len; i++)
 		uart_io(&vmm->uart, offset + i, is_write, &data[i]);
 	vmm_update_uart_irq(vmm);
+	/* The guest read from a full receive FIFO: stdin may go on. */
+	if (vmm->rx_wanted && uart_rx_space(&vmm->uart)) {
+		vmm->rx_wanted = false;
+		vmm_wake_main(vmm);
+	}
 }
 
 /*
@@ -880,7 +949,7 @@ static void debug_exit_io(void *opaque, uint64_t offset, bool is_write,
 	}
 	/* The bus only hands us accesses inside our 4 bytes. */
 	memcpy((uint8_t *)&code + offset, data, len);
-	vmm->status = ((code << 1) | 1) & 0xff;
+	vmm_stop_locked(vmm, ((code << 1) | 1) & 0xff);
 }
 
 static int vmm_add_devices(struct vmm *vmm)
@@ -904,76 +973,106 @@ static int vmm_add_devices(struct vmm *vmm)
 
 /* ---- Exits ------------------------------------------------------------ */
 
-static int run_exit_io(struct vmm *vmm)
+/*
+ * Exit handlers run on the vCPU's thread with vmm->lock held and return
+ * RUN_AGAIN or the exit status that ends the VM.
+ */
+
+/* A message about one vCPU; in a VM with several, it says which. */
+__printf(2, 3)
+static void vcpu_error(struct vcpu_thread *t, const char *fmt, ...)
 {
-	struct vessel_run *run = vmm->vcpus[0].run;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (t->vmm->nr_vcpus > 1)
+		console_error(&t->vmm->con, "vCPU %u: %s", t->id, msg);
+	else
+		console_error(&t->vmm->con, "%s", msg);
+}
+
+static int run_exit_io(struct vcpu_thread *t)
+{
+	struct vessel_run *run = t->vcpu->run;
 	uint64_t page = sysconf(_SC_PAGESIZE);
 	uint64_t bytes = (uint64_t)run->io.count * run->io.size;
+	struct vmm *vmm = t->vmm;
 	uint8_t *data;
 	uint32_t i;
 
 	/* The kernel is trusted, but a bad offset would corrupt our memory. */
 	if ((run->io.size != 1 && run->io.size != 2 && run->io.size != 4) ||
 	    run->io.data_offset > page || bytes > page - run->io.data_offset) {
-		console_error(&vmm->con,
-			      "malformed I/O exit: port %#x, %u x %u bytes at offset %u",
-			      run->io.port, run->io.count, run->io.size,
-			      run->io.data_offset);
+		vcpu_error(t, "malformed I/O exit: port %#x, %u x %u bytes at offset %u",
+			   run->io.port, run->io.count, run->io.size,
+			   run->io.data_offset);
 		return VESSEL_EXIT_FAILURE;
 	}
 	data = (uint8_t *)run + run->io.data_offset;
-	/* String and REP I/O: one access per element, all at the same port. */
-	for (i = 0; i < run->io.count; i++)
+	/*
+	 * String and REP I/O: one access per element, all at the same port;
+	 * none after one that ended the VM (the debug-exit port).
+	 */
+	for (i = 0; i < run->io.count && !vmm->stopping; i++)
 		io_port_dispatch(&vmm->bus, run->io.port,
 				 run->io.direction == VESSEL_IO_OUT,
 				 run->io.size, data + i * run->io.size);
-	return vmm->status >= 0 ? vmm->status : RUN_AGAIN;
+	return RUN_AGAIN;
 }
 
-static int run_exit_mmio(struct vmm *vmm)
+static int run_exit_mmio(struct vcpu_thread *t)
 {
-	struct vessel_run *run = vmm->vcpus[0].run;
+	struct vessel_run *run = t->vcpu->run;
 
 	if (!run->mmio.len || run->mmio.len > sizeof(run->mmio.data)) {
-		console_error(&vmm->con,
-			      "malformed MMIO exit: %u bytes at %#" PRIx64,
-			      run->mmio.len, (uint64_t)run->mmio.gpa);
+		vcpu_error(t, "malformed MMIO exit: %u bytes at %#" PRIx64,
+			   run->mmio.len, (uint64_t)run->mmio.gpa);
 		return VESSEL_EXIT_FAILURE;
 	}
-	io_mmio_dispatch(&vmm->bus, run->mmio.gpa, run->mmio.is_write,
+	io_mmio_dispatch(&t->vmm->bus, run->mmio.gpa, run->mmio.is_write,
 			 run->mmio.len, run->mmio.data);
 	return RUN_AGAIN;
 }
 
 /*
- * With interrupts disabled nothing can wake the guest: it has hung, as
- * guests do on purpose after a panic. Otherwise it waits for an interrupt
- * we cannot send yet (no interrupt controller), so give it what it most
- * likely waits for, input, and re-enter as if one had come.
+ * Only a VM without an in-kernel APIC (one vCPU) sees HLT. With interrupts
+ * disabled nothing can wake the guest: it has hung, as guests do on
+ * purpose after a panic. Otherwise it waits for an interrupt we cannot
+ * send (no interrupt controller), so give it what it most likely waits
+ * for, input, and re-enter when some comes (the main thread signals
+ * input_cond), or after HLT_WAIT_MS as if it had.
  */
-static int run_exit_hlt(struct vmm *vmm)
+static int run_exit_hlt(struct vcpu_thread *t)
 {
-	if (vessel_vcpu_get_state(&vmm->vcpus[0], &vmm->state,
-				  VESSEL_STATE_GPRS)) {
-		console_error(&vmm->con,
-			      "cannot read the registers of vCPU 0: %s",
-			      strerror(errno));
+	struct vmm *vmm = t->vmm;
+	struct timespec until;
+
+	if (vessel_vcpu_get_state(t->vcpu, &vmm->state, VESSEL_STATE_GPRS)) {
+		vcpu_error(t, "cannot read the registers of vCPU %u: %s",
+			   t->id, strerror(errno));
 		return VESSEL_EXIT_FAILURE;
 	}
 	if (!(vmm->state.gprs.rflags & RFLAGS_IF)) {
-		console_error(&vmm->con,
-			      "guest halted with interrupts disabled at rip %#" PRIx64,
-			      (uint64_t)vmm->state.gprs.rip);
+		vcpu_error(t, "guest halted with interrupts disabled at rip %#" PRIx64,
+			   (uint64_t)vmm->state.gprs.rip);
 		return VESSEL_EXIT_FAILURE;
 	}
-	console_input(&vmm->con, &vmm->uart, HLT_WAIT_MS);
-	vmm_update_uart_irq(vmm);
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += HLT_WAIT_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&vmm->input_cond, &vmm->lock, &until);
 	return RUN_AGAIN;
 }
 
-static int run_exit_shutdown(struct vmm *vmm)
+static int run_exit_shutdown(struct vcpu_thread *t)
 {
-	console_error(&vmm->con, "guest triple-faulted (shutdown)");
+	vcpu_error(t, "guest triple-faulted (shutdown)");
 	return VESSEL_EXIT_FAILURE;
 }
 
@@ -991,9 +1090,9 @@ static const char *internal_error_name(uint32_t suberror)
 	return "unknown";
 }
 
-static int run_exit_internal(struct vmm *vmm)
+static int run_exit_internal(struct vcpu_thread *t)
 {
-	struct vessel_run *run = vmm->vcpus[0].run;
+	struct vessel_run *run = t->vcpu->run;
 	uint32_t i, n = run->internal.ndata;
 	char data[16 * 20] = "", *p = data;
 
@@ -1001,29 +1100,36 @@ static int run_exit_internal(struct vmm *vmm)
 		n = ARRAY_SIZE(run->internal.data);
 	for (i = 0; i < n; i++)
 		p += sprintf(p, " %#" PRIx64, (uint64_t)run->internal.data[i]);
-	console_error(&vmm->con, "internal error %u (%s), data:%s",
-		      run->internal.suberror,
-		      internal_error_name(run->internal.suberror), data);
+	vcpu_error(t, "internal error %u (%s), data:%s",
+		   run->internal.suberror,
+		   internal_error_name(run->internal.suberror), data);
 	return VESSEL_EXIT_FAILURE;
 }
 
 /* We register no user MSRs, so the kernel has broken its word. */
-static int run_exit_msr(struct vmm *vmm)
+static int run_exit_msr(struct vcpu_thread *t)
 {
-	struct vessel_run *run = vmm->vcpus[0].run;
+	struct vessel_run *run = t->vcpu->run;
 
-	console_error(&vmm->con,
-		      "internal error: %s of MSR %#x exited to userspace, but none were asked for",
-		      run->msr.is_write ? "WRMSR" : "RDMSR", run->msr.index);
+	vcpu_error(t, "internal error: %s of MSR %#x exited to userspace, but none were asked for",
+		   run->msr.is_write ? "WRMSR" : "RDMSR", run->msr.index);
 	return VESSEL_EXIT_FAILURE;
 }
 
 /*
- * Once the module reports the EOI of a level-triggered vector to
- * userspace, its handler here is one call: ioapic_eoi(&vmm->ioapic,
- * vector), its result passed to vmm_irq_result().
+ * The guest's local APIC ended a level-triggered vector: the I/O APIC
+ * clears Remote IRR of the entries with that vector and sends again those
+ * whose line is still asserted. The kernel has already completed the EOI.
  */
-typedef int (*run_exit_fn)(struct vmm *vmm);
+static int run_exit_eoi(struct vcpu_thread *t)
+{
+	struct vmm *vmm = t->vmm;
+
+	vmm_irq_result(vmm, ioapic_eoi(&vmm->ioapic, t->vcpu->run->eoi.vector));
+	return RUN_AGAIN;
+}
+
+typedef int (*run_exit_fn)(struct vcpu_thread *t);
 
 static const run_exit_fn run_exit_handlers[] = {
 	[VESSEL_EXIT_IO] = run_exit_io,
@@ -1032,129 +1138,144 @@ static const run_exit_fn run_exit_handlers[] = {
 	[VESSEL_EXIT_SHUTDOWN] = run_exit_shutdown,
 	[VESSEL_EXIT_MSR] = run_exit_msr,
 	[VESSEL_EXIT_INTERNAL_ERROR] = run_exit_internal,
+	[VESSEL_EXIT_EOI] = run_exit_eoi,
 };
 
-/* ---- The run loop ----------------------------------------------------- */
+/* ---- The vCPU threads ------------------------------------------------- */
 
-static void run_on_signal(int sig)
+/* Handle the exit in t->vcpu->run, with the lock held. */
+static int run_exit(struct vcpu_thread *t)
 {
-	struct vessel_run *run = run_page;
+	uint32_t reason = t->vcpu->run->exit_reason;
+	int r;
 
-	run_stop_signal = sig;
-	/* Caught between our check and VESSEL_RUN, the signal still stops it. */
-	if (run)
-		run->immediate_exit = 1;
-}
-
-/* Input arrived: leave VESSEL_RUN so run_one() hands it to the UART. */
-static void run_on_sigio(int sig)
-{
-	struct vessel_run *run = run_page;
-
-	(void)sig;
-	if (run)
-		run->immediate_exit = 1;
+	/* Another vCPU ended the VM while we waited for the lock. */
+	if (t->vmm->stopping)
+		return RUN_AGAIN;
+	if (reason >= ARRAY_SIZE(run_exit_handlers) ||
+	    !run_exit_handlers[reason]) {
+		vcpu_error(t, "unknown exit reason %u from VESSEL_RUN", reason);
+		return VESSEL_EXIT_FAILURE;
+	}
+	r = run_exit_handlers[reason](t);
+	if (r == RUN_AGAIN && t->vmm->irq_error)
+		r = run_irq_failed(t->vmm);
+	return r;
 }
 
 /*
- * With an in-kernel APIC a halted guest sleeps in the kernel rather than
- * exiting to us, so input must wake it: stdin signals SIGIO when data
- * arrives (terminals, pipes, sockets; a regular file is always readable
- * and read before every entry anyway), which interrupts VESSEL_RUN.
+ * One vCPU's run loop, until the VM stops. The lock is taken only after
+ * VESSEL_RUN returns with an exit for userspace: vCPUs run the guest and
+ * handle in-kernel exits in parallel. A kick (vmm_stop_locked()) makes
+ * RUN return VESSEL_EXIT_INTR, even if it comes before RUN is entered.
  */
-static void run_stdin_async(struct vmm *vmm)
+static void *vcpu_thread_fn(void *arg)
 {
-	struct sigaction sa = { .sa_handler = run_on_sigio };
-	int flags;
-
-	if (!vmm->lapic || !vmm->con.in_open)
-		return;
-	flags = fcntl(STDIN_FILENO, F_GETFL);
-	if (flags < 0)
-		return;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGIO, &sa, NULL);
-	if (fcntl(STDIN_FILENO, F_SETOWN, getpid()) < 0 ||
-	    fcntl(STDIN_FILENO, F_SETFL, flags | O_ASYNC) < 0)
-		return;
-	vmm->stdin_flags = flags;
-	vmm->stdin_async = true;
-}
-
-/* stdin's flags are shared with whoever handed it to us: put them back. */
-static void run_stdin_restore(struct vmm *vmm)
-{
-	if (vmm->stdin_async)
-		fcntl(STDIN_FILENO, F_SETFL, vmm->stdin_flags);
-	vmm->stdin_async = false;
-	signal(SIGIO, SIG_IGN);
-}
-
-static void run_signals_setup(struct vessel_run *run)
-{
-	struct sigaction sa = { .sa_handler = run_on_signal };
-
-	/* No SA_RESTART: VESSEL_RUN must return EINTR so we can stop. */
-	sigemptyset(&sa.sa_mask);
-	run_page = run;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	/* A reader going away must not kill us with the terminal still raw. */
-	signal(SIGPIPE, SIG_IGN);
-}
-
-static void run_signals_restore(void)
-{
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	run_page = NULL;
-}
-
-/* VESSEL_RUN came back without a guest exit: a signal or a kick. */
-static int run_interrupted(struct vmm *vmm)
-{
-	if (run_stop_signal) {
-		console_error(&vmm->con, "stopped by %s",
-			      run_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
-		return 128 + run_stop_signal;
-	}
-	vmm->vcpus[0].run->immediate_exit = 0;
-	return RUN_AGAIN;
-}
-
-static int run_one(struct vmm *vmm, struct vessel_vcpu *vcpu)
-{
-	struct vessel_run *run = vcpu->run;
-	uint32_t reason;
+	struct vcpu_thread *t = arg;
+	struct vmm *vmm = t->vmm;
 	int r;
 
-	console_flush(&vmm->con);
-	console_input(&vmm->con, &vmm->uart, 0);
-	vmm_update_uart_irq(vmm);
-	if (vmm->irq_error)
-		return run_irq_failed(vmm);
-	if (run_stop_signal)
-		return run_interrupted(vmm);
-	r = vessel_vcpu_run(vcpu);
-	if (r == -EINTR)
-		return run_interrupted(vmm);
-	if (r) {
-		console_error(&vmm->con, "VESSEL_RUN failed: %s", strerror(-r));
-		return VESSEL_EXIT_FAILURE;
+	while (!vmm->stopping) {
+		r = vessel_vcpu_run(t->vcpu);
+		/* EINTR: a kick, or a stop/continue signal: look again. */
+		if (r == -EINTR || (!r && t->vcpu->run->exit_reason ==
+				    VESSEL_EXIT_INTR))
+			continue;
+		pthread_mutex_lock(&vmm->lock);
+		if (!r) {
+			r = run_exit(t);
+		} else if (!vmm->stopping) {
+			vcpu_error(t, "VESSEL_RUN failed: %s", strerror(-r));
+			r = VESSEL_EXIT_FAILURE;
+		}
+		console_flush(&vmm->con);
+		if (r != RUN_AGAIN)
+			vmm_stop_locked(vmm, r);
+		pthread_mutex_unlock(&vmm->lock);
 	}
-	reason = run->exit_reason;
-	if (reason == VESSEL_EXIT_INTR)
-		return run_interrupted(vmm);
-	if (reason >= ARRAY_SIZE(run_exit_handlers) ||
-	    !run_exit_handlers[reason]) {
-		console_error(&vmm->con,
-			      "unknown exit reason %u from VESSEL_RUN", reason);
-		return VESSEL_EXIT_FAILURE;
+	return NULL;
+}
+
+/* ---- The main thread: stdin, signals, the end ------------------------- */
+
+/* SIGINT or SIGTERM arrived through the signalfd. */
+static void vmm_on_signal(struct vmm *vmm, int sig_fd)
+{
+	struct signalfd_siginfo si;
+
+	if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	pthread_mutex_lock(&vmm->lock);
+	if (!vmm->stopping) {
+		console_error(&vmm->con, "stopped by %s",
+			      si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+		vmm_stop_locked(vmm, 128 + si.ssi_signo);
 	}
-	r = run_exit_handlers[reason](vmm);
-	if (r == RUN_AGAIN && vmm->irq_error)
-		return run_irq_failed(vmm);
-	return r;
+	pthread_mutex_unlock(&vmm->lock);
+}
+
+/*
+ * stdin has input and the UART had @room bytes of room: move it there. The
+ * UART's interrupt wakes a halted vCPU (in the kernel, through the
+ * APICs); without an APIC, vCPU 0 waits for input_cond.
+ */
+static void vmm_on_input(struct vmm *vmm, unsigned int room)
+{
+	uint8_t buf[UART_RX_FIFO_SIZE];
+	size_t n, i;
+
+	n = console_read(&vmm->con, buf, room < sizeof(buf) ? room : sizeof(buf));
+	pthread_mutex_lock(&vmm->lock);
+	for (i = 0; i < n; i++)
+		uart_rx_push(&vmm->uart, buf[i]);
+	if (n) {
+		vmm_update_uart_irq(vmm);
+		pthread_cond_broadcast(&vmm->input_cond);
+	}
+	if (vmm->irq_error && !vmm->stopping)
+		vmm_stop_locked(vmm, run_irq_failed(vmm));
+	pthread_mutex_unlock(&vmm->lock);
+}
+
+/*
+ * Until the VM stops: wait for a signal, for input when the UART has room
+ * for it, or for a vCPU to say the VM stopped or the FIFO has room again.
+ */
+static void vmm_main_loop(struct vmm *vmm, int sig_fd)
+{
+	struct pollfd pfd[3] = {
+		{ .fd = sig_fd, .events = POLLIN },
+		{ .fd = vmm->wake_fd, .events = POLLIN },
+		{ .fd = STDIN_FILENO, .events = POLLIN },
+	};
+	unsigned int room;
+	uint64_t wakes;
+
+	for (;;) {
+		pthread_mutex_lock(&vmm->lock);
+		room = vmm->con.in_open ? uart_rx_space(&vmm->uart) : 0;
+		vmm->rx_wanted = vmm->con.in_open && !room;
+		pthread_mutex_unlock(&vmm->lock);
+		if (vmm->stopping)
+			return;
+		/* A negative fd is skipped by poll(). */
+		pfd[2].fd = room ? STDIN_FILENO : -1;
+		if (poll(pfd, ARRAY_SIZE(pfd), -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			pthread_mutex_lock(&vmm->lock);
+			console_error(&vmm->con, "poll: %s", strerror(errno));
+			vmm_stop_locked(vmm, VESSEL_EXIT_FAILURE);
+			pthread_mutex_unlock(&vmm->lock);
+			return;
+		}
+		if (pfd[0].revents)
+			vmm_on_signal(vmm, sig_fd);
+		if (pfd[1].revents && read(vmm->wake_fd, &wakes, sizeof(wakes)) < 0)
+			wakes = 0;	/* a counter: nothing to lose */
+		if (pfd[2].revents)
+			vmm_on_input(vmm, room);
+	}
 }
 
 /* Reasons SDM Vol. 3 Appendix C names, for --stats. */
@@ -1185,58 +1306,150 @@ static const char *vmx_exit_name(unsigned int reason)
 	return "other";
 }
 
+/* The exit counts of all vCPUs added up, and each vCPU's entries. */
 static void run_print_stats(struct vmm *vmm)
 {
-	struct vessel_counters c;
-	unsigned int i;
+	struct vessel_counters c, sum = { 0 };
+	unsigned int i, v;
 
-	if (vessel_vcpu_get_counters(&vmm->vcpus[0], &c)) {
-		run_error("cannot read the exit counters: %s", strerror(errno));
-	} else {
-		fprintf(stderr, "runs %" PRIu64 ", VM entries %" PRIu64 "\n",
-			(uint64_t)c.runs, (uint64_t)c.entries);
+	for (v = 0; v < vmm->nr_vcpus; v++) {
+		if (vessel_vcpu_get_counters(&vmm->vcpus[v], &c)) {
+			run_error("cannot read the exit counters of vCPU %u: %s",
+				  v, strerror(errno));
+			return;
+		}
+		if (vmm->nr_vcpus > 1)
+			fprintf(stderr, "vCPU %u: runs %" PRIu64 ", VM entries %" PRIu64 "\n",
+				v, (uint64_t)c.runs, (uint64_t)c.entries);
+		sum.runs += c.runs;
+		sum.entries += c.entries;
 		for (i = 0; i < VESSEL_NR_USER_EXITS; i++)
-			if (c.user_exits[i])
-				fprintf(stderr, "  exit to userspace %-20s %" PRIu64 "\n",
-					vessel_exit_name(i),
-					(uint64_t)c.user_exits[i]);
+			sum.user_exits[i] += c.user_exits[i];
 		for (i = 0; i < VESSEL_NR_VMX_EXIT_REASONS; i++)
-			if (c.vmx_exits[i])
-				fprintf(stderr, "  vmx exit %2u %-20s %" PRIu64 "\n",
-					i, vmx_exit_name(i),
-					(uint64_t)c.vmx_exits[i]);
+			sum.vmx_exits[i] += c.vmx_exits[i];
 	}
+	fprintf(stderr, "runs %" PRIu64 ", VM entries %" PRIu64 "\n",
+		(uint64_t)sum.runs, (uint64_t)sum.entries);
+	for (i = 0; i < VESSEL_NR_USER_EXITS; i++)
+		if (sum.user_exits[i])
+			fprintf(stderr, "  exit to userspace %-20s %" PRIu64 "\n",
+				vessel_exit_name(i), (uint64_t)sum.user_exits[i]);
+	for (i = 0; i < VESSEL_NR_VMX_EXIT_REASONS; i++)
+		if (sum.vmx_exits[i])
+			fprintf(stderr, "  vmx exit %2u %-20s %" PRIu64 "\n",
+				i, vmx_exit_name(i), (uint64_t)sum.vmx_exits[i]);
 	fprintf(stderr, "unclaimed port I/O: %" PRIu64 " reads, %" PRIu64 " writes\n",
 		vmm->bus.port.unclaimed_reads, vmm->bus.port.unclaimed_writes);
 	fprintf(stderr, "unclaimed MMIO:     %" PRIu64 " reads, %" PRIu64 " writes\n",
 		vmm->bus.mmio.unclaimed_reads, vmm->bus.mmio.unclaimed_writes);
 }
 
+/* The lock, the condition variable and the eventfd; 0 or an exit status. */
+static int vmm_sync_init(struct vmm *vmm)
+{
+	pthread_condattr_t attr;
+
+	vmm->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vmm->wake_fd < 0) {
+		run_error("eventfd: %s", strerror(errno));
+		return VESSEL_EXIT_FAILURE;
+	}
+	pthread_mutex_init(&vmm->lock, NULL);
+	/* Timed waits on the monotonic clock: the wall clock may jump. */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&vmm->input_cond, &attr);
+	pthread_condattr_destroy(&attr);
+	return 0;
+}
+
+static void vmm_sync_free(struct vmm *vmm)
+{
+	pthread_cond_destroy(&vmm->input_cond);
+	pthread_mutex_destroy(&vmm->lock);
+	close(vmm->wake_fd);
+}
+
+/*
+ * Start a thread per vCPU, with SIGINT and SIGTERM blocked (inherited from
+ * the caller): those are read by the main thread through @sig_fd.
+ */
+static void vmm_start_vcpus(struct vmm *vmm)
+{
+	struct vcpu_thread *t;
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < vmm->nr_vcpus; i++) {
+		t = &vmm->threads[i];
+		t->vmm = vmm;
+		t->vcpu = &vmm->vcpus[i];
+		t->id = i;
+		r = pthread_create(&t->tid, NULL, vcpu_thread_fn, t);
+		if (r) {
+			pthread_mutex_lock(&vmm->lock);
+			console_error(&vmm->con, "cannot start the thread of vCPU %u: %s",
+				      i, strerror(r));
+			vmm_stop_locked(vmm, VESSEL_EXIT_FAILURE);
+			pthread_mutex_unlock(&vmm->lock);
+			return;
+		}
+		t->started = true;
+	}
+}
+
 static int vmm_run(struct vmm *vmm, bool stats)
 {
-	struct vessel_vcpu *vcpu = &vmm->vcpus[0];
-	int status;
+	sigset_t stop_sigs, old_mask;
+	unsigned int i;
+	int sig_fd, status;
 
+	vmm->threads = calloc(vmm->nr_vcpus, sizeof(*vmm->threads));
+	if (!vmm->threads) {
+		run_error("out of memory");
+		return VESSEL_EXIT_FAILURE;
+	}
+	status = vmm_sync_init(vmm);
+	if (status)
+		goto out_free_threads;
 	io_bus_init(&vmm->bus);
-	vmm->status = RUN_AGAIN;
 	status = vmm_add_devices(vmm);
 	if (status)
 		goto out_free_bus;
 
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGINT);
+	sigaddset(&stop_sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop_sigs, &old_mask);
+	sig_fd = signalfd(-1, &stop_sigs, SFD_CLOEXEC);
+	if (sig_fd < 0) {
+		run_error("signalfd: %s", strerror(errno));
+		status = VESSEL_EXIT_FAILURE;
+		goto out_restore_mask;
+	}
+	/* A reader going away must not kill us with the terminal still raw. */
+	signal(SIGPIPE, SIG_IGN);
+
 	console_open(&vmm->con);
-	run_signals_setup(vcpu->run);
-	run_stdin_async(vmm);
-	do {
-		status = run_one(vmm, vcpu);
-	} while (status == RUN_AGAIN);
-	run_stdin_restore(vmm);
-	run_signals_restore();
+	vmm_start_vcpus(vmm);
+	vmm_main_loop(vmm, sig_fd);
+	for (i = 0; i < vmm->nr_vcpus; i++)
+		if (vmm->threads[i].started)
+			pthread_join(vmm->threads[i].tid, NULL);
 	console_close(&vmm->con);
+	status = vmm->status;
 
 	if (stats)
 		run_print_stats(vmm);
+	close(sig_fd);
+out_restore_mask:
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 out_free_bus:
 	io_bus_free(&vmm->bus);
+	vmm_sync_free(vmm);
+out_free_threads:
+	free(vmm->threads);
+	vmm->threads = NULL;
 	return status;
 }
 

@@ -71,8 +71,31 @@ irq_seen() {
 }
 # Without a local APIC there are no tables: tables_mb exits with 0x11.
 no_tables() {
-	run --irqchip none --cpus 2 /testbed/tables_mb.elf
+	run --irqchip none /testbed/tables_mb.elf
 	[ "$rc" = 35 ] && [ "$(cat $out)" = "tables_mb: no valid MP table" ]
+}
+# irqlevel_mb routes IRQ 4 level-triggered and EOIs once with the UART
+# still asserting it: the EOI exit must clear Remote IRR and re-deliver.
+irq_level_seen() {
+	run --irqchip kernel /testbed/irqlevel_mb.elf
+	[ "$rc" = 85 ] && [ ! -s $err ] && [ "$(cat $out)" = \
+		"level IRQ 4: 2 interrupts, Remote IRR set in the handler, clear after EOI" ]
+}
+# echo_mb halts ("sti; hlt") until the UART's interrupt brings it input:
+# the line must reach the vCPU asleep in the kernel.
+echo_input() {
+	$2 | $vessel run --irqchip kernel --cpus $1 /testbed/echo_mb.elf \
+		>$out 2>$err
+	rc=$?
+	sed 's/^/# stderr: /' $err
+	[ "$rc" = 85 ] && [ ! -s $err ] && [ "$(cat $out)" = "echo_mb: $3" ]
+}
+ping_now() {
+	printf 'ping\n'
+}
+ping_late() {
+	sleep 1
+	printf 'late\n'
 }
 help_ok() {
 	$vessel run --help >$out && grep -q '^usage: vessel run' $out
@@ -119,17 +142,35 @@ ok "--irqchip kernel with RAM over the I/O APIC is a usage error" \
 	--irqchip kernel --mem 5G $guest
 ok "--irqchip auto with RAM over the I/O APIC runs without one" \
 	hello_5g
+ok "--cpus 2 with --irqchip none is a usage error (APs could never start)" \
+	fails_with 2 "--cpus 2: vCPUs other than 0 start only by INIT/SIPI" \
+	--irqchip none --cpus 2 $guest
+ok "--cpus 2 with RAM over the I/O APIC is a usage error" \
+	fails_with 2 "--cpus 2 needs a local APIC and an I/O APIC" \
+	--mem 5G --cpus 2 $guest
 if [ "$lapic" = yes ]; then
 	ok "1 vCPU: MP and ACPI tables, I/O APIC and PIC seen by the guest" \
 		tables_seen 1
 	ok "3 vCPUs: MP and ACPI tables, I/O APIC and PIC seen by the guest" \
 		tables_seen 3
 	ok "the UART's IRQ 4 reaches the guest through the I/O APIC" irq_seen
+	ok "level-triggered IRQ 4: Remote IRR, EOI exit, re-delivery" \
+		irq_level_seen
+	ok "stdin reaches a guest halted in the kernel through IRQ 4" \
+		echo_input 1 ping_now ping
+	ok "input 1 s late wakes the halted vCPU" echo_input 1 ping_late late
 else
 	skip "MP and ACPI tables, I/O APIC and PIC seen by the guest" \
 		"vessel.ko has no local APIC"
 	skip "the UART's IRQ 4 reaches the guest through the I/O APIC" \
 		"vessel.ko has no local APIC"
+	skip "level-triggered IRQ 4: Remote IRR, EOI exit, re-delivery" \
+		"vessel.ko has no local APIC"
+	skip "stdin reaches a guest halted in the kernel through IRQ 4" \
+		"vessel.ko has no local APIC"
+	ok "--cpus 2 on a module without a local APIC: status 1, one line" \
+		fails_with 1 "this vessel.ko has no local APIC, so vCPUs other than 0 could never be started" \
+		--cpus 2 $guest
 fi
 ok "vessel run --help: status 0" help_ok
 tap_done
