@@ -105,7 +105,7 @@ static long vessel_vm_ioctl(struct file *file, unsigned int cmd,
 	case VESSEL_GET_COUNTERS:
 		return vessel_vm_get_counters(vm, argp);
 	default:
-		return -ENOTTY;
+		return vessel_pv_vm_ioctl(vm, cmd, argp);
 	}
 }
 
@@ -130,13 +130,12 @@ static const struct file_operations vessel_vm_fops = {
 	.llseek		= noop_llseek,
 };
 
-static int vm_check_create(const struct vessel_vm_create __user *uarg)
+static int vm_check_create(const struct vessel_vm_create __user *uarg,
+			   struct vessel_vm_create *c)
 {
-	struct vessel_vm_create c;
-
-	if (copy_from_user(&c, uarg, sizeof(c)))
+	if (copy_from_user(c, uarg, sizeof(*c)))
 		return -EFAULT;
-	if (c.flags || c.reserved0 || memchr_inv(c.reserved, 0, sizeof(c.reserved)))
+	if (c->flags || c->reserved0 || memchr_inv(c->reserved, 0, sizeof(c->reserved)))
 		return -EINVAL;
 	return 0;
 }
@@ -149,10 +148,11 @@ static int vm_check_create(const struct vessel_vm_create __user *uarg)
  */
 long vessel_vm_create(const struct vessel_vm_create __user *uarg)
 {
+	struct vessel_vm_create c;
 	struct vessel_vm *vm;
 	int fd, r;
 
-	r = vm_check_create(uarg);
+	r = vm_check_create(uarg, &c);
 	if (r)
 		return r;
 	r = vessel_vmx_get();
@@ -169,6 +169,9 @@ long vessel_vm_create(const struct vessel_vm_create __user *uarg)
 	vm->tsc_offset = -(s64)rdtsc();
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
+	r = vessel_pv_vm_create(vm, c.pv_provider, c.pv_version);
+	if (r)
+		goto err_mmdrop;
 	r = vessel_cpuid_init(vm);
 	if (r)
 		goto err_mmdrop;
