@@ -13,6 +13,7 @@
 #include <linux/nospec.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -31,6 +32,7 @@ static const struct vessel_pv_ops vessel_pv_none_ops = {
 static const struct vessel_pv_ops *const pv_providers[] = {
 	[VESSEL_PV_NONE]	= &vessel_pv_none_ops,
 	[VESSEL_PV_MINIMAL]	= &vessel_pv_minimal_ops,
+	[VESSEL_PV_KVM]		= &vessel_pv_kvm_ops,
 };
 
 static const struct vessel_pv_ops *pv_find(u32 provider)
@@ -143,7 +145,7 @@ int vessel_exit_vmcall(struct vessel_vcpu *vcpu)
 		vessel_queue_ud(vcpu);
 		return 1;
 	}
-	return r == VESSEL_PV_USER ? 0 : r;
+	return r;
 }
 
 /* The next RUN after a VESSEL_EXIT_PV_* that left work to finish. */
@@ -261,6 +263,86 @@ void vessel_pv_clock_set(struct vessel_vm *vm, u64 tsc, u64 val)
 	c->base_val = val;
 	c->tsc_offset = READ_ONCE(vm->tsc_offset);
 	pv_clock_bump(c);
+}
+
+/* Whether the bytes of @st->data after the provider's struct are zero. */
+bool vessel_pv_state_tail_zero(const struct vessel_pv_state *st, size_t used)
+{
+	return !memchr_inv((const u8 *)st->data + used, 0,
+			   sizeof(st->data) - used);
+}
+
+/* --------------------------------------------- acting on other vCPUs */
+
+/*
+ * A vCPU waits for another (a lock holder, KVM_HC_SCHED_YIELD; a long
+ * spin, HvNotifyLongSpinWait): give our CPU to the thread of one vCPU in
+ * @mask that is not in the guest, which is when yielding can help.
+ */
+void vessel_pv_yield_to(struct vessel_vcpu *vcpu, u64 mask)
+{
+	struct vessel_vm *vm = vcpu->vm;
+	struct task_struct *task = NULL;
+	unsigned int i;
+
+	mask &= ~BIT_ULL(vcpu->id);
+	mutex_lock(&vm->lock);
+	for (i = 0; i < VESSEL_MAX_VCPUS && mask && !task; i++) {
+		struct vessel_vcpu *t = vm->vcpus[i];
+
+		if (!(mask & BIT_ULL(i)) || !t || READ_ONCE(t->in_guest_cpu) >= 0)
+			continue;
+		rcu_read_lock();
+		task = pid_task(rcu_dereference(t->pv.pid), PIDTYPE_PID);
+		if (task)
+			get_task_struct(task);
+		rcu_read_unlock();
+	}
+	mutex_unlock(&vm->lock);
+	if (task) {
+		yield_to(task, true);
+		put_task_struct(task);
+	}
+}
+
+/*
+ * Flush the TLBs (linear and combined mappings) of the vCPUs in @mask
+ * before they next run guest code, and wait for those running it now to
+ * leave it.  The run loop clears flush_on_entry before its INVVPID; with
+ * the barriers paired, a vCPU either sees our request before it enters or
+ * is seen in the guest here and kicked out (vessel_vcpu_kick's protocol).
+ */
+void vessel_pv_flush_tlb(struct vessel_vcpu *vcpu, u64 mask)
+{
+	struct vessel_vm *vm = vcpu->vm;
+	unsigned int i;
+
+	mutex_lock(&vm->lock);
+	for (i = 0; i < VESSEL_MAX_VCPUS; i++) {
+		struct vessel_vcpu *t = vm->vcpus[i];
+		u64 entries;
+		int cpu, n;
+
+		if (!(mask & BIT_ULL(i)) || !t)
+			continue;
+		WRITE_ONCE(t->flush_on_entry, true);
+		if (t == vcpu)
+			continue;
+		smp_mb();
+		cpu = READ_ONCE(t->in_guest_cpu);
+		if (cpu < 0)
+			continue;
+		entries = READ_ONCE(t->counters.entries);
+		smp_send_reschedule(cpu);
+		/* The IPI makes it exit at once; bounded, never a hang. */
+		for (n = 0; n < 1000000; n++) {
+			if (READ_ONCE(t->in_guest_cpu) != cpu ||
+			    READ_ONCE(t->counters.entries) != entries)
+				break;
+			cpu_relax();
+		}
+	}
+	mutex_unlock(&vm->lock);
 }
 
 /* ------------------------------------------------------ vCPU life */

@@ -18,8 +18,8 @@ struct vessel_vcpu;
 struct pid;
 
 /*
- * A provider MSR access or hypercall that returns to userspace: the
- * handler filled vessel_run (exit_reason VESSEL_EXIT_PV_*).
+ * A provider MSR access that returns to userspace: the handler completed
+ * the instruction and filled vessel_run (exit_reason VESSEL_EXIT_PV_*).
  */
 #define VESSEL_PV_USER		1
 
@@ -41,6 +41,7 @@ struct vessel_pv_kvm_vm {
 	u32 mul;		/* pvclock tsc_to_system_mul */
 	s8 shift;		/* pvclock tsc_shift */
 	u8 flags;		/* PVCLOCK_TSC_STABLE_BIT or 0 */
+	u32 wall_version;
 	u64 wall_clock_msr;
 };
 
@@ -118,8 +119,8 @@ struct vessel_pv_vcpu {
  *		returns how many
  * @msr:	an RDMSR/WRMSR: 0 done, -ENOENT not the provider's, -EINVAL
  *		#GP, VESSEL_PV_USER (instruction completed, run page filled)
- * @hypercall:	a VMCALL: >0 re-enter, 0 or VESSEL_PV_USER to userspace,
- *		-ENOENT not claimed (#UD)
+ * @hypercall:	a VMCALL, as an exit handler: >0 re-enter, 0 to userspace
+ *		(run page filled), -ENOENT not claimed (#UD)
  * @complete_user: the RUN after a VESSEL_EXIT_PV_* exit
  * @vcpu_enter:	before every VM entry, preemptible, may sleep
  * @vcpu_leave:	RUN returns to userspace
@@ -183,5 +184,8 @@ int vessel_pv_guest_cpl(struct vessel_vcpu *vcpu);
 bool vessel_pv_long_mode(struct vessel_vcpu *vcpu);
 int vessel_pv_exit_user(struct vessel_vcpu *vcpu, u32 reason,
 			unsigned int ndata, const u64 *data);
+bool vessel_pv_state_tail_zero(const struct vessel_pv_state *st, size_t used);
+void vessel_pv_yield_to(struct vessel_vcpu *vcpu, u64 mask);
+void vessel_pv_flush_tlb(struct vessel_vcpu *vcpu, u64 mask);
 
 #endif /* VESSEL_PARAVIRT_H */

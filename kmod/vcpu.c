@@ -167,10 +167,11 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 {
 	int r;
 
-	if (vcpu->flush_on_entry) {
+	/* Cleared first: a request made meanwhile (paravirt.c) is not lost. */
+	if (READ_ONCE(vcpu->flush_on_entry)) {
+		WRITE_ONCE(vcpu->flush_on_entry, false);
 		if (vcpu->vpid)
 			vessel_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0);
-		vcpu->flush_on_entry = false;
 	}
 	if (h->xcr0 && vcpu->xcr0 != h->xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
