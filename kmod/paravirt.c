@@ -32,6 +32,7 @@ static const struct vessel_pv_ops vessel_pv_none_ops = {
 static const struct vessel_pv_ops *const pv_providers[] = {
 	[VESSEL_PV_NONE]	= &vessel_pv_none_ops,
 	[VESSEL_PV_MINIMAL]	= &vessel_pv_minimal_ops,
+	[VESSEL_PV_HYPERV]	= &vessel_pv_hyperv_ops,
 	[VESSEL_PV_KVM]		= &vessel_pv_kvm_ops,
 };
 
@@ -328,6 +329,7 @@ void vessel_pv_flush_tlb(struct vessel_vcpu *vcpu, u64 mask)
 		WRITE_ONCE(t->flush_on_entry, true);
 		if (t == vcpu)
 			continue;
+		/* Pairs with the smp_mb() before vcpu_run_once()'s check. */
 		smp_mb();
 		cpu = READ_ONCE(t->in_guest_cpu);
 		if (cpu < 0)

@@ -111,9 +111,11 @@ static int kvm_write_versioned(struct vessel_vm *vm, u64 gpa, u32 *version,
 		r = vessel_mem_write(vm, gpa, &v, sizeof(v));
 		if (r)
 			return r;
+		/* The odd version lands before the fields change. */
 		smp_wmb();
 	}
 	r = vessel_mem_write(vm, gpa + sizeof(v), body, len);
+	/* The fields land before the even version. */
 	smp_wmb();
 	v++;
 	if (!r)
@@ -192,9 +194,11 @@ static void kvm_write_steal(struct vessel_vcpu *vcpu, bool preempted)
 	k->steal_version++;
 	vessel_mem_write(vcpu->vm, gpa + offsetof(struct kvm_steal_time, version),
 			 &k->steal_version, sizeof(u32));
+	/* Odd version first, then the record, then the even version. */
 	smp_wmb();
 	st.version = k->steal_version;
 	vessel_mem_write(vcpu->vm, gpa, &st, sizeof(st));
+	/* As above: the record lands before the even version. */
 	smp_wmb();
 	k->steal_version++;
 	vessel_mem_write(vcpu->vm, gpa + offsetof(struct kvm_steal_time, version),

@@ -18,20 +18,18 @@
 
 /* Guest state of one guest_run_user() call. */
 static uint64_t ring0_rsp;
-static uint8_t user_stack[8192] __attribute__((aligned(16)));
+static uint8_t user_stack[8192] __aligned(16);
 
 /* Ring 3: call fn(arg) (RSI, RDI), then HLT, which #GPs back to ring 0. */
 asm(".pushsection .text\n"
-    ".globl usermode_tramp\n"
-    "usermode_tramp:\n\t"
-    "call *%rsi\n\t"
-    "hlt\n\t"
-    ".globl usermode_return\n"
-    "usermode_return:\n\t"
-    "ret\n"
-    ".popsection\n");
-void usermode_tramp(void);
-void usermode_return(void);
+	".globl usermode_tramp\n"
+	"usermode_tramp:\n\t"
+	"call *%rsi\n\t"
+	"hlt\n\t"
+	".globl usermode_return\n"
+	"usermode_return:\n\t"
+	"ret\n"
+	".popsection\n");
 
 static void usermode_gp(struct ex_regs *regs)
 {

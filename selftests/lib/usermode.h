@@ -24,4 +24,8 @@ void vm_enable_usermode(struct vm *vm, struct vcpu *vcpu);
  */
 uint64_t guest_run_user(uint64_t (*fn)(uint64_t), uint64_t arg);
 
+/* The ring-3 trampoline and the ring-0 way back (assembly, usermode.c). */
+void usermode_tramp(void);
+void usermode_return(void);
+
 #endif /* SELFTEST_USERMODE_H */
