@@ -58,6 +58,8 @@ struct run_opts {
 	struct run_module *modules;
 	unsigned int nr_modules;
 	bool stats;
+	uint32_t pv_provider;	/* VESSEL_PV_* */
+	uint32_t pv_version;	/* 0: the newest */
 };
 
 /* The terminal side of the UART. */
@@ -200,6 +202,47 @@ static int parse_format(const char *arg, enum vessel_image_format *format)
 	return -EINVAL;
 }
 
+static const struct {
+	const char *name;
+	uint32_t provider;
+	uint64_t cap;
+} pv_providers[] = {
+	{ "none", VESSEL_PV_NONE, 0 },
+	{ "minimal", VESSEL_PV_MINIMAL, VESSEL_CAP_PV_MINIMAL },
+	{ "hyperv", VESSEL_PV_HYPERV, VESSEL_CAP_PV_HYPERV },
+	{ "kvm", VESSEL_PV_KVM, VESSEL_CAP_PV_KVM },
+};
+
+/* PROVIDER[:VERSION] */
+static int parse_paravirt(const char *arg, struct run_opts *o)
+{
+	const char *colon = strchr(arg, ':');
+	size_t len = colon ? (size_t)(colon - arg) : strlen(arg);
+	unsigned long v = 0;
+	char *end;
+	size_t i;
+
+	if (colon) {
+		errno = 0;
+		v = strtoul(colon + 1, &end, 10);
+		if (!colon[1] || *end || errno || v > UINT32_MAX ||
+		    colon[1] < '0' || colon[1] > '9') {
+			run_error("--paravirt '%s': VERSION is not a number", arg);
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(pv_providers); i++) {
+		if (strlen(pv_providers[i].name) == len &&
+		    !strncmp(arg, pv_providers[i].name, len)) {
+			o->pv_provider = pv_providers[i].provider;
+			o->pv_version = v;
+			return 0;
+		}
+	}
+	run_error("--paravirt '%s': not one of none, minimal, hyperv, kvm", arg);
+	return -EINVAL;
+}
+
 /* FILE[=CMDLINE]: the first '=' separates the two. */
 static void parse_module(char *arg, struct run_module *mod)
 {
@@ -220,6 +263,7 @@ enum {
 	OPT_CMDLINE,
 	OPT_MODULE,
 	OPT_STATS,
+	OPT_PARAVIRT,
 };
 
 static const struct option run_options[] = {
@@ -229,6 +273,7 @@ static const struct option run_options[] = {
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "module", required_argument, NULL, OPT_MODULE },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "paravirt", required_argument, NULL, OPT_PARAVIRT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -251,6 +296,8 @@ static int run_parse_opt(int opt, const char *arg, struct run_opts *o)
 	case OPT_STATS:
 		o->stats = true;
 		return 0;
+	case OPT_PARAVIRT:
+		return parse_paravirt(optarg, o);
 	case ':':
 		run_error("option '%s' needs an argument", arg);
 		return -EINVAL;
@@ -358,6 +405,12 @@ static int vmm_open(struct vmm *vmm, const struct run_opts *o)
 	if (o->cpus > caps->max_vcpus) {
 		run_error("--cpus: %u is more than the %u vCPUs per VM that %s allows",
 			  o->cpus, caps->max_vcpus, VESSEL_DEVICE);
+		goto err_close;
+	}
+	if (o->pv_provider != VESSEL_PV_NONE &&
+	    !(caps->flags & pv_providers[o->pv_provider].cap)) {
+		run_error("--paravirt %s: not offered by this %s",
+			  pv_providers[o->pv_provider].name, VESSEL_DEVICE);
 		goto err_close;
 	}
 	return 0;
@@ -477,10 +530,16 @@ err_close:
 	return VESSEL_EXIT_FAILURE;
 }
 
-static int vmm_create_vm(struct vmm *vmm, unsigned int cpus)
+static int vmm_create_vm(struct vmm *vmm, const struct run_opts *o)
 {
-	if (vessel_vm_create(&vmm->sys, &vmm->vm, 0)) {
-		run_error("cannot create a VM: %s", strerror(errno));
+	if (vessel_vm_create_pv(&vmm->sys, &vmm->vm, 0, o->pv_provider,
+				o->pv_version)) {
+		if (errno == EINVAL && o->pv_version)
+			run_error("--paravirt %s:%u: no such interface version",
+				  pv_providers[o->pv_provider].name,
+				  o->pv_version);
+		else
+			run_error("cannot create a VM: %s", strerror(errno));
 		return VESSEL_EXIT_FAILURE;
 	}
 	/* One slot for all of RAM: the legacy hole is only a loader rule. */
@@ -489,7 +548,7 @@ static int vmm_create_vm(struct vmm *vmm, unsigned int cpus)
 			  vmm->ram_size / MIB, strerror(errno));
 		goto err_close_vm;
 	}
-	if (vmm_create_vcpus(vmm, cpus))
+	if (vmm_create_vcpus(vmm, o->cpus))
 		goto err_close_vm;
 	return 0;
 
@@ -766,6 +825,57 @@ static int run_exit_msr(struct vmm *vmm)
 	return VESSEL_EXIT_FAILURE;
 }
 
+/* Hyper-V RESET MSR: there is no reboot here, so the VM ends. */
+static int run_exit_pv_reset(struct vmm *vmm)
+{
+	console_error(&vmm->con, "guest asked for a reset; stopping the VM");
+	return VESSEL_EXIT_OK;
+}
+
+/* Hyper-V crash MSRs: P0-P4 and CRASH_CTL, as the guest left them. */
+static int run_exit_pv_crash(struct vmm *vmm)
+{
+	const __u64 *d = vmm->vcpus[0].run->paravirt.data;
+
+	console_error(&vmm->con,
+		      "guest crashed: %#" PRIx64 " %#" PRIx64 " %#" PRIx64
+		      " %#" PRIx64 " %#" PRIx64, (uint64_t)d[0], (uint64_t)d[1],
+		      (uint64_t)d[2], (uint64_t)d[3], (uint64_t)d[4]);
+	return VESSEL_EXIT_FAILURE;
+}
+
+#define HV_POST_DEBUG_DATA	0x69
+#define HV_STATUS_INVALID_PARAMETER	5
+
+/*
+ * Hyper-V debugging hypercalls: data the guest posts goes to stderr; no
+ * debugger sends anything back, so retrieval returns no bytes.
+ */
+static int run_exit_pv_debug(struct vmm *vmm)
+{
+	struct vessel_run *run = vmm->vcpus[0].run;
+	uint64_t in = run->paravirt.data[1], out = run->paravirt.data[2];
+	uint8_t *ram = vmm->ram;
+	uint32_t count;
+
+	if (in > vmm->ram_size - 8 || out > vmm->ram_size - 8) {
+		run->paravirt.ret = HV_STATUS_INVALID_PARAMETER;
+		return RUN_AGAIN;
+	}
+	memset(ram + out, 0, 8);
+	if (run->paravirt.data[0] == HV_POST_DEBUG_DATA) {
+		memcpy(&count, ram + in, sizeof(count));
+		if (count > vmm->ram_size - in - 8) {
+			run->paravirt.ret = HV_STATUS_INVALID_PARAMETER;
+			return RUN_AGAIN;
+		}
+		if (fwrite(ram + in + 8, 1, count, stderr) != count)
+			count = 0;
+	}
+	run->paravirt.ret = 0;
+	return RUN_AGAIN;
+}
+
 typedef int (*run_exit_fn)(struct vmm *vmm);
 
 static const run_exit_fn run_exit_handlers[] = {
@@ -775,6 +885,9 @@ static const run_exit_fn run_exit_handlers[] = {
 	[VESSEL_EXIT_SHUTDOWN] = run_exit_shutdown,
 	[VESSEL_EXIT_MSR] = run_exit_msr,
 	[VESSEL_EXIT_INTERNAL_ERROR] = run_exit_internal,
+	[VESSEL_EXIT_PV_RESET] = run_exit_pv_reset,
+	[VESSEL_EXIT_PV_CRASH] = run_exit_pv_crash,
+	[VESSEL_EXIT_PV_DEBUG] = run_exit_pv_debug,
 };
 
 /* ---- The run loop ----------------------------------------------------- */
@@ -956,7 +1069,7 @@ int vessel_cmd_run(int argc, char **argv)
 	status = vmm_load_image(vmm, &opts);
 	if (status)
 		goto out_unmap_ram;
-	status = vmm_create_vm(vmm, opts.cpus);
+	status = vmm_create_vm(vmm, &opts);
 	if (status)
 		goto out_unmap_ram;
 
