@@ -332,7 +332,8 @@ void vessel_pv_flush_tlb(struct vessel_vcpu *vcpu, u64 mask)
 		/* Pairs with the smp_mb() before vcpu_run_once()'s check. */
 		smp_mb();
 		cpu = READ_ONCE(t->in_guest_cpu);
-		if (cpu < 0)
+		/* Not in the guest, or (stale) on our own CPU: not running. */
+		if (cpu < 0 || cpu == raw_smp_processor_id())
 			continue;
 		entries = READ_ONCE(t->counters.entries);
 		smp_send_reschedule(cpu);
