@@ -287,6 +287,9 @@ void vessel_pv_yield_to(struct vessel_vcpu *vcpu, u64 mask)
 	unsigned int i;
 
 	mask &= ~BIT_ULL(vcpu->id);
+	/* Alone in its VM, a vCPU has no one to yield to: no lock. */
+	if (!mask || READ_ONCE(vm->nr_vcpus) <= 1)
+		return;
 	mutex_lock(&vm->lock);
 	for (i = 0; i < VESSEL_MAX_VCPUS && mask && !task; i++) {
 		struct vessel_vcpu *t = vm->vcpus[i];

@@ -33,6 +33,7 @@
  * @user_exits:	exits to userspace per iteration, checked
  * @fresh_memory: needs slot 1, never touched before
  * @reps:	repetitions of a full run, if not BENCH_REPS
+ * @pv:		the paravirtual interface (BENCH_PV_*) it runs on
  */
 struct bench_workload {
 	const char *name;
@@ -41,6 +42,7 @@ struct bench_workload {
 	unsigned int user_exits;
 	bool fresh_memory;
 	unsigned int reps;
+	unsigned int pv;
 };
 
 /* Indexed by BENCH_WL_*, the guest's workload numbers. */
@@ -75,6 +77,18 @@ static const struct bench_workload bench_workloads[] = {
 	[BENCH_WL_MEMORY] = { "memory",
 		"one write to each fresh 4 KiB page: EPT fault-in, per page",
 		BENCH_MEM_SIZE / BENCH_PAGE_SIZE, 0, true, 3 },
+	[BENCH_WL_HV_SPIN] = { "hv_spin_wait",
+		"Hyper-V fast hypercall HvNotifyLongSpinWait, in the kernel",
+		2000, 0, false, 0, BENCH_PV_HYPERV },
+	[BENCH_WL_HV_TIME_REF] = { "hv_time_ref",
+		"RDMSR of Hyper-V's TIME_REF_COUNT, in the kernel",
+		2000, 0, false, 0, BENCH_PV_HYPERV },
+	[BENCH_WL_KVM_HYPERCALL] = { "kvm_hypercall",
+		"KVM hypercall KVM_HC_VAPIC_POLL_IRQ, in the kernel",
+		2000, 0, false, 0, BENCH_PV_KVM },
+	[BENCH_WL_KVMCLOCK] = { "kvmclock_read",
+		"one kvmclock read in the guest: no exit", 2000, 0, false, 0,
+		BENCH_PV_KVM },
 };
 
 _Static_assert(ARRAY_SIZE(bench_workloads) == BENCH_NR_WORKLOADS,
@@ -138,7 +152,7 @@ static int bench_exit_io(struct bench_run *r, struct bench_exit *e)
 		return 1;
 	}
 	if (e->write && e->port == BENCH_REPORT_BAD)
-		return bench_fail(r, "the guest does not know workload %u",
+		return bench_fail(r, "the guest reported %#x: an unknown workload, or a failed hypercall's status",
 				  (unsigned int)e->data);
 	return bench_fail(r, "unexpected %s of %u bytes, port %#x",
 			  e->write ? "OUT" : "IN", e->size, e->port);
@@ -246,7 +260,7 @@ static int bench_run_once(struct bench_hv *hv, struct bench_run *r)
 	void *fresh = NULL;
 	int err;
 
-	err = hv->vm_create(hv);
+	err = hv->vm_create(hv, r->w->pv);
 	if (err)
 		return bench_fail(r, "cannot create a VM: %s", strerror(-err));
 	err = bench_vm_memory(hv, r, &fresh);

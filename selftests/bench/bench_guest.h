@@ -26,6 +26,10 @@
 
 #define BENCH_PAGE_SIZE		4096
 
+/* Paravirtual workloads: the hypercall page and the kvmclock structure. */
+#define BENCH_HCALL_GPA		0x3000
+#define BENCH_PVCLOCK_GPA	0x4000
+
 /* The port the PIO workloads use: one exit to userspace per access. */
 #define BENCH_PIO_PORT		0x80
 /* The TSC delta, low then high 32 bits, each with one 32-bit OUT. */
@@ -51,7 +55,13 @@
 #define BENCH_WL_MMIO_READ	7
 #define BENCH_WL_COMPUTE	8
 #define BENCH_WL_MEMORY		9
-#define BENCH_NR_WORKLOADS	10
+/* On a VM with the Hyper-V interface. */
+#define BENCH_WL_HV_SPIN	10
+#define BENCH_WL_HV_TIME_REF	11
+/* On a VM with the KVM interface. */
+#define BENCH_WL_KVM_HYPERCALL	12
+#define BENCH_WL_KVMCLOCK	13
+#define BENCH_NR_WORKLOADS	14
 
 /* Instructions of one BENCH_WL_COMPUTE iteration: 4 per inner loop. */
 #define BENCH_COMPUTE_INNER	250

@@ -84,7 +84,26 @@ static int kb_open(struct bench_hv *hv, char *err, size_t errlen)
 	return 0;
 }
 
-static int kb_vm_create(struct bench_hv *hv)
+/*
+ * KVM's Hyper-V emulation is on for a vCPU whose CPUID has the Hyper-V
+ * leaves: the ones KVM supports, as it reports them.  (Its own paravirtual
+ * interface needs nothing: KVM does not enforce its feature bits.)
+ */
+static int kb_set_hyperv_cpuid(struct kvm_bench *b)
+{
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[64];
+	} hv = { .c.nent = 64 };
+	int r;
+
+	r = kb_ioctl(b->kvm, KVM_GET_SUPPORTED_HV_CPUID, &hv);
+	if (r)
+		return r;
+	return kb_ioctl(b->vcpu, KVM_SET_CPUID2, &hv);
+}
+
+static int kb_vm_create(struct bench_hv *hv, unsigned int pv)
 {
 	struct kvm_bench *b = to_kb(hv);
 	int r;
@@ -96,6 +115,11 @@ static int kb_vm_create(struct bench_hv *hv)
 	if (b->vcpu < 0) {
 		r = b->vcpu;
 		goto err_close_vm;
+	}
+	if (pv == BENCH_PV_HYPERV) {
+		r = kb_set_hyperv_cpuid(b);
+		if (r)
+			goto err_close_vcpu;
 	}
 	b->run = mmap(NULL, b->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		      b->vcpu, 0);
