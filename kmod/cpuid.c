@@ -17,6 +17,9 @@
 #include "lapic.h"
 #include "vcpu.h"
 
+/* Room for the paravirtual provider's leaves (0x40000000-). */
+#define CPUID_PV_ROOM	16
+
 #define R_EAX	0
 #define R_EBX	1
 #define R_ECX	2
@@ -123,7 +126,8 @@ int vessel_cpuid_init(struct vessel_vm *vm)
 	struct vessel_cpuid_entry *t;
 	unsigned int i, n = 0;
 
-	t = kcalloc(ARRAY_SIZE(cpuid_masks) + 1, sizeof(*t), GFP_KERNEL_ACCOUNT);
+	t = kcalloc(ARRAY_SIZE(cpuid_masks) + 1 + CPUID_PV_ROOM, sizeof(*t),
+		    GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return -ENOMEM;
 	cpuid_leaf0(&t[n++]);
@@ -138,6 +142,7 @@ int vessel_cpuid_init(struct vessel_vm *vm)
 		}
 		n++;
 	}
+	n += vessel_pv_cpuid(vm, &t[n], CPUID_PV_ROOM);
 	vm->cpuid = t;
 	vm->nr_cpuid = n;
 	return 0;

@@ -151,7 +151,7 @@ static const vessel_exit_handler vmx_exit_handlers[] = {
 	[EXIT_REASON_HLT]			= vmx_exit_hlt,
 	[EXIT_REASON_INVD]			= vmx_exit_skip,
 	[EXIT_REASON_RDPMC]			= vmx_exit_gp,
-	[EXIT_REASON_VMCALL]			= vmx_exit_ud,
+	[EXIT_REASON_VMCALL]			= vessel_exit_vmcall,
 	[EXIT_REASON_VMCLEAR]			= vmx_exit_ud,
 	[EXIT_REASON_VMLAUNCH]			= vmx_exit_ud,
 	[EXIT_REASON_VMPTRLD]			= vmx_exit_ud,
@@ -219,6 +219,9 @@ int vessel_complete_user_exit(struct vessel_vcpu *vcpu)
 	case VESSEL_PENDING_MSR_READ:
 	case VESSEL_PENDING_MSR_WRITE:
 		vessel_msr_complete_user(vcpu);
+		break;
+	case VESSEL_PENDING_PV:
+		vessel_pv_complete_user(vcpu);
 		break;
 	default:
 		vessel_io_complete(vcpu);

@@ -15,11 +15,25 @@
 
 #include "emulate.h"
 #include "mem.h"
+#include "paravirt.h"
 
 /* Limits reported in struct vessel_caps. */
 #define VESSEL_MAX_VCPUS	64
 #define VESSEL_MAX_MEM_SLOTS	32
 #define VESSEL_MAX_MEM_BYTES	(64ULL << 30)
+
+/*
+ * The clock of the local APIC timer, before its divide configuration: the
+ * one definition the in-kernel APIC and the paravirtual leaves that report
+ * it (Minimal 0x40000010, Hyper-V APIC_FREQUENCY) share.  1 GHz, as KVM's
+ * APIC, so one timer tick is one nanosecond.
+ */
+#define VESSEL_APIC_TIMER_KHZ	1000000U
+
+static inline u32 vessel_apic_timer_khz(void)
+{
+	return VESSEL_APIC_TIMER_KHZ;
+}
 
 /*
  * What the host's VMX offers, read once at load from the boot CPU and
@@ -65,6 +79,8 @@ struct vessel_vm {
 
 	spinlock_t counters_lock;	/* counters of closed vCPUs */
 	struct vessel_counters counters;
+
+	struct vessel_pv_vm pv;		/* paravirtual provider */
 };
 
 /* Why the last VESSEL_RUN returned to userspace with work left to do. */
@@ -77,6 +93,7 @@ enum vessel_pending_user {
 	VESSEL_PENDING_MSR_READ,
 	VESSEL_PENDING_MSR_WRITE,
 	VESSEL_PENDING_HLT,
+	VESSEL_PENDING_PV,		/* a VESSEL_EXIT_PV_* to complete */
 };
 
 /* Events queued for the guest, delivered on VM entry when unblocked. */
@@ -156,6 +173,7 @@ struct vessel_vcpu {
 	struct vessel_counters counters;
 
 	struct vessel_lapic *lapic;	/* NULL without VESSEL_VM_LAPIC */
+	struct vessel_pv_vcpu pv;	/* paravirtual provider */
 };
 
 /* vmx_cpu.c: detection and per-CPU VMX operation. */

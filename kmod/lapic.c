@@ -34,8 +34,13 @@
 
 /* Version 0x14 (integrated xAPIC), max LVT entry 5: no CMCI, no EOI suppression. */
 #define LAPIC_VERSION		0x00050014
-/* The timer's input clock: 1 GHz, so one tick is a nanosecond before the divider. */
-#define LAPIC_TIMER_HZ		1000000000ULL
+/*
+ * The timer's input clock (internal.h, shared with the paravirtual leaves
+ * that report it): one tick is a nanosecond before the divider, which the
+ * timer arithmetic here relies on.
+ */
+#define LAPIC_TIMER_HZ		(VESSEL_APIC_TIMER_KHZ * 1000ULL)
+static_assert(LAPIC_TIMER_HZ == NSEC_PER_SEC);
 /* A periodic timer faster than this would keep a host CPU busy delivering it. */
 #define LAPIC_MIN_PERIOD_NS	100000ULL
 

@@ -205,6 +205,28 @@ static const struct vessel_msr *msr_find(u32 index)
 	return NULL;
 }
 
+/*
+ * The VM's paravirtual provider first (its MSRs are in no table here),
+ * then the table.  Returns 0, -EINVAL for #GP, or VESSEL_PV_USER when the
+ * provider completed the instruction and returns to userspace.
+ */
+static int msr_access(struct vessel_vcpu *vcpu, u32 index, bool write,
+		      u64 *val)
+{
+	const struct vessel_msr *m;
+	int r = vessel_pv_msr(vcpu, index, write, val);
+
+	if (r != -ENOENT)
+		return r;
+	m = msr_find(index);
+	if (!m)		/* the in-kernel APIC's MSRs, or #GP */
+		return write ? vessel_lapic_wrmsr(vcpu, index, *val) :
+			       vessel_lapic_rdmsr(vcpu, index, val);
+	if (write)
+		return m->write ? m->write(vcpu, *val) : -EINVAL;
+	return m->read ? m->read(vcpu, val) : -EINVAL;
+}
+
 static bool msr_is_user(struct vessel_vm *vm, u32 index)
 {
 	unsigned int i;
@@ -233,19 +255,15 @@ static int msr_exit_to_user(struct vessel_vcpu *vcpu, u32 index,
 int vessel_exit_rdmsr(struct vessel_vcpu *vcpu)
 {
 	u32 index = vcpu->regs[VESSEL_GPR_RCX];
-	const struct vessel_msr *m;
 	u64 val;
+	int r;
 
 	if (msr_is_user(vcpu->vm, index))
 		return msr_exit_to_user(vcpu, index, false, 0);
-	m = msr_find(index);
-	if (!m) {
-		/* The in-kernel APIC's MSRs, or -ENOENT. */
-		if (vessel_lapic_rdmsr(vcpu, index, &val)) {
-			vessel_queue_gp(vcpu);
-			return 1;
-		}
-	} else if (!m->read || m->read(vcpu, &val)) {
+	r = msr_access(vcpu, index, false, &val);
+	if (r == VESSEL_PV_USER)
+		return 0;
+	if (r) {
 		vessel_queue_gp(vcpu);
 		return 1;
 	}
@@ -260,13 +278,14 @@ int vessel_exit_wrmsr(struct vessel_vcpu *vcpu)
 	u32 index = vcpu->regs[VESSEL_GPR_RCX];
 	u64 val = (vcpu->regs[VESSEL_GPR_RDX] << 32) |
 		  (u32)vcpu->regs[VESSEL_GPR_RAX];
-	const struct vessel_msr *m;
+	int r;
 
 	if (msr_is_user(vcpu->vm, index))
 		return msr_exit_to_user(vcpu, index, true, val);
-	m = msr_find(index);
-	if (!m ? vessel_lapic_wrmsr(vcpu, index, val) :
-		 !m->write || m->write(vcpu, val)) {
+	r = msr_access(vcpu, index, true, &val);
+	if (r == VESSEL_PV_USER)
+		return 0;
+	if (r) {
 		vessel_queue_gp(vcpu);
 		return 1;
 	}

@@ -168,10 +168,11 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 {
 	int r;
 
-	if (vcpu->flush_on_entry) {
+	/* Cleared first: a request made meanwhile (paravirt.c) is not lost. */
+	if (READ_ONCE(vcpu->flush_on_entry)) {
+		WRITE_ONCE(vcpu->flush_on_entry, false);
 		if (vcpu->vpid)
 			vessel_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0);
-		vcpu->flush_on_entry = false;
 	}
 	if (h->xcr0 && vcpu->xcr0 != h->xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
@@ -299,11 +300,13 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 			r = vcpu_exit_intr(vcpu);
 			break;
 		}
+		vessel_pv_vcpu_enter(vcpu);
 		r = vcpu_run_once(vcpu, &h);
 		if (r <= 0)
 			break;
 		cond_resched();
 	}
+	vessel_pv_vcpu_leave(vcpu);
 	vcpu_host_restore(&h);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
 out_put:
@@ -399,7 +402,7 @@ static long vessel_vcpu_ioctl(struct file *file, unsigned int cmd,
 		r = vessel_vcpu_set_mp_state(vcpu, argp);
 		break;
 	default:
-		r = -ENOTTY;
+		r = vessel_pv_vcpu_ioctl(vcpu, cmd, argp);
 		break;
 	}
 	mutex_unlock(&vcpu->run_lock);
@@ -447,6 +450,7 @@ static void vcpu_free(struct vessel_vcpu *vcpu)
 	fpu_free_guest_fpstate(&vcpu->fpu);
 	if (vcpu->vpid)
 		ida_free(&vpid_ida, vcpu->vpid);
+	vessel_pv_vcpu_free(vcpu);
 	vcpu_free_pages(vcpu);
 }
 
@@ -514,6 +518,7 @@ static struct vessel_vcpu *vcpu_alloc(struct vessel_vm *vm, u32 id)
 		/* Out of VPIDs: run untagged, flushing on every entry. */
 		vcpu->vpid = vpid > 0 ? vpid : 0;
 	}
+	vessel_pv_vcpu_init(vcpu);
 	return vcpu;
 
 err_free:

@@ -110,7 +110,7 @@ static long vessel_vm_ioctl(struct file *file, unsigned int cmd,
 	case VESSEL_GET_LAPIC_INFO:
 		return vessel_vm_get_lapic_info(argp);
 	default:
-		return -ENOTTY;
+		return vessel_pv_vm_ioctl(vm, cmd, argp);
 	}
 }
 
@@ -136,16 +136,13 @@ static const struct file_operations vessel_vm_fops = {
 };
 
 static int vm_check_create(const struct vessel_vm_create __user *uarg,
-			   u32 *flags)
+			   struct vessel_vm_create *c)
 {
-	struct vessel_vm_create c;
-
-	if (copy_from_user(&c, uarg, sizeof(c)))
+	if (copy_from_user(c, uarg, sizeof(*c)))
 		return -EFAULT;
-	if ((c.flags & ~VESSEL_VM_LAPIC) || c.reserved0 ||
-	    memchr_inv(c.reserved, 0, sizeof(c.reserved)))
+	if ((c->flags & ~VESSEL_VM_LAPIC) || c->reserved0 ||
+	    memchr_inv(c->reserved, 0, sizeof(c->reserved)))
 		return -EINVAL;
-	*flags = c.flags;
 	return 0;
 }
 
@@ -157,11 +154,11 @@ static int vm_check_create(const struct vessel_vm_create __user *uarg,
  */
 long vessel_vm_create(const struct vessel_vm_create __user *uarg)
 {
+	struct vessel_vm_create c;
 	struct vessel_vm *vm;
-	u32 flags;
 	int fd, r;
 
-	r = vm_check_create(uarg, &flags);
+	r = vm_check_create(uarg, &c);
 	if (r)
 		return r;
 	r = vessel_vmx_get();
@@ -178,7 +175,10 @@ long vessel_vm_create(const struct vessel_vm_create __user *uarg)
 	vm->tsc_offset = -(s64)rdtsc();
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
-	vm->lapic = flags & VESSEL_VM_LAPIC;
+	vm->lapic = c.flags & VESSEL_VM_LAPIC;
+	r = vessel_pv_vm_create(vm, c.pv_provider, c.pv_version);
+	if (r)
+		goto err_mmdrop;
 	r = vessel_cpuid_init(vm);
 	if (r)
 		goto err_mmdrop;

@@ -17,7 +17,9 @@
 #include "uapi_layout.h"
 
 /* Every VESSEL_CAP_* bit this test knows of. */
-#define KNOWN_CAPS	((VESSEL_CAP_LAPIC << 1) - 1)
+#define PV_CAPS		(VESSEL_CAP_PV_MINIMAL | VESSEL_CAP_PV_KVM | \
+			 VESSEL_CAP_PV_HYPERV)
+#define KNOWN_CAPS	(((VESSEL_CAP_LAPIC << 1) - 1) | PV_CAPS)
 
 FIXTURE(dev) {
 	int fd;

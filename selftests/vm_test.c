@@ -71,7 +71,7 @@ TEST(create_vm_bad_args)
 	arg.reserved0 = 1;
 	EXPECT_ERRNO(EINVAL, ioctl(sys.fd, VESSEL_CREATE_VM, &arg));
 	memset(&arg, 0, sizeof(arg));
-	arg.reserved[6] = 1;
+	arg.reserved[5] = 1;
 	EXPECT_ERRNO(EINVAL, ioctl(sys.fd, VESSEL_CREATE_VM, &arg));
 	EXPECT_ERRNO(EFAULT, ioctl(sys.fd, VESSEL_CREATE_VM, NULL));
 	vessel_sys_close(&sys);

@@ -46,6 +46,10 @@
 #define VESSEL_CAP_MSR_BITMAP		(1ULL << 16)
 /* In-kernel local APIC (VESSEL_VM_LAPIC), its timer, IPIs, MSIs, HLT. */
 #define VESSEL_CAP_LAPIC		(1ULL << 17)
+/* Paravirtual providers VESSEL_CREATE_VM accepts (bits 24-31). */
+#define VESSEL_CAP_PV_MINIMAL		(1ULL << 24)
+#define VESSEL_CAP_PV_KVM		(1ULL << 25)
+#define VESSEL_CAP_PV_HYPERV		(1ULL << 26)
 
 /**
  * struct vessel_caps - what this module and this host can do
@@ -95,15 +99,27 @@ struct vessel_caps {
  */
 #define VESSEL_VM_LAPIC		(1U << 0)
 
+/* Paravirtual interface providers, vessel_vm_create.pv_provider. */
+#define VESSEL_PV_NONE		0
+#define VESSEL_PV_MINIMAL	1
+#define VESSEL_PV_HYPERV	2
+#define VESSEL_PV_KVM		3
+
 /**
  * struct vessel_vm_create - argument of VESSEL_CREATE_VM
  * @flags:	VESSEL_VM_*
+ * @reserved0:	zero
+ * @pv_provider: VESSEL_PV_*, fixed for the VM's life
+ * @pv_version:	interface version of the provider; 0 = the newest.  The
+ *		version chosen is read back with VESSEL_PV_GET_INFO.
  * @reserved:	zero
  */
 struct vessel_vm_create {
 	__u32 flags;
 	__u32 reserved0;
-	__u64 reserved[7];
+	__u32 pv_provider;
+	__u32 pv_version;
+	__u64 reserved[6];
 };
 
 #define VESSEL_MEM_READONLY	(1U << 0)
@@ -214,6 +230,10 @@ struct vessel_counters {
 #define VESSEL_EXIT_INTR		6	/* signal, kick, immediate_exit */
 #define VESSEL_EXIT_INTERNAL_ERROR	7
 #define VESSEL_EXIT_EOI			8	/* EOI of a level-triggered vector */
+/* Paravirtual providers (12-15): vessel_run.paravirt says more. */
+#define VESSEL_EXIT_PV_RESET		12	/* the guest asked for a reset */
+#define VESSEL_EXIT_PV_CRASH		13	/* the guest reported a crash */
+#define VESSEL_EXIT_PV_DEBUG		14	/* synthetic debugger I/O */
 
 /*
  * vessel_run.internal.suberror, and what internal.data holds:
@@ -259,6 +279,11 @@ struct vessel_counters {
  *			the level-triggered interrupt @vector (its TMR bit
  *			was set): a userspace IOAPIC clears Remote IRR.
  *			The EOI is complete; just call VESSEL_RUN again.
+ * @paravirt:		VESSEL_EXIT_PV_*.  @data holds @ndata values (see
+ *			Documentation/paravirt.rst per exit and provider);
+ *			@ret is the result the guest sees on the next
+ *			VESSEL_RUN where the exit completes an instruction
+ *			that returns one (VESSEL_EXIT_PV_DEBUG).
  */
 struct vessel_run {
 	__u8 immediate_exit;
@@ -301,6 +326,12 @@ struct vessel_run {
 			__u8 vector;
 			__u8 pad[7];
 		} eoi;
+		struct {
+			__u32 provider;
+			__u32 ndata;
+			__u64 ret;
+			__u64 data[8];
+		} paravirt;
 		__u8 padding[256];
 	};
 };
@@ -609,5 +640,128 @@ struct vessel_mp_state {
 #define VESSEL_SET_LAPIC	_IOW(VESSEL_IO, 0x26, struct vessel_lapic_state)
 #define VESSEL_GET_MP_STATE	_IOWR(VESSEL_IO, 0x27, struct vessel_mp_state)
 #define VESSEL_SET_MP_STATE	_IOW(VESSEL_IO, 0x28, struct vessel_mp_state)
+
+/* ------------------------------------------------------------ paravirt */
+
+/**
+ * struct vessel_pv_info - VESSEL_PV_GET_INFO: the VM's provider
+ * @flags:	must be 0
+ * @provider:	out: VESSEL_PV_*
+ * @version:	out: the interface version in use (never 0)
+ * @newest:	out: the newest version of that provider this module has
+ * @reserved:	zero on input
+ */
+struct vessel_pv_info {
+	__u32 flags;
+	__u32 provider;
+	__u32 version;
+	__u32 newest;
+	__u64 reserved[6];
+};
+
+/* vessel_pv_state.flags */
+#define VESSEL_PV_STATE_RESET	(1U << 0)	/* SET: back to power-on */
+
+/*
+ * Provider state, per VM (VESSEL_PV_GET_VM_STATE) and per vCPU
+ * (VESSEL_PV_GET_VCPU_STATE).  Values are the guest-visible ones, so that a
+ * VM restored on another host sees the same MSRs; clocks are re-derived
+ * from the guest TSC on the next entry.
+ */
+struct vessel_pv_kvm_vm_state {
+	__u64 clock_tsc;	/* guest TSC at which kvmclock read ... */
+	__u64 clock_ns;		/* ... this many nanoseconds */
+	__u64 wall_clock_msr;	/* last MSR_KVM_WALL_CLOCK(_NEW) write */
+	__u64 reserved[5];
+};
+
+struct vessel_pv_kvm_vcpu_state {
+	__u64 system_time_msr;	/* MSR_KVM_SYSTEM_TIME(_NEW) */
+	__u64 steal_time_msr;	/* MSR_KVM_STEAL_TIME */
+	__u64 poll_control_msr;	/* MSR_KVM_POLL_CONTROL */
+	__u64 steal_ns;		/* steal time reported so far */
+	__u64 reserved[4];
+};
+
+struct vessel_pv_hv_vm_state {
+	__u64 guest_os_id;	/* HV_X64_MSR_GUEST_OS_ID */
+	__u64 hypercall;	/* HV_X64_MSR_HYPERCALL */
+	__u64 reference_tsc;	/* HV_X64_MSR_REFERENCE_TSC */
+	__u64 clock_tsc;	/* guest TSC at which TIME_REF_COUNT read ... */
+	__u64 clock_ref;	/* ... this many 100 ns units */
+	__u64 crash[5];		/* HV_X64_MSR_CRASH_P0..P4 */
+	__u64 crash_ctl;	/* HV_X64_MSR_CRASH_CTL */
+	__u64 reserved[5];
+};
+
+struct vessel_pv_hv_vcpu_state {
+	__u64 vp_runtime;	/* HV_X64_MSR_VP_RUNTIME, 100 ns units */
+	__u64 reserved[7];
+};
+
+/**
+ * struct vessel_pv_state - provider state get/set
+ * @flags:	VESSEL_PV_STATE_*
+ * @provider:	GET: out; SET: must be the VM's
+ * @version:	GET: out; SET: must be the VM's
+ * @reserved:	zero
+ * @kvm_vm, @kvm_vcpu, @hv_vm, @hv_vcpu: per provider and object; the
+ *		unused rest of @data is zero
+ */
+struct vessel_pv_state {
+	__u32 flags;
+	__u32 provider;
+	__u32 version;
+	__u32 pad0;
+	__u64 reserved[2];
+	union {
+		struct vessel_pv_kvm_vm_state kvm_vm;
+		struct vessel_pv_kvm_vcpu_state kvm_vcpu;
+		struct vessel_pv_hv_vm_state hv_vm;
+		struct vessel_pv_hv_vcpu_state hv_vcpu;
+		__u64 data[60];
+	};
+};
+
+/*
+ * Indices of vessel_pv_counters.hypercalls: the call code for codes below
+ * VESSEL_PV_HC_EXTENDED; Hyper-V extended calls (0x8001-) and every other
+ * code count in the last two slots.
+ */
+#define VESSEL_PV_NR_HC		128
+#define VESSEL_PV_HC_EXTENDED	126
+#define VESSEL_PV_HC_OTHER	127
+
+/**
+ * struct vessel_pv_counters - VESSEL_PV_GET_COUNTERS (VM: all vCPUs)
+ * @flags:	must be 0
+ * @provider:	out: VESSEL_PV_*
+ * @hypercalls:	hypercalls by code (see above)
+ * @msr_reads:	RDMSR of provider MSRs
+ * @msr_writes:	WRMSR of provider MSRs
+ * @msr_faults:	of those, the ones that raised #GP
+ * @clock_updates: kvmclock / TSC page rewrites
+ * @user_exits:	VESSEL_EXIT_PV_* returns to userspace
+ * @debug_bytes: [0] to the debugger (HvPostDebugData), [1] from it
+ */
+struct vessel_pv_counters {
+	__u32 flags;
+	__u32 provider;
+	__u64 hypercalls[VESSEL_PV_NR_HC];
+	__u64 msr_reads;
+	__u64 msr_writes;
+	__u64 msr_faults;
+	__u64 clock_updates;
+	__u64 user_exits;
+	__u64 debug_bytes[2];
+	__u64 reserved[16];
+};
+
+#define VESSEL_PV_GET_INFO	_IOWR(VESSEL_IO, 0x30, struct vessel_pv_info)
+#define VESSEL_PV_GET_VM_STATE	_IOWR(VESSEL_IO, 0x31, struct vessel_pv_state)
+#define VESSEL_PV_SET_VM_STATE	_IOW(VESSEL_IO, 0x32, struct vessel_pv_state)
+#define VESSEL_PV_GET_COUNTERS	_IOWR(VESSEL_IO, 0x33, struct vessel_pv_counters)
+#define VESSEL_PV_GET_VCPU_STATE _IOWR(VESSEL_IO, 0x38, struct vessel_pv_state)
+#define VESSEL_PV_SET_VCPU_STATE _IOW(VESSEL_IO, 0x39, struct vessel_pv_state)
 
 #endif /* _UAPI_VESSEL_H */

@@ -95,6 +95,8 @@ struct run_opts {
 	unsigned int nr_modules;
 	enum run_irqchip irqchip;
 	bool stats;
+	uint32_t pv_provider;	/* VESSEL_PV_* */
+	uint32_t pv_version;	/* 0: the newest */
 };
 
 /* The terminal side of the UART. */
@@ -278,6 +280,47 @@ static int parse_irqchip(const char *arg, enum run_irqchip *irqchip)
 	return -EINVAL;
 }
 
+static const struct {
+	const char *name;
+	uint32_t provider;
+	uint64_t cap;
+} pv_providers[] = {
+	{ "none", VESSEL_PV_NONE, 0 },
+	{ "minimal", VESSEL_PV_MINIMAL, VESSEL_CAP_PV_MINIMAL },
+	{ "hyperv", VESSEL_PV_HYPERV, VESSEL_CAP_PV_HYPERV },
+	{ "kvm", VESSEL_PV_KVM, VESSEL_CAP_PV_KVM },
+};
+
+/* PROVIDER[:VERSION] */
+static int parse_paravirt(const char *arg, struct run_opts *o)
+{
+	const char *colon = strchr(arg, ':');
+	size_t len = colon ? (size_t)(colon - arg) : strlen(arg);
+	unsigned long v = 0;
+	char *end;
+	size_t i;
+
+	if (colon) {
+		errno = 0;
+		v = strtoul(colon + 1, &end, 10);
+		if (!colon[1] || *end || errno || v > UINT32_MAX ||
+		    colon[1] < '0' || colon[1] > '9') {
+			run_error("--paravirt '%s': VERSION is not a number", arg);
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(pv_providers); i++) {
+		if (strlen(pv_providers[i].name) == len &&
+		    !strncmp(arg, pv_providers[i].name, len)) {
+			o->pv_provider = pv_providers[i].provider;
+			o->pv_version = v;
+			return 0;
+		}
+	}
+	run_error("--paravirt '%s': not one of none, minimal, hyperv, kvm", arg);
+	return -EINVAL;
+}
+
 /* FILE[=CMDLINE]: the first '=' separates the two. */
 static void parse_module(char *arg, struct run_module *mod)
 {
@@ -299,6 +342,7 @@ enum {
 	OPT_MODULE,
 	OPT_IRQCHIP,
 	OPT_STATS,
+	OPT_PARAVIRT,
 };
 
 static const struct option run_options[] = {
@@ -309,6 +353,7 @@ static const struct option run_options[] = {
 	{ "module", required_argument, NULL, OPT_MODULE },
 	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "paravirt", required_argument, NULL, OPT_PARAVIRT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -333,6 +378,8 @@ static int run_parse_opt(int opt, const char *arg, struct run_opts *o)
 	case OPT_STATS:
 		o->stats = true;
 		return 0;
+	case OPT_PARAVIRT:
+		return parse_paravirt(optarg, o);
 	case ':':
 		run_error("option '%s' needs an argument", arg);
 		return -EINVAL;
@@ -445,6 +492,12 @@ static int vmm_open(struct vmm *vmm, const struct run_opts *o)
 	if (o->cpus > caps->max_vcpus) {
 		run_error("--cpus: %u is more than the %u vCPUs per VM that %s allows",
 			  o->cpus, caps->max_vcpus, VESSEL_DEVICE);
+		goto err_close;
+	}
+	if (o->pv_provider != VESSEL_PV_NONE &&
+	    !(caps->flags & pv_providers[o->pv_provider].cap)) {
+		run_error("--paravirt %s: not offered by this %s",
+			  pv_providers[o->pv_provider].name, VESSEL_DEVICE);
 		goto err_close;
 	}
 	return 0;
@@ -574,6 +627,14 @@ static uint8_t vmm_ioapic_id(unsigned int cpus)
 	return cpus < 15 ? cpus : 15;
 }
 
+/* VESSEL_CREATE_VM with @flags and the provider the options ask for. */
+static int vmm_vm_create(struct vmm *vmm, uint32_t flags,
+			 const struct run_opts *o)
+{
+	return vessel_vm_create_pv(&vmm->sys, &vmm->vm, flags, o->pv_provider,
+				   o->pv_version);
+}
+
 /*
  * A VM with an in-kernel local APIC if @irqchip allows and the module has
  * one; a module without it refuses the flag with EINVAL. RAM is one slot
@@ -581,9 +642,11 @@ static uint8_t vmm_ioapic_id(unsigned int cpus)
  * APIC goes: auto then keeps the APIC-less machine it had before. That
  * machine has one vCPU: nothing could ever start a second.
  */
-static int vmm_create_vm_fd(struct vmm *vmm, unsigned int cpus,
-			    enum run_irqchip irqchip)
+static int vmm_create_vm_fd(struct vmm *vmm, const struct run_opts *o)
 {
+	enum run_irqchip irqchip = o->irqchip;
+	unsigned int cpus = o->cpus;
+
 	if (vmm->ram_size > IOAPIC_BASE) {
 		if (irqchip == IRQCHIP_KERNEL) {
 			run_error("--irqchip kernel: guest RAM would cover the I/O APIC at %#llx; give --mem %lluM at most",
@@ -598,7 +661,7 @@ static int vmm_create_vm_fd(struct vmm *vmm, unsigned int cpus,
 		irqchip = IRQCHIP_NONE;
 	}
 	if (irqchip != IRQCHIP_NONE) {
-		if (!vessel_vm_create(&vmm->sys, &vmm->vm, VESSEL_VM_LAPIC)) {
+		if (!vmm_vm_create(vmm, VESSEL_VM_LAPIC, o)) {
 			vmm->lapic = true;
 			return 0;
 		}
@@ -614,8 +677,13 @@ static int vmm_create_vm_fd(struct vmm *vmm, unsigned int cpus,
 			return VESSEL_EXIT_FAILURE;
 		}
 	}
-	if (vessel_vm_create(&vmm->sys, &vmm->vm, 0)) {
-		run_error("cannot create a VM: %s", strerror(errno));
+	if (vmm_vm_create(vmm, 0, o)) {
+		if (errno == EINVAL && o->pv_version)
+			run_error("--paravirt %s:%u: no such interface version",
+				  pv_providers[o->pv_provider].name,
+				  o->pv_version);
+		else
+			run_error("cannot create a VM: %s", strerror(errno));
 		return VESSEL_EXIT_FAILURE;
 	}
 	return 0;
@@ -642,10 +710,10 @@ static int vmm_write_tables(struct vmm *vmm, unsigned int cpus)
 	return 0;
 }
 
-static int vmm_create_vm(struct vmm *vmm, unsigned int cpus,
-			 enum run_irqchip irqchip)
+static int vmm_create_vm(struct vmm *vmm, const struct run_opts *o)
 {
-	int status = vmm_create_vm_fd(vmm, cpus, irqchip);
+	unsigned int cpus = o->cpus;
+	int status = vmm_create_vm_fd(vmm, o);
 
 	if (status)
 		return status;
@@ -660,7 +728,7 @@ static int vmm_create_vm(struct vmm *vmm, unsigned int cpus,
 			  vmm->ram_size / MIB, strerror(errno));
 		goto err_close_vm;
 	}
-	if (vmm_create_vcpus(vmm, cpus))
+	if (vmm_create_vcpus(vmm, o->cpus))
 		goto err_close_vm;
 	return 0;
 
@@ -1129,6 +1197,57 @@ static int run_exit_eoi(struct vcpu_thread *t)
 	return RUN_AGAIN;
 }
 
+/* Hyper-V RESET MSR: there is no reboot here, so the VM ends. */
+static int run_exit_pv_reset(struct vcpu_thread *t)
+{
+	vcpu_error(t, "guest asked for a reset; stopping the VM");
+	return VESSEL_EXIT_OK;
+}
+
+/* Hyper-V crash MSRs: P0-P4 and CRASH_CTL, as the guest left them. */
+static int run_exit_pv_crash(struct vcpu_thread *t)
+{
+	const __u64 *d = t->vcpu->run->paravirt.data;
+
+	vcpu_error(t, "guest crashed: %#" PRIx64 " %#" PRIx64 " %#" PRIx64
+		   " %#" PRIx64 " %#" PRIx64, (uint64_t)d[0], (uint64_t)d[1],
+		   (uint64_t)d[2], (uint64_t)d[3], (uint64_t)d[4]);
+	return VESSEL_EXIT_FAILURE;
+}
+
+#define HV_POST_DEBUG_DATA	0x69
+#define HV_STATUS_INVALID_PARAMETER	5
+
+/*
+ * Hyper-V debugging hypercalls: data the guest posts goes to stderr; no
+ * debugger sends anything back, so retrieval returns no bytes.
+ */
+static int run_exit_pv_debug(struct vcpu_thread *t)
+{
+	struct vmm *vmm = t->vmm;
+	struct vessel_run *run = t->vcpu->run;
+	uint64_t in = run->paravirt.data[1], out = run->paravirt.data[2];
+	uint8_t *ram = vmm->ram;
+	uint32_t count;
+
+	if (in > vmm->ram_size - 8 || out > vmm->ram_size - 8) {
+		run->paravirt.ret = HV_STATUS_INVALID_PARAMETER;
+		return RUN_AGAIN;
+	}
+	memset(ram + out, 0, 8);
+	if (run->paravirt.data[0] == HV_POST_DEBUG_DATA) {
+		memcpy(&count, ram + in, sizeof(count));
+		if (count > vmm->ram_size - in - 8) {
+			run->paravirt.ret = HV_STATUS_INVALID_PARAMETER;
+			return RUN_AGAIN;
+		}
+		if (fwrite(ram + in + 8, 1, count, stderr) != count)
+			count = 0;
+	}
+	run->paravirt.ret = 0;
+	return RUN_AGAIN;
+}
+
 typedef int (*run_exit_fn)(struct vcpu_thread *t);
 
 static const run_exit_fn run_exit_handlers[] = {
@@ -1139,6 +1258,9 @@ static const run_exit_fn run_exit_handlers[] = {
 	[VESSEL_EXIT_MSR] = run_exit_msr,
 	[VESSEL_EXIT_INTERNAL_ERROR] = run_exit_internal,
 	[VESSEL_EXIT_EOI] = run_exit_eoi,
+	[VESSEL_EXIT_PV_RESET] = run_exit_pv_reset,
+	[VESSEL_EXIT_PV_CRASH] = run_exit_pv_crash,
+	[VESSEL_EXIT_PV_DEBUG] = run_exit_pv_debug,
 };
 
 /* ---- The vCPU threads ------------------------------------------------- */
@@ -1478,7 +1600,7 @@ int vessel_cmd_run(int argc, char **argv)
 	status = vmm_load_image(vmm, &opts);
 	if (status)
 		goto out_unmap_ram;
-	status = vmm_create_vm(vmm, opts.cpus, opts.irqchip);
+	status = vmm_create_vm(vmm, &opts);
 	if (status)
 		goto out_unmap_ram;
 

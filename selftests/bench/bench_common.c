@@ -34,6 +34,7 @@
  * @fresh_memory: needs slot 1, never touched before
  * @reps:	repetitions of a full run, if not BENCH_REPS
  * @lapic:	needs the in-kernel local APIC
+ * @pv:		the paravirtual interface (BENCH_PV_*) it runs on
  */
 struct bench_workload {
 	const char *name;
@@ -43,6 +44,7 @@ struct bench_workload {
 	bool fresh_memory;
 	unsigned int reps;
 	bool lapic;
+	unsigned int pv;
 };
 
 /* Indexed by BENCH_WL_*, the guest's workload numbers. */
@@ -89,6 +91,18 @@ static const struct bench_workload bench_workloads[] = {
 	[BENCH_WL_TSC_DEADLINE] = { "tsc_deadline",
 		"IA32_TSC_DEADLINE in the past: timer interrupt, EOI, IRET",
 		2000, 0, false, 0, true },
+	[BENCH_WL_HV_SPIN] = { "hv_spin_wait",
+		"Hyper-V fast hypercall HvNotifyLongSpinWait, in the kernel",
+		2000, 0, false, 0, false, BENCH_PV_HYPERV },
+	[BENCH_WL_HV_TIME_REF] = { "hv_time_ref",
+		"RDMSR of Hyper-V's TIME_REF_COUNT, in the kernel",
+		2000, 0, false, 0, false, BENCH_PV_HYPERV },
+	[BENCH_WL_KVM_HYPERCALL] = { "kvm_hypercall",
+		"KVM hypercall KVM_HC_VAPIC_POLL_IRQ, in the kernel",
+		2000, 0, false, 0, false, BENCH_PV_KVM },
+	[BENCH_WL_KVMCLOCK] = { "kvmclock_read",
+		"one kvmclock read in the guest: no exit", 2000, 0, false, 0,
+		false, BENCH_PV_KVM },
 };
 
 _Static_assert(ARRAY_SIZE(bench_workloads) == BENCH_NR_WORKLOADS,
@@ -169,7 +183,7 @@ static int bench_exit_io(struct bench_run *r, struct bench_exit *e)
 	if (e->write && e->port == BENCH_REPORT_DONE)
 		return bench_exit_hlt(r);
 	if (e->write && e->port == BENCH_REPORT_BAD)
-		return bench_fail(r, "the guest does not know workload %u",
+		return bench_fail(r, "the guest reported %#x: an unknown workload, or a failed hypercall's status",
 				  (unsigned int)e->data);
 	return bench_fail(r, "unexpected %s of %u bytes, port %#x",
 			  e->write ? "OUT" : "IN", e->size, e->port);
@@ -262,7 +276,7 @@ static int bench_run_once(struct bench_hv *hv, struct bench_run *r)
 	void *fresh = NULL;
 	int err;
 
-	err = hv->vm_create(hv, r->w->lapic);
+	err = hv->vm_create(hv, r->w->lapic, r->w->pv);
 	if (err)
 		return bench_fail(r, "cannot create a VM: %s", strerror(-err));
 	err = bench_vm_memory(hv, r, &fresh);

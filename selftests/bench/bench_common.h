@@ -50,6 +50,11 @@ struct bench_exit {
 	char why[256];
 };
 
+/* The paravirtual interface a workload needs. */
+#define BENCH_PV_NONE		0
+#define BENCH_PV_HYPERV		1
+#define BENCH_PV_KVM		2
+
 /* The guest's registers at entry (see guest.S). */
 struct bench_regs {
 	uint32_t eip;
@@ -67,8 +72,12 @@ struct bench_hv {
 	const char *name;	/* the second column: "vessel", "kvm" */
 	/* Open the device and check it is usable; @err: one line why not. */
 	int (*open)(struct bench_hv *hv, char *err, size_t errlen);
-	/* A new VM with one vCPU (id 0), no memory yet; an in-kernel APIC? */
-	int (*vm_create)(struct bench_hv *hv, bool lapic);
+	/*
+	 * A new VM with one vCPU (id 0), no memory yet, an in-kernel APIC if
+	 * @lapic, and the paravirtual interface @pv (BENCH_PV_*) the guest
+	 * finds.
+	 */
+	int (*vm_create)(struct bench_hv *hv, bool lapic, unsigned int pv);
 	void (*vm_destroy)(struct bench_hv *hv);
 	int (*vm_set_memory)(struct bench_hv *hv, uint32_t slot, uint64_t gpa,
 			     uint64_t size, void *hva);

@@ -26,6 +26,10 @@
 
 #define BENCH_PAGE_SIZE		4096
 
+/* Paravirtual workloads: the hypercall page and the kvmclock structure. */
+#define BENCH_HCALL_GPA		0x3000
+#define BENCH_PVCLOCK_GPA	0x4000
+
 /* The port the PIO workloads use: one exit to userspace per access. */
 #define BENCH_PIO_PORT		0x80
 /* The TSC delta, low then high 32 bits, each with one 32-bit OUT. */
@@ -69,7 +73,13 @@
 #define BENCH_WL_APIC_TPR	11
 #define BENCH_WL_SELF_IPI	12
 #define BENCH_WL_TSC_DEADLINE	13
-#define BENCH_NR_WORKLOADS	14
+/* On a VM with the Hyper-V interface. */
+#define BENCH_WL_HV_SPIN	14
+#define BENCH_WL_HV_TIME_REF	15
+/* On a VM with the KVM interface. */
+#define BENCH_WL_KVM_HYPERCALL	16
+#define BENCH_WL_KVMCLOCK	17
+#define BENCH_NR_WORKLOADS	18
 
 /* Instructions of one BENCH_WL_COMPUTE iteration: 4 per inner loop. */
 #define BENCH_COMPUTE_INNER	250

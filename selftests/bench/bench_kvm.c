@@ -101,7 +101,26 @@ static int kb_lapic_setup(struct kvm_bench *b)
 	return kb_ioctl(b->vcpu, KVM_SET_CPUID2, &cpuid);
 }
 
-static int kb_vm_create(struct bench_hv *hv, bool lapic)
+/*
+ * KVM's Hyper-V emulation is on for a vCPU whose CPUID has the Hyper-V
+ * leaves: the ones KVM supports, as it reports them.  (Its own paravirtual
+ * interface needs nothing: KVM does not enforce its feature bits.)
+ */
+static int kb_set_hyperv_cpuid(struct kvm_bench *b)
+{
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[64];
+	} hv = { .c.nent = 64 };
+	int r;
+
+	r = kb_ioctl(b->kvm, KVM_GET_SUPPORTED_HV_CPUID, &hv);
+	if (r)
+		return r;
+	return kb_ioctl(b->vcpu, KVM_SET_CPUID2, &hv);
+}
+
+static int kb_vm_create(struct bench_hv *hv, bool lapic, unsigned int pv)
 {
 	struct kvm_bench *b = to_kb(hv);
 	int r;
@@ -121,6 +140,11 @@ static int kb_vm_create(struct bench_hv *hv, bool lapic)
 	}
 	if (lapic) {
 		r = kb_lapic_setup(b);
+		if (r)
+			goto err_close_vcpu;
+	}
+	if (pv == BENCH_PV_HYPERV) {
+		r = kb_set_hyperv_cpuid(b);
 		if (r)
 			goto err_close_vcpu;
 	}

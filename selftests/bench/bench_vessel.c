@@ -47,12 +47,18 @@ static int vb_open(struct bench_hv *hv, char *err, size_t errlen)
 	return vessel_sys_open(&to_vb(hv)->sys, err, errlen);
 }
 
-static int vb_vm_create(struct bench_hv *hv, bool lapic)
+static int vb_vm_create(struct bench_hv *hv, bool lapic, unsigned int pv)
 {
+	static const uint32_t providers[] = {
+		[BENCH_PV_NONE] = VESSEL_PV_NONE,
+		[BENCH_PV_HYPERV] = VESSEL_PV_HYPERV,
+		[BENCH_PV_KVM] = VESSEL_PV_KVM,
+	};
 	struct vessel_bench *b = to_vb(hv);
 	int r;
 
-	r = vessel_vm_create(&b->sys, &b->vm, lapic ? VESSEL_VM_LAPIC : 0);
+	r = vessel_vm_create_pv(&b->sys, &b->vm, lapic ? VESSEL_VM_LAPIC : 0,
+				providers[pv], 0);
 	if (r)
 		return r;
 	r = vessel_vcpu_create(&b->vm, 0, &b->vcpu);

@@ -77,6 +77,10 @@ workloads:
 	.long	GPA(wl_apic_tpr)
 	.long	GPA(wl_self_ipi)
 	.long	GPA(wl_tsc_deadline)
+	.long	GPA(wl_hv_spin)
+	.long	GPA(wl_hv_time_ref)
+	.long	GPA(wl_kvm_hypercall)
+	.long	GPA(wl_kvmclock)
 workloads_end:
 	.if	(workloads_end - workloads) != 4 * BENCH_NR_WORKLOADS
 	.error	"the dispatch table does not match BENCH_NR_WORKLOADS"
@@ -152,6 +156,93 @@ wl_memory:
 	movl	$1, (%edi)
 	add	$BENCH_PAGE_SIZE, %edi
 	timed_end
+
+/*
+ * Hyper-V's fast HvNotifyLongSpinWait through the hypercall page, 32-bit
+ * convention: EDX:EAX the input value, EBX:ECX the spin count.  A status
+ * other than success goes to BENCH_REPORT_BAD.
+ */
+wl_hv_spin:
+	mov	$0x40000000, %ecx	/* HV_X64_MSR_GUEST_OS_ID */
+	mov	$1, %eax
+	xor	%edx, %edx
+	wrmsr
+	mov	$0x40000001, %ecx	/* HV_X64_MSR_HYPERCALL: enable */
+	mov	$(BENCH_HCALL_GPA | 1), %eax
+	wrmsr
+	timed_begin
+	mov	$0x10008, %eax		/* fast, HvNotifyLongSpinWait */
+	xor	%edx, %edx
+	xor	%ebx, %ebx
+	mov	$1, %ecx
+	xor	%edi, %edi
+	xor	%esi, %esi
+	push	$BENCH_HCALL_GPA
+	call	*(%esp)
+	add	$4, %esp
+	test	%ax, %ax
+	jnz	call_failed
+	timed_end
+
+wl_hv_time_ref:
+	timed_begin
+	mov	$0x40000020, %ecx	/* HV_X64_MSR_TIME_REF_COUNT */
+	rdmsr
+	timed_end
+
+/* KVM_HC_VAPIC_POLL_IRQ: RAX 1, result 0 in RAX. */
+wl_kvm_hypercall:
+	timed_begin
+	mov	$1, %eax
+	xor	%ebx, %ebx
+	vmcall
+	test	%eax, %eax
+	jnz	call_failed
+	timed_end
+
+/*
+ * One kvmclock read as Linux does it (pvclock_clocksource_read): version,
+ * RDTSC, delta scaled by tsc_shift and tsc_to_system_mul, plus
+ * system_time, version again; no exit at all.
+ */
+#define PVTI(off)	(BENCH_PVCLOCK_GPA + (off))
+wl_kvmclock:
+	mov	$0x4b564d01, %ecx	/* MSR_KVM_SYSTEM_TIME_NEW: enable */
+	mov	$(BENCH_PVCLOCK_GPA | 1), %eax
+	xor	%edx, %edx
+	wrmsr
+	timed_begin
+2:	mov	PVTI(0), %esi		/* version */
+	rdtsc
+	sub	PVTI(8), %eax		/* - tsc_timestamp */
+	sbb	PVTI(12), %edx
+	movsbl	PVTI(28), %ecx		/* tsc_shift */
+	test	%ecx, %ecx
+	js	3f
+	shld	%cl, %eax, %edx
+	shl	%cl, %eax
+	jmp	4f
+3:	neg	%ecx
+	shrd	%cl, %edx, %eax
+	shr	%cl, %edx
+4:	mov	%edx, %edi		/* (delta * mul) >> 32 */
+	mull	PVTI(24)
+	mov	%edx, %ebx
+	mov	%edi, %eax
+	mull	PVTI(24)
+	add	%ebx, %eax
+	adc	$0, %edx
+	add	PVTI(16), %eax		/* + system_time */
+	adc	PVTI(20), %edx
+	test	$1, %esi
+	jnz	2b
+	cmp	PVTI(0), %esi
+	jne	2b
+	timed_end
+
+call_failed:
+	out	%eax, $BENCH_REPORT_BAD
+	hlt
 
 /* The host checks that all of it lies in one guest page. */
 /* ------------------------------------------------ the APIC workloads */

@@ -183,6 +183,8 @@ static void vm_pick_xcr0(struct vm *vm)
 }
 
 uint32_t vm_create_flags;
+/* The provider the next vm_create_barebones() asks for (vm_create_pv()). */
+static uint32_t next_pv_provider, next_pv_version;
 
 struct vm *vm_create_barebones(uint64_t mem_size)
 {
@@ -194,7 +196,10 @@ struct vm *vm_create_barebones(uint64_t mem_size)
 	vm->fd = -1;
 	r = vessel_sys_open(&vm->sys, err, sizeof(err));
 	TEST_ASSERT(!r, "%s", err);
-	r = vessel_vm_create(&vm->sys, &vm->v, vm_create_flags);
+	vm->pv_provider = next_pv_provider;
+	vm->pv_version = next_pv_version;
+	r = vessel_vm_create_pv(&vm->sys, &vm->v, vm_create_flags,
+				vm->pv_provider, vm->pv_version);
 	TEST_ASSERT(!r, "VESSEL_CREATE_VM: %s", strerror(-r));
 	vm->fd = vm->v.fd;
 	if (mem_size) {
@@ -217,6 +222,19 @@ struct vm *vm_create(unsigned int nr_vcpus, uint64_t mem_size,
 	vm_setup_tables(vm);
 	for (i = 0; i < nr_vcpus; i++)
 		vm_vcpu_add(vm, i, guest_code);
+	return vm;
+}
+
+struct vm *vm_create_pv(unsigned int nr_vcpus, uint32_t provider,
+			uint32_t version, void *guest_code)
+{
+	struct vm *vm;
+
+	next_pv_provider = provider;
+	next_pv_version = version;
+	vm = vm_create(nr_vcpus, 0, guest_code);
+	next_pv_provider = 0;
+	next_pv_version = 0;
 	return vm;
 }
 
@@ -279,7 +297,8 @@ void vm_restart(struct vm *vm)
 	vm_close_vcpus(vm);
 	if (vm->fd >= 0)
 		vessel_vm_close(&vm->v);
-	r = vessel_vm_create(&vm->sys, &vm->v, vm_create_flags);
+	r = vessel_vm_create_pv(&vm->sys, &vm->v, vm_create_flags,
+				vm->pv_provider, vm->pv_version);
 	TEST_ASSERT(!r, "VESSEL_CREATE_VM: %s", strerror(-r));
 	vm->fd = vm->v.fd;
 	for (i = 0; i < VM_MAX_SLOTS; i++) {

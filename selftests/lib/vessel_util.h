@@ -109,6 +109,8 @@ struct vm {
 	struct vessel_pagetable pt;
 	uint64_t xcr0;			/* what new vCPUs get */
 	bool has_xsave;
+	uint32_t pv_provider;		/* VESSEL_PV_*, kept by vm_restart() */
+	uint32_t pv_version;
 };
 
 /*
@@ -120,6 +122,9 @@ struct vm *vm_create(unsigned int nr_vcpus, uint64_t mem_size,
 /* VESSEL_VM_* flags for the VMs created from now on (default 0). */
 extern uint32_t vm_create_flags;
 struct vm *vm_create_with_one_vcpu(struct vcpu **vcpu, void *guest_code);
+/* vm_create() with paravirtual provider @provider (VESSEL_PV_*), @version. */
+struct vm *vm_create_pv(unsigned int nr_vcpus, uint32_t provider,
+			uint32_t version, void *guest_code);
 /* Only the VM and (if @mem_size) slot 0 of fresh memory: no tables, no image. */
 struct vm *vm_create_barebones(uint64_t mem_size);
 /* Closes every vCPU, the VM and the device; unmaps the memory we mapped. */

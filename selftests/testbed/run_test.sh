@@ -173,4 +173,19 @@ else
 		--cpus 2 $guest
 fi
 ok "vessel run --help: status 0" help_ok
+
+pv_runs() {
+	run --paravirt "$1" --cmdline hi $guest
+	[ "$rc" = 85 ] && [ ! -s $err ]
+}
+ok "--paravirt kvm: the guest runs" pv_runs kvm
+ok "--paravirt hyperv:1: the guest runs" pv_runs hyperv:1
+ok "--paravirt minimal:0: the guest runs" pv_runs minimal:0
+ok "--paravirt none: the guest runs" pv_runs none
+ok "--paravirt with an unknown provider is a usage error" \
+	fails_with 2 "not one of none, minimal, hyperv, kvm" --paravirt xen $guest
+ok "--paravirt with a bad version is a usage error" \
+	fails_with 2 "VERSION is not a number" --paravirt kvm:x $guest
+ok "--paravirt with a version the module lacks: status 1" \
+	fails_with 1 "no such interface version" --paravirt minimal:7 $guest
 tap_done

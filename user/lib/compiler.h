@@ -11,5 +11,6 @@
 #endif
 #define __printf(a, b)		__attribute__((format(printf, a, b)))
 #define __packed		__attribute__((packed))
+#define __aligned(x)		__attribute__((aligned(x)))
 
 #endif /* VESSEL_COMPILER_H */

@@ -48,6 +48,9 @@ struct vessel_vcpu {
 
 int vessel_vm_create(struct vessel_sys *sys, struct vessel_vm *vm,
 		     uint32_t flags);
+/* With a paravirtual provider (VESSEL_PV_*) and its version (0: newest). */
+int vessel_vm_create_pv(struct vessel_sys *sys, struct vessel_vm *vm,
+			uint32_t flags, uint32_t provider, uint32_t version);
 void vessel_vm_close(struct vessel_vm *vm);
 int vessel_vm_set_memory(struct vessel_vm *vm, uint32_t slot, uint32_t flags,
 			 uint64_t gpa, uint64_t size, void *hva);

@@ -31,7 +31,17 @@ static int vessel_fail(int err)
 int vessel_vm_create(struct vessel_sys *sys, struct vessel_vm *vm,
 		     uint32_t flags)
 {
-	struct vessel_vm_create arg = { .flags = flags };
+	return vessel_vm_create_pv(sys, vm, flags, VESSEL_PV_NONE, 0);
+}
+
+int vessel_vm_create_pv(struct vessel_sys *sys, struct vessel_vm *vm,
+			uint32_t flags, uint32_t provider, uint32_t version)
+{
+	struct vessel_vm_create arg = {
+		.flags = flags,
+		.pv_provider = provider,
+		.pv_version = version,
+	};
 	int fd;
 
 	vm->fd = -1;

@@ -1,0 +1,664 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Hyper-V paravirtual provider against the TLFS: the leaves, each MSR
+ * (read, write, reserved bits, #GP when not advertised, after reset), the
+ * TSC page and TIME_REF_COUNT against the guest's own TSC arithmetic
+ * (monotonic, consistent, across a TSC offset change and a restore),
+ * crash and reset reaching userspace, each hypercall in its fast and
+ * memory forms with the exact status for bad input, CPL 3 and before
+ * enabling, debugging hypercalls through userspace, state and counters.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "processor.h"
+#include "ucall.h"
+#include "usermode.h"
+#include "vessel_util.h"
+
+#define EXPECT_ERRNO(err, call) do {					\
+	errno = 0;							\
+	EXPECT_EQ(-1, (call));						\
+	EXPECT_EQ(err, errno) TH_LOG("%s: %s", #call, strerror(errno));	\
+} while (0)
+
+/* asm/hyperv-tlfs.h is not uapi: the TLFS values the test needs. */
+#define HV_MSR_GUEST_OS_ID	0x40000000
+#define HV_MSR_HYPERCALL	0x40000001
+#define HV_MSR_VP_INDEX		0x40000002
+#define HV_MSR_RESET		0x40000003
+#define HV_MSR_VP_RUNTIME	0x40000010
+#define HV_MSR_TIME_REF_COUNT	0x40000020
+#define HV_MSR_REFERENCE_TSC	0x40000021
+#define HV_MSR_TSC_FREQUENCY	0x40000022
+#define HV_MSR_APIC_FREQUENCY	0x40000023
+#define HV_MSR_EOI		0x40000070
+#define HV_MSR_VP_ASSIST_PAGE	0x40000073
+#define HV_MSR_SCONTROL		0x40000080
+#define HV_MSR_STIMER0_CONFIG	0x400000b0
+#define HV_MSR_CRASH_P0		0x40000100
+#define HV_MSR_CRASH_CTL	0x40000105
+#define HV_CRASH_NOTIFY		(1ULL << 63)
+
+#define HVCALL_FLUSH_SPACE	0x0002
+#define HVCALL_FLUSH_LIST	0x0003
+#define HVCALL_NOTIFY_SPIN	0x0008
+#define HVCALL_SEND_IPI		0x000b
+#define HVCALL_FLUSH_SPACE_EX	0x0013
+#define HVCALL_FLUSH_LIST_EX	0x0014
+#define HVCALL_POST_MESSAGE	0x005c
+#define HVCALL_POST_DEBUG	0x0069
+#define HVCALL_RETRIEVE_DEBUG	0x006a
+#define HVCALL_RESET_DEBUG	0x006b
+#define HVCALL_EXT_QUERY	0x8001
+#define HC_FAST			(1ULL << 16)
+#define HC_VARHEAD(n)		((uint64_t)(n) << 17)
+#define HC_REP(n)		((uint64_t)(n) << 32)
+#define HC_REP_START(n)		((uint64_t)(n) << 48)
+
+#define HV_SUCCESS		0
+#define HV_INVALID_CODE		2
+#define HV_INVALID_INPUT	3
+#define HV_INVALID_ALIGNMENT	4
+#define HV_INVALID_PARAMETER	5
+#define HV_ACCESS_DENIED	6
+#define HV_INSUFFICIENT_BUFFERS	19
+
+#define HV_FLUSH_ALL_PROCESSORS	(1ULL << 0)
+
+/* CPUID 0x40000003 as implemented. */
+#define HV_EAX	((1U << 0) | (1U << 1) | (1U << 5) | (1U << 6) | (1U << 7) | \
+		 (1U << 9) | (1U << 11))
+#define HV_EBX	((1U << 11) | (1U << 20))
+#define HV_EDX	((1U << 8) | (1U << 10))
+#define HV_RECOMMEND_EAX ((1U << 1) | (1U << 2) | (1U << 4) | (1U << 5) | \
+			  (1U << 11))
+
+#define LINUX_OS_ID		0x8100000000060100ULL
+
+struct tsc_page {
+	uint32_t sequence;
+	uint32_t reserved;
+	uint64_t scale;
+	int64_t offset;
+};
+
+/* Shared with the guest (set before vm_create, copied with the image). */
+static uint64_t tsc_khz;
+static uint8_t hcall_page[4096] __aligned(4096);
+static uint8_t tsc_page_mem[4096] __aligned(4096);
+static uint64_t hv_in[512] __aligned(4096);
+static uint64_t hv_out[512] __aligned(4096);
+
+static uint64_t hv_hypercall(uint64_t control, uint64_t in, uint64_t out)
+{
+	register uint64_t r8 asm("r8") = out;
+	uint64_t status;
+
+	asm volatile("call *%[pg]"
+		     : "=a"(status), "+c"(control), "+d"(in), "+r"(r8)
+		     : [pg] "r"((uint64_t)hcall_page)
+		     : "memory", "cc", "r9", "r10", "r11");
+	return status;
+}
+
+static uint64_t module_tsc_khz(void)
+{
+	struct vessel_cpuid_entry e[VESSEL_MAX_CPUID_ENTRIES], *l;
+	struct vm *vm = vm_create_pv(0, VESSEL_PV_MINIMAL, 0, NULL);
+	uint32_t nr = vm_cpuid_get(vm, e);
+	uint64_t khz;
+
+	l = cpuid_find(e, nr, 0x40000010, 0);
+	TEST_ASSERT(l && l->eax, "no TSC rate in leaf 0x40000010");
+	khz = l->eax;
+	vm_free(vm);
+	return khz;
+}
+
+static uint64_t absdiff(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/* The guest's reading of the TSC page (Linux's hv_read_tsc_page). */
+static int tsc_page_read(uint64_t *ref, uint64_t *tsc_out)
+{
+	struct tsc_page *p = (struct tsc_page *)tsc_page_mem;
+	uint32_t seq;
+	uint64_t tsc, v;
+
+	do {
+		seq = READ_ONCE(p->sequence);
+		if (!seq)
+			return 0;
+		asm volatile("" ::: "memory");
+		tsc = rdtsc();
+		v = (uint64_t)(((__uint128_t)tsc * READ_ONCE(p->scale)) >> 64) +
+		    READ_ONCE(p->offset);
+		asm volatile("" ::: "memory");
+	} while (READ_ONCE(p->sequence) != seq);
+	*ref = v;
+	if (tsc_out)
+		*tsc_out = tsc;
+	return 1;
+}
+
+static void enable_hypercalls(void)
+{
+	wrmsr(HV_MSR_GUEST_OS_ID, LINUX_OS_ID);
+	wrmsr(HV_MSR_HYPERCALL, (uint64_t)hcall_page | 1);
+}
+
+/* ------------------------------------------------------------ leaves */
+
+static void guest_leaves(void)
+{
+	uint32_t a, b, c, d, i;
+
+	for (i = 0; i <= 6; i++) {
+		cpuid_count(0x40000000 + i, 0, &a, &b, &c, &d);
+		GUEST_SYNC_ARGS(5, i, a, b, c, d);
+	}
+	GUEST_DONE();
+}
+
+TEST(leaves)
+{
+	struct vm *vm = vm_create_pv(1, VESSEL_PV_HYPERV, 0, guest_leaves);
+	uint32_t r[7][4];
+	struct ucall uc;
+	unsigned int i;
+	char sig[12];
+
+	for (i = 0; i <= 6; i++) {
+		ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vm->vcpus[0], &uc));
+		ASSERT_EQ(i, uc.args[0]);
+		r[i][0] = uc.args[1];
+		r[i][1] = uc.args[2];
+		r[i][2] = uc.args[3];
+		r[i][3] = uc.args[4];
+	}
+	vcpu_run_expect_done(vm->vcpus[0]);
+	EXPECT_EQ(0x40000006, r[0][0]);
+	memcpy(sig, &r[0][1], 12);
+	EXPECT_EQ(0, memcmp(sig, "Microsoft Hv", 12));
+	EXPECT_EQ(0x31237648, r[1][0]);		/* "Hv#1" */
+	EXPECT_EQ(HV_EAX, r[3][0]);
+	EXPECT_EQ(HV_EBX, r[3][1]);
+	EXPECT_EQ(0, r[3][2]);
+	EXPECT_EQ(HV_EDX, r[3][3]);
+	EXPECT_EQ(HV_RECOMMEND_EAX, r[4][0]);
+	EXPECT_NE(0, r[4][1]);			/* spin retries */
+	EXPECT_EQ(64, r[5][0]);
+	vm_free(vm);
+}
+
+/* -------------------------------------------------------------- MSRs */
+
+static void guest_msrs(void)
+{
+	uint64_t v, ec, t0, t1, r0, r1;
+	uint8_t vec;
+
+	/* Before the hypercall page is enabled, VMCALL is #UD. */
+	asm volatile(ASM_SAFE("vmcall") : ASM_SAFE_OUTPUTS(vec, ec)
+		     : : ASM_SAFE_CLOBBERS, "memory");
+	GUEST_ASSERT_EQ(vec, UD_VECTOR);
+
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_GUEST_OS_ID), 0);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_HYPERCALL), 0);
+	/* Without an OS ID the enable bit does not stick. */
+	wrmsr(HV_MSR_HYPERCALL, (uint64_t)hcall_page | 1);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_HYPERCALL), (uint64_t)hcall_page);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_HYPERCALL, (uint64_t)hcall_page | 4),
+			GP_VECTOR);
+	wrmsr(HV_MSR_GUEST_OS_ID, LINUX_OS_ID);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_GUEST_OS_ID), LINUX_OS_ID);
+	wrmsr(HV_MSR_HYPERCALL, (uint64_t)hcall_page | 1);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_HYPERCALL), (uint64_t)hcall_page | 1);
+	GUEST_ASSERT_EQ(hcall_page[0], 0x0f);	/* vmcall; ret */
+	GUEST_ASSERT_EQ(hcall_page[1], 0x01);
+	GUEST_ASSERT_EQ(hcall_page[2], 0xc1);
+	GUEST_ASSERT_EQ(hcall_page[3], 0xc3);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_NOTIFY_SPIN | HC_FAST, 1, 0), 0);
+
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_VP_INDEX), 0);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_VP_INDEX, 1), GP_VECTOR);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_TSC_FREQUENCY), tsc_khz * 1000);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_APIC_FREQUENCY), 1000000000);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_TSC_FREQUENCY, 1), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_APIC_FREQUENCY, 1), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_TIME_REF_COUNT, 1), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_VP_RUNTIME, 1), GP_VECTOR);
+	v = rdmsr(HV_MSR_VP_RUNTIME);
+	GUEST_ASSERT(rdmsr(HV_MSR_VP_RUNTIME) >= v);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_RESET), 0);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_RESET, 2), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_RESET, 0), 0);
+
+	/* Not implemented, so not advertised: #GP. */
+	GUEST_ASSERT_EQ(rdmsr_safe(HV_MSR_EOI, &v), GP_VECTOR);
+	GUEST_ASSERT_EQ(rdmsr_safe(HV_MSR_VP_ASSIST_PAGE, &v), GP_VECTOR);
+	GUEST_ASSERT_EQ(rdmsr_safe(HV_MSR_SCONTROL, &v), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_STIMER0_CONFIG, 0), GP_VECTOR);
+
+	/* TIME_REF_COUNT counts 100 ns units as the TSC says. */
+	r0 = rdmsr(HV_MSR_TIME_REF_COUNT);
+	t0 = rdtsc();
+	for (v = 0; v < 20000; v++)
+		asm volatile("nop");
+	t1 = rdtsc();
+	r1 = rdmsr(HV_MSR_TIME_REF_COUNT);
+	GUEST_ASSERT(r1 > r0);
+	/* The RDMSR exits around the TSC reads take well under 10 ms. */
+	GUEST_ASSERT((r1 - r0) + 1 >= (t1 - t0) * 10000 / tsc_khz);
+	GUEST_ASSERT((r1 - r0) - (t1 - t0) * 10000 / tsc_khz < 100000);
+
+	/* Crash MSRs: parameters reach userspace with the notification. */
+	for (v = 0; v < 5; v++)
+		wrmsr(HV_MSR_CRASH_P0 + v, 0x1000 + v);
+	for (v = 0; v < 5; v++)
+		GUEST_ASSERT_EQ(rdmsr(HV_MSR_CRASH_P0 + v), 0x1000 + v);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_CRASH_CTL), HV_CRASH_NOTIFY);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_CRASH_CTL, 1), GP_VECTOR);
+	wrmsr(HV_MSR_CRASH_CTL, HV_CRASH_NOTIFY);
+	GUEST_SYNC(1);
+
+	/* Reset: userspace resets the provider state, as on power-on. */
+	wrmsr(HV_MSR_RESET, 1);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_GUEST_OS_ID), 0);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_HYPERCALL), 0);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_REFERENCE_TSC), 0);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_CRASH_P0), 0);
+	asm volatile(ASM_SAFE("vmcall") : ASM_SAFE_OUTPUTS(vec, ec)
+		     : : ASM_SAFE_CLOBBERS, "memory");
+	GUEST_ASSERT_EQ(vec, UD_VECTOR);
+	GUEST_DONE();
+}
+
+TEST(msrs_crash_reset)
+{
+	struct vm *vm;
+	struct vcpu *vcpu;
+	struct vessel_pv_state reset = {
+		.flags = VESSEL_PV_STATE_RESET,
+		.provider = VESSEL_PV_HYPERV, .version = 1,
+	};
+	unsigned int i;
+
+	tsc_khz = module_tsc_khz();
+	vm = vm_create_pv(1, VESSEL_PV_HYPERV, 0, guest_msrs);
+	vcpu = vm->vcpus[0];
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_PV_CRASH);
+	EXPECT_EQ(VESSEL_PV_HYPERV, vcpu->run->paravirt.provider);
+	ASSERT_EQ(6, vcpu->run->paravirt.ndata);
+	for (i = 0; i < 5; i++)
+		EXPECT_EQ(0x1000 + i, vcpu->run->paravirt.data[i]);
+	EXPECT_EQ(HV_CRASH_NOTIFY, vcpu->run->paravirt.data[5]);
+	vcpu_run_expect_sync(vcpu, 1);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_PV_RESET);
+	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_SET_VM_STATE, &reset));
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &reset));
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+/* ------------------------------------------------------- the TSC page */
+
+static void guest_tsc_page(void)
+{
+	struct tsc_page *p = (struct tsc_page *)tsc_page_mem;
+	uint64_t r0, r1, m0, m1, t0, t1, i;
+	uint32_t seq;
+
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_REFERENCE_TSC,
+				   (uint64_t)tsc_page_mem | 2), GP_VECTOR);
+	wrmsr(HV_MSR_REFERENCE_TSC, (uint64_t)tsc_page_mem | 1);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_REFERENCE_TSC), (uint64_t)tsc_page_mem | 1);
+	if (!READ_ONCE(p->sequence))
+		GUEST_SYNC(0);	/* host TSC not stable: page invalid */
+
+	/* The page and the MSR are one clock. */
+	for (i = 0; i < 100; i++) {
+		m0 = rdmsr(HV_MSR_TIME_REF_COUNT);
+		GUEST_ASSERT(tsc_page_read(&r0, NULL));
+		m1 = rdmsr(HV_MSR_TIME_REF_COUNT);
+		GUEST_ASSERT(m0 <= r0 && r0 <= m1);
+	}
+	/* At the TSC's rate: scale is 10^4 / kHz in 64.64 fixed point. */
+	GUEST_ASSERT(tsc_page_read(&r0, &t0));
+	for (i = 0; i < 20000; i++)
+		asm volatile("nop");
+	GUEST_ASSERT(tsc_page_read(&r1, &t1));
+	GUEST_ASSERT(absdiff(r1 - r0, (t1 - t0) * 10000 / tsc_khz) <= 2);
+
+	/* The TSC moves back: the page is rewritten, time goes on. */
+	seq = READ_ONCE(p->sequence);
+	GUEST_ASSERT(tsc_page_read(&r0, NULL));
+	wrmsr(MSR_IA32_TSC, 0x1000);
+	GUEST_ASSERT(READ_ONCE(p->sequence) != seq);
+	GUEST_ASSERT(tsc_page_read(&r1, &t1));
+	GUEST_ASSERT(t1 < 0x100000000ULL);
+	GUEST_ASSERT(r1 >= r0 && r1 - r0 < 1000000);	/* < 100 ms */
+	m0 = rdmsr(HV_MSR_TIME_REF_COUNT);
+	GUEST_ASSERT(m0 >= r1);
+	GUEST_ASSERT(tsc_page_read(&r0, &t0));
+	for (i = 0; i < 20000; i++)
+		asm volatile("nop");
+	GUEST_ASSERT(tsc_page_read(&r1, &t1));
+	GUEST_ASSERT(absdiff(r1 - r0, (t1 - t0) * 10000 / tsc_khz) <= 2);
+
+	/* Saved and restored: invalidated, rewritten, still monotonic. */
+	seq = READ_ONCE(p->sequence);
+	GUEST_SYNC(1);
+	GUEST_ASSERT(READ_ONCE(p->sequence) != seq && READ_ONCE(p->sequence));
+	GUEST_ASSERT(tsc_page_read(&r0, NULL));
+	GUEST_ASSERT(r0 >= r1);
+	GUEST_DONE();
+}
+
+TEST(tsc_page)
+{
+	struct vm *vm;
+	struct vcpu *vcpu;
+	struct vessel_pv_state st, bad;
+	struct ucall uc;
+
+	tsc_khz = module_tsc_khz();
+	vm = vm_create_pv(1, VESSEL_PV_HYPERV, 0, guest_tsc_page);
+	vcpu = vm->vcpus[0];
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	if (uc.args[0] == 0) {
+		TH_LOG("host TSC not stable: the page stays invalid");
+		vm_free(vm);
+		return;
+	}
+	ASSERT_EQ(1, uc.args[0]);
+	memset(&st, 0, sizeof(st));
+	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_GET_VM_STATE, &st));
+	EXPECT_EQ((uint64_t)tsc_page_mem | 1, st.hv_vm.reference_tsc);
+	EXPECT_NE(0, st.hv_vm.clock_ref);
+	bad = st;
+	bad.hv_vm.reference_tsc |= 2;
+	EXPECT_ERRNO(EINVAL, ioctl(vm->fd, VESSEL_PV_SET_VM_STATE, &bad));
+	bad = st;
+	bad.hv_vm.hypercall |= 4;
+	EXPECT_ERRNO(EINVAL, ioctl(vm->fd, VESSEL_PV_SET_VM_STATE, &bad));
+	bad = st;
+	bad.hv_vm.crash_ctl = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(vm->fd, VESSEL_PV_SET_VM_STATE, &bad));
+	bad = st;
+	bad.hv_vm.reserved[4] = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(vm->fd, VESSEL_PV_SET_VM_STATE, &bad));
+	bad = st;
+	bad.data[59] = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(vm->fd, VESSEL_PV_SET_VM_STATE, &bad));
+	/* Restore what was saved, as after a migration. */
+	st.flags = 0;
+	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_SET_VM_STATE, &st));
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+/* -------------------------------------------------------- hypercalls */
+
+static uint64_t user_spin(uint64_t unused)
+{
+	return hv_hypercall(HVCALL_NOTIFY_SPIN | HC_FAST, 1, 0);
+}
+
+static void guest_hypercalls(void)
+{
+	uint64_t in = (uint64_t)hv_in, out = (uint64_t)hv_out;
+
+	enable_hypercalls();
+
+	/* HvNotifyLongSpinWait: fast and memory forms, bad headers. */
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_NOTIFY_SPIN | HC_FAST, 10, 0), 0);
+	hv_in[0] = 10;
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_NOTIFY_SPIN, in, 0), 0);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_NOTIFY_SPIN | HC_REP(1), in, 0),
+			HV_INVALID_INPUT);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_NOTIFY_SPIN | HC_VARHEAD(1), in, 0),
+			HV_INVALID_INPUT);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_NOTIFY_SPIN | (1ULL << 27), in, 0),
+			HV_INVALID_INPUT);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_NOTIFY_SPIN | (1ULL << 44), in, 0),
+			HV_INVALID_INPUT);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_NOTIFY_SPIN | (1ULL << 63), in, 0),
+			HV_INVALID_INPUT);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_NOTIFY_SPIN, in + 4, 0),
+			HV_INVALID_ALIGNMENT);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_NOTIFY_SPIN, GUEST_MMIO_GPA, 0),
+			HV_INVALID_INPUT);
+
+	/* Unknown and unimplemented codes. */
+	GUEST_ASSERT_EQ(hv_hypercall(0x7fff, in, out), HV_INVALID_CODE);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_SEND_IPI, in, out), HV_INVALID_CODE);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_POST_MESSAGE, in, out),
+			HV_INVALID_CODE);
+
+	/* HvFlushVirtualAddressSpace / List. */
+	hv_in[0] = 0;
+	hv_in[1] = HV_FLUSH_ALL_PROCESSORS;
+	hv_in[2] = 0;
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_FLUSH_SPACE, in, 0), 0);
+	hv_in[1] = 0;
+	hv_in[2] = 1;		/* VP 0: ourselves */
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_FLUSH_SPACE, in, 0), 0);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_FLUSH_SPACE | HC_FAST, in, 0),
+			HV_INVALID_INPUT);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_FLUSH_SPACE | HC_REP(1), in, 0),
+			HV_INVALID_INPUT);
+	hv_in[1] = 1ULL << 5;
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_FLUSH_SPACE, in, 0),
+			HV_INVALID_PARAMETER);
+	hv_in[1] = 0;
+	hv_in[3] = 0x400000;
+	hv_in[4] = 0x401000;
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_FLUSH_LIST | HC_REP(2), in, 0),
+			HC_REP(2));
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_FLUSH_LIST, in, 0),
+			HV_INVALID_INPUT);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_FLUSH_LIST | HC_REP(1) |
+				     HC_REP_START(2), in, 0), HV_INVALID_INPUT);
+	/* 600 entries do not fit the input page. */
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_FLUSH_LIST | HC_REP(600), in, 0),
+			HV_INVALID_INPUT);
+
+	/* The Ex forms: a VP set, all or sparse. */
+	hv_in[0] = 0;
+	hv_in[1] = 0;
+	hv_in[2] = 1;		/* HV_GENERIC_SET_ALL */
+	hv_in[3] = 0;
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_FLUSH_SPACE_EX, in, 0), 0);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_FLUSH_SPACE_EX | HC_VARHEAD(1), in, 0),
+			HV_INVALID_INPUT);
+	hv_in[2] = 0;		/* HV_GENERIC_SET_SPARSE_4K */
+	hv_in[3] = 1;		/* bank 0 ... */
+	hv_in[4] = 1;		/* ... VP 0 */
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_FLUSH_SPACE_EX | HC_VARHEAD(1), in, 0),
+			0);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_FLUSH_SPACE_EX, in, 0),
+			HV_INVALID_INPUT);
+	hv_in[5] = 0x400000;
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_FLUSH_LIST_EX | HC_VARHEAD(1) |
+				     HC_REP(1), in, 0), HC_REP(1));
+	hv_in[2] = 7;
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_FLUSH_SPACE_EX | HC_VARHEAD(1), in, 0),
+			HV_INVALID_PARAMETER);
+
+	/* HvExtCallQueryCapabilities: output only, memory form. */
+	hv_out[0] = ~0ULL;
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_EXT_QUERY, 0, out), 0);
+	GUEST_ASSERT_EQ(hv_out[0], 0);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_EXT_QUERY | HC_FAST, 0, 0),
+			HV_INVALID_INPUT);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_EXT_QUERY, 0, out + 4),
+			HV_INVALID_ALIGNMENT);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_EXT_QUERY | HC_REP(1), 0, out),
+			HV_INVALID_INPUT);
+
+	/* Debugging: through userspace; bad input never gets there. */
+	hv_in[0] = 5;		/* count 5, options 0 */
+	memcpy(&hv_in[1], "hello", 5);
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_POST_DEBUG, in, out), 0);
+	hv_in[0] = 16;
+	hv_in[1] = 0;
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_RETRIEVE_DEBUG, in, out),
+			HV_INSUFFICIENT_BUFFERS);
+	hv_in[0] = 0;
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_RESET_DEBUG, in, out), 0);
+	hv_in[0] = 5 | 1ULL << 32;	/* options */
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_POST_DEBUG, in, out),
+			HV_INVALID_PARAMETER);
+	hv_in[0] = 5000;
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_POST_DEBUG, in, out),
+			HV_INVALID_PARAMETER);
+	hv_in[0] = 5;
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_POST_DEBUG | HC_FAST, in, out),
+			HV_INVALID_INPUT);
+
+	/* CPL 3: access denied. */
+	GUEST_ASSERT_EQ(guest_run_user(user_spin, 0), HV_ACCESS_DENIED);
+
+	/* Disabled again (OS ID 0): VMCALL is #UD once more. */
+	wrmsr(HV_MSR_GUEST_OS_ID, 0);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_HYPERCALL), (uint64_t)hcall_page);
+	GUEST_DONE();
+}
+
+TEST(hypercalls)
+{
+	struct vm *vm = vm_create_pv(1, VESSEL_PV_HYPERV, 0, guest_hypercalls);
+	struct vcpu *vcpu = vm->vcpus[0];
+	struct vessel_pv_counters cnt = { 0 };
+	char buf[8] = { 0 };
+
+	vm_enable_usermode(vm, vcpu);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_PV_DEBUG);
+	ASSERT_EQ(4, vcpu->run->paravirt.ndata);
+	EXPECT_EQ(HVCALL_POST_DEBUG, vcpu->run->paravirt.data[0]);
+	EXPECT_EQ((uint64_t)hv_in, vcpu->run->paravirt.data[1]);
+	EXPECT_EQ((uint64_t)hv_out, vcpu->run->paravirt.data[2]);
+	memcpy(buf, (char *)addr_gva2hva(vm, hv_in) + 8, 5);
+	EXPECT_STREQ("hello", buf);
+	EXPECT_EQ(HV_SUCCESS, vcpu->run->paravirt.ret);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_PV_DEBUG);
+	EXPECT_EQ(HVCALL_RETRIEVE_DEBUG, vcpu->run->paravirt.data[0]);
+	vcpu->run->paravirt.ret = HV_INSUFFICIENT_BUFFERS;
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_PV_DEBUG);
+	EXPECT_EQ(HVCALL_RESET_DEBUG, vcpu->run->paravirt.data[0]);
+	vcpu_run_expect_done(vcpu);
+
+	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_GET_COUNTERS, &cnt));
+	EXPECT_EQ(VESSEL_PV_HYPERV, cnt.provider);
+	EXPECT_EQ(10, cnt.hypercalls[HVCALL_NOTIFY_SPIN]);
+	EXPECT_EQ(5, cnt.hypercalls[HVCALL_FLUSH_SPACE]);
+	EXPECT_EQ(4, cnt.hypercalls[HVCALL_FLUSH_LIST]);
+	EXPECT_EQ(4, cnt.hypercalls[VESSEL_PV_HC_EXTENDED]);
+	EXPECT_EQ(1, cnt.hypercalls[VESSEL_PV_HC_OTHER]);
+	EXPECT_EQ(3, cnt.user_exits);
+	EXPECT_EQ(5, cnt.debug_bytes[0]);
+	EXPECT_EQ(16, cnt.debug_bytes[1]);
+	vm_free(vm);
+}
+
+/* ---------------------------------------------- what is not advertised */
+
+static void guest_not_advertised(void)
+{
+	uint64_t v;
+
+	GUEST_ASSERT_EQ(rdmsr_safe(HV_MSR_TIME_REF_COUNT, &v), GP_VECTOR);
+	GUEST_ASSERT_EQ(rdmsr_safe(HV_MSR_CRASH_P0, &v), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_CRASH_CTL, HV_CRASH_NOTIFY), GP_VECTOR);
+	GUEST_ASSERT_EQ(rdmsr_safe(HV_MSR_VP_INDEX, &v), 0);
+	GUEST_DONE();
+}
+
+TEST(msrs_not_advertised)
+{
+	struct vessel_cpuid_entry e[VESSEL_MAX_CPUID_ENTRIES], *l;
+	struct vm *vm = vm_create_pv(1, VESSEL_PV_HYPERV, 0, guest_not_advertised);
+	struct vessel_cpuid c = { 0 };
+	uint32_t nr = vm_cpuid_get(vm, e);
+
+	l = cpuid_find(e, nr, 0x40000003, 0);
+	ASSERT_NE(NULL, l);
+	l->eax &= ~(1U << 1);		/* TIME_REF_COUNT */
+	l->edx &= ~(1U << 10);		/* crash MSRs */
+	c.nr = nr;
+	c.entries = (uintptr_t)e;
+	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_SET_CPUID, &c));
+	vcpu_run_expect_done(vm->vcpus[0]);
+	vm_free(vm);
+}
+
+static void guest_no_hyperv(void)
+{
+	uint64_t v;
+
+	GUEST_ASSERT_EQ(rdmsr_safe(HV_MSR_GUEST_OS_ID, &v), GP_VECTOR);
+	GUEST_ASSERT_EQ(rdmsr_safe(HV_MSR_TIME_REF_COUNT, &v), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_HYPERCALL, 1), GP_VECTOR);
+	GUEST_DONE();
+}
+
+TEST(msrs_other_providers)
+{
+	uint32_t p[] = { VESSEL_PV_NONE, VESSEL_PV_MINIMAL, VESSEL_PV_KVM };
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		struct vm *vm = vm_create_pv(1, p[i], 0, guest_no_hyperv);
+
+		vcpu_run_expect_done(vm->vcpus[0]);
+		vm_free(vm);
+	}
+}
+
+/* ---------------------------------------------------- vCPU state */
+
+static void guest_runtime(void)
+{
+	uint64_t v;
+
+	v = rdmsr(HV_MSR_VP_RUNTIME);
+	GUEST_SYNC_ARGS(2, 1, v);
+	/* The host set 10 s: it goes on from there. */
+	v = rdmsr(HV_MSR_VP_RUNTIME);
+	GUEST_ASSERT(v >= 100000000 && v < 110000000);
+	GUEST_DONE();
+}
+
+TEST(vcpu_state)
+{
+	struct vm *vm = vm_create_pv(1, VESSEL_PV_HYPERV, 0, guest_runtime);
+	struct vcpu *vcpu = vm->vcpus[0];
+	struct vessel_pv_state st;
+	struct ucall uc;
+
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	memset(&st, 0, sizeof(st));
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_GET_VCPU_STATE, &st));
+	EXPECT_LE(uc.args[1], st.hv_vcpu.vp_runtime);
+	st.hv_vcpu.reserved[0] = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &st));
+	st.hv_vcpu.reserved[0] = 0;
+	st.hv_vcpu.vp_runtime = 100000000;
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &st));
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
