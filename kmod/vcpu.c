@@ -268,6 +268,7 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 {
 	struct vessel_host_state h;
+	unsigned int mark;
 	int r;
 
 	vcpu->counters.runs++;
@@ -278,10 +279,14 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 		vcpu->vm->ran = true;
 		mutex_unlock(&vcpu->vm->lock);
 	}
+	mark = atomic_read(&vessel_vmx_failures);
 	r = vessel_vcpu_load(vcpu);
 	if (r)
 		goto out;
 	r = vessel_complete_user_exit(vcpu);
+	/* Completing the last exit writes the VMCS too (RIP, registers). */
+	if (vcpu_vmx_failed(vcpu, mark))
+		r = -EIO;
 	if (r <= 0)
 		goto out_put;
 
@@ -343,6 +348,7 @@ static long vessel_vcpu_ioctl(struct file *file, unsigned int cmd,
 {
 	struct vessel_vcpu *vcpu = file->private_data;
 	void __user *argp = (void __user *)arg;
+	unsigned int mark;
 	long r;
 
 	if (READ_ONCE(vcpu->vm->dead))
@@ -364,6 +370,7 @@ static long vessel_vcpu_ioctl(struct file *file, unsigned int cmd,
 
 	if (mutex_lock_killable(&vcpu->run_lock))
 		return -EINTR;
+	mark = atomic_read(&vessel_vmx_failures);
 	switch (cmd) {
 	case VESSEL_GET_STATE:
 		r = vessel_vcpu_get_state(vcpu, argp);
@@ -380,6 +387,11 @@ static long vessel_vcpu_ioctl(struct file *file, unsigned int cmd,
 	default:
 		r = -ENOTTY;
 		break;
+	}
+	/* A VMX instruction failed under a state ioctl, as in RUN. */
+	if (vcpu_vmx_failed(vcpu, mark)) {
+		vessel_vm_mark_dead(vcpu->vm, "VMX instruction failed");
+		r = -EIO;
 	}
 	mutex_unlock(&vcpu->run_lock);
 	return r;
