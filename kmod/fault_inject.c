@@ -2,18 +2,21 @@
 /*
  * Vessel: a test's way to make a VMX instruction fail on purpose.
  *
- * A failed VMREAD or VMWRITE is a host bug that no guest or userspace
- * action can cause, yet what follows it - the VM marked dead, every later
- * call EIO, the fds closing cleanly - must be tested.  Writing N to
- * /sys/kernel/debug/vessel/fail_vmx_insn makes the next N VMREADs or
- * VMWRITEs (of any vCPU) fail: they are skipped and reported exactly as a
- * real VMfail is (vessel_vmx_insn_failed()), except that no warning is
- * printed, because a kernel warning means a bug to the test machine.
- * Reading the file gives the failures still armed.
+ * A failed VMX instruction is a host bug that no guest or userspace action
+ * can cause, yet what follows it - the VM marked dead, every later call
+ * EIO, the fds closing cleanly - must be tested.  Writing N to
+ * /sys/kernel/debug/vessel/fail_vmx_insn makes the next N VMCS loads (of
+ * any vCPU, at the start of VESSEL_RUN, a state ioctl or vCPU creation)
+ * fail as a failed VMPTRLD does: counted in vessel_vmx_failures, the vCPU's
+ * load failed, -EIO, the VM marked dead by the real code that handles
+ * that.  The only difference: no warning is printed, because a kernel
+ * warning means a bug to the test machine.  Reading the file gives the
+ * failures still armed.
  *
- * Off (the default), the accessors' check is a static branch: a NOP on the
- * hot path.  The key is switched on when failures are armed and off again
- * (from a work item: switching sleeps) once they are used up.
+ * Off (the default), the check is a static branch: a NOP, once per VMCS
+ * load, never on the VM-exit path.  The key is switched on when failures
+ * are armed and off again (from a work item: switching sleeps) once they
+ * are used up.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -40,7 +43,7 @@ static void fault_disarm_work(struct work_struct *work)
 
 static DECLARE_WORK(fault_disarm, fault_disarm_work);
 
-/* Called with the key on: whether this VMREAD/VMWRITE is to fail. */
+/* Called with the key on: whether this VMCS load is to fail. */
 bool vessel_vmx_fault_take(void)
 {
 	int left = atomic_dec_if_positive(&fault_armed);

@@ -280,10 +280,10 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 		mutex_unlock(&vcpu->vm->lock);
 	}
 	mark = atomic_read(&vessel_vmx_failures);
+	/* On failure too, the load registered the preempt notifier: put. */
 	r = vessel_vcpu_load(vcpu);
-	if (r)
-		goto out;
-	r = vessel_complete_user_exit(vcpu);
+	if (!r)
+		r = vessel_complete_user_exit(vcpu);
 	/* Completing the last exit writes the VMCS too (RIP, registers). */
 	if (vcpu_vmx_failed(vcpu, mark))
 		r = -EIO;
@@ -306,7 +306,6 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
 out_put:
 	vessel_vcpu_put(vcpu);
-out:
 	if (r == -EIO)
 		vessel_vm_mark_dead(vcpu->vm, "VMX instruction failed");
 	if (r == 0 && vcpu->run->exit_reason < VESSEL_NR_USER_EXITS)

@@ -43,8 +43,7 @@ void __vessel_vmx_insn_failed(const char *insn, unsigned long field,
 {
 	atomic_inc(&vessel_vmx_failures);
 	if (injected)
-		pr_info_ratelimited("injected %s failure (field %#lx)\n",
-				    insn, field);
+		pr_info_ratelimited("injected %s failure, for a test\n", insn);
 	else
 		WARN_ONCE(1, "vessel: %s of field %#lx failed\n", insn, field);
 }
@@ -149,6 +148,11 @@ int vessel_vmcs_load(struct vessel_vcpu *vcpu)
 	int cpu = smp_processor_id();
 	unsigned long flags;
 
+	/* A test's injected failure: as if VMPTRLD failed (fault_inject.c). */
+	if (vessel_vmx_fault_injected()) {
+		__vessel_vmx_insn_failed("vmptrld", 0, true);
+		return -EIO;
+	}
 	if (per_cpu(current_vcpu_vmcs, cpu) == vcpu)
 		return 0;
 	if (vcpu->cpu != cpu) {

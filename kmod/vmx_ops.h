@@ -7,7 +7,7 @@
  * (vessel_vmx_failures) and warned about once, and the run loop (or the
  * vCPU ioctl) marks the VM dead when the count moves: the guest never sees
  * a half-written VMCS and the host never stops.  fault_inject.c can make
- * them fail on purpose, for tests of that path.
+ * a VMCS load fail on purpose, for tests of that path.
  */
 #ifndef VESSEL_VMX_OPS_H
 #define VESSEL_VMX_OPS_H
@@ -28,8 +28,8 @@ static inline void vessel_vmx_insn_failed(const char *insn, unsigned long field)
 }
 
 /*
- * fault_inject.c: VMREADs and VMWRITEs a test asked to fail.  Off, this is
- * a static branch (a NOP).
+ * fault_inject.c: VMCS loads a test asked to fail (vessel_vmcs_load()).
+ * Off, this is a static branch (a NOP), outside the VM-exit path.
  */
 DECLARE_STATIC_KEY_FALSE(vessel_vmx_fault_key);
 bool vessel_vmx_fault_take(void);
@@ -62,8 +62,6 @@ static __always_inline unsigned long __vmcs_read(unsigned long field)
 {
 	unsigned long value = 0;
 
-	if (vessel_vmx_fault_injected())
-		goto injected;
 	asm goto("vmread %[field], %[value]\n\t"
 		 "jna %l[fail]"
 		 : : [field] "r"(field), [value] "m"(value)
@@ -72,16 +70,11 @@ static __always_inline unsigned long __vmcs_read(unsigned long field)
 fail:
 	vessel_vmx_insn_failed("vmread", field);
 	return 0;
-injected:
-	__vessel_vmx_insn_failed("vmread", field, true);
-	return 0;
 }
 
 static __always_inline void __vmcs_write(unsigned long field,
 					 unsigned long value)
 {
-	if (vessel_vmx_fault_injected())
-		goto injected;
 	asm goto("vmwrite %[value], %[field]\n\t"
 		 "jna %l[fail]"
 		 : : [field] "r"(field), [value] "rm"(value)
@@ -89,9 +82,6 @@ static __always_inline void __vmcs_write(unsigned long field,
 	return;
 fail:
 	vessel_vmx_insn_failed("vmwrite", field);
-	return;
-injected:
-	__vessel_vmx_insn_failed("vmwrite", field, true);
 }
 
 #define vmcs_read16(f)	({ vmcs_check(f, VMCS_WIDTH_16); (u16)__vmcs_read(f); })

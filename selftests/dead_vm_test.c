@@ -2,10 +2,11 @@
 /*
  * A VM the module has marked dead (a VMX instruction failed): every ioctl
  * on it and its vCPUs gives EIO, the fds close cleanly, and other VMs work.
- * No guest or userspace action can make VMREAD or VMWRITE fail, so the
+ * No guest or userspace action can make a VMX instruction fail, so the
  * failure is injected through /sys/kernel/debug/vessel/fail_vmx_insn
- * (kmod/fault_inject.c), which takes the real failure path without its
- * warning.  Run alone: the armed failure hits whichever vCPU is next.
+ * (kmod/fault_inject.c): the next VMCS load fails as a failed VMPTRLD
+ * does, through the real failure path without its warning.  Run alone:
+ * the armed failure hits whichever vCPU loads its VMCS next.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -114,7 +115,7 @@ TEST(knob_off_by_default)
 	expect_new_vm_works(_metadata);
 }
 
-/* The failure hits the VM exit's VMREADs: RUN returns EIO. */
+/* The failure hits RUN's VMCS load: RUN returns EIO. */
 TEST(run_fails_then_eio)
 {
 	struct vcpu *vcpu;
