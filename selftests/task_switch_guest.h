@@ -12,6 +12,7 @@ void g_task_b(void);
 void g_call_main(void);
 void g_task_b_call(void);
 void g_int_main(void);
+void g_irq_main(void);
 void g_task_c(void);
 void g_exc_main(void);
 void g_exc_fault(void);

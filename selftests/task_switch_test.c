@@ -137,6 +137,15 @@ asm(".pushsection .text\n"
 	"	iret\n"
 	"	hlt\n"
 
+    /* An external interrupt (injected) through a task gate to task C. */
+	"g_irq_main:\n"
+	"	mov $0x5a5a5a5a, %esi\n"
+	"	sti\n"
+	"	nop\n"
+	"	mov %esi, ts_rec+16\n"
+	"	movl $0x600d, ts_rec+20\n"
+	"	hlt\n"
+
     /* #GP(0xf8) through a task gate to task D, error code on its stack. */
 	"g_exc_main:\n"
 	"	mov $0xf8, %eax\n"
@@ -549,6 +558,25 @@ TEST(int_task_gate)
 	EXPECT_EQ(0x600d, t.rec[5]);
 	EXPECT_EQ(0x89, desc_access(&t, SEL_TSS_C));
 	EXPECT_EQ(0, c[0x40 / 4]);	/* C's saved ESI */
+	vm_free(t.vm);
+}
+
+/* Not a software interrupt: the old task resumes where it was stopped. */
+TEST(irq_task_gate)
+{
+	struct ts_vm t;
+
+	ts_setup(&t, g_irq_main);
+	set_gate(&t, 0x81, SEL_TSS_C, 0, 0x85);
+	vcpu_inject(t.vcpu, VESSEL_EVENT_IRQ, 0x81, 0, 0, 0);
+	ts_run(_metadata, &t, 2);
+
+	EXPECT_EQ(EFLAGS_NT, t.rec[0] & EFLAGS_NT);
+	EXPECT_EQ(SEL_TSS_A, t.rec[1]);
+	EXPECT_EQ(t.area + OFF_STACK(2), t.rec[2]);	/* no error code */
+	EXPECT_EQ(0x5a5a5a5a, t.rec[4]);
+	EXPECT_EQ(0x600d, t.rec[5]);
+	EXPECT_EQ(0x89, desc_access(&t, SEL_TSS_C));
 	vm_free(t.vm);
 }
 
