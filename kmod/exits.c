@@ -147,6 +147,7 @@ static const vessel_exit_handler vmx_exit_handlers[] = {
 	[EXIT_REASON_TRIPLE_FAULT]		= vmx_exit_triple_fault,
 	[EXIT_REASON_INTERRUPT_WINDOW]		= vessel_exit_irq_window,
 	[EXIT_REASON_NMI_WINDOW]		= vessel_exit_nmi_window,
+	[EXIT_REASON_TASK_SWITCH]		= vessel_exit_task_switch,
 	[EXIT_REASON_CPUID]			= vessel_exit_cpuid,
 	[EXIT_REASON_HLT]			= vmx_exit_hlt,
 	[EXIT_REASON_INVD]			= vmx_exit_skip,

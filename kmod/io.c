@@ -32,8 +32,14 @@ static int walk_read_gpa(void *opaque, u64 gpa, void *buf, unsigned int len)
 	return vessel_mem_read(opaque, gpa, buf, len);
 }
 
-static void walk_env(struct vessel_vcpu *vcpu, struct vessel_walk_env *env,
-		     u64 *pdptrs)
+/**
+ * vessel_walk_env_init() - the guest's current paging state, for a walk
+ * @vcpu:	loaded
+ * @env:	filled
+ * @pdptrs:	four entries, the PDPTEs the VMCS holds (PAE paging)
+ */
+void vessel_walk_env_init(struct vessel_vcpu *vcpu,
+			  struct vessel_walk_env *env, u64 *pdptrs)
 {
 	env->cr0 = vmcs_readl(CR0_READ_SHADOW);
 	env->cr3 = vmcs_readl(GUEST_CR3);
@@ -119,7 +125,7 @@ static int io_string(struct vessel_vcpu *vcpu, bool in, unsigned int size,
 	n = string_batch(gva, size, count, down);
 	/* Elements are laid out upwards in the buffer whatever DF says. */
 	start = down ? gva - (u64)(n - 1) * size : gva;
-	walk_env(vcpu, &env, pdptrs);
+	vessel_walk_env_init(vcpu, &env, pdptrs);
 	if (!in) {
 		r = vessel_guest_read_virt(&env, start, data, n * size,
 					   guest_access_bits(), &pferr);
@@ -184,7 +190,7 @@ static int io_string_in_complete(struct vessel_vcpu *vcpu, u8 *data, u32 n,
 	u64 pdptrs[4], gpa;
 	u32 pferr, i;
 
-	walk_env(vcpu, &env, pdptrs);
+	vessel_walk_env_init(vcpu, &env, pdptrs);
 	for (i = 0; i < n; i++) {
 		u64 gva = vcpu->io_string_start +
 			  (u64)(down ? n - 1 - i : i) * size;
@@ -255,7 +261,7 @@ static int mmio_emulate(struct vessel_vcpu *vcpu, u64 gpa)
 	u32 pferr;
 	int r;
 
-	walk_env(vcpu, &env, pdptrs);
+	vessel_walk_env_init(vcpu, &env, pdptrs);
 	rip = vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP);
 	if (guest_code_size() != 64)
 		rip = (u32)rip;

@@ -111,6 +111,7 @@ static int __init vessel_init(void)
 		pr_err("not loaded: cannot register /dev/vessel (%d)\n", r);
 		goto err_vmx_exit;
 	}
+	vessel_fault_inject_init();
 	pr_info("ready: VMCS revision %#x, caps %#llx, %u CPUs\n",
 		vessel_vmx.revision, vessel_vmx.flags, vessel_vmx_nr_cpus());
 	return 0;
@@ -124,6 +125,7 @@ err_vmx_exit:
 static void __exit vessel_exit(void)
 {
 	misc_deregister(&vessel_dev);
+	vessel_fault_inject_exit();
 	preempt_notifier_dec();
 	vessel_vmx_exit();
 }

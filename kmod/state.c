@@ -111,6 +111,38 @@ void vessel_state_reset(struct vessel_vcpu *vcpu)
 	vcpu->pending = VESSEL_PENDING_NONE;
 }
 
+/**
+ * vessel_seg_get() - one segment register, in the ABI's form
+ * @seg:	VESSEL_SEG_*
+ * @s:		filled; an unusable register is reported as not present
+ */
+void vessel_seg_get(unsigned int seg, struct vessel_segment *s)
+{
+	u32 ar = vmcs_read32(seg_fields[seg].ar);
+
+	s->selector = vmcs_read16(seg_fields[seg].selector);
+	s->base = vmcs_readl(seg_fields[seg].base);
+	s->limit = vmcs_read32(seg_fields[seg].limit);
+	s->attrib = (ar & VMX_AR_UNUSABLE_MASK) ?
+		    (ar & 0xffff & ~VMX_AR_P_MASK) : (ar & 0xffff);
+}
+
+/**
+ * vessel_seg_set() - load one segment register from the ABI's form
+ * @seg:	VESSEL_SEG_*
+ * @s:		the register; not present means unusable
+ */
+void vessel_seg_set(unsigned int seg, const struct vessel_segment *s)
+{
+	u32 ar = s->attrib;
+
+	vmcs_write16(seg_fields[seg].selector, s->selector);
+	vmcs_writel(seg_fields[seg].base, s->base);
+	vmcs_write32(seg_fields[seg].limit, s->limit);
+	vmcs_write32(seg_fields[seg].ar,
+		     (ar & VMX_AR_P_MASK) ? ar : ar | VMX_AR_UNUSABLE_MASK);
+}
+
 /* ---------------------------------------------------------------- get */
 
 static void get_gprs(struct vessel_vcpu *vcpu, struct vessel_gprs *g)
@@ -125,16 +157,8 @@ static void get_segs(struct vessel_vcpu *vcpu, struct vessel_segs *s)
 {
 	unsigned int i;
 
-	for (i = 0; i < VESSEL_NR_SEGS; i++) {
-		u32 ar = vmcs_read32(seg_fields[i].ar);
-
-		s->seg[i].selector = vmcs_read16(seg_fields[i].selector);
-		s->seg[i].base = vmcs_readl(seg_fields[i].base);
-		s->seg[i].limit = vmcs_read32(seg_fields[i].limit);
-		/* Unusable is reported as not present. */
-		s->seg[i].attrib = (ar & VMX_AR_UNUSABLE_MASK) ?
-				   (ar & 0xffff & ~VMX_AR_P_MASK) : (ar & 0xffff);
-	}
+	for (i = 0; i < VESSEL_NR_SEGS; i++)
+		vessel_seg_get(i, &s->seg[i]);
 	s->gdt = (struct vessel_dtable) { .base = vmcs_readl(GUEST_GDTR_BASE),
 					  .limit = vmcs_read32(GUEST_GDTR_LIMIT) };
 	s->idt = (struct vessel_dtable) { .base = vmcs_readl(GUEST_IDTR_BASE),
@@ -446,14 +470,8 @@ static void set_segs(struct vessel_vcpu *vcpu, const struct vessel_segs *s)
 {
 	unsigned int i;
 
-	for (i = 0; i < VESSEL_NR_SEGS; i++) {
-		u32 ar = s->seg[i].attrib;
-
-		vmcs_write16(seg_fields[i].selector, s->seg[i].selector);
-		vmcs_writel(seg_fields[i].base, s->seg[i].base);
-		vmcs_write32(seg_fields[i].limit, s->seg[i].limit);
-		vmcs_write32(seg_fields[i].ar, (ar & VMX_AR_P_MASK) ? ar : ar | VMX_AR_UNUSABLE_MASK);
-	}
+	for (i = 0; i < VESSEL_NR_SEGS; i++)
+		vessel_seg_set(i, &s->seg[i]);
 	vmcs_writel(GUEST_GDTR_BASE, s->gdt.base);
 	vmcs_write32(GUEST_GDTR_LIMIT, s->gdt.limit);
 	vmcs_writel(GUEST_IDTR_BASE, s->idt.base);

@@ -276,6 +276,7 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 {
 	struct vessel_host_state h;
+	unsigned int mark;
 	int r;
 
 	vcpu->counters.runs++;
@@ -286,10 +287,14 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 		vcpu->vm->ran = true;
 		mutex_unlock(&vcpu->vm->lock);
 	}
+	mark = atomic_read(&vessel_vmx_failures);
+	/* On failure too, the load registered the preempt notifier: put. */
 	r = vessel_vcpu_load(vcpu);
-	if (r)
-		goto out;
-	r = vessel_complete_user_exit(vcpu);
+	if (!r)
+		r = vessel_complete_user_exit(vcpu);
+	/* Completing the last exit writes the VMCS too (RIP, registers). */
+	if (vcpu_vmx_failed(vcpu, mark))
+		r = -EIO;
 	if (r <= 0)
 		goto out_put;
 
@@ -311,7 +316,6 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
 out_put:
 	vessel_vcpu_put(vcpu);
-out:
 	if (r == -EIO)
 		vessel_vm_mark_dead(vcpu->vm, "VMX instruction failed");
 	if (r == 0 && vcpu->run->exit_reason < VESSEL_NR_USER_EXITS)
@@ -355,6 +359,7 @@ static long vessel_vcpu_ioctl(struct file *file, unsigned int cmd,
 {
 	struct vessel_vcpu *vcpu = file->private_data;
 	void __user *argp = (void __user *)arg;
+	unsigned int mark;
 	long r;
 
 	if (READ_ONCE(vcpu->vm->dead))
@@ -376,6 +381,7 @@ static long vessel_vcpu_ioctl(struct file *file, unsigned int cmd,
 
 	if (mutex_lock_killable(&vcpu->run_lock))
 		return -EINTR;
+	mark = atomic_read(&vessel_vmx_failures);
 	switch (cmd) {
 	case VESSEL_GET_STATE:
 		r = vessel_vcpu_get_state(vcpu, argp);
@@ -404,6 +410,11 @@ static long vessel_vcpu_ioctl(struct file *file, unsigned int cmd,
 	default:
 		r = vessel_pv_vcpu_ioctl(vcpu, cmd, argp);
 		break;
+	}
+	/* A VMX instruction failed under a state ioctl, as in RUN. */
+	if (vcpu_vmx_failed(vcpu, mark)) {
+		vessel_vm_mark_dead(vcpu->vm, "VMX instruction failed");
+		r = -EIO;
 	}
 	mutex_unlock(&vcpu->run_lock);
 	return r;

@@ -112,6 +112,12 @@ bool vessel_guest_has(struct vessel_vcpu *vcpu, u32 leaf, u32 reg_idx, u32 bit);
 int vessel_exit_io(struct vessel_vcpu *vcpu);
 int vessel_exit_ept_violation(struct vessel_vcpu *vcpu);
 void vessel_io_complete(struct vessel_vcpu *vcpu);
+struct vessel_walk_env;
+void vessel_walk_env_init(struct vessel_vcpu *vcpu,
+			  struct vessel_walk_env *env, u64 *pdptrs);
+
+/* task_switch.c */
+int vessel_exit_task_switch(struct vessel_vcpu *vcpu);
 
 /* state.c */
 void vessel_state_reset(struct vessel_vcpu *vcpu);
@@ -120,6 +126,8 @@ long vessel_vcpu_get_state(struct vessel_vcpu *vcpu,
 long vessel_vcpu_set_state(struct vessel_vcpu *vcpu,
 			   const struct vessel_vcpu_state __user *uarg);
 void vessel_update_entry_controls(struct vessel_vcpu *vcpu);
+void vessel_seg_get(unsigned int seg, struct vessel_segment *s);
+void vessel_seg_set(unsigned int seg, const struct vessel_segment *s);
 
 static inline void vessel_exec_controls_set(struct vessel_vcpu *vcpu, u32 bits)
 {

@@ -32,10 +32,20 @@ atomic_t vessel_vmx_failures = ATOMIC_INIT(0);
 static DEFINE_PER_CPU(struct vessel_vcpu *, current_vcpu_vmcs);
 static DEFINE_PER_CPU(struct list_head, loaded_vcpus);
 
-void vessel_vmx_insn_failed(const char *insn, unsigned long field)
+/*
+ * A VMX instruction failed: the VMs in use can no longer be trusted (the
+ * run loop and the vCPU ioctls see the count move and mark theirs dead).
+ * A real failure is a host bug and warned about once; a failure injected
+ * by a test (fault_inject.c) takes the same path without the warning.
+ */
+void __vessel_vmx_insn_failed(const char *insn, unsigned long field,
+			      bool injected)
 {
 	atomic_inc(&vessel_vmx_failures);
-	WARN_ONCE(1, "vessel: %s of field %#lx failed\n", insn, field);
+	if (injected)
+		pr_info_ratelimited("injected %s failure, for a test\n", insn);
+	else
+		WARN_ONCE(1, "vessel: %s of field %#lx failed\n", insn, field);
 }
 
 static u32 vmx_adjust(u64 cap, u32 want)
@@ -138,6 +148,11 @@ int vessel_vmcs_load(struct vessel_vcpu *vcpu)
 	int cpu = smp_processor_id();
 	unsigned long flags;
 
+	/* A test's injected failure: as if VMPTRLD failed (fault_inject.c). */
+	if (vessel_vmx_fault_injected()) {
+		__vessel_vmx_insn_failed("vmptrld", 0, true);
+		return -EIO;
+	}
 	if (per_cpu(current_vcpu_vmcs, cpu) == vcpu)
 		return 0;
 	if (vcpu->cpu != cpu) {

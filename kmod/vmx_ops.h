@@ -4,20 +4,43 @@
  *
  * VMREAD and VMWRITE are only issued with a vCPU loaded, so its VMCS is
  * current on this CPU; a VMfail there is a host bug.  It is counted
- * (vessel_vmx_failures) and warned about once, and the run loop marks the
- * VM dead when the count moves: the guest never sees a half-written VMCS
- * and the host never stops.
+ * (vessel_vmx_failures) and warned about once, and the run loop (or the
+ * vCPU ioctl) marks the VM dead when the count moves: the guest never sees
+ * a half-written VMCS and the host never stops.  fault_inject.c can make
+ * a VMCS load fail on purpose, for tests of that path.
  */
 #ifndef VESSEL_VMX_OPS_H
 #define VESSEL_VMX_OPS_H
 
 #include <linux/bug.h>
 #include <linux/atomic.h>
+#include <linux/jump_label.h>
 #include <asm/vmx.h>
 
 extern atomic_t vessel_vmx_failures;
 
-void vessel_vmx_insn_failed(const char *insn, unsigned long field);
+void __vessel_vmx_insn_failed(const char *insn, unsigned long field,
+			      bool injected);
+
+static inline void vessel_vmx_insn_failed(const char *insn, unsigned long field)
+{
+	__vessel_vmx_insn_failed(insn, field, false);
+}
+
+/*
+ * fault_inject.c: VMCS loads a test asked to fail (vessel_vmcs_load()).
+ * Off, this is a static branch (a NOP), outside the VM-exit path.
+ */
+DECLARE_STATIC_KEY_FALSE(vessel_vmx_fault_key);
+bool vessel_vmx_fault_take(void);
+void vessel_fault_inject_init(void);
+void vessel_fault_inject_exit(void);
+
+static __always_inline bool vessel_vmx_fault_injected(void)
+{
+	return static_branch_unlikely(&vessel_vmx_fault_key) &&
+	       vessel_vmx_fault_take();
+}
 
 /*
  * The width of a VMCS field is in bits 14:13 of its encoding (SDM Vol. 3
