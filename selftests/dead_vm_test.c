@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -41,6 +42,14 @@ static int knob_open(int flags)
 static void knob_write(struct __test_metadata *_metadata, const char *val)
 {
 	int fd = knob_open(O_WRONLY);
+
+	/*
+	 * The failure logs a kernel error, which the console prints at once,
+	 * in the middle of any line still queued on a slow serial console:
+	 * let ours go out first (not a tty: nothing to wait for).
+	 */
+	fflush(stdout);
+	tcdrain(STDOUT_FILENO);
 
 	ASSERT_LE(0, fd) TH_LOG("%s: %s", FAULT_KNOB, strerror(errno));
 	ASSERT_EQ((ssize_t)strlen(val), write(fd, val, strlen(val)));
