@@ -206,25 +206,27 @@ static const struct vessel_msr *msr_find(u32 index)
 }
 
 /*
- * The VM's paravirtual provider first (its MSRs are in no table here),
- * then the table.  Returns 0, -EINVAL for #GP, or VESSEL_PV_USER when the
+ * The architectural table first (the hot MSRs are there, and no
+ * provider's MSR is), then the VM's paravirtual provider, then the
+ * in-kernel APIC.  Returns 0, -EINVAL for #GP, or VESSEL_PV_USER when the
  * provider completed the instruction and returns to userspace.
  */
 static int msr_access(struct vessel_vcpu *vcpu, u32 index, bool write,
 		      u64 *val)
 {
-	const struct vessel_msr *m;
-	int r = vessel_pv_msr(vcpu, index, write, val);
+	const struct vessel_msr *m = msr_find(index);
+	int r;
 
+	if (m) {
+		if (write)
+			return m->write ? m->write(vcpu, *val) : -EINVAL;
+		return m->read ? m->read(vcpu, val) : -EINVAL;
+	}
+	r = vessel_pv_msr(vcpu, index, write, val);
 	if (r != -ENOENT)
 		return r;
-	m = msr_find(index);
-	if (!m)		/* the in-kernel APIC's MSRs, or #GP */
-		return write ? vessel_lapic_wrmsr(vcpu, index, *val) :
-			       vessel_lapic_rdmsr(vcpu, index, val);
-	if (write)
-		return m->write ? m->write(vcpu, *val) : -EINVAL;
-	return m->read ? m->read(vcpu, val) : -EINVAL;
+	return write ? vessel_lapic_wrmsr(vcpu, index, *val) :
+		       vessel_lapic_rdmsr(vcpu, index, val);
 }
 
 static bool msr_is_user(struct vessel_vm *vm, u32 index)

@@ -360,15 +360,14 @@ void vessel_pv_vcpu_init(struct vessel_vcpu *vcpu)
 }
 
 /*
- * Before each entry: remember which thread runs the vCPU (directed yield
- * needs it) and let the provider refresh what the guest reads in memory.
+ * Before each entry, for a provider with a vcpu_enter hook (the run loop
+ * checks): remember which thread runs the vCPU (directed yield needs it)
+ * and let the provider refresh what the guest reads in memory.
  */
 void vessel_pv_vcpu_enter(struct vessel_vcpu *vcpu)
 {
 	const struct vessel_pv_ops *ops = vcpu->vm->pv.ops;
 
-	if (!ops->vcpu_enter)
-		return;
 	if (unlikely(vcpu->pv.pid != task_pid(current))) {
 		struct pid *old = vcpu->pv.pid;
 

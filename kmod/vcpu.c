@@ -305,7 +305,9 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 			r = vcpu_exit_intr(vcpu);
 			break;
 		}
-		vessel_pv_vcpu_enter(vcpu);
+		/* Tested here: most VMs' providers have no hook to call. */
+		if (vcpu->vm->pv.ops->vcpu_enter)
+			vessel_pv_vcpu_enter(vcpu);
 		r = vcpu_run_once(vcpu, &h);
 		if (r <= 0)
 			break;
