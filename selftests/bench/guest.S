@@ -460,11 +460,16 @@ pong_handler:
 wl_ipi_remote:
 wl_ipi_halted:
 	call	apic_setup
+	/*
+	 * IF set before waiting: a guest spinning with IF clear never sees a
+	 * host interrupt in Bochs (testing.rst), so vCPU 1's thread, if on
+	 * this host CPU, would never run.  No interrupt comes before a PING.
+	 */
+	sti
 2:	cmpl	$0, IPI_READY
 	pause
 	je	2b
 	xor	%edi, %edi			/* PONGs expected so far */
-	sti
 	timed_begin
 	inc	%edi
 	movl	$(1 << 24), APIC_ICR_HI		/* to APIC 1 */
