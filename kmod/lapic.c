@@ -223,13 +223,41 @@ static void lapic_set_irr(struct vessel_vcpu *vcpu, u8 vec, bool level)
 	lapic_post(vcpu, LAPIC_REQ_EVENT);
 }
 
-/* An interrupt message arrives at @vcpu's APIC (11.6.1 delivery modes). */
-static void lapic_accept(struct vessel_vcpu *vcpu, u32 mode, u8 vec, bool level)
+/*
+ * Whether an ExtINT message (the 8259's INTR) reaches the CPU: through
+ * LINT0 unmasked in ExtINT mode (virtual-wire mode, MP spec 3.6.2.2), or
+ * straight to the CPU when the APIC is hardware-disabled (SDM 11.4.3).
+ * A software-disabled APIC forces LINT0 masked (11.4.7.2), which blocks it.
+ */
+static bool lapic_takes_extint(const struct vessel_lapic *l)
+{
+	u32 lvt0 = reg_get(l, APIC_LVT0);
+
+	return !lapic_hw_enabled(l) ||
+	       (lvt0 & (APIC_LVT_MASKED | APIC_MODE_MASK)) == APIC_DM_EXTINT;
+}
+
+/*
+ * An interrupt message arrives at @vcpu's APIC (11.6.1 delivery modes).
+ * Returns false only for an ExtINT the APIC does not pass on.
+ */
+static bool lapic_accept(struct vessel_vcpu *vcpu, u32 mode, u8 vec, bool level)
 {
 	struct vessel_lapic *l = vcpu->lapic;
 
+	/*
+	 * The vector was fixed by the PIC's INTA cycle (userspace), and the
+	 * APIC only forwards it: no IRR, ISR, PPR or EOI (SDM 11.5.1 ExtINT).
+	 */
+	if (mode == APIC_DM_EXTINT) {
+		if (!lapic_takes_extint(l))
+			return false;
+		set_bit(vec, l->extint);
+		lapic_post(vcpu, LAPIC_REQ_EVENT);
+		return true;
+	}
 	if (!lapic_hw_enabled(l))
-		return;
+		return true;
 	switch (mode) {
 	case APIC_DM_FIXED:
 	case APIC_DM_LOWEST:
@@ -250,6 +278,7 @@ static void lapic_accept(struct vessel_vcpu *vcpu, u32 mode, u8 vec, bool level)
 		lapic_post(vcpu, LAPIC_REQ_SIPI);
 		break;
 	}
+	return true;
 }
 
 /* Whether @dest (physical or logical) names @l (11.6.2). */
@@ -320,13 +349,10 @@ static int lapic_send(struct vessel_vm *vm, struct vessel_vcpu *src,
 				best = t;
 			continue;
 		}
-		lapic_accept(t, mode, vec, level);
-		n++;
+		n += lapic_accept(t, mode, vec, level);
 	}
-	if (best) {
-		lapic_accept(best, mode, vec, level);
-		n++;
-	}
+	if (best)
+		n += lapic_accept(best, mode, vec, level);
 	mutex_unlock(&vm->lock);
 	return n;
 }
@@ -366,7 +392,7 @@ static void lapic_icr_send(struct vessel_vcpu *vcpu, u32 low, u32 high)
 	case APIC_DM_NMI:
 	case APIC_DM_STARTUP:
 		break;
-	default:	/* SMI, remote read, ExtINT: nothing to model */
+	default:	/* SMI, remote read; ExtINT is no IPI mode (11.6.1) */
 		return;
 	}
 	lapic_send(vcpu->vm, vcpu, shorthand, x2 ? high : high >> 24,
@@ -922,16 +948,32 @@ bool vessel_lapic_hw_disabled(struct vessel_vcpu *vcpu)
 
 /* ------------------------------------------------------ entry and HLT */
 
-bool __vessel_lapic_has_irq(struct vessel_vcpu *vcpu)
+static bool lapic_extint_pending(const struct vessel_lapic *l)
 {
-	return lapic_deliverable(vcpu->lapic) >= 0;
+	return !bitmap_empty(l->extint, 256);
 }
 
+bool __vessel_lapic_has_irq(struct vessel_vcpu *vcpu)
+{
+	return lapic_extint_pending(vcpu->lapic) ||
+	       lapic_deliverable(vcpu->lapic) >= 0;
+}
+
+/*
+ * The CPU takes an interrupt: an ExtINT first (it does not pass the APIC's
+ * priority logic, and TPR does not hold it back), else the best IRR vector.
+ */
 bool __vessel_lapic_ack(struct vessel_vcpu *vcpu)
 {
 	struct vessel_lapic *l = vcpu->lapic;
 	int vec;
 
+	vec = find_last_bit(l->extint, 256);
+	if (vec < 256 && test_and_clear_bit(vec, l->extint)) {
+		vcpu->ev.irq_vector = vec;
+		vcpu->ev.irq_pending = true;
+		return true;
+	}
 	vec = lapic_deliverable(l);
 	if (vec < 0)
 		return false;
@@ -960,6 +1002,8 @@ static void lapic_do_init(struct vessel_vcpu *vcpu)
 
 	vessel_state_reset(vcpu);
 	lapic_reset_regs(l);
+	/* An ExtINT the CPU had not taken goes with the rest of its state. */
+	bitmap_zero(l->extint, 256);
 	l->mp_state = (l->base & MSR_IA32_APICBASE_BSP) ?
 		      VESSEL_MP_STATE_RUNNABLE : VESSEL_MP_STATE_WAIT_SIPI;
 }
@@ -1007,7 +1051,8 @@ static bool lapic_halt_wakes(struct vessel_vcpu *vcpu)
 
 	if (vcpu->ev.nmi_pending || vcpu->ev.exception_pending)
 		return true;
-	return l->halt_if && (vcpu->ev.irq_pending || lapic_deliverable(l) >= 0);
+	return l->halt_if && (vcpu->ev.irq_pending || lapic_extint_pending(l) ||
+			      lapic_deliverable(l) >= 0);
 }
 
 static void lapic_block(struct vessel_vcpu *vcpu)
@@ -1133,8 +1178,9 @@ void vessel_lapic_vmcs_setup(struct vessel_vcpu *vcpu)
  *
  * Return: how many APICs took the message (0 when none matched); -EFAULT;
  * -EINVAL (flags, reserved, not an MSI address, data bits 31:16, a delivery
- * mode other than fixed, lowest priority, NMI or INIT, a fixed vector
- * below 16); -ENXIO (the VM has no in-kernel APIC).
+ * mode other than fixed, lowest priority, NMI, INIT or ExtINT, a fixed
+ * vector below 16); -ENXIO (the VM has no in-kernel APIC).  An ExtINT
+ * counts only at APICs that pass it on (lapic_takes_extint()).
  */
 long vessel_vm_signal_msi(struct vessel_vm *vm,
 			  const struct vessel_msi __user *uarg)
@@ -1157,6 +1203,7 @@ long vessel_vm_signal_msi(struct vessel_vm *vm,
 		break;
 	case APIC_DM_NMI:
 	case APIC_DM_INIT:
+	case APIC_DM_EXTINT:	/* any vector: the PIC's, e.g. 0x08-0x0f */
 		break;
 	default:
 		return -EINVAL;

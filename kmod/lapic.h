@@ -54,6 +54,8 @@ struct vessel_lapic {
 	u32 esr_pending;
 	bool halt_if;
 	u32 tpr_threshold;
+	/* ExtINT vectors accepted, not yet taken by the CPU: no IRR/ISR. */
+	DECLARE_BITMAP(extint, 256);
 	wait_queue_head_t wq;
 
 	struct hrtimer timer;

@@ -17,6 +17,10 @@
 #include "ucall.h"
 #include "vessel_util.h"
 
+#ifndef APIC_DM_EXTINT
+#define APIC_DM_EXTINT		0x700
+#endif
+
 static uint64_t tsc_hz;
 
 static struct vm *lapic_vm(struct vcpu **vcpu, void *guest_code)
@@ -520,6 +524,102 @@ TEST(msi_and_level_eoi)
 	vm_free(vm);
 }
 
+/* ---------------------------------------------------------- ExtINT, LINT0 */
+
+/* An ExtINT handler: the vector is the PIC's, so no EOI to the APIC. */
+static void extint_handler(struct ex_regs *regs)
+{
+	WRITE_ONCE(irq_vec, regs->vector);
+	WRITE_ONCE(irq_count, irq_count + 1);
+}
+
+static void guest_extint(void)
+{
+	uint64_t base = rdmsr(MSR_IA32_APICBASE);
+	int i;
+
+	/* Virtual-wire mode: LINT0 unmasked, ExtINT. */
+	xapic_write(APIC_SPIV, APIC_SW_ENABLE | 0xff);
+	xapic_write(APIC_LVT0, APIC_DM_EXTINT);
+	GUEST_SYNC(1);			/* the host sends ExtINT 0x30 */
+	wait_flag_hlt(&irq_count);
+	GUEST_ASSERT_EQ(READ_ONCE(irq_vec), 0x30);
+	/* Nothing went through IRR or ISR; PPR did not move. */
+	GUEST_ASSERT_EQ(xapic_vec_set(APIC_ISR, 0x30), 0);
+	GUEST_ASSERT_EQ(xapic_vec_set(APIC_IRR, 0x30), 0);
+	GUEST_ASSERT_EQ(xapic_read(APIC_PROCPRI), 0);
+	/* Without any EOI, the same vector comes again, past a high TPR. */
+	xapic_write(APIC_TASKPRI, 0xf0);
+	WRITE_ONCE(irq_count, 0);
+	GUEST_SYNC(2);
+	wait_flag_hlt(&irq_count);
+	GUEST_ASSERT_EQ(READ_ONCE(irq_vec), 0x30);
+	xapic_write(APIC_TASKPRI, 0);
+
+	/* LINT0 masked: the APIC does not pass ExtINT on. */
+	xapic_write(APIC_LVT0, APIC_LVT_MASKED | APIC_DM_EXTINT);
+	WRITE_ONCE(irq_count, 0);
+	GUEST_SYNC(3);
+	asm volatile("sti");
+	for (i = 0; i < 1000; i++)
+		asm volatile("nop");
+	asm volatile("cli");
+	GUEST_ASSERT_EQ(READ_ONCE(irq_count), 0);
+	/* LINT0 fixed mode is not ExtINT either. */
+	xapic_write(APIC_LVT0, 0x40);
+	GUEST_SYNC(4);
+	asm volatile("sti; nop; nop; cli");
+	GUEST_ASSERT_EQ(READ_ONCE(irq_count), 0);
+
+	/* Globally disabled: INTR goes straight to the CPU. */
+	wrmsr(MSR_IA32_APICBASE, base & ~APICBASE_EN);
+	GUEST_SYNC(5);			/* the host sends ExtINT 0x31 */
+	wait_flag_hlt(&irq_count);
+	GUEST_ASSERT_EQ(READ_ONCE(irq_vec), 0x31);
+	/* Held while IF=0, delivered at STI (interrupt window). */
+	WRITE_ONCE(irq_count, 0);
+	asm volatile("cli");
+	GUEST_SYNC(6);
+	for (i = 0; i < 1000; i++)
+		asm volatile("nop");
+	GUEST_ASSERT_EQ(READ_ONCE(irq_count), 0);
+	asm volatile("sti; nop; cli");
+	GUEST_ASSERT_EQ(READ_ONCE(irq_count), 1);
+	GUEST_ASSERT_EQ(READ_ONCE(irq_vec), 0x32);
+	wrmsr(MSR_IA32_APICBASE, base);
+	GUEST_DONE();
+}
+
+TEST(extint_through_lint0)
+{
+	struct vessel_msi msi = { .address = 0xfee00000,
+				  .data = APIC_DM_EXTINT | 0x30 };
+	struct vcpu *vcpu;
+	struct vm *vm = lapic_vm(&vcpu, guest_extint);
+
+	vm_install_exception_handler(vm, 0x30, extint_handler);
+	vm_install_exception_handler(vm, 0x31, extint_handler);
+	vm_install_exception_handler(vm, 0x32, extint_handler);
+	vm_install_exception_handler(vm, 0x40, extint_handler);
+	vcpu_run_expect_sync(vcpu, 1);
+	EXPECT_EQ(1, __vm_ioctl(vm, VESSEL_SIGNAL_MSI, &msi));
+	vcpu_run_expect_sync(vcpu, 2);
+	EXPECT_EQ(1, __vm_ioctl(vm, VESSEL_SIGNAL_MSI, &msi));
+	vcpu_run_expect_sync(vcpu, 3);
+	/* Masked LINT0: nobody takes it. */
+	EXPECT_EQ(0, __vm_ioctl(vm, VESSEL_SIGNAL_MSI, &msi));
+	vcpu_run_expect_sync(vcpu, 4);
+	EXPECT_EQ(0, __vm_ioctl(vm, VESSEL_SIGNAL_MSI, &msi));
+	vcpu_run_expect_sync(vcpu, 5);
+	msi.data = APIC_DM_EXTINT | 0x31;
+	EXPECT_EQ(1, __vm_ioctl(vm, VESSEL_SIGNAL_MSI, &msi));
+	vcpu_run_expect_sync(vcpu, 6);
+	msi.data = APIC_DM_EXTINT | 0x32;
+	EXPECT_EQ(1, __vm_ioctl(vm, VESSEL_SIGNAL_MSI, &msi));
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
 /* -------------------------------------------------------- state round trip */
 
 static void guest_state(void)
@@ -627,7 +727,7 @@ TEST(lapic_ioctl_errors)
 	msi.data = 0x240;	/* SMI */
 	EXPECT_EQ(-1, __vm_ioctl(vm, VESSEL_SIGNAL_MSI, &msi));
 	EXPECT_EQ(EINVAL, errno);
-	msi.data = 0x740;	/* ExtINT */
+	msi.data = 0x340;	/* remote read */
 	EXPECT_EQ(-1, __vm_ioctl(vm, VESSEL_SIGNAL_MSI, &msi));
 	EXPECT_EQ(EINVAL, errno);
 	msi.data = 0x0f;	/* fixed vector below 16 */

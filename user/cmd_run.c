@@ -54,6 +54,14 @@
 /* Below 1 MiB sits the legacy hole; multiboot kernels load at 1 MiB. */
 #define RUN_MEM_MIN		(2 * MIB)
 
+/* xAPIC register offsets and values (SDM Vol. 3A 11.4.1, 11.5.1). */
+#define APIC_SPIV_OFFSET	0xf0
+#define APIC_LVT0_OFFSET	0x350
+#define APIC_LVT1_OFFSET	0x360
+#define APIC_SVR_SW_ENABLE	0x100
+#define APIC_LVT_EXTINT		0x700
+#define APIC_LVT_NMI		0x400
+
 #ifndef VESSEL_VM_LAPIC
 /*
  * vessel_vm_create.flags bit 0, from the in-kernel APIC work; until the
@@ -586,6 +594,28 @@ static void vmm_close_vcpus(struct vmm *vmm)
 }
 
 /*
+ * What a PC BIOS leaves in the boot processor's local APIC: virtual-wire
+ * mode (MP spec 1.4, 3.6.2.2), APIC software-enabled, LINT0 ExtINT so the
+ * 8259's INTR reaches the CPU, LINT1 NMI. The module's APIC comes out of
+ * reset with every LVT masked (SDM 11.4.7.1), as hardware does.
+ */
+static int vmm_virtual_wire(struct vessel_vcpu *bsp)
+{
+	static struct vessel_lapic_state ls;
+	uint32_t *svr = (uint32_t *)&ls.regs[APIC_SPIV_OFFSET];
+
+	memset(&ls, 0, sizeof(ls));
+	if (ioctl(bsp->fd, VESSEL_GET_LAPIC, &ls) < 0)
+		return -errno;
+	*svr |= APIC_SVR_SW_ENABLE;
+	*(uint32_t *)&ls.regs[APIC_LVT0_OFFSET] = APIC_LVT_EXTINT;
+	*(uint32_t *)&ls.regs[APIC_LVT1_OFFSET] = APIC_LVT_NMI;
+	if (ioctl(bsp->fd, VESSEL_SET_LAPIC, &ls) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
  * Create @cpus vCPUs. Only vCPU 0, the boot processor, is given the boot
  * state: the in-kernel APIC keeps the others waiting for the INIT/SIPI
  * with which the guest starts them.
@@ -609,6 +639,15 @@ static int vmm_create_vcpus(struct vmm *vmm, unsigned int cpus)
 		run_error("cannot set the boot state of vCPU 0: %s",
 			  strerror(errno));
 		goto err_close;
+	}
+	if (vmm->lapic) {
+		int r = vmm_virtual_wire(&vmm->vcpus[0]);
+
+		if (r) {
+			run_error("cannot put vCPU 0's local APIC in virtual-wire mode: %s",
+				  strerror(-r));
+			goto err_close;
+		}
 	}
 	return 0;
 

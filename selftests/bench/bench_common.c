@@ -10,6 +10,8 @@
  * operation, and repeat from run to run.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +37,7 @@
  * @reps:	repetitions of a full run, if not BENCH_REPS
  * @lapic:	needs the in-kernel local APIC
  * @pv:		the paravirtual interface (BENCH_PV_*) it runs on
+ * @cpus:	vCPUs, if not 1: each runs on a host thread of its own
  */
 struct bench_workload {
 	const char *name;
@@ -45,6 +48,7 @@ struct bench_workload {
 	unsigned int reps;
 	bool lapic;
 	unsigned int pv;
+	unsigned int cpus;
 };
 
 /* Indexed by BENCH_WL_*, the guest's workload numbers. */
@@ -103,6 +107,19 @@ static const struct bench_workload bench_workloads[] = {
 	[BENCH_WL_KVMCLOCK] = { "kvmclock_read",
 		"one kvmclock read in the guest: no exit", 2000, 0, false, 0,
 		false, BENCH_PV_KVM },
+	[BENCH_WL_CR8] = { "cr8_write",
+		"MOV to CR8 (TPR) in 64-bit mode, read back at the end, in-kernel APIC",
+		2000, 0, false, 0, true },
+	/*
+	 * The round trips, counted by both vCPUs and checked: each host
+	 * thread wakes the other once per iteration, so fewer iterations.
+	 */
+	[BENCH_WL_IPI_REMOTE] = { "ipi_remote",
+		"IPI to a running vCPU, its IPI back: the round trip, 2 vCPUs",
+		500, 0, false, 0, true, BENCH_PV_NONE, 2 },
+	[BENCH_WL_IPI_HALTED] = { "ipi_halted",
+		"IPI to a vCPU halted in HLT, its IPI back: the round trip, 2 vCPUs",
+		500, 0, false, 0, true, BENCH_PV_NONE, 2 },
 };
 
 _Static_assert(ARRAY_SIZE(bench_workloads) == BENCH_NR_WORKLOADS,
@@ -218,6 +235,103 @@ static int bench_exit_handle(struct bench_run *r, struct bench_exit *e)
 	}
 }
 
+/*
+ * vCPU 1 of a two-vCPU workload, on its own thread: it takes PINGs until
+ * vCPU 0 tells it to leave through BENCH_REPORT_DONE; nothing else may
+ * reach userspace.  @stop ends it early (vCPU 0 failed): the main thread
+ * sets it and sends SIGUSR1 until the thread is gone.
+ */
+struct bench_ap {
+	struct bench_hv *hv;
+	struct bench_run *r;
+	bool stop;
+	char error[512];
+};
+
+static void *bench_ap_thread(void *arg)
+{
+	struct bench_ap *ap = arg;
+	struct bench_regs regs = {
+		.eip = BENCH_CODE_GPA,
+		.esp = BENCH_AP_STACK_TOP,
+		.eax = (ap->r->w - bench_workloads) | BENCH_AP_FLAG,
+	};
+	struct bench_exit e = { .type = BENCH_EXIT_OTHER };
+	int err;
+
+	err = ap->hv->vcpu_start(ap->hv, 1, &regs);
+	if (err) {
+		snprintf(ap->error, sizeof(ap->error),
+			 "cannot set the state of vCPU 1: %s", strerror(-err));
+		return NULL;
+	}
+	for (;;) {
+		err = ap->hv->vcpu_run(ap->hv, 1, &e);
+		if (err == -EINTR && !__atomic_load_n(&ap->stop, __ATOMIC_ACQUIRE))
+			continue;
+		if (err) {
+			snprintf(ap->error, sizeof(ap->error),
+				 "run of vCPU 1: %s", strerror(-err));
+			return NULL;
+		}
+		if (e.type == BENCH_EXIT_IO && e.write &&
+		    e.port == BENCH_REPORT_DONE)
+			return NULL;
+		if (e.type == BENCH_EXIT_OTHER)
+			snprintf(ap->error, sizeof(ap->error),
+				 "vCPU 1: unexpected exit: %s", e.why);
+		else
+			snprintf(ap->error, sizeof(ap->error),
+				 "vCPU 1: unexpected exit to userspace (type %d, port %#x, gpa %#llx)",
+				 e.type, e.port, (unsigned long long)e.gpa);
+		return NULL;
+	}
+}
+
+static void bench_sig_nop(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Wait for vCPU 1's thread: a while on its own after a good run (vCPU 0
+ * told it to leave), else stopped by signals.  Returns 0 if it left by
+ * itself without an error.
+ */
+static int bench_ap_join(struct bench_ap *ap, pthread_t t, bool ok)
+{
+	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+	unsigned int waited = 0;
+	struct timespec until;
+
+	while (ok && waited++ < 500) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += tick.tv_nsec;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		if (!pthread_timedjoin_np(t, NULL, &until))
+			return ap->error[0] ? -1 : 0;
+	}
+	__atomic_store_n(&ap->stop, true, __ATOMIC_RELEASE);
+	for (;;) {
+		pthread_kill(t, SIGUSR1);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += tick.tv_nsec;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		if (!pthread_timedjoin_np(t, NULL, &until))
+			break;
+	}
+	if (ok && !ap->error[0])
+		snprintf(ap->error, sizeof(ap->error),
+			 "vCPU 1 did not leave when vCPU 0 told it to");
+	return -1;
+}
+
 static int bench_guest_run(struct bench_hv *hv, struct bench_run *r)
 {
 	struct bench_regs regs = {
@@ -228,18 +342,34 @@ static int bench_guest_run(struct bench_hv *hv, struct bench_run *r)
 		.edi = BENCH_MEM_GPA,
 	};
 	struct bench_exit e = { .type = BENCH_EXIT_OTHER };
+	struct bench_ap ap = { .hv = hv, .r = r };
+	pthread_t ap_thread;
 	int err, more;
 
-	err = hv->vcpu_start(hv, &regs);
+	/* The two-vCPU workloads' counters start at 0 in every VM. */
+	memset((char *)bench_low + BENCH_IPI_GPA, 0, BENCH_PAGE_SIZE);
+	err = hv->vcpu_start(hv, 0, &regs);
 	if (err)
 		return bench_fail(r, "cannot set the vCPU state: %s",
 				  strerror(-err));
-	do {
-		err = hv->vcpu_run(hv, &e);
+	if (r->w->cpus > 1) {
+		err = pthread_create(&ap_thread, NULL, bench_ap_thread, &ap);
 		if (err)
-			return bench_fail(r, "run: %s", strerror(-err));
+			return bench_fail(r, "cannot start vCPU 1's thread: %s",
+					  strerror(err));
+	}
+	do {
+		err = hv->vcpu_run(hv, 0, &e);
+		if (err == -EINTR)
+			continue;
+		if (err) {
+			more = bench_fail(r, "run: %s", strerror(-err));
+			break;
+		}
 		more = bench_exit_handle(r, &e);
 	} while (more > 0);
+	if (r->w->cpus > 1 && bench_ap_join(&ap, ap_thread, !more) && !more)
+		more = bench_fail(r, "%s", ap.error);
 	return more;
 }
 
@@ -276,7 +406,8 @@ static int bench_run_once(struct bench_hv *hv, struct bench_run *r)
 	void *fresh = NULL;
 	int err;
 
-	err = hv->vm_create(hv, r->w->lapic, r->w->pv);
+	err = hv->vm_create(hv, r->w->lapic, r->w->pv,
+			    r->w->cpus ? r->w->cpus : 1);
 	if (err)
 		return bench_fail(r, "cannot create a VM: %s", strerror(-err));
 	err = bench_vm_memory(hv, r, &fresh);
@@ -457,6 +588,7 @@ static int bench_low_init(void)
 
 int bench_main(struct bench_hv *hv, int argc, char **argv)
 {
+	struct sigaction sa = { .sa_flags = 0 };
 	struct bench_options o;
 	unsigned int i, ran = 0, failed = 0;
 	char err[256] = "";
@@ -467,6 +599,10 @@ int bench_main(struct bench_hv *hv, int argc, char **argv)
 		bench_usage(hv->name);
 	if (r)
 		return r > 0 ? 0 : BENCH_EXIT_UNUSABLE;
+	/* SIGUSR1 interrupts a vCPU's run: no SA_RESTART (bench_ap_join()). */
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = bench_sig_nop;
+	sigaction(SIGUSR1, &sa, NULL);
 	r = bench_low_init();
 	if (!r)
 		r = hv->open(hv, err, sizeof(err));

@@ -27,6 +27,8 @@
 #define BENCH_EXIT_UNUSABLE	2
 
 #define BENCH_MAX_REPS		15
+/* vCPUs of a workload: 1, or 2 for the IPI round trips. */
+#define BENCH_MAX_CPUS		2
 
 /* An exit of the guest, as the hypervisor reported it. */
 enum bench_exit_type {
@@ -73,21 +75,30 @@ struct bench_hv {
 	/* Open the device and check it is usable; @err: one line why not. */
 	int (*open)(struct bench_hv *hv, char *err, size_t errlen);
 	/*
-	 * A new VM with one vCPU (id 0), no memory yet, an in-kernel APIC if
-	 * @lapic, and the paravirtual interface @pv (BENCH_PV_*) the guest
+	 * A new VM with @cpus vCPUs (ids 0..@cpus-1, at most BENCH_MAX_CPUS;
+	 * more than one only with @lapic), no memory yet, an in-kernel APIC
+	 * if @lapic, and the paravirtual interface @pv (BENCH_PV_*) the guest
 	 * finds.
 	 */
-	int (*vm_create)(struct bench_hv *hv, bool lapic, unsigned int pv);
+	int (*vm_create)(struct bench_hv *hv, bool lapic, unsigned int pv,
+			 unsigned int cpus);
 	void (*vm_destroy)(struct bench_hv *hv);
 	int (*vm_set_memory)(struct bench_hv *hv, uint32_t slot, uint64_t gpa,
 			     uint64_t size, void *hva);
-	/* 32-bit flat protected mode, no paging, with @regs. */
-	int (*vcpu_start)(struct bench_hv *hv, const struct bench_regs *regs);
+	/*
+	 * vCPU @cpu in 32-bit flat protected mode, no paging, with @regs, and
+	 * runnable (a vCPU other than 0 would otherwise wait for a SIPI).
+	 * Called on the thread that runs that vCPU.
+	 */
+	int (*vcpu_start)(struct bench_hv *hv, unsigned int cpu,
+			  const struct bench_regs *regs);
 	/*
 	 * Complete the previous exit if it was a read (with @exit->data),
-	 * run, and describe the next exit in @exit.
+	 * run vCPU @cpu, and describe the next exit in @exit.  -EINTR when a
+	 * signal interrupted the run (the caller decides whether to go on).
 	 */
-	int (*vcpu_run)(struct bench_hv *hv, struct bench_exit *exit);
+	int (*vcpu_run)(struct bench_hv *hv, unsigned int cpu,
+			struct bench_exit *exit);
 };
 
 /* The guest code, assembled into each program as data (guest.S). */

@@ -51,6 +51,27 @@
 #define BENCH_IDT_GPA		0x90000
 #define BENCH_VEC_IPI		0x40
 #define BENCH_VEC_TIMER		0x41
+/* The two-vCPU workloads: vCPU 0 sends PING to vCPU 1, which answers PONG. */
+#define BENCH_VEC_PING		0x42
+#define BENCH_VEC_PONG		0x43
+
+/*
+ * The second vCPU of the two-vCPU workloads (BENCH_WL_IPI_*): the host
+ * makes it runnable and enters it at BENCH_CODE_GPA like vCPU 0, with
+ * BENCH_AP_FLAG in EAX and its own stack.  The counters both vCPUs keep
+ * are in BENCH_IPI_GPA (guest.S says which is where).
+ */
+#define BENCH_AP_FLAG		0x100
+#define BENCH_AP_STACK_TOP	0xf8000
+#define BENCH_IPI_GPA		0x6000
+
+/*
+ * BENCH_WL_CR8: 4-level page tables the guest builds to enter 64-bit mode,
+ * identity-mapping the first 2 MiB with one large page.
+ */
+#define BENCH_PML4_GPA		0x8000
+#define BENCH_PDPT_GPA		0x9000
+#define BENCH_PD_GPA		0xa000
 
 /* The MSR the MSR workloads read and write back unchanged. */
 #define BENCH_MSR		0x1a0	/* IA32_MISC_ENABLE */
@@ -79,7 +100,11 @@
 /* On a VM with the KVM interface. */
 #define BENCH_WL_KVM_HYPERCALL	16
 #define BENCH_WL_KVMCLOCK	17
-#define BENCH_NR_WORKLOADS	18
+/* With the in-kernel APIC again: CR8 in 64-bit mode, and two vCPUs. */
+#define BENCH_WL_CR8		18
+#define BENCH_WL_IPI_REMOTE	19
+#define BENCH_WL_IPI_HALTED	20
+#define BENCH_NR_WORKLOADS	21
 
 /* Instructions of one BENCH_WL_COMPUTE iteration: 4 per inner loop. */
 #define BENCH_COMPUTE_INNER	250

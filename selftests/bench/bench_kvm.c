@@ -38,8 +38,9 @@ struct kvm_bench {
 	struct bench_hv hv;
 	int kvm;
 	int vm;
-	int vcpu;
-	struct kvm_run *run;
+	unsigned int nr_vcpus;
+	int vcpu[BENCH_MAX_CPUS];
+	struct kvm_run *run[BENCH_MAX_CPUS];
 	long run_size;
 };
 
@@ -86,19 +87,21 @@ static int kb_open(struct bench_hv *hv, char *err, size_t errlen)
 
 /*
  * The APIC workloads: KVM's in-kernel irqchip, and CPUID saying APIC and
- * TSC-deadline timer (KVM refuses IA32_TSC_DEADLINE without the bit).
+ * TSC-deadline timer (KVM refuses IA32_TSC_DEADLINE without the bit), and
+ * long mode (KVM refuses EFER.LME without it; BENCH_WL_CR8).
  */
-static int kb_lapic_setup(struct kvm_bench *b)
+static int kb_lapic_setup(int vcpu)
 {
 	struct {
 		struct kvm_cpuid2 c;
-		struct kvm_cpuid_entry2 e[1];
+		struct kvm_cpuid_entry2 e[2];
 	} cpuid = {
-		.c.nent = 1,
+		.c.nent = 2,
 		.e[0] = { .function = 1, .ecx = 1U << 24, .edx = 1U << 9 },
+		.e[1] = { .function = 0x80000001, .edx = 1U << 29 },
 	};
 
-	return kb_ioctl(b->vcpu, KVM_SET_CPUID2, &cpuid);
+	return kb_ioctl(vcpu, KVM_SET_CPUID2, &cpuid);
 }
 
 /*
@@ -106,7 +109,7 @@ static int kb_lapic_setup(struct kvm_bench *b)
  * leaves: the ones KVM supports, as it reports them.  (Its own paravirtual
  * interface needs nothing: KVM does not enforce its feature bits.)
  */
-static int kb_set_hyperv_cpuid(struct kvm_bench *b)
+static int kb_set_hyperv_cpuid(struct kvm_bench *b, int vcpu)
 {
 	struct {
 		struct kvm_cpuid2 c;
@@ -117,59 +120,65 @@ static int kb_set_hyperv_cpuid(struct kvm_bench *b)
 	r = kb_ioctl(b->kvm, KVM_GET_SUPPORTED_HV_CPUID, &hv);
 	if (r)
 		return r;
-	return kb_ioctl(b->vcpu, KVM_SET_CPUID2, &hv);
-}
-
-static int kb_vm_create(struct bench_hv *hv, bool lapic, unsigned int pv)
-{
-	struct kvm_bench *b = to_kb(hv);
-	int r;
-
-	b->vm = kb_ioctl(b->kvm, KVM_CREATE_VM, NULL);
-	if (b->vm < 0)
-		return b->vm;
-	if (lapic) {
-		r = kb_ioctl(b->vm, KVM_CREATE_IRQCHIP, NULL);
-		if (r)
-			goto err_close_vm;
-	}
-	b->vcpu = kb_ioctl(b->vm, KVM_CREATE_VCPU, NULL);
-	if (b->vcpu < 0) {
-		r = b->vcpu;
-		goto err_close_vm;
-	}
-	if (lapic) {
-		r = kb_lapic_setup(b);
-		if (r)
-			goto err_close_vcpu;
-	}
-	if (pv == BENCH_PV_HYPERV) {
-		r = kb_set_hyperv_cpuid(b);
-		if (r)
-			goto err_close_vcpu;
-	}
-	b->run = mmap(NULL, b->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      b->vcpu, 0);
-	if (b->run == MAP_FAILED) {
-		r = -errno;
-		goto err_close_vcpu;
-	}
-	return 0;
-
-err_close_vcpu:
-	close(b->vcpu);
-err_close_vm:
-	close(b->vm);
-	return r;
+	return kb_ioctl(vcpu, KVM_SET_CPUID2, &hv);
 }
 
 static void kb_vm_destroy(struct bench_hv *hv)
 {
 	struct kvm_bench *b = to_kb(hv);
 
-	munmap(b->run, b->run_size);
-	close(b->vcpu);
+	while (b->nr_vcpus) {
+		b->nr_vcpus--;
+		munmap(b->run[b->nr_vcpus], b->run_size);
+		close(b->vcpu[b->nr_vcpus]);
+	}
 	close(b->vm);
+}
+
+/* vCPU b->nr_vcpus: created, CPUID set, run page mapped. */
+static int kb_vcpu_add(struct kvm_bench *b, bool lapic, unsigned int pv)
+{
+	int fd, r;
+
+	fd = kb_ioctl(b->vm, KVM_CREATE_VCPU, (void *)(uintptr_t)b->nr_vcpus);
+	if (fd < 0)
+		return fd;
+	r = lapic ? kb_lapic_setup(fd) : 0;
+	if (!r && pv == BENCH_PV_HYPERV)
+		r = kb_set_hyperv_cpuid(b, fd);
+	if (r)
+		goto err_close;
+	b->run[b->nr_vcpus] = mmap(NULL, b->run_size, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, fd, 0);
+	if (b->run[b->nr_vcpus] == MAP_FAILED) {
+		r = -errno;
+		goto err_close;
+	}
+	b->vcpu[b->nr_vcpus++] = fd;
+	return 0;
+
+err_close:
+	close(fd);
+	return r;
+}
+
+static int kb_vm_create(struct bench_hv *hv, bool lapic, unsigned int pv,
+			unsigned int cpus)
+{
+	struct kvm_bench *b = to_kb(hv);
+	int r = 0;
+
+	b->nr_vcpus = 0;
+	b->vm = kb_ioctl(b->kvm, KVM_CREATE_VM, NULL);
+	if (b->vm < 0)
+		return b->vm;
+	if (lapic)
+		r = kb_ioctl(b->vm, KVM_CREATE_IRQCHIP, NULL);
+	while (!r && b->nr_vcpus < cpus)
+		r = kb_vcpu_add(b, lapic, pv);
+	if (r)
+		kb_vm_destroy(hv);
+	return r;
 }
 
 static int kb_vm_set_memory(struct bench_hv *hv, uint32_t slot, uint64_t gpa,
@@ -220,9 +229,12 @@ static void kb_flat_sregs(struct kvm_sregs *sregs)
 	sregs->efer = 0;
 }
 
-static int kb_vcpu_start(struct bench_hv *hv, const struct bench_regs *regs)
+static int kb_vcpu_start(struct bench_hv *hv, unsigned int cpu,
+			 const struct bench_regs *regs)
 {
 	struct kvm_bench *b = to_kb(hv);
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	int fd = b->vcpu[cpu];
 	struct kvm_regs kregs = {
 		.rip = regs->eip,
 		.rflags = X86_RFLAGS_FIXED,
@@ -234,14 +246,20 @@ static int kb_vcpu_start(struct bench_hv *hv, const struct bench_regs *regs)
 	struct kvm_sregs sregs;
 	int r;
 
-	r = kb_ioctl(b->vcpu, KVM_GET_SREGS, &sregs);
+	/* An AP waits for INIT/SIPI (in-kernel irqchip): make it runnable. */
+	if (cpu) {
+		r = kb_ioctl(fd, KVM_SET_MP_STATE, &mp);
+		if (r)
+			return r;
+	}
+	r = kb_ioctl(fd, KVM_GET_SREGS, &sregs);
 	if (r)
 		return r;
 	kb_flat_sregs(&sregs);
-	r = kb_ioctl(b->vcpu, KVM_SET_SREGS, &sregs);
+	r = kb_ioctl(fd, KVM_SET_SREGS, &sregs);
 	if (r)
 		return r;
-	return kb_ioctl(b->vcpu, KVM_SET_REGS, &kregs);
+	return kb_ioctl(fd, KVM_SET_REGS, &kregs);
 }
 
 /* Hand the guest what it read at the previous exit. */
@@ -255,13 +273,14 @@ static void kb_complete(struct kvm_run *run, const struct bench_exit *e)
 		memcpy(run->mmio.data, &e->data, n);
 }
 
-static void kb_exit_other(struct kvm_bench *b, struct bench_exit *e)
+static void kb_exit_other(struct kvm_bench *b, unsigned int cpu,
+			  struct bench_exit *e)
 {
-	struct kvm_run *run = b->run;
+	struct kvm_run *run = b->run[cpu];
 	struct kvm_regs regs = { .rip = ~0ULL };
 	unsigned int i;
 
-	kb_ioctl(b->vcpu, KVM_GET_REGS, &regs);
+	kb_ioctl(b->vcpu[cpu], KVM_GET_REGS, &regs);
 	bench_why(e, "KVM_EXIT %u at RIP %#llx", run->exit_reason,
 		  (unsigned long long)regs.rip);
 	if (run->exit_reason == KVM_EXIT_FAIL_ENTRY)
@@ -276,9 +295,10 @@ static void kb_exit_other(struct kvm_bench *b, struct bench_exit *e)
 			  (unsigned long long)run->internal.data[i]);
 }
 
-static void kb_exit(struct kvm_bench *b, struct bench_exit *e)
+static void kb_exit(struct kvm_bench *b, unsigned int cpu,
+		    struct bench_exit *e)
 {
-	struct kvm_run *run = b->run;
+	struct kvm_run *run = b->run[cpu];
 
 	*e = (struct bench_exit) { .type = BENCH_EXIT_OTHER };
 	switch (run->exit_reason) {
@@ -303,21 +323,20 @@ static void kb_exit(struct kvm_bench *b, struct bench_exit *e)
 		e->type = BENCH_EXIT_HLT;
 		break;
 	default:
-		kb_exit_other(b, e);
+		kb_exit_other(b, cpu, e);
 	}
 }
 
-static int kb_vcpu_run(struct bench_hv *hv, struct bench_exit *e)
+static int kb_vcpu_run(struct bench_hv *hv, unsigned int cpu,
+		       struct bench_exit *e)
 {
 	struct kvm_bench *b = to_kb(hv);
 	int r;
 
-	kb_complete(b->run, e);
-	do
-		r = kb_ioctl(b->vcpu, KVM_RUN, NULL);
-	while (r == -EINTR);
+	kb_complete(b->run[cpu], e);
+	r = kb_ioctl(b->vcpu[cpu], KVM_RUN, NULL);
 	if (!r)
-		kb_exit(b, e);
+		kb_exit(b, cpu, e);
 	return r;
 }
 

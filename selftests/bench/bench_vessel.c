@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include <libvessel.h>
 
@@ -33,8 +34,9 @@ struct vessel_bench {
 	struct bench_hv hv;
 	struct vessel_sys sys;
 	struct vessel_vm vm;
-	struct vessel_vcpu vcpu;
-	struct vessel_vcpu_state state;
+	unsigned int nr_vcpus;
+	struct vessel_vcpu vcpu[BENCH_MAX_CPUS];
+	struct vessel_vcpu_state state[BENCH_MAX_CPUS];
 };
 
 static struct vessel_bench *to_vb(struct bench_hv *hv)
@@ -47,7 +49,17 @@ static int vb_open(struct bench_hv *hv, char *err, size_t errlen)
 	return vessel_sys_open(&to_vb(hv)->sys, err, errlen);
 }
 
-static int vb_vm_create(struct bench_hv *hv, bool lapic, unsigned int pv)
+static void vb_vm_destroy(struct bench_hv *hv)
+{
+	struct vessel_bench *b = to_vb(hv);
+
+	while (b->nr_vcpus)
+		vessel_vcpu_close(&b->vcpu[--b->nr_vcpus]);
+	vessel_vm_close(&b->vm);
+}
+
+static int vb_vm_create(struct bench_hv *hv, bool lapic, unsigned int pv,
+			unsigned int cpus)
 {
 	static const uint32_t providers[] = {
 		[BENCH_PV_NONE] = VESSEL_PV_NONE,
@@ -61,18 +73,16 @@ static int vb_vm_create(struct bench_hv *hv, bool lapic, unsigned int pv)
 				providers[pv], 0);
 	if (r)
 		return r;
-	r = vessel_vcpu_create(&b->vm, 0, &b->vcpu);
-	if (r)
-		vessel_vm_close(&b->vm);
-	return r;
-}
-
-static void vb_vm_destroy(struct bench_hv *hv)
-{
-	struct vessel_bench *b = to_vb(hv);
-
-	vessel_vcpu_close(&b->vcpu);
-	vessel_vm_close(&b->vm);
+	b->nr_vcpus = 0;
+	for (; b->nr_vcpus < cpus; b->nr_vcpus++) {
+		r = vessel_vcpu_create(&b->vm, b->nr_vcpus,
+				       &b->vcpu[b->nr_vcpus]);
+		if (r) {
+			vb_vm_destroy(hv);
+			return r;
+		}
+	}
+	return 0;
 }
 
 static int vb_vm_set_memory(struct bench_hv *hv, uint32_t slot, uint64_t gpa,
@@ -109,15 +119,20 @@ static void vb_flat_segs(struct vessel_segs *segs)
 		};
 }
 
-static int vb_vcpu_start(struct bench_hv *hv, const struct bench_regs *regs)
+static int vb_vcpu_start(struct bench_hv *hv, unsigned int cpu,
+			 const struct bench_regs *regs)
 {
 	const uint64_t parts = VESSEL_STATE_GPRS | VESSEL_STATE_SEGS |
 			       VESSEL_STATE_CRS;
 	struct vessel_bench *b = to_vb(hv);
-	struct vessel_vcpu_state *s = &b->state;
+	struct vessel_vcpu_state *s = &b->state[cpu];
+	struct vessel_mp_state mp = { .mp_state = VESSEL_MP_STATE_RUNNABLE };
 	int r;
 
-	r = vessel_vcpu_get_state(&b->vcpu, s, parts);
+	/* An AP waits for a SIPI (in-kernel APIC): make it runnable. */
+	if (cpu && ioctl(b->vcpu[cpu].fd, VESSEL_SET_MP_STATE, &mp) < 0)
+		return -errno;
+	r = vessel_vcpu_get_state(&b->vcpu[cpu], s, parts);
 	if (r)
 		return r;
 	memset(&s->gprs, 0, sizeof(s->gprs));
@@ -132,7 +147,7 @@ static int vb_vcpu_start(struct bench_hv *hv, const struct bench_regs *regs)
 	s->crs.cr3 = 0;
 	s->crs.cr4 = 0;
 	s->crs.efer = 0;
-	return vessel_vcpu_set_state(&b->vcpu, s, parts);
+	return vessel_vcpu_set_state(&b->vcpu[cpu], s, parts);
 }
 
 /* Hand the guest what it read at the previous exit. */
@@ -147,21 +162,23 @@ static void vb_complete(struct vessel_run *run, const struct bench_exit *e)
 }
 
 /* Where the guest is, for a failure message. */
-static unsigned long long vb_rip(struct vessel_bench *b)
+static unsigned long long vb_rip(struct vessel_bench *b, unsigned int cpu)
 {
-	if (vessel_vcpu_get_state(&b->vcpu, &b->state, VESSEL_STATE_GPRS))
+	if (vessel_vcpu_get_state(&b->vcpu[cpu], &b->state[cpu],
+				  VESSEL_STATE_GPRS))
 		return ~0ULL;
-	return b->state.gprs.rip;
+	return b->state[cpu].gprs.rip;
 }
 
-static void vb_exit_other(struct vessel_bench *b, struct bench_exit *e)
+static void vb_exit_other(struct vessel_bench *b, unsigned int cpu,
+			  struct bench_exit *e)
 {
-	struct vessel_run *run = b->vcpu.run;
+	struct vessel_run *run = b->vcpu[cpu].run;
 	unsigned int i;
 
 	bench_why(e, "%s (VESSEL_EXIT %u) at RIP %#llx",
 		  vessel_exit_name(run->exit_reason), run->exit_reason,
-		  vb_rip(b));
+		  vb_rip(b, cpu));
 	if (run->exit_reason == VESSEL_EXIT_MSR)
 		bench_why(e, ", %s of MSR %#x",
 			  run->msr.is_write ? "WRMSR" : "RDMSR", run->msr.index);
@@ -173,9 +190,10 @@ static void vb_exit_other(struct vessel_bench *b, struct bench_exit *e)
 			  (unsigned long long)run->internal.data[i]);
 }
 
-static void vb_exit(struct vessel_bench *b, struct bench_exit *e)
+static void vb_exit(struct vessel_bench *b, unsigned int cpu,
+		    struct bench_exit *e)
 {
-	struct vessel_run *run = b->vcpu.run;
+	struct vessel_run *run = b->vcpu[cpu].run;
 
 	*e = (struct bench_exit) { .type = BENCH_EXIT_OTHER };
 	switch (run->exit_reason) {
@@ -200,21 +218,20 @@ static void vb_exit(struct vessel_bench *b, struct bench_exit *e)
 		e->type = BENCH_EXIT_HLT;
 		break;
 	default:
-		vb_exit_other(b, e);
+		vb_exit_other(b, cpu, e);
 	}
 }
 
-static int vb_vcpu_run(struct bench_hv *hv, struct bench_exit *e)
+static int vb_vcpu_run(struct bench_hv *hv, unsigned int cpu,
+		       struct bench_exit *e)
 {
 	struct vessel_bench *b = to_vb(hv);
 	int r;
 
-	vb_complete(b->vcpu.run, e);
-	do
-		r = vessel_vcpu_run(&b->vcpu);
-	while (r == -EINTR);
+	vb_complete(b->vcpu[cpu].run, e);
+	r = vessel_vcpu_run(&b->vcpu[cpu]);
 	if (!r)
-		vb_exit(b, e);
+		vb_exit(b, cpu, e);
 	return r;
 }
 

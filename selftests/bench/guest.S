@@ -18,6 +18,15 @@
 
 #define GPA(label)	(BENCH_CODE_GPA + (label) - bench_guest_start)
 
+/* The two-vCPU workloads' counters and the APIC registers they use. */
+#define IPI_PINGS	(BENCH_IPI_GPA + 0x00)	/* PINGs vCPU 1 took */
+#define IPI_PONGS	(BENCH_IPI_GPA + 0x04)	/* PONGs vCPU 0 took */
+#define IPI_READY	(BENCH_IPI_GPA + 0x08)	/* vCPU 1 can take PINGs */
+#define IPI_STOP	(BENCH_IPI_GPA + 0x0c)	/* vCPU 1: leave */
+#define APIC_ICR_LO	(BENCH_APIC_GPA + 0x300)
+#define APIC_ICR_HI	(BENCH_APIC_GPA + 0x310)
+#define APIC_EOI	(BENCH_APIC_GPA + 0xb0)
+
 /* Start the timed loop: the start TSC goes on the stack. */
 .macro timed_begin
 	rdtsc
@@ -33,11 +42,23 @@
 	jmp	report
 .endm
 
+/*
+ * The same for the two-vCPU workloads, which then check both counters
+ * against the iterations (EDI), and tell vCPU 1 to leave.
+ */
+.macro timed_end_check
+	dec	%ebp
+	jnz	1b
+	jmp	ipi_report
+.endm
+
 	.section .rodata.bench_guest, "a"
 	.code32
 	.global bench_guest_start, bench_guest_end
 
 bench_guest_start:
+	test	$BENCH_AP_FLAG, %eax
+	jnz	ap_start
 	cmp	$BENCH_NR_WORKLOADS, %eax
 	jae	bad_workload
 	mov	%ecx, %ebp
@@ -51,6 +72,7 @@ bad_workload:
 
 report:
 	rdtsc
+report_tsc:
 	sub	(%esp), %eax
 	sbb	4(%esp), %edx
 	add	$8, %esp
@@ -58,6 +80,25 @@ report:
 	mov	%edx, %eax
 	out	%eax, $BENCH_REPORT_HI
 	out	%eax, $BENCH_REPORT_DONE
+	hlt
+
+/*
+ * The two-vCPU end: the time first, then the counters, then vCPU 1 is
+ * told to leave (a PING wakes it from HLT; it is not counted).
+ */
+ipi_report:
+	rdtsc
+	cli
+	movl	$1, IPI_STOP
+	cmp	IPI_PONGS, %edi
+	jne	2f
+	cmp	IPI_PINGS, %edi
+	jne	2f
+	movl	$(1 << 24), APIC_ICR_HI
+	movl	$BENCH_VEC_PING, APIC_ICR_LO
+	jmp	report_tsc
+2:	mov	IPI_PINGS, %eax
+	out	%eax, $BENCH_REPORT_BAD
 	hlt
 
 /* In BENCH_WL_* order. */
@@ -81,6 +122,9 @@ workloads:
 	.long	GPA(wl_hv_time_ref)
 	.long	GPA(wl_kvm_hypercall)
 	.long	GPA(wl_kvmclock)
+	.long	GPA(wl_cr8)
+	.long	GPA(wl_ipi_remote)
+	.long	GPA(wl_ipi_halted)
 workloads_end:
 	.if	(workloads_end - workloads) != 4 * BENCH_NR_WORKLOADS
 	.error	"the dispatch table does not match BENCH_NR_WORKLOADS"
@@ -247,14 +291,20 @@ call_failed:
 /* The host checks that all of it lies in one guest page. */
 /* ------------------------------------------------ the APIC workloads */
 
-/* Flat 32-bit code at 0x08 and data at 0x10: what the host loaded. */
+/*
+ * Flat 32-bit code at 0x08 and data at 0x10: what the host loaded; 0x18
+ * (the host's TR) unused; 64-bit code at 0x20 for BENCH_WL_CR8.
+ */
+#define SEL_CODE64	0x20
 	.balign	8
 gdt:
 	.quad	0
 	.quad	0x00cf9b000000ffff
 	.quad	0x00cf93000000ffff
+	.quad	0
+	.quad	0x00af9b000000ffff
 gdt_desc:
-	.word	3 * 8 - 1
+	.word	5 * 8 - 1
 	.long	GPA(gdt)
 idt_desc:
 	.word	256 * 8 - 1
@@ -265,22 +315,29 @@ apic_handler:
 	movl	$0, BENCH_APIC_GPA + 0xb0
 	iret
 
-/*
- * Descriptor tables for the interrupt (IRET reloads CS from the GDT), two
- * interrupt gates, and the APIC software-enabled (SVR).  Keeps EBP.
- */
-apic_setup:
-	lgdt	GPA(gdt_desc)
-	mov	$GPA(apic_handler), %eax
+/* The IDT entry of vector \vec: a 32-bit interrupt gate to \handler. */
+.macro gate vec, handler
+	mov	$GPA(\handler), %eax
 	mov	%eax, %edx
 	and	$0xffff, %eax
 	or	$(0x08 << 16), %eax
 	and	$0xffff0000, %edx
 	or	$0x8e00, %edx
-	mov	%eax, BENCH_IDT_GPA + 8 * BENCH_VEC_IPI
-	mov	%edx, BENCH_IDT_GPA + 8 * BENCH_VEC_IPI + 4
-	mov	%eax, BENCH_IDT_GPA + 8 * BENCH_VEC_TIMER
-	mov	%edx, BENCH_IDT_GPA + 8 * BENCH_VEC_TIMER + 4
+	mov	%eax, BENCH_IDT_GPA + 8 * \vec
+	mov	%edx, BENCH_IDT_GPA + 8 * \vec + 4
+.endm
+
+/*
+ * Descriptor tables for the interrupt (IRET reloads CS from the GDT), the
+ * interrupt gates, and the APIC software-enabled (SVR).  Keeps EBP.  Both
+ * vCPUs of the two-vCPU workloads run it (the IDT is shared).
+ */
+apic_setup:
+	lgdt	GPA(gdt_desc)
+	gate	BENCH_VEC_IPI, apic_handler
+	gate	BENCH_VEC_TIMER, apic_handler
+	gate	BENCH_VEC_PING, ping_handler
+	gate	BENCH_VEC_PONG, pong_handler
 	lidt	GPA(idt_desc)
 	movl	$0x1ff, BENCH_APIC_GPA + 0xf0
 	ret
@@ -318,6 +375,128 @@ wl_tsc_deadline:
 	xor	%edx, %edx
 	wrmsr
 	timed_end
+
+/*
+ * BENCH_WL_CR8: MOV to CR8 (TPR[7:4]), which exists only in 64-bit mode.
+ * The guest enters it (PAE, EFER.LME, paging on, far jump to a 64-bit code
+ * segment), then writes EBP & 15 each iteration; at the end CR8 must read
+ * back the last value written (1), or the run reports BENCH_REPORT_BAD.
+ */
+wl_cr8:
+	lgdt	GPA(gdt_desc)
+	movl	$(BENCH_PDPT_GPA | 3), BENCH_PML4_GPA
+	movl	$0, BENCH_PML4_GPA + 4
+	movl	$(BENCH_PD_GPA | 3), BENCH_PDPT_GPA
+	movl	$0, BENCH_PDPT_GPA + 4
+	movl	$0x83, BENCH_PD_GPA		/* 2 MiB at 0, present, RW */
+	movl	$0, BENCH_PD_GPA + 4
+	mov	$BENCH_PML4_GPA, %eax
+	mov	%eax, %cr3
+	mov	%cr4, %eax
+	or	$0x20, %eax			/* PAE */
+	mov	%eax, %cr4
+	mov	$0xc0000080, %ecx		/* IA32_EFER.LME */
+	rdmsr
+	or	$0x100, %eax
+	wrmsr
+	mov	%cr0, %eax
+	or	$0x80000000, %eax		/* PG: IA-32e mode active */
+	mov	%eax, %cr0
+	ljmp	$SEL_CODE64, $GPA(cr8_64)
+
+	.code64
+cr8_64:
+	rdtsc
+	shl	$32, %rdx
+	or	%rdx, %rax
+	mov	%rax, %rsi
+2:	mov	%ebp, %eax
+	and	$15, %eax
+	mov	%rax, %cr8
+	dec	%ebp
+	jnz	2b
+	rdtsc
+	shl	$32, %rdx
+	or	%rdx, %rax
+	sub	%rsi, %rax
+	mov	%cr8, %rdx
+	cmp	$1, %rdx
+	jne	3f
+	xor	%edx, %edx
+	mov	%rdx, %cr8
+	mov	%rax, %rdx
+	shr	$32, %rdx
+	out	%eax, $BENCH_REPORT_LO
+	mov	%edx, %eax
+	out	%eax, $BENCH_REPORT_HI
+	out	%eax, $BENCH_REPORT_DONE
+	hlt
+3:	mov	%edx, %eax
+	out	%eax, $BENCH_REPORT_BAD
+	hlt
+	.code32
+
+/*
+ * The two-vCPU workloads.  vCPU 0 (the timed side) sends PING to APIC 1
+ * and waits, spinning with IF set, for PONG, which vCPU 1's PING handler
+ * sends back; so each iteration is the whole round trip.  vCPU 1 waits
+ * spinning (BENCH_WL_IPI_REMOTE) or in HLT (BENCH_WL_IPI_HALTED).  The
+ * counters must match the iterations at the end, or the run reports
+ * BENCH_REPORT_BAD.
+ */
+
+ping_handler:
+	movl	$0, APIC_EOI
+	lock incl	IPI_PINGS
+	movl	$0, APIC_ICR_HI			/* to APIC 0 */
+	movl	$BENCH_VEC_PONG, APIC_ICR_LO	/* fixed, physical */
+	iret
+
+pong_handler:
+	movl	$0, APIC_EOI
+	lock incl	IPI_PONGS
+	iret
+
+wl_ipi_remote:
+wl_ipi_halted:
+	call	apic_setup
+	/*
+	 * IF set before waiting: a guest spinning with IF clear never sees a
+	 * host interrupt in Bochs (testing.rst), so vCPU 1's thread, if on
+	 * this host CPU, would never run.  No interrupt comes before a PING.
+	 */
+	sti
+2:	cmpl	$0, IPI_READY
+	pause
+	je	2b
+	xor	%edi, %edi			/* PONGs expected so far */
+	timed_begin
+	inc	%edi
+	movl	$(1 << 24), APIC_ICR_HI		/* to APIC 1 */
+	movl	$BENCH_VEC_PING, APIC_ICR_LO
+2:	pause
+	cmp	IPI_PONGS, %edi
+	jne	2b
+	timed_end_check
+
+/* vCPU 1: EAX = workload | BENCH_AP_FLAG. */
+ap_start:
+	and	$~BENCH_AP_FLAG, %eax
+	mov	%eax, %ebx
+	call	apic_setup
+	movl	$1, IPI_READY
+	sti
+2:	cmpl	$0, IPI_STOP
+	jne	4f
+	cmp	$BENCH_WL_IPI_HALTED, %ebx
+	jne	3f
+	hlt
+	jmp	2b
+3:	pause
+	jmp	2b
+4:	cli
+	out	%eax, $BENCH_REPORT_DONE
+	hlt
 
 bench_guest_end:
 

@@ -4,7 +4,7 @@
 # positive figure for every workload (speed is never judged).  Loads what
 # it needs and leaves vessel.ko and KVM loaded or not, as it found them.
 . /testbed/tap.sh
-workloads="cpuid wbinvd msr_read msr_write pio_out pio_in mmio_write mmio_read compute memory apic_eoi apic_tpr self_ipi tsc_deadline"
+workloads="cpuid wbinvd msr_read msr_write pio_out pio_in mmio_write mmio_read compute memory apic_eoi apic_tpr self_ipi tsc_deadline cr8_write ipi_remote ipi_halted"
 
 loaded() { grep -q "^$1 " /proc/modules; }
 state() { if loaded "$1"; then echo yes; else echo no; fi; }

@@ -69,6 +69,13 @@ irq_seen() {
 	[ "$rc" = 85 ] && [ ! -s $err ] &&
 		[ "$(cat $out)" = "IRQ 4 through the I/O APIC: vector 0x24" ]
 }
+# pic_mb programs the PICs and unmasks IRQ 4 only, without touching its
+# local APIC: PIC -> ExtINT message -> LINT0 in virtual-wire mode -> guest.
+pic_seen() {
+	run --irqchip kernel /testbed/pic_mb.elf
+	[ "$rc" = 85 ] && [ ! -s $err ] &&
+		[ "$(cat $out)" = "IRQ 4 through the PIC: vector 0x24" ]
+}
 # Without a local APIC there are no tables: tables_mb exits with 0x11.
 no_tables() {
 	run --irqchip none /testbed/tables_mb.elf
@@ -156,6 +163,8 @@ if [ "$lapic" = yes ]; then
 	ok "the UART's IRQ 4 reaches the guest through the I/O APIC" irq_seen
 	ok "level-triggered IRQ 4: Remote IRR, EOI exit, re-delivery" \
 		irq_level_seen
+	ok "the UART's IRQ 4 reaches the guest through the PIC (ExtINT, LINT0)" \
+		pic_seen
 	ok "stdin reaches a guest halted in the kernel through IRQ 4" \
 		echo_input 1 ping_now ping
 	ok "input 1 s late wakes the halted vCPU" echo_input 1 ping_late late
@@ -165,6 +174,8 @@ else
 	skip "the UART's IRQ 4 reaches the guest through the I/O APIC" \
 		"vessel.ko has no local APIC"
 	skip "level-triggered IRQ 4: Remote IRR, EOI exit, re-delivery" \
+		"vessel.ko has no local APIC"
+	skip "the UART's IRQ 4 reaches the guest through the PIC (ExtINT, LINT0)" \
 		"vessel.ko has no local APIC"
 	skip "stdin reaches a guest halted in the kernel through IRQ 4" \
 		"vessel.ko has no local APIC"

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pic_mb: a multiboot guest that takes COM1's interrupt through the 8259
+ * PIC pair of a VM with a local APIC, end to end: the UART raises IRQ 4,
+ * the userspace PIC sends it as an ExtINT message (VESSEL_SIGNAL_MSI), and
+ * the boot processor's local APIC, left in virtual-wire mode by `vessel
+ * run` (LINT0 ExtINT), passes it to the CPU. The guest does not touch its
+ * local APIC: it programs both PICs (ICW1-4, master vectors 0x20-0x27,
+ * slave 0x28-0x2f), unmasks IRQ 4 only and makes the UART raise its
+ * THR-empty interrupt. The handler checks that the APIC has no ISR bit for
+ * the vector (ExtINT bypasses IRR/ISR), acknowledges the UART and sends the
+ * PIC a non-specific EOI. On success it prints
+ *   "IRQ 4 through the PIC: vector 0x24\n"
+ * and leaves through the debug-exit port with 42 (status 85). No interrupt
+ * within about 10^7 loop iterations exits with 0x14 (status 41); any other
+ * vector, or an APIC ISR bit set, exits with 0x15 (status 43).
+ */
+#define MB_HEADER_MAGIC		0x1badb002
+#define MB_HEADER_FLAGS		0
+
+#define COM1			0x3f8
+#define UART_IER		1
+#define UART_IIR		2
+#define UART_MCR		4
+#define UART_LSR		5
+#define UART_IER_THRI		0x02
+#define UART_MCR_OUT2		0x08
+#define UART_LSR_THRE		0x20
+#define DEBUG_EXIT_PORT		0xf4
+#define EXIT_OK			42
+#define EXIT_NO_IRQ		0x14
+#define EXIT_BAD_VECTOR		0x15
+
+#define LAPIC_ISR_32_63		0xfee00110	/* ISR bits of vectors 0x20-0x3f */
+#define PIC1_CMD		0x20
+#define PIC1_DATA		0x21
+#define PIC2_CMD		0xa0
+#define PIC2_DATA		0xa1
+#define PIC_ICW1		0x11	/* edge, cascade, ICW4 follows */
+#define PIC1_BASE		0x20
+#define PIC2_BASE		0x28
+#define PIC1_ICW3		0x04	/* a slave on IR2 */
+#define PIC2_ICW3		0x02	/* slave ID 2 */
+#define PIC_ICW4		0x01	/* 8086 mode, normal EOI */
+#define PIC1_IMR_IRQ4		0xef	/* only IRQ 4 unmasked */
+#define PIC_EOI			0x20	/* OCW2 non-specific EOI */
+#define SPURIOUS_VECTOR		(PIC1_BASE + 7)	/* IR7 with nothing pending */
+#define UART_VECTOR		(PIC1_BASE + 4)
+#define WAIT_LOOPS		10000000
+
+#define IDT_GATE_INTR32		0x8e00	/* present, DPL 0, 32-bit interrupt gate */
+
+	.code32
+	.text
+	.p2align 2
+mb_header:
+	.long	MB_HEADER_MAGIC
+	.long	MB_HEADER_FLAGS
+	.long	-(MB_HEADER_MAGIC + MB_HEADER_FLAGS)
+
+	.globl	_start
+_start:
+	cli
+	movl	$stack_top, %esp
+
+	/* Every vector goes to unexpected, except the UART's and spurious. */
+	xorl	%ecx, %ecx
+1:	movl	$unexpected, %eax
+	cmpl	$UART_VECTOR, %ecx
+	jne	2f
+	movl	$uart_handler, %eax
+2:	cmpl	$SPURIOUS_VECTOR, %ecx
+	jne	3f
+	movl	$spurious_handler, %eax
+3:	call	set_gate
+	incl	%ecx
+	cmpl	$256, %ecx
+	jb	1b
+	lidt	idt_desc
+
+	/* Both PICs: ICW1-ICW4, then mask all but IRQ 4. */
+	movb	$PIC_ICW1, %al
+	outb	%al, $PIC1_CMD
+	outb	%al, $PIC2_CMD
+	movb	$PIC1_BASE, %al
+	outb	%al, $PIC1_DATA
+	movb	$PIC2_BASE, %al
+	outb	%al, $PIC2_DATA
+	movb	$PIC1_ICW3, %al
+	outb	%al, $PIC1_DATA
+	movb	$PIC2_ICW3, %al
+	outb	%al, $PIC2_DATA
+	movb	$PIC_ICW4, %al
+	outb	%al, $PIC1_DATA
+	outb	%al, $PIC2_DATA
+	movb	$PIC1_IMR_IRQ4, %al
+	outb	%al, $PIC1_DATA
+	movb	$0xff, %al
+	outb	%al, $PIC2_DATA
+
+	/* Let the UART drive its IRQ line, and ask for THR empty. */
+	movw	$COM1 + UART_MCR, %dx
+	movb	$UART_MCR_OUT2, %al
+	outb	%al, %dx
+	movw	$COM1 + UART_IER, %dx
+	movb	$UART_IER_THRI, %al
+	outb	%al, %dx
+
+	sti
+	movl	$WAIT_LOOPS, %ecx
+4:	cmpl	$0, got_irq
+	jne	5f
+	loop	4b
+	cli
+	movl	$msg_no_irq, %esi
+	call	puts
+	movl	$EXIT_NO_IRQ, %eax
+	jmp	debug_exit
+
+5:	cli
+	movl	$msg_ok, %esi
+	call	puts
+	movl	$EXIT_OK, %eax
+
+/* Ends the VM with exit status (EAX << 1) | 1; never returns. */
+debug_exit:
+	movw	$DEBUG_EXIT_PORT, %dx
+	outl	%eax, %dx
+6:	hlt
+	jmp	6b
+
+/* IDT entry ECX: a 32-bit interrupt gate to EAX in the current CS. */
+set_gate:
+	leal	idt(, %ecx, 8), %edi
+	movw	%ax, (%edi)
+	movw	%cs, 2(%edi)
+	movw	$IDT_GATE_INTR32, 4(%edi)
+	shrl	$16, %eax
+	movw	%ax, 6(%edi)
+	ret
+
+uart_handler:
+	pushl	%eax
+	pushl	%edx
+	/* ExtINT: the local APIC took no ISR bit for it. */
+	movl	LAPIC_ISR_32_63, %eax
+	testl	$1 << (UART_VECTOR - 0x20), %eax
+	jnz	unexpected
+	movw	$COM1 + UART_IIR, %dx	/* acknowledges THR empty */
+	inb	%dx, %al
+	movw	$COM1 + UART_IER, %dx
+	xorb	%al, %al
+	outb	%al, %dx
+	movb	$PIC_EOI, %al
+	outb	%al, $PIC1_CMD
+	incl	got_irq
+	popl	%edx
+	popl	%eax
+	iret
+
+/* The PIC's spurious IR7 has no ISR bit to end. */
+spurious_handler:
+	iret
+
+unexpected:
+	movl	$msg_bad_vector, %esi
+	call	puts
+	movl	$EXIT_BAD_VECTOR, %eax
+	jmp	debug_exit
+
+/* Print the NUL-terminated string at ESI. Clobbers EAX, EDX, ESI. */
+puts:
+	lodsb
+	testb	%al, %al
+	jz	2f
+	movb	%al, %ah
+	movw	$COM1 + UART_LSR, %dx
+1:	inb	%dx, %al
+	testb	$UART_LSR_THRE, %al
+	jz	1b
+	movb	%ah, %al
+	movw	$COM1, %dx
+	outb	%al, %dx
+	jmp	puts
+2:	ret
+
+	.section .rodata
+	.p2align 2
+	.word	0
+idt_desc:
+	.word	256 * 8 - 1
+	.long	idt
+msg_ok:
+	.asciz	"IRQ 4 through the PIC: vector 0x24\n"
+msg_no_irq:
+	.asciz	"pic_mb: no interrupt from the UART\n"
+msg_bad_vector:
+	.asciz	"pic_mb: unexpected interrupt or exception\n"
+
+	.bss
+	.p2align 3
+idt:
+	.skip	256 * 8
+got_irq:
+	.skip	4
+	.p2align 4
+	.skip	4096
+stack_top:
