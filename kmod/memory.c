@@ -280,3 +280,20 @@ int vessel_mem_write(struct vessel_vm *vm, u64 gpa, const void *buf,
 {
 	return mem_copy(vm, gpa, NULL, buf, len);
 }
+
+/**
+ * vessel_mem_write_atomic() - vessel_mem_write() where sleeping is not allowed
+ *
+ * With page faults off: a page of the VMM that is not present makes it
+ * fail (-EFAULT) rather than sleep.  For writes the guest can do without.
+ */
+int vessel_mem_write_atomic(struct vessel_vm *vm, u64 gpa, const void *buf,
+			    size_t len)
+{
+	int r;
+
+	pagefault_disable();
+	r = mem_copy(vm, gpa, NULL, buf, len);
+	pagefault_enable();
+	return r;
+}

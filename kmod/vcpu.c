@@ -266,6 +266,8 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 		vessel_events_save_vectoring(vcpu);
 	local_irq_enable();
 	preempt_enable();
+	/* A PV EOI the guest did is done before any handler sees ISR. */
+	vessel_lapic_after_exit(vcpu);
 	if (r > 0)
 		r = vessel_exit_dispatch(vcpu);
 	if (vcpu_vmx_failed(vcpu, mark))
@@ -311,6 +313,8 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 			break;
 		cond_resched();
 	}
+	/* An entry cancelled after an offer: userspace sees no PV EOI state. */
+	vessel_lapic_after_exit(vcpu);
 	vessel_pv_vcpu_leave(vcpu);
 	vcpu_host_restore(&h);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);

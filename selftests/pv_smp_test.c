@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Paravirtual interfaces with two vCPUs on two host CPUs: kvmclock never
- * goes backwards from one vCPU to the other, and Hyper-V's remote TLB
- * flush hypercalls kick a vCPU out of the guest and come back.
+ * goes backwards from one vCPU to the other, Hyper-V's remote TLB flush
+ * hypercalls kick a vCPU out of the guest and come back, and KVM's
+ * KICK_CPU and SEND_IPI reach the other vCPU's in-kernel APIC.
  */
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <linux/kvm_para.h>
 
 #include "kselftest_harness.h"
+#include "apic.h"
 #include "processor.h"
 #include "ucall.h"
 #include "vessel_util.h"
 
-#define MSR_KVM_SYSTEM_TIME_NEW	0x4b564d01
 #define HV_MSR_GUEST_OS_ID	0x40000000
 #define HV_MSR_HYPERCALL	0x40000001
 #define HVCALL_FLUSH_SPACE	0x0002
@@ -183,6 +185,147 @@ TEST(hyperv_remote_flush)
 	/* Kicked out of the guest for the flushes (the IPI is an exit). */
 	if (two && sysconf(_SC_NPROCESSORS_ONLN) > 1)
 		EXPECT_LE(1, c.vmx_exits[1]);
+	vm_free(vm);
+}
+
+/* ------------------------------------------ KVM: KICK_CPU, SEND_IPI */
+
+/* How long vCPU 0 lets vCPU 1 sleep before the kick (guest TSC). */
+#define KICK_AFTER	5000000ULL
+
+static uint64_t kk_stage, kk_kick_tsc, kk_halt_tsc[2], kk_stop;
+static uint64_t kk_cnt[2][256], kk_nmis[2];
+
+static long kvm_hypercall4(uint64_t nr, uint64_t a0, uint64_t a1,
+			   uint64_t a2, uint64_t a3)
+{
+	long ret;
+
+	asm volatile("vmcall" : "=a"(ret)
+		     : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
+		     : "memory");
+	return ret;
+}
+
+static void kk_handler(struct ex_regs *regs)
+{
+	uint64_t id = guest_cpu()->id;
+
+	WRITE_ONCE(kk_cnt[id][regs->vector], kk_cnt[id][regs->vector] + 1);
+	xapic_write(APIC_EOI, 0);
+}
+
+static void kk_nmi(struct ex_regs *regs)
+{
+	uint64_t id = guest_cpu()->id;
+
+	WRITE_ONCE(kk_nmis[id], kk_nmis[id] + 1);
+}
+
+static void kk_wait(uint64_t *p, uint64_t val)
+{
+	while (READ_ONCE(*p) < val)
+		cpu_relax();
+}
+
+/* vCPU 1: halts as Linux's kvm_wait() does (IF=0), to be kicked. */
+static void guest_kick_target(void)
+{
+	WRITE_ONCE(kk_stage, 1);
+	kk_halt_tsc[0] = rdtsc();
+	/* With IF=0 nothing but a kick (or an NMI: none) ends this. */
+	asm volatile("cli; hlt" ::: "memory");
+	kk_halt_tsc[1] = rdtsc();
+	sti();
+	WRITE_ONCE(kk_stage, 2);
+
+	/* Kicked while running: the next HLT returns at once. */
+	kk_wait(&kk_stage, 3);
+	asm volatile("cli; hlt; sti" ::: "memory");
+	WRITE_ONCE(kk_stage, 4);
+
+	/* Now a target of vCPU 0's SEND_IPIs. */
+	kk_wait(&kk_stop, 1);
+	GUEST_ASSERT_EQ(READ_ONCE(kk_cnt[1][0x60]), 1);
+	GUEST_ASSERT_EQ(READ_ONCE(kk_cnt[1][0x61]), 1);
+	GUEST_ASSERT_EQ(READ_ONCE(kk_cnt[1][0x62]), 1);
+	GUEST_ASSERT_EQ(READ_ONCE(kk_cnt[1][0x63]), 0);
+	GUEST_ASSERT_EQ(READ_ONCE(kk_nmis[1]), 1);
+	GUEST_DONE();
+}
+
+static void guest_kick_send_ipi(uint64_t id)
+{
+	uint64_t t0;
+
+	xapic_write(APIC_SPIV, APIC_SW_ENABLE | 0xff);
+	/* IF=1 while spinning: Bochs needs it to exit for host IPIs. */
+	sti();
+	if (id == 1)
+		guest_kick_target();
+
+	kk_wait(&kk_stage, 1);
+	t0 = rdtsc();
+	while (rdtsc() - t0 < KICK_AFTER)
+		cpu_relax();
+	/* Yielding to a halted vCPU: nothing to do, still 0. */
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_SCHED_YIELD, 1, 0, 0, 0), 0);
+	WRITE_ONCE(kk_kick_tsc, rdtsc());
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_KICK_CPU, 0, 1, 0, 0), 0);
+	kk_wait(&kk_stage, 2);
+	/* It slept until the kick, not less. */
+	GUEST_ASSERT(kk_halt_tsc[1] - kk_halt_tsc[0] >= KICK_AFTER);
+	GUEST_ASSERT(kk_halt_tsc[1] >= kk_kick_tsc);
+
+	/* vCPU 1 spins now: the kick stays pending. */
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_KICK_CPU, 0, 1, 0, 0), 0);
+	WRITE_ONCE(kk_stage, 3);
+	kk_wait(&kk_stage, 4);
+
+	/* Both, one, one from min 1, NMI to both, no such APIC, bad ICR. */
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_SEND_IPI, 3, 0, 0, 0x60), 2);
+	kk_wait(&kk_cnt[0][0x60], 1);
+	kk_wait(&kk_cnt[1][0x60], 1);
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_SEND_IPI, 2, 0, 0, 0x61), 1);
+	kk_wait(&kk_cnt[1][0x61], 1);
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_SEND_IPI, 1, 0, 1, 0x62), 1);
+	kk_wait(&kk_cnt[1][0x62], 1);
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_SEND_IPI, 3, 0, 0, APIC_DM_NMI), 2);
+	kk_wait(&kk_nmis[0], 1);
+	kk_wait(&kk_nmis[1], 1);
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_SEND_IPI, 0x3c, 0, 0, 0x63), 0);
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_SEND_IPI, 3, 0, 0,
+				       APIC_DEST_LOGICAL | 0x63), -KVM_EINVAL);
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_SEND_IPI, 3, 0, 0,
+				       APIC_DEST_ALLINC | 0x63), -KVM_EINVAL);
+	GUEST_ASSERT_EQ(READ_ONCE(kk_cnt[0][0x61]), 0);
+	GUEST_ASSERT_EQ(READ_ONCE(kk_cnt[0][0x62]), 0);
+	WRITE_ONCE(kk_stop, 1);
+	GUEST_DONE();
+}
+
+TEST(kvm_kick_cpu_and_send_ipi)
+{
+	struct vessel_pv_counters cnt = { 0 };
+	struct vm *vm;
+	pthread_t t;
+	int v;
+
+	vm_create_flags = VESSEL_VM_LAPIC;
+	vm = vm_create_pv(2, VESSEL_PV_KVM, 0, guest_kick_send_ipi);
+	vm_create_flags = 0;
+	for (v = 0x60; v < 0x64; v++)
+		vm_install_exception_handler(vm, v, kk_handler);
+	vm_install_exception_handler(vm, NMI_VECTOR, kk_nmi);
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_vcpu, vm->vcpus[1]));
+	vcpu_run_expect_done(vm->vcpus[0]);
+	pthread_join(t, NULL);
+	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_GET_COUNTERS, &cnt));
+	EXPECT_EQ(2, cnt.hypercalls[KVM_HC_KICK_CPU]);
+	EXPECT_EQ(7, cnt.hypercalls[KVM_HC_SEND_IPI]);
+	TH_LOG("vCPU 1 halted %lu guest TSC cycles until kicked",
+	       (unsigned long)(guest_global(vm, kk_halt_tsc[1]) -
+			       guest_global(vm, kk_halt_tsc[0])));
 	vm_free(vm);
 }
 

@@ -680,7 +680,8 @@ struct vessel_pv_kvm_vcpu_state {
 	__u64 steal_time_msr;	/* MSR_KVM_STEAL_TIME */
 	__u64 poll_control_msr;	/* MSR_KVM_POLL_CONTROL */
 	__u64 steal_ns;		/* steal time reported so far */
-	__u64 reserved[4];
+	__u64 pv_eoi_msr;	/* MSR_KVM_PV_EOI_EN (VMs with VESSEL_VM_LAPIC) */
+	__u64 reserved[3];
 };
 
 struct vessel_pv_hv_vm_state {
