@@ -1244,11 +1244,15 @@ u64 vessel_lapic_pv_eoi_get(struct vessel_vcpu *vcpu)
 	return vcpu->lapic->pv_eoi_msr;
 }
 
-/* Asleep in HLT (or waiting for SIPI): yielding to it helps no one. */
+/*
+ * Asleep in HLT (or waiting for SIPI) with no kick to end it: yielding to
+ * it helps no one.
+ */
 bool vessel_lapic_halted(struct vessel_vcpu *vcpu)
 {
 	return vcpu->lapic &&
-	       READ_ONCE(vcpu->lapic->mp_state) != VESSEL_MP_STATE_RUNNABLE;
+	       READ_ONCE(vcpu->lapic->mp_state) != VESSEL_MP_STATE_RUNNABLE &&
+	       !READ_ONCE(vcpu->lapic->pv_unhalt);
 }
 
 /* ------------------------------------------------------------ lifetime */

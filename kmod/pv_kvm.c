@@ -4,11 +4,11 @@
  * for first (arch/x86/kernel/kvm.c, kvmclock.c).  Implemented and so
  * advertised in CPUID 0x40000001: kvmclock (old and new MSRs), the stable
  * bit when the host TSC is invariant, NOP_IO_DELAY, STEAL_TIME,
- * PV_SCHED_YIELD and POLL_CONTROL; hypercalls VAPIC_POLL_IRQ,
+ * PV_SCHED_YIELD, PV_TLB_FLUSH and POLL_CONTROL; hypercalls VAPIC_POLL_IRQ,
  * CLOCK_PAIRING and SCHED_YIELD.  With an in-kernel APIC (VESSEL_VM_LAPIC)
  * also what delivers interrupts: PV_UNHALT (KICK_CPU), PV_SEND_IPI and
- * PV_EOI, whose APIC side is in lapic.c.  Async page faults and
- * PV_TLB_FLUSH are not offered (Documentation/paravirt.rst says why).
+ * PV_EOI, whose APIC side is in lapic.c.  Async page faults are not
+ * offered (Documentation/paravirt.rst says why).
  *
  * kvmclock is one function of the guest TSC for the whole VM (as KVM's
  * "master clock"): every vCPU's pvclock structure holds the same
@@ -33,7 +33,8 @@
 			 BIT(KVM_FEATURE_CLOCKSOURCE2) |		\
 			 BIT(KVM_FEATURE_STEAL_TIME) |			\
 			 BIT(KVM_FEATURE_POLL_CONTROL) |		\
-			 BIT(KVM_FEATURE_PV_SCHED_YIELD))
+			 BIT(KVM_FEATURE_PV_SCHED_YIELD) |		\
+			 BIT(KVM_FEATURE_PV_TLB_FLUSH))
 /* What needs the in-kernel APIC: offered to VMs that have it. */
 #define KVM_FEATURES_LAPIC (BIT(KVM_FEATURE_PV_UNHALT) |		\
 			    BIT(KVM_FEATURE_PV_SEND_IPI) |		\
@@ -171,6 +172,12 @@ static void kvm_write_wall_clock(struct vessel_vm *vm, u64 gpa)
 	mutex_unlock(&vm->pv.lock);
 }
 
+/* Whether the guest's CPUID (userspace may have changed it) offers it. */
+static bool kvm_has(struct vessel_vcpu *vcpu, unsigned int feature)
+{
+	return vessel_guest_has(vcpu, KVM_CPUID_FEATURES, 0, feature);
+}
+
 /* -------------------------------------------------------- steal time */
 
 /*
@@ -212,6 +219,27 @@ static void kvm_write_steal(struct vessel_vcpu *vcpu, bool preempted)
 			 &k->steal_version, sizeof(u32));
 }
 
+/*
+ * PV_TLB_FLUSH: while preempted reads KVM_VCPU_PREEMPTED, another vCPU
+ * flushing its TLB may, instead of an IPI, add KVM_VCPU_FLUSH_TLB with a
+ * CMPXCHG.  Before the guest runs again the byte is exchanged for 0 in
+ * one atomic step (a plain write could erase a request made just before
+ * it) and a request is honoured by the flush before the entry.  After the
+ * exchange the guest leaves the byte alone, so kvm_write_steal() may
+ * rewrite the record.  A byte that cannot be exchanged: flush anyway.
+ */
+static void kvm_steal_take_preempted(struct vessel_vcpu *vcpu)
+{
+	struct vessel_pv_kvm_vcpu *k = &vcpu->pv.kvm;
+	u64 gpa = (k->steal_time_msr & KVM_STEAL_VALID_BITS) +
+		  offsetof(struct kvm_steal_time, preempted);
+	u8 old;
+
+	if (vessel_mem_xchg_u8(vcpu->vm, gpa, 0, &old) ||
+	    (old & KVM_VCPU_FLUSH_TLB))
+		WRITE_ONCE(vcpu->flush_on_entry, true);
+}
+
 /* --------------------------------------------------------- run hooks */
 
 static void kvm_vcpu_enter(struct vessel_vcpu *vcpu)
@@ -229,8 +257,13 @@ static void kvm_vcpu_enter(struct vessel_vcpu *vcpu)
 	     vm->pv.clock.tsc_offset != READ_ONCE(vm->tsc_offset) ||
 	     k->pvti_cpu != raw_smp_processor_id()))
 		kvm_write_pvclock(vcpu);
-	if (k->steal_time_msr & KVM_MSR_ENABLED)
+	if (k->steal_time_msr & KVM_MSR_ENABLED) {
+		/* The guest may have asked for a flush while it was out. */
+		if ((k->preempted || k->steal_dirty) &&
+		    kvm_has(vcpu, KVM_FEATURE_PV_TLB_FLUSH))
+			kvm_steal_take_preempted(vcpu);
 		kvm_write_steal(vcpu, false);
+	}
 }
 
 static void kvm_vcpu_leave(struct vessel_vcpu *vcpu)
@@ -240,11 +273,6 @@ static void kvm_vcpu_leave(struct vessel_vcpu *vcpu)
 }
 
 /* -------------------------------------------------------------- MSRs */
-
-static bool kvm_has(struct vessel_vcpu *vcpu, unsigned int feature)
-{
-	return vessel_guest_has(vcpu, KVM_CPUID_FEATURES, 0, feature);
-}
 
 /*
  * An APIC feature: advertised, and an APIC there (userspace may set the

@@ -2,8 +2,10 @@
 /*
  * Paravirtual interfaces with two vCPUs on two host CPUs: kvmclock never
  * goes backwards from one vCPU to the other, Hyper-V's remote TLB flush
- * hypercalls kick a vCPU out of the guest and come back, and KVM's
- * KICK_CPU and SEND_IPI reach the other vCPU's in-kernel APIC.
+ * hypercalls kick a vCPU out of the guest and come back, KVM's KICK_CPU
+ * and SEND_IPI reach the other vCPU's in-kernel APIC, and a KVM
+ * PV_TLB_FLUSH request left in a preempted vCPU's steal-time record is
+ * honoured before it runs again.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -326,6 +328,94 @@ TEST(kvm_kick_cpu_and_send_ipi)
 	TH_LOG("vCPU 1 halted %lu guest TSC cycles until kicked",
 	       (unsigned long)(guest_global(vm, kk_halt_tsc[1]) -
 			       guest_global(vm, kk_halt_tsc[0])));
+	vm_free(vm);
+}
+
+/* ---------------------------------------------------- KVM: PV_TLB_FLUSH */
+
+/* GVA 2 GiB: one 2 MiB page, moved from GPA 12 MiB to 14 MiB (free). */
+#define TF_GVA		0x80000000ULL
+#define TF_OLD_GPA	0xc00000ULL
+#define TF_NEW_GPA	0xe00000ULL
+#define TF_PDE_FLAGS	0x83ULL		/* present, writable, 2 MiB */
+#define TF_ADDR_MASK	0x000ffffffffff000ULL
+
+static struct kvm_steal_time tf_steal __aligned(64);
+static uint64_t tf_stage, tf_flag_set;
+
+/* The PD entry mapping TF_GVA (identity-mapped page tables). */
+static uint64_t *tf_pde(void)
+{
+	uint64_t cr3, *pml4, *pdpt, *pd;
+
+	asm volatile("mov %%cr3, %0" : "=r"(cr3));
+	pml4 = (uint64_t *)(cr3 & TF_ADDR_MASK);
+	pdpt = (uint64_t *)(pml4[0] & TF_ADDR_MASK);
+	pd = (uint64_t *)(pdpt[TF_GVA >> 30] & TF_ADDR_MASK);
+	return &pd[(TF_GVA >> 21) & 511];
+}
+
+static void guest_tlb_flush(uint64_t id)
+{
+	uint32_t a = KVM_CPUID_FEATURES, b, c = 0, d;
+	uint8_t old = KVM_VCPU_PREEMPTED;
+
+	sti();
+	if (id == 1) {
+		asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+		GUEST_ASSERT(a & (1U << KVM_FEATURE_PV_TLB_FLUSH));
+		wrmsr(MSR_KVM_STEAL_TIME, (uint64_t)&tf_steal | KVM_MSR_ENABLED);
+		kk_wait(&tf_stage, 1);
+		/* The old mapping, now in this vCPU's TLB. */
+		GUEST_ASSERT_EQ(*(volatile uint64_t *)TF_GVA, 0xaaaa);
+		GUEST_SYNC(1);	/* out of RUN: preempted until vCPU 0 is done */
+		/* The host took the request (atomically) and flushed. */
+		GUEST_ASSERT_EQ(READ_ONCE(tf_steal.preempted), 0);
+		GUEST_ASSERT_EQ(*(volatile uint64_t *)TF_GVA, 0xbbbb);
+		GUEST_DONE();
+	}
+	*(volatile uint64_t *)TF_OLD_GPA = 0xaaaa;
+	*(volatile uint64_t *)TF_NEW_GPA = 0xbbbb;
+	*tf_pde() = TF_OLD_GPA | TF_PDE_FLAGS;
+	asm volatile("invlpg (%0)" :: "r"(TF_GVA) : "memory");
+	WRITE_ONCE(tf_stage, 1);
+
+	/* Linux's kvm_flush_tlb_multi(): a preempted vCPU gets no IPI. */
+	while (READ_ONCE(tf_steal.preempted) != KVM_VCPU_PREEMPTED)
+		cpu_relax();
+	*tf_pde() = TF_NEW_GPA | TF_PDE_FLAGS;
+	asm volatile("invlpg (%0)" :: "r"(TF_GVA) : "memory");
+	GUEST_ASSERT(__atomic_compare_exchange_n(&tf_steal.preempted, &old,
+						 KVM_VCPU_PREEMPTED | KVM_VCPU_FLUSH_TLB,
+						 false, __ATOMIC_SEQ_CST,
+						 __ATOMIC_SEQ_CST));
+	WRITE_ONCE(tf_flag_set, 1);
+	GUEST_DONE();
+}
+
+static void *run_flush_target(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	struct vm *vm = vcpu->vm;
+	int i;
+
+	vcpu_run_expect_sync(vcpu, 1);
+	/* Out of RUN (preempted) until vCPU 0 has asked for the flush. */
+	for (i = 0; i < 30000 && !guest_global(vm, tf_flag_set); i++)
+		usleep(1000);
+	vcpu_run_expect_done(vcpu);
+	return NULL;
+}
+
+TEST(kvm_pv_tlb_flush)
+{
+	struct vm *vm = vm_create_pv(2, VESSEL_PV_KVM, 0, guest_tlb_flush);
+	pthread_t t;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_flush_target, vm->vcpus[1]));
+	vcpu_run_expect_done(vm->vcpus[0]);
+	pthread_join(t, NULL);
+	EXPECT_EQ(1, guest_global(vm, tf_flag_set));
 	vm_free(vm);
 }
 
