@@ -367,15 +367,15 @@ static void guest_tlb_flush(uint64_t id)
 		wrmsr(MSR_KVM_STEAL_TIME, (uint64_t)&tf_steal | KVM_MSR_ENABLED);
 		kk_wait(&tf_stage, 1);
 		/* The old mapping, now in this vCPU's TLB. */
-		GUEST_ASSERT_EQ(*(volatile uint64_t *)TF_GVA, 0xaaaa);
+		GUEST_ASSERT_EQ(READ_ONCE(*(uint64_t *)TF_GVA), 0xaaaa);
 		GUEST_SYNC(1);	/* out of RUN: preempted until vCPU 0 is done */
 		/* The host took the request (atomically) and flushed. */
 		GUEST_ASSERT_EQ(READ_ONCE(tf_steal.preempted), 0);
-		GUEST_ASSERT_EQ(*(volatile uint64_t *)TF_GVA, 0xbbbb);
+		GUEST_ASSERT_EQ(READ_ONCE(*(uint64_t *)TF_GVA), 0xbbbb);
 		GUEST_DONE();
 	}
-	*(volatile uint64_t *)TF_OLD_GPA = 0xaaaa;
-	*(volatile uint64_t *)TF_NEW_GPA = 0xbbbb;
+	WRITE_ONCE(*(uint64_t *)TF_OLD_GPA, 0xaaaa);
+	WRITE_ONCE(*(uint64_t *)TF_NEW_GPA, 0xbbbb);
 	*tf_pde() = TF_OLD_GPA | TF_PDE_FLAGS;
 	asm volatile("invlpg (%0)" :: "r"(TF_GVA) : "memory");
 	WRITE_ONCE(tf_stage, 1);
