@@ -173,6 +173,8 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 		WRITE_ONCE(vcpu->flush_on_entry, false);
 		if (vcpu->vpid)
 			vessel_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0);
+		/* Without a VPID the entry itself flushes: counted the same. */
+		vcpu->counters.tlb_flushes++;
 	}
 	if (h->xcr0 && vcpu->xcr0 != h->xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);

@@ -94,7 +94,8 @@ static const struct uapi_layout uapi_layout[] = {
 	LAYOUT_FIELD(struct vessel_counters, vmx_exits, 24),
 	LAYOUT_FIELD(struct vessel_counters, user_exits, 664),
 	LAYOUT_FIELD(struct vessel_counters, injected, 792),
-	LAYOUT_FIELD(struct vessel_counters, reserved, 824),
+	LAYOUT_FIELD(struct vessel_counters, tlb_flushes, 824),
+	LAYOUT_FIELD(struct vessel_counters, reserved, 832),
 	LAYOUT_IOCTL(VESSEL_GET_COUNTERS, struct vessel_counters),
 
 	LAYOUT_SIZE(struct vessel_run, 320),
