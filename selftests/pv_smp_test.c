@@ -409,6 +409,8 @@ static void *run_flush_target(void *arg)
 	struct vm *vm = vcpu->vm;
 	int i;
 
+	/* One host CPU throughout: no flush for a move to another. */
+	pin_to(1);
 	vcpu_run_expect_sync(vcpu, 1);
 	tf_flushes[0] = vcpu_tlb_flushes(vcpu);
 	/* Out of RUN (preempted) until vCPU 0 has asked for the flush. */
@@ -430,10 +432,10 @@ TEST(kvm_pv_tlb_flush)
 	EXPECT_EQ(1, guest_global(vm, tf_flag_set));
 	/*
 	 * The flush itself: Bochs drops the guest's TLB on its own at exits,
-	 * so the new mapping alone cannot show it; the counter does.
+	 * so the new mapping alone cannot show it; the counter does (the
+	 * first entry on a host CPU flushes too, hence the difference).
 	 */
-	EXPECT_EQ(0, tf_flushes[0]);
-	EXPECT_EQ(1, tf_flushes[1]);
+	EXPECT_EQ(1, tf_flushes[1] - tf_flushes[0]);
 	vm_free(vm);
 }
 

@@ -215,7 +215,7 @@ struct vessel_counters {
 	__u64 vmx_exits[VESSEL_NR_VMX_EXIT_REASONS];
 	__u64 user_exits[VESSEL_NR_USER_EXITS];
 	__u64 injected[4];
-	__u64 tlb_flushes;	/* guest TLB flushed before an entry on request */
+	__u64 tlb_flushes;	/* guest TLB flushed before an entry */
 	__u64 reserved[24];
 };
 
