@@ -25,11 +25,13 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/apicdef.h>
+#include <asm/kvm_para.h>
 #include <asm/msr-index.h>
 #include <asm/tsc.h>
 #include <asm/vmx.h>
 
 #include "lapic.h"
+#include "mem.h"
 #include "vcpu.h"
 
 /* Version 0x14 (integrated xAPIC), max LVT entry 5: no CMCI, no EOI suppression. */
@@ -953,6 +955,8 @@ static bool lapic_extint_pending(const struct vessel_lapic *l)
 	return !bitmap_empty(l->extint, 256);
 }
 
+static void lapic_pv_eoi_offer(struct vessel_vcpu *vcpu, int vec);
+
 bool __vessel_lapic_has_irq(struct vessel_vcpu *vcpu)
 {
 	return lapic_extint_pending(vcpu->lapic) ||
@@ -977,6 +981,8 @@ bool __vessel_lapic_ack(struct vessel_vcpu *vcpu)
 	vec = lapic_deliverable(l);
 	if (vec < 0)
 		return false;
+	if (unlikely(l->pv_eoi_msr & KVM_MSR_ENABLED))
+		lapic_pv_eoi_offer(vcpu, vec);
 	clear_bit(vec & 31, vec_word(l, APIC_IRR, vec));
 	*(u32 *)(l->regs + APIC_ISR + (vec >> 5) * 0x10) |= BIT(vec & 31);
 	lapic_update_ppr(l);
@@ -1002,6 +1008,10 @@ static void lapic_do_init(struct vessel_vcpu *vcpu)
 
 	vessel_state_reset(vcpu);
 	lapic_reset_regs(l);
+	/* As KVM's APIC reset: no pending kick, PV EOI off. */
+	l->pv_unhalt = false;
+	l->pv_eoi_msr = 0;
+	l->pv_eoi_pending = false;
 	/* An ExtINT the CPU had not taken goes with the rest of its state. */
 	bitmap_zero(l->extint, 256);
 	l->mp_state = (l->base & MSR_IA32_APICBASE_BSP) ?
@@ -1049,7 +1059,9 @@ static bool lapic_halt_wakes(struct vessel_vcpu *vcpu)
 {
 	struct vessel_lapic *l = vcpu->lapic;
 
-	if (vcpu->ev.nmi_pending || vcpu->ev.exception_pending)
+	/* A paravirtual kick wakes it whatever IF (Linux halts with IF=0). */
+	if (vcpu->ev.nmi_pending || vcpu->ev.exception_pending ||
+	    READ_ONCE(l->pv_unhalt))
 		return true;
 	return l->halt_if && (vcpu->ev.irq_pending || lapic_extint_pending(l) ||
 			      lapic_deliverable(l) >= 0);
@@ -1103,8 +1115,11 @@ int __vessel_lapic_before_entry(struct vessel_vcpu *vcpu)
 			l->eoi_exit = -1;
 			return 0;
 		}
-		if (l->mp_state == VESSEL_MP_STATE_HALTED && lapic_halt_wakes(vcpu))
+		if (l->mp_state == VESSEL_MP_STATE_HALTED && lapic_halt_wakes(vcpu)) {
 			l->mp_state = VESSEL_MP_STATE_RUNNABLE;
+			/* A kick is used up by the HLT it ends, as in KVM. */
+			WRITE_ONCE(l->pv_unhalt, false);
+		}
 		if (l->mp_state == VESSEL_MP_STATE_RUNNABLE)
 			break;
 		if (lapic_stop_wanted(vcpu))
@@ -1113,6 +1128,176 @@ int __vessel_lapic_before_entry(struct vessel_vcpu *vcpu)
 	}
 	lapic_update_tpr_threshold(vcpu);
 	return 1;
+}
+
+/* ------------------------------------------- paravirtual (KVM provider) */
+
+/* The physical APIC ID a destination of @l's mode names it by. */
+static u32 lapic_phys_id(const struct vessel_lapic *l)
+{
+	return lapic_x2apic(l) ? l->vcpu->id : lapic_xapic_id(l);
+}
+
+/**
+ * vessel_lapic_pv_kick() - KVM_HC_KICK_CPU: end the HLT of APIC @apic_id
+ *
+ * A vCPU not halted keeps the kick pending, so its next HLT returns at
+ * once: a spinlock waiter kicked just before it halts does not sleep.
+ * No such APIC: nothing happens (KVM returns 0 too).
+ */
+void vessel_lapic_pv_kick(struct vessel_vm *vm, u64 apic_id)
+{
+	unsigned int i;
+
+	mutex_lock(&vm->lock);
+	for (i = 0; i < VESSEL_MAX_VCPUS; i++) {
+		struct vessel_vcpu *t = vm->vcpus[i];
+
+		if (!t || !t->lapic || lapic_phys_id(t->lapic) != apic_id)
+			continue;
+		WRITE_ONCE(t->lapic->pv_unhalt, true);
+		/* The flag before the event bit the wake-up looks at. */
+		smp_mb__before_atomic();
+		lapic_post(t, LAPIC_REQ_EVENT);
+		break;
+	}
+	mutex_unlock(&vm->lock);
+}
+
+/* Whether @l takes a message of @mode and @vec (what lapic_accept() does). */
+static bool lapic_takes(const struct vessel_lapic *l, u32 mode, u8 vec)
+{
+	if (!lapic_hw_enabled(l))
+		return false;
+	switch (mode) {
+	case APIC_DM_FIXED:
+	case APIC_DM_LOWEST:
+		return lapic_enabled(l) && vec >= 16;
+	case APIC_DM_NMI:
+	case APIC_DM_INIT:
+	case APIC_DM_STARTUP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/**
+ * vessel_lapic_pv_send_ipi() - KVM_HC_SEND_IPI's delivery
+ * @bitmap:	two bitmaps: bit i of [0] names physical APIC ID @min + i,
+ *		bit i of [1] names @min + @cluster + i
+ * @cluster:	bits per bitmap (64, or 32 for a 32-bit caller)
+ * @icr:	delivery mode and vector as in ICR; the caller refused a
+ *		logical destination and the shorthands
+ *
+ * Each named APIC gets the message as from an ICR write (edge, lowest
+ * priority as fixed: the bitmap chose the targets).  One pass over the
+ * vCPUs, whatever the bitmaps hold.  Return: how many APICs took it.
+ */
+int vessel_lapic_pv_send_ipi(struct vessel_vm *vm, const u64 *bitmap,
+			     u64 min, unsigned int cluster, u32 icr)
+{
+	u32 mode = icr & APIC_MODE_MASK;
+	u8 vec = icr & APIC_VECTOR_MASK;
+	unsigned int i;
+	int n = 0;
+
+	mutex_lock(&vm->lock);
+	for (i = 0; i < VESSEL_MAX_VCPUS; i++) {
+		struct vessel_vcpu *t = vm->vcpus[i];
+		u64 off;
+
+		if (!t || !t->lapic)
+			continue;
+		off = lapic_phys_id(t->lapic);
+		if (off < min)
+			continue;
+		off -= min;
+		if (off >= 2ULL * cluster ||
+		    !(bitmap[off / cluster] & BIT_ULL(off % cluster)))
+			continue;
+		if (!lapic_takes(t->lapic, mode, vec))
+			continue;
+		lapic_accept(t, mode == APIC_DM_LOWEST ? APIC_DM_FIXED : mode,
+			     vec, false);
+		n++;
+	}
+	mutex_unlock(&vm->lock);
+	return n;
+}
+
+/*
+ * PV EOI (KVM's protocol): as @vec is accepted, with nothing else in
+ * service or requested and an edge trigger (a level vector's EOI must
+ * reach the IOAPIC at once), set the guest's flag byte.  Its handler then
+ * clears the byte instead of writing EOI, and the next exit does the EOI
+ * here.  Preemption is off: the write must not fault, and when it cannot
+ * be done the guest just writes EOI as usual.
+ */
+static void lapic_pv_eoi_offer(struct vessel_vcpu *vcpu, int vec)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	u8 flag = KVM_PV_EOI_ENABLED;
+
+	int i;
+
+	if (vec_highest(l, APIC_ISR) >= 0 ||
+	    test_bit(vec & 31, vec_word(l, APIC_TMR, vec)))
+		return;
+	/* @vec is still in IRR: any other bit there is another request. */
+	for (i = 0; i < 8; i++) {
+		u32 w = reg_get(l, APIC_IRR + i * 0x10);
+
+		if (i == vec >> 5)
+			w &= ~BIT(vec & 31);
+		if (w)
+			return;
+	}
+	if (!vessel_mem_write_atomic(vcpu->vm, l->pv_eoi_msr & ~KVM_MSR_ENABLED,
+				     &flag, sizeof(flag)))
+		l->pv_eoi_pending = true;
+}
+
+/* Did the guest clear the flag (its EOI), or does it still wait? */
+void __vessel_lapic_pv_eoi_sync(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	u64 gpa = l->pv_eoi_msr & ~KVM_MSR_ENABLED;
+	u8 flag;
+
+	l->pv_eoi_pending = false;
+	/* Unreadable: take it as done, as KVM does; never leave ISR stuck. */
+	if (!vessel_mem_read(vcpu->vm, gpa, &flag, sizeof(flag)) &&
+	    (flag & KVM_PV_EOI_MASK)) {
+		/* Not yet: take the offer back; the guest will write EOI. */
+		flag = KVM_PV_EOI_DISABLED;
+		vessel_mem_write(vcpu->vm, gpa, &flag, sizeof(flag));
+		return;
+	}
+	lapic_eoi(vcpu);
+}
+
+/* MSR_KVM_PV_EOI_EN, checked by the caller; between exits: nothing pending. */
+void vessel_lapic_pv_eoi_set(struct vessel_vcpu *vcpu, u64 msr)
+{
+	vcpu->lapic->pv_eoi_msr = msr;
+	vcpu->lapic->pv_eoi_pending = false;
+}
+
+u64 vessel_lapic_pv_eoi_get(struct vessel_vcpu *vcpu)
+{
+	return vcpu->lapic->pv_eoi_msr;
+}
+
+/*
+ * Asleep in HLT (or waiting for SIPI) with no kick to end it: yielding to
+ * it helps no one.
+ */
+bool vessel_lapic_halted(struct vessel_vcpu *vcpu)
+{
+	return vcpu->lapic &&
+	       READ_ONCE(vcpu->lapic->mp_state) != VESSEL_MP_STATE_RUNNABLE &&
+	       !READ_ONCE(vcpu->lapic->pv_unhalt);
 }
 
 /* ------------------------------------------------------------ lifetime */
@@ -1306,6 +1491,8 @@ long vessel_vcpu_set_lapic(struct vessel_vcpu *vcpu,
 	lapic_update_ppr(l);
 	l->esr_pending = 0;
 	l->eoi_exit = -1;
+	/* The loaded ISR replaces the one a PV EOI flag was offered for. */
+	l->pv_eoi_pending = false;
 	l->tsc_deadline = 0;
 	l->period_ns = 0;
 	if (lapic_timer_mode(l) == APIC_LVT_TIMER_TSCDEADLINE)
@@ -1331,6 +1518,9 @@ long vessel_vcpu_get_mp_state(struct vessel_vcpu *vcpu,
 	if (!vcpu->lapic)
 		return -ENXIO;
 	m.mp_state = vcpu->lapic->mp_state;
+	/* A kicked vCPU leaves HLT on its next entry: it is runnable (KVM). */
+	if (m.mp_state == VESSEL_MP_STATE_HALTED && READ_ONCE(vcpu->lapic->pv_unhalt))
+		m.mp_state = VESSEL_MP_STATE_RUNNABLE;
 	return copy_to_user(uarg, &m, sizeof(m)) ? -EFAULT : 0;
 }
 

@@ -42,6 +42,11 @@
  * @period_tsc:	the same in host TSC ticks
  * @tsc_deadline: IA32_TSC_DEADLINE (guest TSC), 0 when disarmed
  * @deadline_offset: the VM's TSC offset @tsc_deadline was armed with
+ * @pv_unhalt:	a paravirtual kick (KVM_HC_KICK_CPU) not yet consumed: the
+ *		current HLT, or the next one, ends at once
+ * @pv_eoi_msr:	MSR_KVM_PV_EOI_EN (the guest's flag byte and enable bit)
+ * @pv_eoi_pending: the flag byte was set for the one vector in ISR; the
+ *		next exit looks whether the guest cleared it (its EOI)
  */
 struct vessel_lapic {
 	struct vessel_vcpu *vcpu;
@@ -65,6 +70,10 @@ struct vessel_lapic {
 	u64 period_tsc;
 	u64 tsc_deadline;
 	s64 deadline_offset;
+
+	bool pv_unhalt;
+	bool pv_eoi_pending;
+	u64 pv_eoi_msr;
 };
 
 int vessel_lapic_create(struct vessel_vcpu *vcpu);
@@ -105,6 +114,18 @@ static inline int vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa,
 {
 	return vcpu->lapic ? __vessel_lapic_mmio(vcpu, gpa, insn) : -ENOENT;
 }
+void __vessel_lapic_pv_eoi_sync(struct vessel_vcpu *vcpu);
+
+/*
+ * After an exit, preemptible: a paravirtual EOI the guest may have done
+ * (the KVM provider's PV_EOI) is carried out before anyone looks at ISR.
+ */
+static inline void vessel_lapic_after_exit(struct vessel_vcpu *vcpu)
+{
+	if (vcpu->lapic && unlikely(vcpu->lapic->pv_eoi_pending))
+		__vessel_lapic_pv_eoi_sync(vcpu);
+}
+
 /* Wake the vCPU thread (halted, or in the guest) to look at its APIC. */
 void vessel_lapic_wake(struct vessel_vcpu *vcpu);
 
@@ -121,6 +142,14 @@ int vessel_exit_tpr_below_threshold(struct vessel_vcpu *vcpu);
 u64 vessel_lapic_cr8_read(struct vessel_vcpu *vcpu);
 void vessel_lapic_cr8_write(struct vessel_vcpu *vcpu, u64 cr8);
 bool vessel_lapic_hw_disabled(struct vessel_vcpu *vcpu);
+
+/* The KVM provider's interrupt features (pv_kvm.c). */
+void vessel_lapic_pv_kick(struct vessel_vm *vm, u64 apic_id);
+int vessel_lapic_pv_send_ipi(struct vessel_vm *vm, const u64 *bitmap,
+			     u64 min, unsigned int cluster, u32 icr);
+void vessel_lapic_pv_eoi_set(struct vessel_vcpu *vcpu, u64 msr);
+u64 vessel_lapic_pv_eoi_get(struct vessel_vcpu *vcpu);
+bool vessel_lapic_halted(struct vessel_vcpu *vcpu);
 
 /* ioctls */
 long vessel_vm_signal_msi(struct vessel_vm *vm,

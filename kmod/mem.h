@@ -81,6 +81,9 @@ int vessel_mem_fault(struct vessel_vm *vm, u64 gpa, bool write, bool exec);
 int vessel_mem_read(struct vessel_vm *vm, u64 gpa, void *buf, size_t len);
 int vessel_mem_write(struct vessel_vm *vm, u64 gpa, const void *buf,
 		     size_t len);
+int vessel_mem_write_atomic(struct vessel_vm *vm, u64 gpa, const void *buf,
+			    size_t len);
+int vessel_mem_xchg_u8(struct vessel_vm *vm, u64 gpa, u8 val, u8 *old);
 
 /* Between memory.c and ept.c. */
 const struct vessel_mem_slot *

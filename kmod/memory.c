@@ -280,3 +280,60 @@ int vessel_mem_write(struct vessel_vm *vm, u64 gpa, const void *buf,
 {
 	return mem_copy(vm, gpa, NULL, buf, len);
 }
+
+/**
+ * vessel_mem_write_atomic() - vessel_mem_write() where sleeping is not allowed
+ *
+ * With page faults off: a page of the VMM that is not present makes it
+ * fail (-EFAULT) rather than sleep.  For writes the guest can do without.
+ */
+int vessel_mem_write_atomic(struct vessel_vm *vm, u64 gpa, const void *buf,
+			    size_t len)
+{
+	int r;
+
+	pagefault_disable();
+	r = mem_copy(vm, gpa, NULL, buf, len);
+	pagefault_enable();
+	return r;
+}
+
+/**
+ * vessel_mem_xchg_u8() - replace a guest byte by @val atomically
+ *
+ * Atomic against the guest's own locked instructions on the byte (another
+ * vCPU's CMPXCHG): a locked CMPXCHG on the VMM's mapping, retried while
+ * the guest keeps changing the byte.  May sleep.
+ *
+ * Return: 0 with the byte replaced and its old value in *@old; as
+ * vessel_mem_write() otherwise; -EAGAIN when the guest kept changing it.
+ */
+int vessel_mem_xchg_u8(struct vessel_vm *vm, u64 gpa, u8 val, u8 *old)
+{
+	void __user *uaddr;
+	u8 __user *p;
+	size_t n;
+	int i, r;
+	u8 cur;
+
+	if (current->mm != vm->mm)
+		return -EFAULT;
+	r = mem_chunk(&vm->mem, gpa, 1, true, &uaddr, &n);
+	if (r)
+		return r;
+	p = uaddr;
+	if (get_user(cur, p))
+		return -EFAULT;
+	/* Only a guest changing the byte as often can make this fail. */
+	for (i = 0; i < 16; i++) {
+		r = __try_cmpxchg_user(p, &cur, val, efault);
+		if (r <= 0)
+			break;
+	}
+	if (r > 0)
+		return -EAGAIN;
+	if (r)
+		return r;
+	*old = cur;
+	return 0;
+}

@@ -21,6 +21,7 @@
 #include <asm/msr.h>
 #include <asm/tsc.h>
 
+#include "lapic.h"
 #include "vcpu.h"
 
 /* None: only the core's hypervisor-present bit (CPUID.1:ECX[31]). */
@@ -294,7 +295,9 @@ void vessel_pv_yield_to(struct vessel_vcpu *vcpu, u64 mask)
 	for (i = 0; i < VESSEL_MAX_VCPUS && mask && !task; i++) {
 		struct vessel_vcpu *t = vm->vcpus[i];
 
-		if (!(mask & BIT_ULL(i)) || !t || READ_ONCE(t->in_guest_cpu) >= 0)
+		/* In the guest, or asleep in HLT: yielding to it cannot help. */
+		if (!(mask & BIT_ULL(i)) || !t || READ_ONCE(t->in_guest_cpu) >= 0 ||
+		    vessel_lapic_halted(t))
 			continue;
 		rcu_read_lock();
 		task = pid_task(rcu_dereference(t->pv.pid), PIDTYPE_PID);

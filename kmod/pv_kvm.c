@@ -4,10 +4,11 @@
  * for first (arch/x86/kernel/kvm.c, kvmclock.c).  Implemented and so
  * advertised in CPUID 0x40000001: kvmclock (old and new MSRs), the stable
  * bit when the host TSC is invariant, NOP_IO_DELAY, STEAL_TIME,
- * PV_SCHED_YIELD and POLL_CONTROL; hypercalls VAPIC_POLL_IRQ,
- * CLOCK_PAIRING and SCHED_YIELD.  What needs an in-kernel APIC (PV_EOI,
- * PV_SEND_IPI, PV_UNHALT/KICK_CPU), async page faults and PV_TLB_FLUSH are
- * not offered (Documentation/paravirt.rst says why).
+ * PV_SCHED_YIELD, PV_TLB_FLUSH and POLL_CONTROL; hypercalls VAPIC_POLL_IRQ,
+ * CLOCK_PAIRING and SCHED_YIELD.  With an in-kernel APIC (VESSEL_VM_LAPIC)
+ * also what delivers interrupts: PV_UNHALT (KICK_CPU), PV_SEND_IPI and
+ * PV_EOI, whose APIC side is in lapic.c.  Async page faults are not
+ * offered (Documentation/paravirt.rst says why).
  *
  * kvmclock is one function of the guest TSC for the whole VM (as KVM's
  * "master clock"): every vCPU's pvclock structure holds the same
@@ -20,9 +21,11 @@
 #include <linux/math64.h>
 #include <linux/sched.h>
 #include <linux/timekeeping.h>
+#include <asm/apicdef.h>
 #include <asm/kvm_para.h>
 #include <asm/pvclock-abi.h>
 
+#include "lapic.h"
 #include "vcpu.h"
 
 #define KVM_FEATURES	(BIT(KVM_FEATURE_CLOCKSOURCE) |			\
@@ -30,7 +33,12 @@
 			 BIT(KVM_FEATURE_CLOCKSOURCE2) |		\
 			 BIT(KVM_FEATURE_STEAL_TIME) |			\
 			 BIT(KVM_FEATURE_POLL_CONTROL) |		\
-			 BIT(KVM_FEATURE_PV_SCHED_YIELD))
+			 BIT(KVM_FEATURE_PV_SCHED_YIELD) |		\
+			 BIT(KVM_FEATURE_PV_TLB_FLUSH))
+/* What needs the in-kernel APIC: offered to VMs that have it. */
+#define KVM_FEATURES_LAPIC (BIT(KVM_FEATURE_PV_UNHALT) |		\
+			    BIT(KVM_FEATURE_PV_SEND_IPI) |		\
+			    BIT(KVM_FEATURE_PV_EOI))
 
 /* ------------------------------------------------------------- clock */
 
@@ -164,6 +172,12 @@ static void kvm_write_wall_clock(struct vessel_vm *vm, u64 gpa)
 	mutex_unlock(&vm->pv.lock);
 }
 
+/* Whether the guest's CPUID (userspace may have changed it) offers it. */
+static bool kvm_has(struct vessel_vcpu *vcpu, unsigned int feature)
+{
+	return vessel_guest_has(vcpu, KVM_CPUID_FEATURES, 0, feature);
+}
+
 /* -------------------------------------------------------- steal time */
 
 /*
@@ -205,6 +219,27 @@ static void kvm_write_steal(struct vessel_vcpu *vcpu, bool preempted)
 			 &k->steal_version, sizeof(u32));
 }
 
+/*
+ * PV_TLB_FLUSH: while preempted reads KVM_VCPU_PREEMPTED, another vCPU
+ * flushing its TLB may, instead of an IPI, add KVM_VCPU_FLUSH_TLB with a
+ * CMPXCHG.  Before the guest runs again the byte is exchanged for 0 in
+ * one atomic step (a plain write could erase a request made just before
+ * it) and a request is honoured by the flush before the entry.  After the
+ * exchange the guest leaves the byte alone, so kvm_write_steal() may
+ * rewrite the record.  A byte that cannot be exchanged: flush anyway.
+ */
+static void kvm_steal_take_preempted(struct vessel_vcpu *vcpu)
+{
+	struct vessel_pv_kvm_vcpu *k = &vcpu->pv.kvm;
+	u64 gpa = (k->steal_time_msr & KVM_STEAL_VALID_BITS) +
+		  offsetof(struct kvm_steal_time, preempted);
+	u8 old;
+
+	if (vessel_mem_xchg_u8(vcpu->vm, gpa, 0, &old) ||
+	    (old & KVM_VCPU_FLUSH_TLB))
+		WRITE_ONCE(vcpu->flush_on_entry, true);
+}
+
 /* --------------------------------------------------------- run hooks */
 
 static void kvm_vcpu_enter(struct vessel_vcpu *vcpu)
@@ -222,8 +257,13 @@ static void kvm_vcpu_enter(struct vessel_vcpu *vcpu)
 	     vm->pv.clock.tsc_offset != READ_ONCE(vm->tsc_offset) ||
 	     k->pvti_cpu != raw_smp_processor_id()))
 		kvm_write_pvclock(vcpu);
-	if (k->steal_time_msr & KVM_MSR_ENABLED)
+	if (k->steal_time_msr & KVM_MSR_ENABLED) {
+		/* The guest may have asked for a flush while it was out. */
+		if ((k->preempted || k->steal_dirty) &&
+		    kvm_has(vcpu, KVM_FEATURE_PV_TLB_FLUSH))
+			kvm_steal_take_preempted(vcpu);
 		kvm_write_steal(vcpu, false);
+	}
 }
 
 static void kvm_vcpu_leave(struct vessel_vcpu *vcpu)
@@ -234,9 +274,23 @@ static void kvm_vcpu_leave(struct vessel_vcpu *vcpu)
 
 /* -------------------------------------------------------------- MSRs */
 
-static bool kvm_has(struct vessel_vcpu *vcpu, unsigned int feature)
+/*
+ * An APIC feature: advertised, and an APIC there (userspace may set the
+ * CPUID bit on a VM without one; the guest then sees it absent).
+ */
+static bool kvm_has_apic(struct vessel_vcpu *vcpu, unsigned int feature)
 {
-	return vessel_guest_has(vcpu, KVM_CPUID_FEATURES, 0, feature);
+	return vcpu->lapic && kvm_has(vcpu, feature);
+}
+
+/*
+ * MSR_KVM_PV_EOI_EN: the flag byte's address, 4-byte aligned (bit 0 is
+ * the enable bit), and no bit beyond the physical address width.
+ */
+static bool kvm_pv_eoi_valid(u64 v)
+{
+	return !(v & (KVM_MSR_ENABLED << 1)) &&
+	       !(v >> boot_cpu_data.x86_phys_bits);
 }
 
 static int kvm_msr(struct vessel_vcpu *vcpu, u32 index, bool write, u64 *val)
@@ -261,6 +315,17 @@ static int kvm_msr(struct vessel_vcpu *vcpu, u32 index, bool write, u64 *val)
 	case MSR_KVM_POLL_CONTROL:
 		feature = KVM_FEATURE_POLL_CONTROL;
 		break;
+	case MSR_KVM_PV_EOI_EN:
+		if (!kvm_has_apic(vcpu, KVM_FEATURE_PV_EOI))
+			return -EINVAL;
+		if (!write) {
+			*val = vessel_lapic_pv_eoi_get(vcpu);
+			return 0;
+		}
+		if (!kvm_pv_eoi_valid(v))
+			return -EINVAL;
+		vessel_lapic_pv_eoi_set(vcpu, v);
+		return 0;
 	default:
 		return -ENOENT;
 	}
@@ -345,18 +410,40 @@ static long kvm_hc_clock_pairing(struct vessel_vcpu *vcpu, u64 gpa, u64 type)
 	return 0;
 }
 
+/*
+ * KVM_HC_SEND_IPI: bitmaps @lo and @hi of physical APIC IDs from @min,
+ * 64 bits each for a 64-bit caller, 32 otherwise; the ICR value gives
+ * delivery mode and vector.  A logical destination or a shorthand makes
+ * no sense with a bitmap: -KVM_EINVAL, as KVM.
+ */
+static long kvm_hc_send_ipi(struct vessel_vcpu *vcpu, u64 lo, u64 hi,
+			    u64 min, u64 icr, bool wide)
+{
+	u64 bitmap[2] = { lo, hi };
+
+	/* The shorthand field is bits 19:18, both set in ALLBUT's value. */
+	if (icr & (APIC_DEST_LOGICAL | APIC_DEST_ALLBUT))
+		return -KVM_EINVAL;
+	return vessel_lapic_pv_send_ipi(vcpu->vm, bitmap, min, wide ? 64 : 32,
+					icr);
+}
+
 static int kvm_hypercall(struct vessel_vcpu *vcpu)
 {
 	bool wide = vessel_pv_long_mode(vcpu);
 	u64 nr = vcpu->regs[VESSEL_GPR_RAX];
 	u64 a0 = vcpu->regs[VESSEL_GPR_RBX];
 	u64 a1 = vcpu->regs[VESSEL_GPR_RCX];
+	u64 a2 = vcpu->regs[VESSEL_GPR_RDX];
+	u64 a3 = vcpu->regs[VESSEL_GPR_RSI];
 	long ret;
 
 	if (!wide) {
 		nr = (u32)nr;
 		a0 = (u32)a0;
 		a1 = (u32)a1;
+		a2 = (u32)a2;
+		a3 = (u32)a3;
 	}
 	vessel_pv_count_hc(vcpu->vm, nr);
 	if (vessel_pv_guest_cpl(vcpu)) {
@@ -370,6 +457,25 @@ static int kvm_hypercall(struct vessel_vcpu *vcpu)
 		break;
 	case KVM_HC_CLOCK_PAIRING:
 		ret = kvm_hc_clock_pairing(vcpu, a0, a1);
+		break;
+	case KVM_HC_KICK_CPU:
+		if (!kvm_has_apic(vcpu, KVM_FEATURE_PV_UNHALT)) {
+			ret = -KVM_ENOSYS;
+			break;
+		}
+		/* a0 is flags (none defined), a1 the APIC ID to wake. */
+		vessel_lapic_pv_kick(vcpu->vm, a1);
+		/* The kicker waits for it: let it run (as KVM). */
+		if (a1 < VESSEL_MAX_VCPUS)
+			vessel_pv_yield_to(vcpu, BIT_ULL(a1));
+		ret = 0;
+		break;
+	case KVM_HC_SEND_IPI:
+		if (!kvm_has_apic(vcpu, KVM_FEATURE_PV_SEND_IPI)) {
+			ret = -KVM_ENOSYS;
+			break;
+		}
+		ret = kvm_hc_send_ipi(vcpu, a0, a1, a2, a3, wide);
 		break;
 	case KVM_HC_SCHED_YIELD:
 		if (!kvm_has(vcpu, KVM_FEATURE_PV_SCHED_YIELD)) {
@@ -410,6 +516,8 @@ static unsigned int kvm_cpuid(struct vessel_vm *vm,
 	e[1].eax = KVM_FEATURES;
 	if (vm->pv.kvm.flags & PVCLOCK_TSC_STABLE_BIT)
 		e[1].eax |= BIT(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT);
+	if (vm->lapic)
+		e[1].eax |= KVM_FEATURES_LAPIC;
 	return 2;
 }
 
@@ -426,6 +534,8 @@ static void kvm_vcpu_reset(struct vessel_vcpu *vcpu)
 	memset(k, 0, sizeof(*k));
 	k->poll_control_msr = 1;
 	k->pvti_cpu = -1;
+	if (vcpu->lapic)
+		vessel_lapic_pv_eoi_set(vcpu, 0);
 }
 
 static void kvm_vm_get_state(struct vessel_vm *vm, struct vessel_pv_state *st)
@@ -458,6 +568,7 @@ static void kvm_vcpu_get_state(struct vessel_vcpu *vcpu,
 	st->kvm_vcpu.steal_time_msr = k->steal_time_msr;
 	st->kvm_vcpu.poll_control_msr = k->poll_control_msr;
 	st->kvm_vcpu.steal_ns = k->steal_ns;
+	st->kvm_vcpu.pv_eoi_msr = vcpu->lapic ? vessel_lapic_pv_eoi_get(vcpu) : 0;
 }
 
 static int kvm_vcpu_set_state(struct vessel_vcpu *vcpu,
@@ -469,13 +580,17 @@ static int kvm_vcpu_set_state(struct vessel_vcpu *vcpu,
 	if (memchr_inv(s->reserved, 0, sizeof(s->reserved)) ||
 	    !vessel_pv_state_tail_zero(st, sizeof(*s)) ||
 	    (s->steal_time_msr & KVM_STEAL_RESERVED_MASK) ||
-	    (s->poll_control_msr & ~1ULL))
+	    (s->poll_control_msr & ~1ULL) ||
+	    !kvm_pv_eoi_valid(s->pv_eoi_msr) ||
+	    (s->pv_eoi_msr && !vcpu->lapic))
 		return -EINVAL;
 	kvm_vcpu_reset(vcpu);
 	k->system_time_msr = s->system_time_msr;
 	k->steal_time_msr = s->steal_time_msr;
 	k->poll_control_msr = s->poll_control_msr;
 	k->steal_ns = s->steal_ns;
+	if (vcpu->lapic)
+		vessel_lapic_pv_eoi_set(vcpu, s->pv_eoi_msr);
 	/* The guest's copies are rewritten on the next entry. */
 	k->steal_dirty = true;
 	return 0;

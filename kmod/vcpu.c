@@ -173,6 +173,8 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 		WRITE_ONCE(vcpu->flush_on_entry, false);
 		if (vcpu->vpid)
 			vessel_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0);
+		/* Without a VPID the entry itself flushes: counted the same. */
+		vcpu->counters.tlb_flushes++;
 	}
 	if (h->xcr0 && vcpu->xcr0 != h->xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
@@ -266,6 +268,8 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 		vessel_events_save_vectoring(vcpu);
 	local_irq_enable();
 	preempt_enable();
+	/* A PV EOI the guest did is done before any handler sees ISR. */
+	vessel_lapic_after_exit(vcpu);
 	if (r > 0)
 		r = vessel_exit_dispatch(vcpu);
 	if (vcpu_vmx_failed(vcpu, mark))
@@ -313,6 +317,8 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 			break;
 		cond_resched();
 	}
+	/* An entry cancelled after an offer: userspace sees no PV EOI state. */
+	vessel_lapic_after_exit(vcpu);
 	vessel_pv_vcpu_leave(vcpu);
 	vcpu_host_restore(&h);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);

@@ -42,6 +42,7 @@ void vessel_counters_add(struct vessel_counters *sum,
 		sum->user_exits[i] += c->user_exits[i];
 	for (i = 0; i < ARRAY_SIZE(c->injected); i++)
 		sum->injected[i] += c->injected[i];
+	sum->tlb_flushes += c->tlb_flushes;
 }
 
 static long vessel_vm_get_counters(struct vessel_vm *vm,

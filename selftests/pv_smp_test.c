@@ -1,21 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Paravirtual interfaces with two vCPUs on two host CPUs: kvmclock never
- * goes backwards from one vCPU to the other, and Hyper-V's remote TLB
- * flush hypercalls kick a vCPU out of the guest and come back.
+ * goes backwards from one vCPU to the other, Hyper-V's remote TLB flush
+ * hypercalls kick a vCPU out of the guest and come back, KVM's KICK_CPU
+ * and SEND_IPI reach the other vCPU's in-kernel APIC, and a KVM
+ * PV_TLB_FLUSH request left in a preempted vCPU's steal-time record is
+ * honoured before it runs again.
  */
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <linux/kvm_para.h>
 
 #include "kselftest_harness.h"
+#include "apic.h"
 #include "processor.h"
 #include "ucall.h"
 #include "vessel_util.h"
 
-#define MSR_KVM_SYSTEM_TIME_NEW	0x4b564d01
 #define HV_MSR_GUEST_OS_ID	0x40000000
 #define HV_MSR_HYPERCALL	0x40000001
 #define HVCALL_FLUSH_SPACE	0x0002
@@ -183,6 +187,255 @@ TEST(hyperv_remote_flush)
 	/* Kicked out of the guest for the flushes (the IPI is an exit). */
 	if (two && sysconf(_SC_NPROCESSORS_ONLN) > 1)
 		EXPECT_LE(1, c.vmx_exits[1]);
+	vm_free(vm);
+}
+
+/* ------------------------------------------ KVM: KICK_CPU, SEND_IPI */
+
+/* How long vCPU 0 lets vCPU 1 sleep before the kick (guest TSC). */
+#define KICK_AFTER	5000000ULL
+
+static uint64_t kk_stage, kk_kick_tsc, kk_halt_tsc[2], kk_stop;
+static uint64_t kk_cnt[2][256], kk_nmis[2];
+
+static long kvm_hypercall4(uint64_t nr, uint64_t a0, uint64_t a1,
+			   uint64_t a2, uint64_t a3)
+{
+	long ret;
+
+	asm volatile("vmcall" : "=a"(ret)
+		     : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
+		     : "memory");
+	return ret;
+}
+
+static void kk_handler(struct ex_regs *regs)
+{
+	uint64_t id = guest_cpu()->id;
+
+	WRITE_ONCE(kk_cnt[id][regs->vector], kk_cnt[id][regs->vector] + 1);
+	xapic_write(APIC_EOI, 0);
+}
+
+static void kk_nmi(struct ex_regs *regs)
+{
+	uint64_t id = guest_cpu()->id;
+
+	WRITE_ONCE(kk_nmis[id], kk_nmis[id] + 1);
+}
+
+static void kk_wait(uint64_t *p, uint64_t val)
+{
+	while (READ_ONCE(*p) < val)
+		cpu_relax();
+}
+
+/* vCPU 1: halts as Linux's kvm_wait() does (IF=0), to be kicked. */
+static void guest_kick_target(void)
+{
+	WRITE_ONCE(kk_stage, 1);
+	kk_halt_tsc[0] = rdtsc();
+	/* With IF=0 nothing but a kick (or an NMI: none) ends this. */
+	asm volatile("cli; hlt" ::: "memory");
+	kk_halt_tsc[1] = rdtsc();
+	sti();
+	WRITE_ONCE(kk_stage, 2);
+
+	/* Kicked while running: the next HLT returns at once. */
+	kk_wait(&kk_stage, 3);
+	asm volatile("cli; hlt; sti" ::: "memory");
+	WRITE_ONCE(kk_stage, 4);
+
+	/* Now a target of vCPU 0's SEND_IPIs. */
+	kk_wait(&kk_stop, 1);
+	GUEST_ASSERT_EQ(READ_ONCE(kk_cnt[1][0x60]), 1);
+	GUEST_ASSERT_EQ(READ_ONCE(kk_cnt[1][0x61]), 1);
+	GUEST_ASSERT_EQ(READ_ONCE(kk_cnt[1][0x62]), 1);
+	GUEST_ASSERT_EQ(READ_ONCE(kk_cnt[1][0x63]), 0);
+	GUEST_ASSERT_EQ(READ_ONCE(kk_nmis[1]), 1);
+	GUEST_DONE();
+}
+
+static void guest_kick_send_ipi(uint64_t id)
+{
+	uint64_t t0;
+
+	xapic_write(APIC_SPIV, APIC_SW_ENABLE | 0xff);
+	/* IF=1 while spinning: Bochs needs it to exit for host IPIs. */
+	sti();
+	if (id == 1)
+		guest_kick_target();
+
+	kk_wait(&kk_stage, 1);
+	t0 = rdtsc();
+	while (rdtsc() - t0 < KICK_AFTER)
+		cpu_relax();
+	/* Yielding to a halted vCPU: nothing to do, still 0. */
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_SCHED_YIELD, 1, 0, 0, 0), 0);
+	WRITE_ONCE(kk_kick_tsc, rdtsc());
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_KICK_CPU, 0, 1, 0, 0), 0);
+	kk_wait(&kk_stage, 2);
+	/* It slept until the kick, not less. */
+	GUEST_ASSERT(kk_halt_tsc[1] - kk_halt_tsc[0] >= KICK_AFTER);
+	GUEST_ASSERT(kk_halt_tsc[1] >= kk_kick_tsc);
+
+	/* vCPU 1 spins now: the kick stays pending. */
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_KICK_CPU, 0, 1, 0, 0), 0);
+	WRITE_ONCE(kk_stage, 3);
+	kk_wait(&kk_stage, 4);
+
+	/* Both, one, one from min 1, NMI to both, no such APIC, bad ICR. */
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_SEND_IPI, 3, 0, 0, 0x60), 2);
+	kk_wait(&kk_cnt[0][0x60], 1);
+	kk_wait(&kk_cnt[1][0x60], 1);
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_SEND_IPI, 2, 0, 0, 0x61), 1);
+	kk_wait(&kk_cnt[1][0x61], 1);
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_SEND_IPI, 1, 0, 1, 0x62), 1);
+	kk_wait(&kk_cnt[1][0x62], 1);
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_SEND_IPI, 3, 0, 0, APIC_DM_NMI), 2);
+	kk_wait(&kk_nmis[0], 1);
+	kk_wait(&kk_nmis[1], 1);
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_SEND_IPI, 0x3c, 0, 0, 0x63), 0);
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_SEND_IPI, 3, 0, 0,
+				       APIC_DEST_LOGICAL | 0x63), -KVM_EINVAL);
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_SEND_IPI, 3, 0, 0,
+				       APIC_DEST_ALLINC | 0x63), -KVM_EINVAL);
+	GUEST_ASSERT_EQ(READ_ONCE(kk_cnt[0][0x61]), 0);
+	GUEST_ASSERT_EQ(READ_ONCE(kk_cnt[0][0x62]), 0);
+	WRITE_ONCE(kk_stop, 1);
+	GUEST_DONE();
+}
+
+TEST(kvm_kick_cpu_and_send_ipi)
+{
+	struct vessel_pv_counters cnt = { 0 };
+	struct vm *vm;
+	pthread_t t;
+	int v;
+
+	vm_create_flags = VESSEL_VM_LAPIC;
+	vm = vm_create_pv(2, VESSEL_PV_KVM, 0, guest_kick_send_ipi);
+	vm_create_flags = 0;
+	for (v = 0x60; v < 0x64; v++)
+		vm_install_exception_handler(vm, v, kk_handler);
+	vm_install_exception_handler(vm, NMI_VECTOR, kk_nmi);
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_vcpu, vm->vcpus[1]));
+	vcpu_run_expect_done(vm->vcpus[0]);
+	pthread_join(t, NULL);
+	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_GET_COUNTERS, &cnt));
+	EXPECT_EQ(2, cnt.hypercalls[KVM_HC_KICK_CPU]);
+	EXPECT_EQ(7, cnt.hypercalls[KVM_HC_SEND_IPI]);
+	TH_LOG("vCPU 1 halted %lu guest TSC cycles until kicked",
+	       (unsigned long)(guest_global(vm, kk_halt_tsc[1]) -
+			       guest_global(vm, kk_halt_tsc[0])));
+	vm_free(vm);
+}
+
+/* ---------------------------------------------------- KVM: PV_TLB_FLUSH */
+
+/* GVA 2 GiB: one 2 MiB page, moved from GPA 12 MiB to 14 MiB (free). */
+#define TF_GVA		0x80000000ULL
+#define TF_OLD_GPA	0xc00000ULL
+#define TF_NEW_GPA	0xe00000ULL
+#define TF_PDE_FLAGS	0x83ULL		/* present, writable, 2 MiB */
+#define TF_ADDR_MASK	0x000ffffffffff000ULL
+
+static struct kvm_steal_time tf_steal __aligned(64);
+static uint64_t tf_stage, tf_flag_set;
+
+/* The PD entry mapping TF_GVA (identity-mapped page tables). */
+static uint64_t *tf_pde(void)
+{
+	uint64_t cr3, *pml4, *pdpt, *pd;
+
+	asm volatile("mov %%cr3, %0" : "=r"(cr3));
+	pml4 = (uint64_t *)(cr3 & TF_ADDR_MASK);
+	pdpt = (uint64_t *)(pml4[0] & TF_ADDR_MASK);
+	pd = (uint64_t *)(pdpt[TF_GVA >> 30] & TF_ADDR_MASK);
+	return &pd[(TF_GVA >> 21) & 511];
+}
+
+static void guest_tlb_flush(uint64_t id)
+{
+	uint32_t a = KVM_CPUID_FEATURES, b, c = 0, d;
+	uint8_t old = KVM_VCPU_PREEMPTED;
+
+	sti();
+	if (id == 1) {
+		asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+		GUEST_ASSERT(a & (1U << KVM_FEATURE_PV_TLB_FLUSH));
+		wrmsr(MSR_KVM_STEAL_TIME, (uint64_t)&tf_steal | KVM_MSR_ENABLED);
+		kk_wait(&tf_stage, 1);
+		/* The old mapping, now in this vCPU's TLB. */
+		GUEST_ASSERT_EQ(READ_ONCE(*(uint64_t *)TF_GVA), 0xaaaa);
+		GUEST_SYNC(1);	/* out of RUN: preempted until vCPU 0 is done */
+		/* The host took the request (atomically) and flushed. */
+		GUEST_ASSERT_EQ(READ_ONCE(tf_steal.preempted), 0);
+		GUEST_ASSERT_EQ(READ_ONCE(*(uint64_t *)TF_GVA), 0xbbbb);
+		GUEST_DONE();
+	}
+	WRITE_ONCE(*(uint64_t *)TF_OLD_GPA, 0xaaaa);
+	WRITE_ONCE(*(uint64_t *)TF_NEW_GPA, 0xbbbb);
+	*tf_pde() = TF_OLD_GPA | TF_PDE_FLAGS;
+	asm volatile("invlpg (%0)" :: "r"(TF_GVA) : "memory");
+	WRITE_ONCE(tf_stage, 1);
+
+	/* Linux's kvm_flush_tlb_multi(): a preempted vCPU gets no IPI. */
+	while (READ_ONCE(tf_steal.preempted) != KVM_VCPU_PREEMPTED)
+		cpu_relax();
+	*tf_pde() = TF_NEW_GPA | TF_PDE_FLAGS;
+	asm volatile("invlpg (%0)" :: "r"(TF_GVA) : "memory");
+	GUEST_ASSERT(__atomic_compare_exchange_n(&tf_steal.preempted, &old,
+						 KVM_VCPU_PREEMPTED | KVM_VCPU_FLUSH_TLB,
+						 false, __ATOMIC_SEQ_CST,
+						 __ATOMIC_SEQ_CST));
+	WRITE_ONCE(tf_flag_set, 1);
+	GUEST_DONE();
+}
+
+static uint64_t tf_flushes[2];	/* vCPU 1's tlb_flushes at the sync, at the end */
+
+static uint64_t vcpu_tlb_flushes(struct vcpu *vcpu)
+{
+	struct vessel_counters c = { 0 };
+
+	TEST_ASSERT(!ioctl(vcpu->fd, VESSEL_GET_COUNTERS, &c), "GET_COUNTERS");
+	return c.tlb_flushes;
+}
+
+static void *run_flush_target(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	struct vm *vm = vcpu->vm;
+	int i;
+
+	/* One host CPU throughout: no flush for a move to another. */
+	pin_to(1);
+	vcpu_run_expect_sync(vcpu, 1);
+	tf_flushes[0] = vcpu_tlb_flushes(vcpu);
+	/* Out of RUN (preempted) until vCPU 0 has asked for the flush. */
+	for (i = 0; i < 30000 && !guest_global(vm, tf_flag_set); i++)
+		usleep(1000);
+	vcpu_run_expect_done(vcpu);
+	tf_flushes[1] = vcpu_tlb_flushes(vcpu);
+	return NULL;
+}
+
+TEST(kvm_pv_tlb_flush)
+{
+	struct vm *vm = vm_create_pv(2, VESSEL_PV_KVM, 0, guest_tlb_flush);
+	pthread_t t;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_flush_target, vm->vcpus[1]));
+	vcpu_run_expect_done(vm->vcpus[0]);
+	pthread_join(t, NULL);
+	EXPECT_EQ(1, guest_global(vm, tf_flag_set));
+	/*
+	 * The flush itself: Bochs drops the guest's TLB on its own at exits,
+	 * so the new mapping alone cannot show it; the counter does (the
+	 * first entry on a host CPU flushes too, hence the difference).
+	 */
+	EXPECT_EQ(1, tf_flushes[1] - tf_flushes[0]);
 	vm_free(vm);
 }
 

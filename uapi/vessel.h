@@ -215,7 +215,8 @@ struct vessel_counters {
 	__u64 vmx_exits[VESSEL_NR_VMX_EXIT_REASONS];
 	__u64 user_exits[VESSEL_NR_USER_EXITS];
 	__u64 injected[4];
-	__u64 reserved[25];
+	__u64 tlb_flushes;	/* guest TLB flushed before an entry */
+	__u64 reserved[24];
 };
 
 /* ------------------------------------------------------------- vCPUs */
@@ -680,7 +681,8 @@ struct vessel_pv_kvm_vcpu_state {
 	__u64 steal_time_msr;	/* MSR_KVM_STEAL_TIME */
 	__u64 poll_control_msr;	/* MSR_KVM_POLL_CONTROL */
 	__u64 steal_ns;		/* steal time reported so far */
-	__u64 reserved[4];
+	__u64 pv_eoi_msr;	/* MSR_KVM_PV_EOI_EN (VMs with VESSEL_VM_LAPIC) */
+	__u64 reserved[3];
 };
 
 struct vessel_pv_hv_vm_state {

@@ -94,7 +94,8 @@ static const struct uapi_layout uapi_layout[] = {
 	LAYOUT_FIELD(struct vessel_counters, vmx_exits, 24),
 	LAYOUT_FIELD(struct vessel_counters, user_exits, 664),
 	LAYOUT_FIELD(struct vessel_counters, injected, 792),
-	LAYOUT_FIELD(struct vessel_counters, reserved, 824),
+	LAYOUT_FIELD(struct vessel_counters, tlb_flushes, 824),
+	LAYOUT_FIELD(struct vessel_counters, reserved, 832),
 	LAYOUT_IOCTL(VESSEL_GET_COUNTERS, struct vessel_counters),
 
 	LAYOUT_SIZE(struct vessel_run, 320),
@@ -231,6 +232,7 @@ static const struct uapi_layout uapi_layout[] = {
 	LAYOUT_FIELD(struct vessel_pv_kvm_vcpu_state, steal_time_msr, 8),
 	LAYOUT_FIELD(struct vessel_pv_kvm_vcpu_state, poll_control_msr, 16),
 	LAYOUT_FIELD(struct vessel_pv_kvm_vcpu_state, steal_ns, 24),
+	LAYOUT_FIELD(struct vessel_pv_kvm_vcpu_state, pv_eoi_msr, 32),
 	LAYOUT_SIZE(struct vessel_pv_hv_vm_state, 128),
 	LAYOUT_FIELD(struct vessel_pv_hv_vm_state, guest_os_id, 0),
 	LAYOUT_FIELD(struct vessel_pv_hv_vm_state, hypercall, 8),
