@@ -116,6 +116,9 @@ int vessel_lapic_halt(struct vessel_vcpu *vcpu);
 int vessel_lapic_rdmsr(struct vessel_vcpu *vcpu, u32 index, u64 *val);
 int vessel_lapic_wrmsr(struct vessel_vcpu *vcpu, u32 index, u64 val);
 int vessel_exit_tpr_below_threshold(struct vessel_vcpu *vcpu);
+int vessel_lapic_hv_msr(struct vessel_vcpu *vcpu, u32 off, bool write,
+			u64 *val);
+void vessel_lapic_raise(struct vessel_vcpu *vcpu, u8 vec);
 u64 vessel_lapic_cr8_read(struct vessel_vcpu *vcpu);
 void vessel_lapic_cr8_write(struct vessel_vcpu *vcpu, u64 cr8);
 bool vessel_lapic_hw_disabled(struct vessel_vcpu *vcpu);

@@ -73,6 +73,7 @@ struct vessel_pv_hv_vm {
 struct vessel_pv_hv_vcpu {
 	u64 runtime_base;	/* VP_RUNTIME accumulated before this RUN */
 	u64 runtime_mark;	/* thread CPU time (100 ns) when RUN began */
+	u64 vp_assist;		/* HV_X64_MSR_VP_ASSIST_PAGE */
 	bool in_run;
 };
 

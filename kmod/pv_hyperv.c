@@ -23,6 +23,7 @@
 #include <linux/sched/cputime.h>
 #include <asm/hyperv-tlfs.h>
 
+#include "lapic.h"
 #include "vcpu.h"
 
 #define HV_MAX_LEAF		0x40000006
@@ -45,6 +46,9 @@
 			  HV_X64_SYSTEM_RESET_RECOMMENDED |		\
 			  HV_X64_RELAXED_TIMING_RECOMMENDED |		\
 			  HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED)
+/* With an in-kernel APIC (VESSEL_VM_LAPIC) also these. */
+#define HV_LAPIC_FEATURES_EAX	HV_MSR_APIC_ACCESS_AVAILABLE
+#define HV_LAPIC_RECOMMEND_EAX	HV_X64_APIC_ACCESS_RECOMMENDED
 /* Spins before a guest calls HvNotifyLongSpinWait (Hyper-V's default). */
 #define HV_SPIN_RETRIES		0xfff
 /* CPUID 0x40000006: MSR bitmaps (bit 1), second-level translation (bit 3). */
@@ -53,6 +57,7 @@
 #define HV_HYPERCALL_RSVD_BITS	GENMASK_ULL(11, 2)
 #define HV_HYPERCALL_LOCKED	BIT_ULL(1)
 #define HV_REF_TSC_RSVD_BITS	GENMASK_ULL(11, 1)
+#define HV_VP_ASSIST_RSVD_BITS	GENMASK_ULL(11, 1)
 
 /* Input layouts of the calls whose headers are checked here. */
 struct hv_debug_post {
@@ -208,9 +213,57 @@ static bool hv_msr_advertised(struct vessel_vcpu *vcpu, u32 index)
 	case HV_X64_MSR_APIC_FREQUENCY:
 		return hv_has(vcpu, 0, HV_ACCESS_FREQUENCY_MSRS) &&
 		       hv_has(vcpu, 3, HV_FEATURE_FREQUENCY_MSRS_AVAILABLE);
+	case HV_X64_MSR_EOI:
+	case HV_X64_MSR_ICR:
+	case HV_X64_MSR_TPR:
+	case HV_X64_MSR_VP_ASSIST_PAGE:
+		return hv_has(vcpu, 0, HV_MSR_APIC_ACCESS_AVAILABLE);
 	default:	/* HV_X64_MSR_CRASH_P0 .. HV_X64_MSR_CRASH_CTL */
 		return hv_has(vcpu, 3, HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE);
 	}
+}
+
+/*
+ * VP_ASSIST_PAGE (TLFS 7.8.7): an overlay page the guest gives us per VP.
+ * Enabling it at a new GPA zeroes the page (the guest finds no stale
+ * APIC-assist or nested state there); rewriting the same value or
+ * disabling leaves guest memory alone.  A GPA outside guest memory #GPs.
+ * Vessel implements no field of the page (no lazy EOI): it is only kept.
+ */
+static int hv_write_vp_assist(struct vessel_vcpu *vcpu, u64 v)
+{
+	struct vessel_pv_hv_vcpu *h = &vcpu->pv.hv;
+	u64 gpa = v & HV_X64_MSR_VP_ASSIST_PAGE_ADDRESS_MASK;
+
+	if (v & HV_VP_ASSIST_RSVD_BITS)
+		return -EINVAL;
+	if ((v & HV_X64_MSR_VP_ASSIST_PAGE_ENABLE) && v != h->vp_assist &&
+	    vessel_mem_write(vcpu->vm, gpa, page_address(ZERO_PAGE(0)),
+			     PAGE_SIZE))
+		return -EINVAL;
+	h->vp_assist = v;
+	return 0;
+}
+
+/* The MSRs of one vCPU's own state: no VM lock. */
+static int hv_vcpu_msr(struct vessel_vcpu *vcpu, u32 index, bool write,
+		       u64 *val)
+{
+	switch (index) {
+	case HV_X64_MSR_EOI:
+		return vessel_lapic_hv_msr(vcpu, APIC_EOI, write, val);
+	case HV_X64_MSR_ICR:
+		return vessel_lapic_hv_msr(vcpu, APIC_ICR, write, val);
+	case HV_X64_MSR_TPR:
+		return vessel_lapic_hv_msr(vcpu, APIC_TASKPRI, write, val);
+	case HV_X64_MSR_VP_ASSIST_PAGE:
+		if (!write) {
+			*val = vcpu->pv.hv.vp_assist;
+			return 0;
+		}
+		return hv_write_vp_assist(vcpu, *val);
+	}
+	return -ENOENT;
 }
 
 /*
@@ -255,6 +308,13 @@ static int hv_msr(struct vessel_vcpu *vcpu, u32 index, bool write, u64 *val)
 	case HV_X64_MSR_APIC_FREQUENCY:
 	case HV_X64_MSR_CRASH_P0 ... HV_X64_MSR_CRASH_CTL:
 		break;
+	case HV_X64_MSR_EOI:
+	case HV_X64_MSR_ICR:
+	case HV_X64_MSR_TPR:
+	case HV_X64_MSR_VP_ASSIST_PAGE:
+		if (!hv_msr_advertised(vcpu, index))
+			return -EINVAL;
+		return hv_vcpu_msr(vcpu, index, write, val);
 	default:
 		return -ENOENT;
 	}
@@ -673,6 +733,11 @@ static unsigned int hv_cpuid(struct vessel_vm *vm,
 	e[3].ebx = HV_FEATURES_EBX;
 	e[3].edx = HV_FEATURES_EDX;
 	e[4].eax = HV_RECOMMEND_EAX;
+	/* What goes through the in-kernel APIC exists only with one. */
+	if (vm->lapic) {
+		e[3].eax |= HV_LAPIC_FEATURES_EAX;
+		e[4].eax |= HV_LAPIC_RECOMMEND_EAX;
+	}
 	e[4].ebx = HV_SPIN_RETRIES;
 	e[5].eax = VESSEL_MAX_VCPUS;			/* virtual processors */
 	e[6].eax = HV_HW_FEATURES_EAX;
@@ -695,6 +760,7 @@ static void hv_vcpu_reset(struct vessel_vcpu *vcpu)
 	struct vessel_pv_hv_vcpu *h = &vcpu->pv.hv;
 
 	h->runtime_base = 0;
+	h->vp_assist = 0;
 	if (h->in_run)
 		h->runtime_mark = hv_thread_runtime();
 }

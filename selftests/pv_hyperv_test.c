@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "apic.h"
 #include "processor.h"
 #include "ucall.h"
 #include "usermode.h"
@@ -36,6 +37,8 @@
 #define HV_MSR_TSC_FREQUENCY	0x40000022
 #define HV_MSR_APIC_FREQUENCY	0x40000023
 #define HV_MSR_EOI		0x40000070
+#define HV_MSR_ICR		0x40000071
+#define HV_MSR_TPR		0x40000072
 #define HV_MSR_VP_ASSIST_PAGE	0x40000073
 #define HV_MSR_SCONTROL		0x40000080
 #define HV_MSR_STIMER0_CONFIG	0x400000b0
@@ -76,6 +79,10 @@
 #define HV_EDX	((1U << 8) | (1U << 10))
 #define HV_RECOMMEND_EAX ((1U << 1) | (1U << 2) | (1U << 4) | (1U << 5) | \
 			  (1U << 11))
+
+/* With an in-kernel APIC: APIC access MSRs, and recommended. */
+#define HV_EAX_APIC		(1U << 4)
+#define HV_RECOMMEND_APIC	(1U << 3)
 
 #define LINUX_OS_ID		0x8100000000060100ULL
 
@@ -625,6 +632,171 @@ TEST(msrs_other_providers)
 		vcpu_run_expect_done(vm->vcpus[0]);
 		vm_free(vm);
 	}
+}
+
+/* ------------------------------------------- with an in-kernel APIC */
+
+static uint8_t assist_page[4096] __aligned(4096);
+static uint64_t hv_irqs, hv_irq_vec;
+
+static struct vm *hv_lapic_vm(void *guest_code)
+{
+	struct vm *vm;
+
+	vm_create_flags = VESSEL_VM_LAPIC;
+	vm = vm_create_pv(1, VESSEL_PV_HYPERV, 0, guest_code);
+	vm_create_flags = 0;
+	return vm;
+}
+
+/* Ends each interrupt through the synthetic EOI MSR. */
+static void hv_eoi_handler(struct ex_regs *regs)
+{
+	WRITE_ONCE(hv_irq_vec, regs->vector);
+	WRITE_ONCE(hv_irqs, hv_irqs + 1);
+	wrmsr(HV_MSR_EOI, 0);
+}
+
+/* A self-IPI through the ICR MSR, taken and ended through the EOI MSR. */
+static void hv_self_ipi(uint64_t icr, uint8_t vec)
+{
+	uint64_t n = hv_irqs;
+
+	cli();
+	wrmsr(HV_MSR_ICR, icr);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_ICR) & 0xfff, vec);
+	GUEST_ASSERT_EQ(hv_irqs, n);
+	sti_nop();
+	GUEST_ASSERT_EQ(hv_irqs, n + 1);
+	GUEST_ASSERT_EQ(hv_irq_vec, vec);
+	if (rdmsr(MSR_IA32_APICBASE) & APICBASE_EXTD)
+		GUEST_ASSERT_EQ(x2apic_read(APIC_ISR + (vec >> 5) * 0x10), 0);
+	else
+		GUEST_ASSERT_EQ(xapic_vec_set(APIC_ISR, vec), 0);
+}
+
+static void guest_apic_msrs(void)
+{
+	uint64_t gpa = (uint64_t)assist_page, v;
+	uint32_t a, b, c, d;
+
+	cpuid_count(0x40000003, 0, &a, &b, &c, &d);
+	GUEST_ASSERT(a & HV_EAX_APIC);
+	cpuid_count(0x40000004, 0, &a, &b, &c, &d);
+	GUEST_ASSERT(a & HV_RECOMMEND_APIC);
+	xapic_write(APIC_SPIV, APIC_SW_ENABLE | 0xff);
+
+	/* TPR: the APIC's TPR, 8 bits; CR8 and PPR follow. */
+	wrmsr(HV_MSR_TPR, 0x50);
+	GUEST_ASSERT_EQ(xapic_read(APIC_TASKPRI), 0x50);
+	GUEST_ASSERT_EQ(get_cr8(), 5);
+	GUEST_ASSERT_EQ(xapic_read(APIC_PROCPRI), 0x50);
+	set_cr8(2);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_TPR), 0x20);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_TPR, 0x100), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_TPR, 1ULL << 32), GP_VECTOR);
+	wrmsr(HV_MSR_TPR, 0);
+
+	/* EOI: write-only, takes 0. */
+	GUEST_ASSERT_EQ(rdmsr_safe(HV_MSR_EOI, &v), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_EOI, 1), GP_VECTOR);
+
+	/* ICR in xAPIC mode: destination in bits 63:56; reserved bits #GP. */
+	hv_self_ipi(APIC_DEST_SELF | 0x40, 0x40);
+	hv_self_ipi(0x41, 0x41);		/* physical, APIC ID 0: us */
+	cli();
+	wrmsr(HV_MSR_ICR, (1ULL << 56) | 0x41);	/* APIC ID 1: nobody */
+	GUEST_ASSERT_EQ(xapic_read(APIC_ICR2), 0x01000000);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_ICR), (1ULL << 56) | 0x41);
+	sti_nop();
+	GUEST_ASSERT_EQ(hv_irq_vec, 0x41);
+	GUEST_ASSERT_EQ(xapic_vec_set(APIC_IRR, 0x41), 0);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_ICR, (1ULL << 20) | 0x40), GP_VECTOR);
+
+	/* x2APIC mode: destination is bits 63:32. */
+	wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | APICBASE_EXTD);
+	wrmsr(HV_MSR_TPR, 0x30);
+	GUEST_ASSERT_EQ(x2apic_read(APIC_TASKPRI), 0x30);
+	wrmsr(HV_MSR_TPR, 0);
+	hv_self_ipi(0x42, 0x42);
+
+	/* VP assist page: zeroed when enabled, kept otherwise. */
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_VP_ASSIST_PAGE), 0);
+	memset(assist_page, 0xaa, sizeof(assist_page));
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_VP_ASSIST_PAGE, gpa | 2), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_VP_ASSIST_PAGE, gpa | (1ULL << 11) | 1),
+			GP_VECTOR);
+	GUEST_ASSERT_EQ(assist_page[0], 0xaa);
+	wrmsr(HV_MSR_VP_ASSIST_PAGE, gpa | 1);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_VP_ASSIST_PAGE), gpa | 1);
+	GUEST_ASSERT_EQ(assist_page[0], 0);
+	GUEST_ASSERT_EQ(assist_page[4095], 0);
+	assist_page[8] = 0x55;
+	wrmsr(HV_MSR_VP_ASSIST_PAGE, gpa | 1);
+	GUEST_ASSERT_EQ(assist_page[8], 0x55);
+	wrmsr(HV_MSR_VP_ASSIST_PAGE, gpa);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_VP_ASSIST_PAGE), gpa);
+	GUEST_ASSERT_EQ(assist_page[8], 0x55);
+	/* Outside guest memory. */
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_VP_ASSIST_PAGE, (1ULL << 40) | 1),
+			GP_VECTOR);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_VP_ASSIST_PAGE), gpa);
+	wrmsr(HV_MSR_VP_ASSIST_PAGE, gpa | 1);
+	GUEST_SYNC(1);
+
+	/* Reset by userspace: VP assist page off. */
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_VP_ASSIST_PAGE), 0);
+	GUEST_DONE();
+}
+
+TEST(apic_msrs)
+{
+	struct vm *vm = hv_lapic_vm(guest_apic_msrs);
+	struct vcpu *vcpu = vm->vcpus[0];
+	struct vessel_pv_state reset = {
+		.flags = VESSEL_PV_STATE_RESET,
+		.provider = VESSEL_PV_HYPERV, .version = 1,
+	};
+
+	vm_install_exception_handler(vm, 0x40, hv_eoi_handler);
+	vm_install_exception_handler(vm, 0x41, hv_eoi_handler);
+	vm_install_exception_handler(vm, 0x42, hv_eoi_handler);
+	vcpu_run_expect_sync(vcpu, 1);
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &reset));
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+/* Without an in-kernel APIC nothing is advertised, and forcing it #GPs. */
+static void guest_apic_msrs_no_apic(void)
+{
+	uint64_t v;
+
+	GUEST_ASSERT_EQ(rdmsr_safe(HV_MSR_TPR, &v), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_TPR, 0), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_EOI, 0), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_ICR, APIC_DEST_SELF | 0x40),
+			GP_VECTOR);
+	GUEST_DONE();
+}
+
+TEST(apic_msrs_no_apic)
+{
+	struct vessel_cpuid_entry e[VESSEL_MAX_CPUID_ENTRIES], *l;
+	struct vm *vm = vm_create_pv(1, VESSEL_PV_HYPERV, 0,
+				     guest_apic_msrs_no_apic);
+	struct vessel_cpuid c = { 0 };
+	uint32_t nr = vm_cpuid_get(vm, e);
+
+	l = cpuid_find(e, nr, 0x40000003, 0);
+	ASSERT_NE(NULL, l);
+	EXPECT_EQ(0, l->eax & HV_EAX_APIC);
+	l->eax |= HV_EAX_APIC;
+	c.nr = nr;
+	c.entries = (uintptr_t)e;
+	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_SET_CPUID, &c));
+	vcpu_run_expect_done(vm->vcpus[0]);
+	vm_free(vm);
 }
 
 /* ---------------------------------------------------- vCPU state */
