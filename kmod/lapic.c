@@ -908,6 +908,17 @@ void vessel_lapic_raise(struct vessel_vcpu *vcpu, u8 vec)
 		lapic_accept(vcpu, APIC_DM_FIXED, vec, false);
 }
 
+/*
+ * Have the vCPU's thread call vessel_pv_vcpu_event() before its next
+ * entry, waking it if it halts.  From any context (hrtimer callbacks):
+ * the provider's work (guest memory writes) needs the vCPU's thread.
+ */
+void vessel_lapic_request_pv(struct vessel_vcpu *vcpu)
+{
+	if (vcpu->lapic)
+		lapic_post(vcpu, LAPIC_REQ_PV);
+}
+
 /* ------------------------------------------------------------ TPR, CR8 */
 
 u64 vessel_lapic_cr8_read(struct vessel_vcpu *vcpu)
@@ -974,7 +985,9 @@ bool __vessel_lapic_ack(struct vessel_vcpu *vcpu)
 	if (vec < 0)
 		return false;
 	clear_bit(vec & 31, vec_word(l, APIC_IRR, vec));
-	*(u32 *)(l->regs + APIC_ISR + (vec >> 5) * 0x10) |= BIT(vec & 31);
+	/* An auto-EOI vector is retired as it is taken (TLFS 11.8.2). */
+	if (!test_bit(vec, l->auto_eoi))
+		*(u32 *)(l->regs + APIC_ISR + (vec >> 5) * 0x10) |= BIT(vec & 31);
 	lapic_update_ppr(l);
 	vcpu->ev.irq_vector = vec;
 	vcpu->ev.irq_pending = true;
@@ -1030,6 +1043,8 @@ static void lapic_process(struct vessel_vcpu *vcpu)
 		lapic_do_sipi(vcpu);
 	if (test_and_clear_bit(LAPIC_REQ_NMI, &l->req))
 		vcpu->ev.nmi_pending = true;
+	if (test_and_clear_bit(LAPIC_REQ_PV, &l->req))
+		vessel_pv_vcpu_event(vcpu);
 }
 
 static bool lapic_stop_wanted(struct vessel_vcpu *vcpu)

@@ -17,6 +17,7 @@
 #define LAPIC_REQ_NMI		1
 #define LAPIC_REQ_INIT		2
 #define LAPIC_REQ_SIPI		3
+#define LAPIC_REQ_PV		4	/* the paravirt provider has work */
 
 /**
  * struct vessel_lapic - one vCPU's local APIC
@@ -42,6 +43,8 @@
  * @period_tsc:	the same in host TSC ticks
  * @tsc_deadline: IA32_TSC_DEADLINE (guest TSC), 0 when disarmed
  * @deadline_offset: the VM's TSC offset @tsc_deadline was armed with
+ * @auto_eoi:	vectors acknowledged without setting ISR (Hyper-V SINTs
+ *		with auto-EOI); written by the vCPU's thread only
  */
 struct vessel_lapic {
 	struct vessel_vcpu *vcpu;
@@ -63,6 +66,7 @@ struct vessel_lapic {
 	u64 period_tsc;
 	u64 tsc_deadline;
 	s64 deadline_offset;
+	DECLARE_BITMAP(auto_eoi, 256);
 };
 
 int vessel_lapic_create(struct vessel_vcpu *vcpu);
@@ -119,6 +123,7 @@ int vessel_exit_tpr_below_threshold(struct vessel_vcpu *vcpu);
 int vessel_lapic_hv_msr(struct vessel_vcpu *vcpu, u32 off, bool write,
 			u64 *val);
 void vessel_lapic_raise(struct vessel_vcpu *vcpu, u8 vec);
+void vessel_lapic_request_pv(struct vessel_vcpu *vcpu);
 u64 vessel_lapic_cr8_read(struct vessel_vcpu *vcpu);
 void vessel_lapic_cr8_write(struct vessel_vcpu *vcpu, u64 cr8);
 bool vessel_lapic_hw_disabled(struct vessel_vcpu *vcpu);

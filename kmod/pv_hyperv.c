@@ -24,6 +24,7 @@
 #include <asm/hyperv-tlfs.h>
 
 #include "lapic.h"
+#include "pv_hyperv.h"
 #include "vcpu.h"
 
 #define HV_MAX_LEAF		0x40000006
@@ -46,8 +47,14 @@
 			  HV_X64_SYSTEM_RESET_RECOMMENDED |		\
 			  HV_X64_RELAXED_TIMING_RECOMMENDED |		\
 			  HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED)
-/* With an in-kernel APIC (VESSEL_VM_LAPIC) also these. */
-#define HV_LAPIC_FEATURES_EAX	HV_MSR_APIC_ACCESS_AVAILABLE
+/*
+ * With an in-kernel APIC (VESSEL_VM_LAPIC) also these: the APIC MSRs, the
+ * SynIC, the synthetic timers and their direct mode (kmod/pv_hv_synic.c).
+ */
+#define HV_LAPIC_FEATURES_EAX	(HV_MSR_APIC_ACCESS_AVAILABLE |		\
+				 HV_MSR_SYNIC_AVAILABLE |		\
+				 HV_MSR_SYNTIMER_AVAILABLE)
+#define HV_LAPIC_FEATURES_EDX	HV_STIMER_DIRECT_MODE_AVAILABLE
 #define HV_LAPIC_RECOMMEND_EAX	HV_X64_APIC_ACCESS_RECOMMENDED
 /* Spins before a guest calls HvNotifyLongSpinWait (Hyper-V's default). */
 #define HV_SPIN_RETRIES		0xfff
@@ -83,6 +90,17 @@ static u64 hv_clock_eval(struct vessel_vm *vm, u64 tsc)
 
 	return c->base_val - mul_u64_u64_shr(c->base_tsc, scale, 64) +
 	       mul_u64_u64_shr(tsc, scale, 64);
+}
+
+u64 vessel_hv_ref_now(struct vessel_vm *vm)
+{
+	u64 now;
+
+	mutex_lock(&vm->pv.lock);
+	vessel_pv_clock_sync(vm, hv_clock_eval);
+	now = hv_clock_eval(vm, vessel_pv_guest_tsc(vm));
+	mutex_unlock(&vm->pv.lock);
+	return now;
 }
 
 static int hv_vm_init(struct vessel_vm *vm)
@@ -218,6 +236,11 @@ static bool hv_msr_advertised(struct vessel_vcpu *vcpu, u32 index)
 	case HV_X64_MSR_TPR:
 	case HV_X64_MSR_VP_ASSIST_PAGE:
 		return hv_has(vcpu, 0, HV_MSR_APIC_ACCESS_AVAILABLE);
+	case HV_X64_MSR_STIMER0_CONFIG ... HV_X64_MSR_STIMER3_COUNT:
+		return hv_has(vcpu, 0, HV_MSR_SYNTIMER_AVAILABLE);
+	case HV_X64_MSR_SCONTROL ... HV_X64_MSR_EOM:
+	case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
+		return hv_has(vcpu, 0, HV_MSR_SYNIC_AVAILABLE);
 	default:	/* HV_X64_MSR_CRASH_P0 .. HV_X64_MSR_CRASH_CTL */
 		return hv_has(vcpu, 3, HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE);
 	}
@@ -316,7 +339,11 @@ static int hv_msr(struct vessel_vcpu *vcpu, u32 index, bool write, u64 *val)
 			return -EINVAL;
 		return hv_vcpu_msr(vcpu, index, write, val);
 	default:
-		return -ENOENT;
+		if (!vessel_hv_synic_msr_owned(index))
+			return -ENOENT;
+		if (!hv_msr_advertised(vcpu, index))
+			return -EINVAL;
+		return vessel_hv_synic_msr(vcpu, index, write, val);
 	}
 	if (!hv_msr_advertised(vcpu, index))
 		return -EINVAL;
@@ -736,6 +763,7 @@ static unsigned int hv_cpuid(struct vessel_vm *vm,
 	/* What goes through the in-kernel APIC exists only with one. */
 	if (vm->lapic) {
 		e[3].eax |= HV_LAPIC_FEATURES_EAX;
+		e[3].edx |= HV_LAPIC_FEATURES_EDX;
 		e[4].eax |= HV_LAPIC_RECOMMEND_EAX;
 	}
 	e[4].ebx = HV_SPIN_RETRIES;
@@ -763,6 +791,7 @@ static void hv_vcpu_reset(struct vessel_vcpu *vcpu)
 	h->vp_assist = 0;
 	if (h->in_run)
 		h->runtime_mark = hv_thread_runtime();
+	vessel_hv_synic_reset(vcpu);
 }
 
 static void hv_vm_get_state(struct vessel_vm *vm, struct vessel_pv_state *st)
@@ -805,6 +834,8 @@ static void hv_vcpu_get_state(struct vessel_vcpu *vcpu,
 			      struct vessel_pv_state *st)
 {
 	st->hv_vcpu.vp_runtime = hv_vp_runtime(vcpu);
+	st->hv_vcpu.vp_assist = vcpu->pv.hv.vp_assist;
+	vessel_hv_synic_get_state(vcpu, st);
 }
 
 static int hv_vcpu_set_state(struct vessel_vcpu *vcpu,
@@ -813,10 +844,15 @@ static int hv_vcpu_set_state(struct vessel_vcpu *vcpu,
 	const struct vessel_pv_hv_vcpu_state *s = &st->hv_vcpu;
 
 	if (memchr_inv(s->reserved, 0, sizeof(s->reserved)) ||
-	    !vessel_pv_state_tail_zero(st, sizeof(*s)))
+	    !vessel_pv_state_tail_zero(st, sizeof(*s)) ||
+	    (s->vp_assist & HV_VP_ASSIST_RSVD_BITS) ||
+	    (!vcpu->lapic && s->vp_assist) ||
+	    vessel_hv_synic_check_state(vcpu, st))
 		return -EINVAL;
 	hv_vcpu_reset(vcpu);
 	vcpu->pv.hv.runtime_base = s->vp_runtime;
+	vcpu->pv.hv.vp_assist = s->vp_assist;
+	vessel_hv_synic_set_state(vcpu, st);
 	return 0;
 }
 
@@ -829,6 +865,9 @@ const struct vessel_pv_ops vessel_pv_hyperv_ops = {
 	.msr		= hv_msr,
 	.hypercall	= hv_hypercall,
 	.complete_user	= hv_complete_user,
+	.vcpu_init	= vessel_hv_synic_init,
+	.vcpu_free	= vessel_hv_synic_free,
+	.vcpu_event	= vessel_hv_synic_event,
 	.vcpu_enter	= hv_vcpu_enter,
 	.vcpu_leave	= hv_vcpu_leave,
 	.vm_reset	= hv_vm_reset,

@@ -41,6 +41,22 @@
 #define HV_MSR_TPR		0x40000072
 #define HV_MSR_VP_ASSIST_PAGE	0x40000073
 #define HV_MSR_SCONTROL		0x40000080
+#define HV_MSR_SVERSION		0x40000081
+#define HV_MSR_SIEFP		0x40000082
+#define HV_MSR_SIMP		0x40000083
+#define HV_MSR_EOM		0x40000084
+#define HV_MSR_SINT(n)		(0x40000090 + (n))
+#define HV_MSR_STIMER_CONFIG(n)	(0x400000b0 + 2 * (n))
+#define HV_MSR_STIMER_COUNT(n)	(0x400000b1 + 2 * (n))
+#define HV_SINT_MASKED		(1ULL << 16)
+#define HV_SINT_AUTO_EOI	(1ULL << 17)
+#define ST_ENABLE		(1ULL << 0)
+#define ST_PERIODIC		(1ULL << 1)
+#define ST_AUTO_ENABLE		(1ULL << 3)
+#define ST_VECTOR(v)		((uint64_t)(v) << 4)
+#define ST_DIRECT		(1ULL << 12)
+#define ST_SINT(n)		((uint64_t)(n) << 16)
+#define HVMSG_TIMER_EXPIRED	0x80000010
 #define HV_MSR_STIMER0_CONFIG	0x400000b0
 #define HV_MSR_CRASH_P0		0x40000100
 #define HV_MSR_CRASH_CTL	0x40000105
@@ -80,8 +96,10 @@
 #define HV_RECOMMEND_EAX ((1U << 1) | (1U << 2) | (1U << 4) | (1U << 5) | \
 			  (1U << 11))
 
-/* With an in-kernel APIC: APIC access MSRs, and recommended. */
+/* With an in-kernel APIC: APIC access, SynIC, timers (+ direct mode). */
 #define HV_EAX_APIC		(1U << 4)
+#define HV_EAX_LAPIC		((1U << 2) | (1U << 3) | (1U << 4))
+#define HV_EDX_LAPIC		(1U << 19)
 #define HV_RECOMMEND_APIC	(1U << 3)
 
 #define LINUX_OS_ID		0x8100000000060100ULL
@@ -681,7 +699,8 @@ static void guest_apic_msrs(void)
 	uint32_t a, b, c, d;
 
 	cpuid_count(0x40000003, 0, &a, &b, &c, &d);
-	GUEST_ASSERT(a & HV_EAX_APIC);
+	GUEST_ASSERT_EQ(a, HV_EAX | HV_EAX_LAPIC);
+	GUEST_ASSERT_EQ(d, HV_EDX | HV_EDX_LAPIC);
 	cpuid_count(0x40000004, 0, &a, &b, &c, &d);
 	GUEST_ASSERT(a & HV_RECOMMEND_APIC);
 	xapic_write(APIC_SPIV, APIC_SW_ENABLE | 0xff);
@@ -795,6 +814,232 @@ TEST(apic_msrs_no_apic)
 	c.nr = nr;
 	c.entries = (uintptr_t)e;
 	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_SET_CPUID, &c));
+	vcpu_run_expect_done(vm->vcpus[0]);
+	vm_free(vm);
+}
+
+/* ------------------------------------------------ SynIC and timers */
+
+struct hv_msg {
+	uint32_t type;
+	uint8_t size;
+	uint8_t flags;		/* bit 0: msg_pending */
+	uint16_t reserved;
+	uint64_t sender;
+	uint64_t payload[30];
+};
+
+struct hv_timer_payload {
+	uint32_t index;
+	uint32_t reserved;
+	uint64_t expiration;
+	uint64_t delivery;
+};
+
+#define SINT_VEC	0x50
+#define DIRECT_VEC	0x51
+#define TIMER_SINT	2
+
+static uint8_t msg_page[4096] __aligned(4096);
+static uint8_t evt_page[4096] __aligned(4096);
+static uint64_t sint_irqs, sint_ref, direct_irqs, direct_ref;
+
+static struct hv_msg *slot(unsigned int sint)
+{
+	return (struct hv_msg *)msg_page + sint;
+}
+
+static struct hv_timer_payload *timer_payload(unsigned int sint)
+{
+	return (struct hv_timer_payload *)slot(sint)->payload;
+}
+
+static void sint_handler(struct ex_regs *regs)
+{
+	WRITE_ONCE(sint_ref, rdmsr(HV_MSR_TIME_REF_COUNT));
+	WRITE_ONCE(sint_irqs, sint_irqs + 1);
+	wrmsr(HV_MSR_EOI, 0);
+}
+
+static void direct_handler(struct ex_regs *regs)
+{
+	WRITE_ONCE(direct_ref, rdmsr(HV_MSR_TIME_REF_COUNT));
+	WRITE_ONCE(direct_irqs, direct_irqs + 1);
+	wrmsr(HV_MSR_EOI, 0);
+}
+
+/* Sleep (STI; HLT) until *@cnt passes @n: the timers wake a halted vCPU. */
+static void wait_count(uint64_t *cnt, uint64_t n)
+{
+	cli();
+	while (READ_ONCE(*cnt) < n)
+		asm volatile("sti; hlt; cli" ::: "memory");
+	sti();
+}
+
+/* The guest frees a slot as Linux's vmbus_signal_eom() does. */
+static void free_slot(unsigned int sint)
+{
+	WRITE_ONCE(slot(sint)->type, 0);
+	__sync_synchronize();
+	if (READ_ONCE(slot(sint)->flags) & 1)
+		wrmsr(HV_MSR_EOM, 0);
+}
+
+static void synic_enable(void)
+{
+	xapic_write(APIC_SPIV, APIC_SW_ENABLE | 0xff);
+	memset(msg_page, 0xff, sizeof(msg_page));
+	wrmsr(HV_MSR_SIMP, (uint64_t)msg_page | 1);
+	GUEST_ASSERT_EQ(slot(0)->type, 0);	/* zeroed when enabled */
+	wrmsr(HV_MSR_SIEFP, (uint64_t)evt_page | 1);
+	wrmsr(HV_MSR_SINT(TIMER_SINT), SINT_VEC);
+	wrmsr(HV_MSR_SCONTROL, 1);
+}
+
+static void guest_synic_msrs(void)
+{
+	uint64_t v;
+	unsigned int i;
+
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_SVERSION), 1);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_SVERSION, 1), GP_VECTOR);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_SCONTROL), 0);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_SCONTROL, 2), GP_VECTOR);
+	for (i = 0; i < 16; i++)
+		GUEST_ASSERT_EQ(rdmsr(HV_MSR_SINT(i)), HV_SINT_MASKED);
+	/* 0x400000a0 is no SINT. */
+	GUEST_ASSERT_EQ(rdmsr_safe(HV_MSR_SINT(16), &v), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_SINT(3), 15), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_SINT(3), 0x40 | (1ULL << 8)),
+			GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_SINT(3), 0x40 | (1ULL << 19)),
+			GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_SINT(3), HV_SINT_MASKED | 3), 0);
+	wrmsr(HV_MSR_SINT(3), 0x40 | HV_SINT_AUTO_EOI | (1ULL << 18));
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_SINT(3)),
+			0x40 | HV_SINT_AUTO_EOI | (1ULL << 18));
+	wrmsr(HV_MSR_SINT(3), HV_SINT_MASKED);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_SIMP, (uint64_t)msg_page | 2),
+			GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_SIEFP, (uint64_t)evt_page | 0x800),
+			GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_SIMP, (1ULL << 40) | 1), GP_VECTOR);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_EOM), 0);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_STIMER_CONFIG(0), 1ULL << 13),
+			GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(HV_MSR_STIMER_CONFIG(0), 1ULL << 20),
+			GP_VECTOR);
+	/* Message mode to SINT 0: the enable bit does not stick. */
+	wrmsr(HV_MSR_STIMER_CONFIG(0), ST_ENABLE);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_STIMER_CONFIG(0)), 0);
+	/* Auto-enable: writing a count enables; writing 0 disables. */
+	wrmsr(HV_MSR_STIMER_CONFIG(1), ST_AUTO_ENABLE | ST_SINT(TIMER_SINT));
+	wrmsr(HV_MSR_STIMER_COUNT(1), rdmsr(HV_MSR_TIME_REF_COUNT) + 100000000);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_STIMER_CONFIG(1)),
+			ST_ENABLE | ST_AUTO_ENABLE | ST_SINT(TIMER_SINT));
+	wrmsr(HV_MSR_STIMER_COUNT(1), 0);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_STIMER_CONFIG(1)),
+			ST_AUTO_ENABLE | ST_SINT(TIMER_SINT));
+	wrmsr(HV_MSR_STIMER_CONFIG(1), 0);
+	GUEST_DONE();
+}
+
+TEST(synic_msrs)
+{
+	struct vm *vm = hv_lapic_vm(guest_synic_msrs);
+
+	vcpu_run_expect_done(vm->vcpus[0]);
+	vm_free(vm);
+}
+
+static void guest_stimers(void)
+{
+	struct hv_timer_payload *p = timer_payload(TIMER_SINT);
+	uint64_t now, exp, prev;
+	unsigned int i;
+
+	synic_enable();
+
+	/* One-shot, message mode: at the reference time in COUNT. */
+	now = rdmsr(HV_MSR_TIME_REF_COUNT);
+	exp = now + 20000;				/* 2 ms */
+	wrmsr(HV_MSR_STIMER_CONFIG(0), ST_ENABLE | ST_SINT(TIMER_SINT));
+	wrmsr(HV_MSR_STIMER_COUNT(0), exp);
+	wait_count(&sint_irqs, 1);
+	GUEST_ASSERT(sint_ref >= exp);
+	GUEST_ASSERT_EQ(slot(TIMER_SINT)->type, HVMSG_TIMER_EXPIRED);
+	GUEST_ASSERT_EQ(slot(TIMER_SINT)->size, sizeof(*p));
+	GUEST_ASSERT_EQ(p->index, 0);
+	GUEST_ASSERT_EQ(p->expiration, exp);
+	GUEST_ASSERT(p->delivery >= exp && p->delivery <= sint_ref);
+	/* One-shot: disabled once it expired. */
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_STIMER_CONFIG(0)), ST_SINT(TIMER_SINT));
+
+	/* The slot is busy: the next expiry sets msg_pending and waits. */
+	exp = rdmsr(HV_MSR_TIME_REF_COUNT) + 5000;
+	wrmsr(HV_MSR_STIMER_CONFIG(1), ST_ENABLE | ST_SINT(TIMER_SINT));
+	wrmsr(HV_MSR_STIMER_COUNT(1), exp);
+	while (rdmsr(HV_MSR_TIME_REF_COUNT) < exp + 50000)
+		;
+	GUEST_ASSERT_EQ(sint_irqs, 1);
+	GUEST_ASSERT_EQ(p->index, 0);
+	GUEST_ASSERT_EQ(slot(TIMER_SINT)->flags & 1, 1);
+	/* EOM delivers it at once. */
+	free_slot(TIMER_SINT);
+	GUEST_ASSERT_EQ(sint_irqs, 2);
+	GUEST_ASSERT_EQ(slot(TIMER_SINT)->type, HVMSG_TIMER_EXPIRED);
+	GUEST_ASSERT_EQ(slot(TIMER_SINT)->flags, 0);
+	GUEST_ASSERT_EQ(p->index, 1);
+	GUEST_ASSERT_EQ(p->expiration, exp);
+	GUEST_ASSERT(p->delivery >= exp + 50000);
+	free_slot(TIMER_SINT);
+
+	/* Periodic: every COUNT, expirations a period apart or more. */
+	wrmsr(HV_MSR_STIMER_COUNT(2), 10000);		/* 1 ms */
+	now = rdmsr(HV_MSR_TIME_REF_COUNT);
+	wrmsr(HV_MSR_STIMER_CONFIG(2), ST_ENABLE | ST_PERIODIC |
+	      ST_SINT(TIMER_SINT));
+	prev = now;
+	for (i = 0; i < 3; i++) {
+		wait_count(&sint_irqs, 3 + i);
+		GUEST_ASSERT_EQ(p->index, 2);
+		GUEST_ASSERT(p->expiration >= prev + 10000);
+		GUEST_ASSERT(sint_ref >= p->expiration);
+		prev = p->expiration;
+		free_slot(TIMER_SINT);
+	}
+	wrmsr(HV_MSR_STIMER_CONFIG(2), 0);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_STIMER_CONFIG(2)), 0);
+
+	/* Direct mode: the vector, no message. */
+	exp = rdmsr(HV_MSR_TIME_REF_COUNT) + 20000;
+	wrmsr(HV_MSR_STIMER_CONFIG(3), ST_ENABLE | ST_DIRECT |
+	      ST_VECTOR(DIRECT_VEC));
+	wrmsr(HV_MSR_STIMER_COUNT(3), exp);
+	wait_count(&direct_irqs, 1);
+	GUEST_ASSERT(direct_ref >= exp);
+	GUEST_ASSERT_EQ(slot(TIMER_SINT)->type, 0);
+	/* Periodic direct mode. */
+	wrmsr(HV_MSR_STIMER_COUNT(3), 10000);
+	wrmsr(HV_MSR_STIMER_CONFIG(3), ST_ENABLE | ST_DIRECT | ST_PERIODIC |
+	      ST_VECTOR(DIRECT_VEC));
+	wait_count(&direct_irqs, 4);
+	wrmsr(HV_MSR_STIMER_CONFIG(3), 0);
+	GUEST_SYNC(1);
+	GUEST_DONE();
+}
+
+TEST(stimers)
+{
+	struct vm *vm = hv_lapic_vm(guest_stimers);
+	struct vessel_pv_counters cnt = { 0 };
+
+	vm_install_exception_handler(vm, SINT_VEC, sint_handler);
+	vm_install_exception_handler(vm, DIRECT_VEC, direct_handler);
+	vcpu_run_expect_sync(vm->vcpus[0], 1);
+	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_GET_COUNTERS, &cnt));
+	EXPECT_LE(9, cnt.timer_expirations);
 	vcpu_run_expect_done(vm->vcpus[0]);
 	vm_free(vm);
 }

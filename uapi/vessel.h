@@ -694,9 +694,25 @@ struct vessel_pv_hv_vm_state {
 	__u64 reserved[5];
 };
 
+/*
+ * The SynIC and synthetic timers (in-kernel APIC only; zero otherwise).
+ * @stimer_exp is the reference time (100 ns) of a timer's next expiry,
+ * 0 when it is not running; bit n of @stimer_pending: timer n expired and
+ * its message waits for a free slot.  Set the VM's state first: timers
+ * are re-armed against its reference time.
+ */
 struct vessel_pv_hv_vcpu_state {
 	__u64 vp_runtime;	/* HV_X64_MSR_VP_RUNTIME, 100 ns units */
-	__u64 reserved[7];
+	__u64 vp_assist;	/* HV_X64_MSR_VP_ASSIST_PAGE */
+	__u64 scontrol;
+	__u64 siefp;
+	__u64 simp;
+	__u64 sint[16];
+	__u64 stimer_config[4];
+	__u64 stimer_count[4];
+	__u64 stimer_exp[4];
+	__u64 stimer_pending;
+	__u64 reserved[6];
 };
 
 /**
@@ -743,6 +759,7 @@ struct vessel_pv_state {
  * @clock_updates: kvmclock / TSC page rewrites
  * @user_exits:	VESSEL_EXIT_PV_* returns to userspace
  * @debug_bytes: [0] to the debugger (HvPostDebugData), [1] from it
+ * @timer_expirations: synthetic timer expirations delivered (Hyper-V)
  */
 struct vessel_pv_counters {
 	__u32 flags;
@@ -754,7 +771,8 @@ struct vessel_pv_counters {
 	__u64 clock_updates;
 	__u64 user_exits;
 	__u64 debug_bytes[2];
-	__u64 reserved[16];
+	__u64 timer_expirations;
+	__u64 reserved[15];
 };
 
 #define VESSEL_PV_GET_INFO	_IOWR(VESSEL_IO, 0x30, struct vessel_pv_info)
