@@ -21,6 +21,7 @@
 #include <asm/msr.h>
 #include <asm/tsc.h>
 
+#include "pv_hyperv.h"
 #include "vcpu.h"
 
 /* None: only the core's hypervisor-present bit (CPUID.1:ECX[31]). */
@@ -69,6 +70,7 @@ static void pv_abi_check(void)
 	BUILD_BUG_ON(sizeof(struct vessel_pv_hv_vm_state) != 128);
 	BUILD_BUG_ON(sizeof(struct vessel_pv_hv_vcpu_state) != 320);
 	BUILD_BUG_ON(sizeof(struct vessel_pv_counters) != 1216);
+	BUILD_BUG_ON(sizeof(struct vessel_pv_hv_connection) != 64);
 	BUILD_BUG_ON(offsetof(struct vessel_run, paravirt.data) != 80);
 }
 
@@ -543,6 +545,8 @@ long vessel_pv_vm_ioctl(struct vessel_vm *vm, unsigned int cmd,
 		return pv_vm_state(vm, cmd, argp);
 	case VESSEL_PV_GET_COUNTERS:
 		return pv_get_counters(vm, argp);
+	case VESSEL_PV_HV_SET_CONNECTION:
+		return vessel_hv_set_connection(vm, argp);
 	default:
 		return -ENOTTY;
 	}

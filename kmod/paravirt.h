@@ -60,7 +60,19 @@ struct vessel_pv_kvm_vcpu {
 	bool preempted;		/* the guest sees preempted = 1 */
 };
 
+/* A connection ID userspace routed to a vCPU's SINT. */
+struct vessel_hv_conn {
+	u32 id;
+	u32 flags;		/* VESSEL_PV_HV_CONN_MESSAGE, _EVENT */
+	u32 vcpu;
+	u32 sint;
+	u32 flag_base;
+	u32 flag_count;
+};
+
 struct vessel_pv_hv_vm {
+	unsigned int nr_conns;
+	struct vessel_hv_conn conns[VESSEL_PV_HV_MAX_CONNECTIONS];
 	u64 guest_os_id;
 	u64 hypercall;
 	u64 reference_tsc;

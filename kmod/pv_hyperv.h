@@ -12,9 +12,12 @@
 struct vessel_vm;
 struct vessel_vcpu;
 struct vessel_pv_state;
+struct vessel_pv_hv_connection;
 
 /* pv_hyperv.c: the partition reference time now, 100 ns units. */
 u64 vessel_hv_ref_now(struct vessel_vm *vm);
+long vessel_hv_set_connection(struct vessel_vm *vm,
+			      const struct vessel_pv_hv_connection __user *u);
 
 /* pv_hv_synic.c */
 void vessel_hv_synic_init(struct vessel_vcpu *vcpu);

@@ -68,7 +68,9 @@
 #define HVCALL_SEND_IPI		0x000b
 #define HVCALL_FLUSH_SPACE_EX	0x0013
 #define HVCALL_FLUSH_LIST_EX	0x0014
+#define HVCALL_SEND_IPI_EX	0x0015
 #define HVCALL_POST_MESSAGE	0x005c
+#define HVCALL_SIGNAL_EVENT	0x005d
 #define HVCALL_POST_DEBUG	0x0069
 #define HVCALL_RETRIEVE_DEBUG	0x006a
 #define HVCALL_RESET_DEBUG	0x006b
@@ -84,6 +86,7 @@
 #define HV_INVALID_ALIGNMENT	4
 #define HV_INVALID_PARAMETER	5
 #define HV_ACCESS_DENIED	6
+#define HV_INVALID_CONNECTION_ID	18
 #define HV_INSUFFICIENT_BUFFERS	19
 
 #define HV_FLUSH_ALL_PROCESSORS	(1ULL << 0)
@@ -99,6 +102,7 @@
 /* With an in-kernel APIC: APIC access, SynIC, timers (+ direct mode). */
 #define HV_EAX_APIC		(1U << 4)
 #define HV_EAX_LAPIC		((1U << 2) | (1U << 3) | (1U << 4))
+#define HV_EBX_LAPIC		((1U << 4) | (1U << 5))
 #define HV_EDX_LAPIC		(1U << 19)
 #define HV_RECOMMEND_APIC	(1U << 3)
 
@@ -700,9 +704,10 @@ static void guest_apic_msrs(void)
 
 	cpuid_count(0x40000003, 0, &a, &b, &c, &d);
 	GUEST_ASSERT_EQ(a, HV_EAX | HV_EAX_LAPIC);
+	GUEST_ASSERT_EQ(b, HV_EBX | HV_EBX_LAPIC);
 	GUEST_ASSERT_EQ(d, HV_EDX | HV_EDX_LAPIC);
 	cpuid_count(0x40000004, 0, &a, &b, &c, &d);
-	GUEST_ASSERT(a & HV_RECOMMEND_APIC);
+	GUEST_ASSERT_EQ(a, HV_RECOMMEND_EAX | HV_RECOMMEND_APIC | (1U << 10));
 	xapic_write(APIC_SPIV, APIC_SW_ENABLE | 0xff);
 
 	/* TPR: the APIC's TPR, 8 bits; CR8 and PPR follow. */
@@ -1041,6 +1046,279 @@ TEST(stimers)
 	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_GET_COUNTERS, &cnt));
 	EXPECT_LE(9, cnt.timer_expirations);
 	vcpu_run_expect_done(vm->vcpus[0]);
+	vm_free(vm);
+}
+
+/* ------------------------------------------------------- hypercalls */
+
+#define IPI_VEC		0x52
+#define EVT_SINT	3
+#define EVT_VEC		0x53
+#define CONN_MSG	0x1234
+#define CONN_EVT	0x5678
+#define CONN_USER	0x9999
+
+static uint64_t ipi_irqs, evt_irqs;
+
+static void ipi_handler(struct ex_regs *regs)
+{
+	WRITE_ONCE(ipi_irqs, ipi_irqs + 1);
+	wrmsr(HV_MSR_EOI, 0);
+}
+
+static void evt_handler(struct ex_regs *regs)
+{
+	WRITE_ONCE(evt_irqs, evt_irqs + 1);
+	wrmsr(HV_MSR_EOI, 0);
+}
+
+/* A call with interrupts off, then one STI;NOP to take what it raised. */
+static uint64_t hc_irq(uint64_t control, uint64_t in, uint64_t out)
+{
+	uint64_t r;
+
+	cli();
+	r = hv_hypercall(control, in, out);
+	sti_nop();
+	return r;
+}
+
+static uint64_t post(uint64_t conn, uint32_t type, uint32_t size, uint64_t p0)
+{
+	hv_in[0] = conn;
+	hv_in[1] = type | (uint64_t)size << 32;
+	hv_in[2] = p0;
+	return hc_irq(HVCALL_POST_MESSAGE, (uint64_t)hv_in, 0);
+}
+
+static uint64_t signal_fast(uint32_t conn, uint16_t flag)
+{
+	return hc_irq(HVCALL_SIGNAL_EVENT | HC_FAST,
+		      conn | (uint64_t)flag << 32, 0);
+}
+
+static void guest_hv_hypercalls(void)
+{
+	uint64_t in = (uint64_t)hv_in, n;
+	uint32_t *flags = (uint32_t *)(evt_page + EVT_SINT * 256);
+
+	enable_hypercalls();
+	synic_enable();
+	wrmsr(HV_MSR_SINT(EVT_SINT), EVT_VEC);
+
+	/* HvSendSyntheticClusterIpi: fast and memory form, to ourselves. */
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI | HC_FAST, IPI_VEC, 1), 0);
+	GUEST_ASSERT_EQ(ipi_irqs, 1);
+	hv_in[0] = IPI_VEC;
+	hv_in[1] = 1;
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI, in, 0), 0);
+	GUEST_ASSERT_EQ(ipi_irqs, 2);
+	/* VP 5 does not exist: nothing, and success. */
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI | HC_FAST, IPI_VEC, 1 << 5), 0);
+	GUEST_ASSERT_EQ(ipi_irqs, 2);
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI | HC_FAST, 15, 1),
+			HV_INVALID_PARAMETER);
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI | HC_FAST, 256, 1),
+			HV_INVALID_PARAMETER);
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI | HC_FAST,
+			       IPI_VEC | (1ULL << 32), 1), HV_INVALID_INPUT);
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI | HC_FAST,
+			       IPI_VEC | (1ULL << 40), 1), HV_INVALID_INPUT);
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI | HC_FAST | HC_REP(1), IPI_VEC, 1),
+			HV_INVALID_INPUT);
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI | HC_VARHEAD(1), in, 0),
+			HV_INVALID_INPUT);
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI, in + 4, 0), HV_INVALID_ALIGNMENT);
+	GUEST_ASSERT_EQ(ipi_irqs, 2);
+
+	/* The Ex form: all, sparse (bank 0 = VP 0), bad formats and sizes. */
+	hv_in[0] = IPI_VEC;
+	hv_in[1] = 1;			/* HV_GENERIC_SET_ALL */
+	hv_in[2] = 0;
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI_EX, in, 0), 0);
+	GUEST_ASSERT_EQ(ipi_irqs, 3);
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI_EX | HC_VARHEAD(1), in, 0),
+			HV_INVALID_INPUT);
+	hv_in[1] = 0;			/* HV_GENERIC_SET_SPARSE_4K */
+	hv_in[2] = 1;
+	hv_in[3] = 1;
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI_EX | HC_VARHEAD(1), in, 0), 0);
+	GUEST_ASSERT_EQ(ipi_irqs, 4);
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI_EX, in, 0), HV_INVALID_INPUT);
+	hv_in[2] = 2;			/* bank 1: VPs 64-127, none */
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI_EX | HC_VARHEAD(1), in, 0), 0);
+	GUEST_ASSERT_EQ(ipi_irqs, 4);
+	hv_in[1] = 2;
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI_EX | HC_VARHEAD(1), in, 0),
+			HV_INVALID_PARAMETER);
+	hv_in[0] = IPI_VEC | (1ULL << 32);
+	hv_in[1] = 1;
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI_EX, in, 0), HV_INVALID_INPUT);
+	hv_in[0] = 3;
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI_EX, in, 0), HV_INVALID_PARAMETER);
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SEND_IPI_EX | HC_FAST, IPI_VEC, 1),
+			HV_INVALID_INPUT);
+	GUEST_ASSERT_EQ(ipi_irqs, 4);
+
+	/* HvPostMessage to a routed ID: into the slot, the SINT raised. */
+	n = sint_irqs;
+	GUEST_ASSERT_EQ(post(CONN_MSG, 7, 8, 0xabcd), 0);
+	GUEST_ASSERT_EQ(sint_irqs, n + 1);
+	GUEST_ASSERT_EQ(slot(TIMER_SINT)->type, 7);
+	GUEST_ASSERT_EQ(slot(TIMER_SINT)->size, 8);
+	GUEST_ASSERT_EQ(slot(TIMER_SINT)->payload[0], 0xabcd);
+	/* Slot busy: kept, msg_pending set; one more finds no buffer. */
+	GUEST_ASSERT_EQ(post(CONN_MSG, 8, 8, 0xef), 0);
+	GUEST_ASSERT_EQ(sint_irqs, n + 1);
+	GUEST_ASSERT_EQ(slot(TIMER_SINT)->flags & 1, 1);
+	GUEST_ASSERT_EQ(post(CONN_MSG, 9, 8, 0), HV_INSUFFICIENT_BUFFERS);
+	cli();
+	free_slot(TIMER_SINT);
+	sti_nop();
+	GUEST_ASSERT_EQ(sint_irqs, n + 2);
+	GUEST_ASSERT_EQ(slot(TIMER_SINT)->type, 8);
+	GUEST_ASSERT_EQ(slot(TIMER_SINT)->payload[0], 0xef);
+	free_slot(TIMER_SINT);
+	/* Bad input. */
+	GUEST_ASSERT_EQ(post(CONN_MSG, 0, 8, 0), HV_INVALID_PARAMETER);
+	GUEST_ASSERT_EQ(post(CONN_MSG, 0x80000010, 8, 0), HV_INVALID_PARAMETER);
+	GUEST_ASSERT_EQ(post(CONN_MSG, 7, 241, 0), HV_INVALID_PARAMETER);
+	GUEST_ASSERT_EQ(post(CONN_MSG | (1U << 24), 7, 8, 0), HV_INVALID_INPUT);
+	GUEST_ASSERT_EQ(post(CONN_MSG | (1ULL << 32), 7, 8, 0), HV_INVALID_INPUT);
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_POST_MESSAGE | HC_FAST, CONN_MSG, 0),
+			HV_INVALID_INPUT);
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_POST_MESSAGE, in + 8, 0),
+			HV_INVALID_INPUT);	/* crosses the page */
+	GUEST_ASSERT_EQ(slot(TIMER_SINT)->type, 0);
+	GUEST_ASSERT_EQ(sint_irqs, n + 2);
+	/* An event-only ID is no message connection: userspace. */
+	GUEST_ASSERT_EQ(post(CONN_EVT, 7, 8, 0), HV_INVALID_CONNECTION_ID);
+
+	/* HvSignalEvent: flag base 100 + 5, set atomically, SINT raised. */
+	GUEST_ASSERT_EQ(signal_fast(CONN_EVT, 5), 0);
+	GUEST_ASSERT_EQ(evt_irqs, 1);
+	GUEST_ASSERT_EQ(flags[105 / 32], 1U << (105 % 32));
+	/* Already set: no new interrupt. */
+	GUEST_ASSERT_EQ(signal_fast(CONN_EVT, 5), 0);
+	GUEST_ASSERT_EQ(evt_irqs, 1);
+	__atomic_and_fetch(&flags[105 / 32], ~(1U << (105 % 32)), __ATOMIC_SEQ_CST);
+	hv_in[0] = CONN_EVT | (7ULL << 32);
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SIGNAL_EVENT, in, 0), 0);
+	GUEST_ASSERT_EQ(evt_irqs, 2);
+	GUEST_ASSERT_EQ(flags[107 / 32], 1U << (107 % 32));
+	GUEST_ASSERT_EQ(signal_fast(CONN_EVT, 8), HV_INVALID_PARAMETER);
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SIGNAL_EVENT | HC_FAST,
+			       CONN_EVT | (1ULL << 48), 0), HV_INVALID_INPUT);
+	GUEST_ASSERT_EQ(hc_irq(HVCALL_SIGNAL_EVENT | HC_FAST | HC_REP(1),
+			       CONN_EVT, 0), HV_INVALID_INPUT);
+	GUEST_ASSERT_EQ(evt_irqs, 2);
+
+	/* Unknown IDs reach userspace, which gives the status. */
+	GUEST_ASSERT_EQ(signal_fast(CONN_USER, 1), HV_INVALID_CONNECTION_ID);
+	GUEST_ASSERT_EQ(post(CONN_USER, 7, 8, 0), 0);
+
+	/* CPL 3: denied. */
+	GUEST_ASSERT_EQ(guest_run_user(user_spin, 0), HV_ACCESS_DENIED);
+	GUEST_DONE();
+}
+
+TEST(hv_hypercalls_lapic)
+{
+	struct vm *vm = hv_lapic_vm(guest_hv_hypercalls);
+	struct vcpu *vcpu = vm->vcpus[0];
+	struct vessel_pv_hv_connection c = {
+		.flags = VESSEL_PV_HV_CONN_MESSAGE, .conn_id = CONN_MSG,
+		.vcpu = 0, .sint = TIMER_SINT,
+	};
+	struct vessel_pv_counters cnt = { 0 };
+
+	vm_install_exception_handler(vm, SINT_VEC, sint_handler);
+	vm_install_exception_handler(vm, IPI_VEC, ipi_handler);
+	vm_install_exception_handler(vm, EVT_VEC, evt_handler);
+	vm_enable_usermode(vm, vcpu);
+	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	EXPECT_ERRNO(EBUSY, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	c = (struct vessel_pv_hv_connection) {
+		.flags = VESSEL_PV_HV_CONN_EVENT, .conn_id = CONN_EVT,
+		.vcpu = 0, .sint = EVT_SINT, .flag_base = 100, .flag_count = 8,
+	};
+	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_PV_DEBUG);
+	ASSERT_EQ(4, vcpu->run->paravirt.ndata);
+	EXPECT_EQ(HVCALL_POST_MESSAGE, vcpu->run->paravirt.data[0]);
+	EXPECT_EQ(CONN_EVT, *(uint32_t *)addr_gva2hva(vm, hv_in));
+	vcpu->run->paravirt.ret = HV_INVALID_CONNECTION_ID;
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_PV_DEBUG);
+	EXPECT_EQ(HVCALL_SIGNAL_EVENT, vcpu->run->paravirt.data[0]);
+	EXPECT_EQ(CONN_USER | (1ULL << 32), vcpu->run->paravirt.data[1]);
+	vcpu->run->paravirt.ret = HV_INVALID_CONNECTION_ID;
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_PV_DEBUG);
+	EXPECT_EQ(HVCALL_POST_MESSAGE, vcpu->run->paravirt.data[0]);
+	EXPECT_EQ(CONN_USER, *(uint32_t *)addr_gva2hva(vm, hv_in));
+	vcpu_run_expect_done(vcpu);
+	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_GET_COUNTERS, &cnt));
+	EXPECT_EQ(3, cnt.user_exits);
+	vm_free(vm);
+}
+
+TEST(hv_connection_errors)
+{
+	struct vessel_pv_hv_connection ok = {
+		.flags = VESSEL_PV_HV_CONN_EVENT, .conn_id = 1, .vcpu = 0,
+		.sint = 15, .flag_base = 2040, .flag_count = 8,
+	}, c;
+	struct vm *vm = hv_lapic_vm(guest_leaves);
+	unsigned int i;
+
+	c = ok; c.flags = 0;
+	EXPECT_ERRNO(EINVAL, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	c = ok; c.flags |= 1U << 3;
+	EXPECT_ERRNO(EINVAL, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	c = ok; c.flags |= VESSEL_PV_HV_CONN_DELETE;
+	EXPECT_ERRNO(EINVAL, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	c = ok; c.reserved[4] = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	c = ok; c.conn_id = 1U << 24;
+	EXPECT_ERRNO(EINVAL, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	c = ok; c.sint = 16;
+	EXPECT_ERRNO(EINVAL, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	c = ok; c.vcpu = 64;
+	EXPECT_ERRNO(EINVAL, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	c = ok; c.flag_count = 9;
+	EXPECT_ERRNO(EINVAL, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	c = ok; c.flag_count = 0;
+	EXPECT_ERRNO(EINVAL, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	c = ok; c.flags = VESSEL_PV_HV_CONN_MESSAGE;
+	EXPECT_ERRNO(EINVAL, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	EXPECT_ERRNO(EFAULT, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, (void *)8));
+	c = (struct vessel_pv_hv_connection) {
+		.flags = VESSEL_PV_HV_CONN_DELETE, .conn_id = 1 };
+	EXPECT_ERRNO(ENOENT, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &ok));
+	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	EXPECT_ERRNO(ENOENT, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	/* 64 connections, then no room. */
+	for (i = 0; i < 64; i++) {
+		c = ok;
+		c.conn_id = 100 + i;
+		ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	}
+	c.conn_id = 1000;
+	EXPECT_ERRNO(ENOMEM, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	vm_free(vm);
+
+	/* Without the in-kernel APIC, or another provider: EINVAL. */
+	vm = vm_create_pv(1, VESSEL_PV_HYPERV, 0, guest_leaves);
+	EXPECT_ERRNO(EINVAL, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &ok));
+	vm_free(vm);
+	vm_create_flags = VESSEL_VM_LAPIC;
+	vm = vm_create_pv(1, VESSEL_PV_KVM, 0, guest_leaves);
+	vm_create_flags = 0;
+	EXPECT_ERRNO(EINVAL, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &ok));
 	vm_free(vm);
 }
 

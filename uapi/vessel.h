@@ -779,6 +779,39 @@ struct vessel_pv_counters {
 #define VESSEL_PV_GET_VM_STATE	_IOWR(VESSEL_IO, 0x31, struct vessel_pv_state)
 #define VESSEL_PV_SET_VM_STATE	_IOW(VESSEL_IO, 0x32, struct vessel_pv_state)
 #define VESSEL_PV_GET_COUNTERS	_IOWR(VESSEL_IO, 0x33, struct vessel_pv_counters)
+/*
+ * struct vessel_pv_hv_connection - VESSEL_PV_HV_SET_CONNECTION (Hyper-V,
+ * in-kernel APIC): route a connection ID of HvPostMessage / HvSignalEvent
+ * to a vCPU's SINT in the kernel.  IDs not registered exit to userspace
+ * (VESSEL_EXIT_PV_DEBUG with the call code in data[0]).
+ * @flags:	VESSEL_PV_HV_CONN_MESSAGE and/or _EVENT to add @conn_id (an
+ *		ID already there: EBUSY), or VESSEL_PV_HV_CONN_DELETE alone to
+ *		remove it (not there: ENOENT)
+ * @conn_id:	the connection ID, 24 bits
+ * @vcpu:	the target vCPU id (VP index)
+ * @sint:	the target SINT, 0-15
+ * @flag_base:	events: the port's first event flag; the guest's flag
+ *		number is relative to it
+ * @flag_count:	events: the port's number of flags, 1 or more;
+ *		@flag_base + @flag_count <= 2048.  Both 0 without _EVENT.
+ * @reserved:	zero
+ */
+struct vessel_pv_hv_connection {
+	__u32 flags;
+	__u32 conn_id;
+	__u32 vcpu;
+	__u32 sint;
+	__u32 flag_base;
+	__u32 flag_count;
+	__u64 reserved[5];
+};
+
+#define VESSEL_PV_HV_CONN_MESSAGE	(1U << 0)
+#define VESSEL_PV_HV_CONN_EVENT		(1U << 1)
+#define VESSEL_PV_HV_CONN_DELETE	(1U << 2)
+#define VESSEL_PV_HV_MAX_CONNECTIONS	64
+
+#define VESSEL_PV_HV_SET_CONNECTION _IOW(VESSEL_IO, 0x37, struct vessel_pv_hv_connection)
 #define VESSEL_PV_GET_VCPU_STATE _IOWR(VESSEL_IO, 0x38, struct vessel_pv_state)
 #define VESSEL_PV_SET_VCPU_STATE _IOW(VESSEL_IO, 0x39, struct vessel_pv_state)
 
