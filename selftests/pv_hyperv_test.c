@@ -1322,6 +1322,105 @@ TEST(hv_connection_errors)
 	vm_free(vm);
 }
 
+/* -------------------------------------- SynIC and timer state */
+
+static void guest_synic_state(void)
+{
+	synic_enable();
+	wrmsr(HV_MSR_VP_ASSIST_PAGE, (uint64_t)assist_page | 1);
+	wrmsr(HV_MSR_STIMER_COUNT(0), 10000);			/* 1 ms */
+	wrmsr(HV_MSR_STIMER_CONFIG(0), ST_ENABLE | ST_PERIODIC |
+	      ST_SINT(TIMER_SINT));
+	wait_count(&sint_irqs, 1);
+	free_slot(TIMER_SINT);
+	GUEST_SYNC(1);
+	/* Reset and restored by the host: the timer goes on. */
+	wait_count(&sint_irqs, 2);
+	free_slot(TIMER_SINT);
+	wait_count(&sint_irqs, 3);
+	GUEST_ASSERT_EQ(timer_payload(TIMER_SINT)->index, 0);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_STIMER_CONFIG(0)),
+			ST_ENABLE | ST_PERIODIC | ST_SINT(TIMER_SINT));
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_SINT(TIMER_SINT)), SINT_VEC);
+	GUEST_ASSERT_EQ(rdmsr(HV_MSR_VP_ASSIST_PAGE), (uint64_t)assist_page | 1);
+	wrmsr(HV_MSR_STIMER_CONFIG(0), 0);
+	GUEST_DONE();
+}
+
+TEST(synic_state_round_trip)
+{
+	struct vm *vm = hv_lapic_vm(guest_synic_state);
+	struct vcpu *vcpu = vm->vcpus[0];
+	struct vessel_pv_state st, bad, now;
+	struct vessel_pv_state reset = {
+		.flags = VESSEL_PV_STATE_RESET,
+		.provider = VESSEL_PV_HYPERV, .version = 1,
+	};
+	struct vessel_pv_hv_vcpu_state *h = &st.hv_vcpu;
+	unsigned int i;
+
+	vm_install_exception_handler(vm, SINT_VEC, sint_handler);
+	vcpu_run_expect_sync(vcpu, 1);
+	memset(&st, 0, sizeof(st));
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_GET_VCPU_STATE, &st));
+	EXPECT_EQ(1, h->scontrol);
+	EXPECT_EQ((uint64_t)msg_page | 1, h->simp);
+	EXPECT_EQ((uint64_t)evt_page | 1, h->siefp);
+	EXPECT_EQ((uint64_t)assist_page | 1, h->vp_assist);
+	EXPECT_EQ(SINT_VEC, h->sint[TIMER_SINT]);
+	EXPECT_EQ(HV_SINT_MASKED, h->sint[0]);
+	EXPECT_EQ(ST_ENABLE | ST_PERIODIC | ST_SINT(TIMER_SINT),
+		  h->stimer_config[0]);
+	EXPECT_EQ(10000, h->stimer_count[0]);
+	EXPECT_NE(0, h->stimer_exp[0]);
+	EXPECT_EQ(0, h->stimer_exp[1]);
+
+	/* Bad state is refused whole. */
+	bad = st; bad.hv_vcpu.scontrol = 2;
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &bad));
+	bad = st; bad.hv_vcpu.simp |= 2;
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &bad));
+	bad = st; bad.hv_vcpu.vp_assist |= 4;
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &bad));
+	bad = st; bad.hv_vcpu.sint[1] = 5;
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &bad));
+	bad = st; bad.hv_vcpu.sint[1] = HV_SINT_MASKED | (1ULL << 20);
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &bad));
+	bad = st; bad.hv_vcpu.stimer_config[2] = 1ULL << 40;
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &bad));
+	bad = st; bad.hv_vcpu.stimer_pending = 1 << 4;
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &bad));
+	bad = st; bad.hv_vcpu.stimer_pending = 1 << 1;	/* timer 1 is off */
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &bad));
+	bad = st; bad.hv_vcpu.reserved[5] = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &bad));
+
+	/* Reset: power-on values, the timer stopped. */
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &reset));
+	memset(&now, 0, sizeof(now));
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_GET_VCPU_STATE, &now));
+	EXPECT_EQ(0, now.hv_vcpu.scontrol);
+	EXPECT_EQ(0, now.hv_vcpu.simp);
+	EXPECT_EQ(0, now.hv_vcpu.vp_assist);
+	for (i = 0; i < 16; i++)
+		EXPECT_EQ(HV_SINT_MASKED, now.hv_vcpu.sint[i]);
+	for (i = 0; i < 4; i++) {
+		EXPECT_EQ(0, now.hv_vcpu.stimer_config[i]);
+		EXPECT_EQ(0, now.hv_vcpu.stimer_exp[i]);
+	}
+
+	/* Restored: the same registers, the timer running again. */
+	st.flags = 0;
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &st));
+	memset(&now, 0, sizeof(now));
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_GET_VCPU_STATE, &now));
+	EXPECT_EQ(0, memcmp(now.hv_vcpu.sint, h->sint, sizeof(h->sint)));
+	EXPECT_EQ(h->stimer_config[0], now.hv_vcpu.stimer_config[0]);
+	EXPECT_EQ(h->stimer_exp[0], now.hv_vcpu.stimer_exp[0]);
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
 /* ---------------------------------------------------- vCPU state */
 
 static void guest_runtime(void)
