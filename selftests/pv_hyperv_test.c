@@ -1322,6 +1322,65 @@ TEST(hv_connection_errors)
 	vm_free(vm);
 }
 
+/* ------------------------------------------------------- auto-EOI */
+
+#define AEOI_SINT	5
+#define AEOI_VEC	0x54
+#define PLAIN_VEC	0x55
+
+static uint64_t aeoi_irqs, aeoi_isr, plain_isr;
+
+/* No EOI: the SINT is auto-EOI, so the vector never entered ISR. */
+static void aeoi_handler(struct ex_regs *regs)
+{
+	WRITE_ONCE(aeoi_isr, xapic_vec_set(APIC_ISR, AEOI_VEC));
+	WRITE_ONCE(aeoi_irqs, aeoi_irqs + 1);
+}
+
+static void plain_handler(struct ex_regs *regs)
+{
+	WRITE_ONCE(plain_isr, xapic_vec_set(APIC_ISR, PLAIN_VEC));
+	wrmsr(HV_MSR_EOI, 0);
+}
+
+static void guest_auto_eoi(void)
+{
+	unsigned int i;
+
+	synic_enable();
+	wrmsr(HV_MSR_SINT(AEOI_SINT), AEOI_VEC | HV_SINT_AUTO_EOI);
+	for (i = 1; i <= 3; i++) {
+		wrmsr(HV_MSR_STIMER_CONFIG(0), ST_ENABLE | ST_SINT(AEOI_SINT));
+		wrmsr(HV_MSR_STIMER_COUNT(0), rdmsr(HV_MSR_TIME_REF_COUNT) + 1000);
+		wait_count(&aeoi_irqs, i);
+		GUEST_ASSERT_EQ(aeoi_isr, 0);
+		GUEST_ASSERT_EQ(xapic_read(APIC_PROCPRI), 0);
+		free_slot(AEOI_SINT);
+	}
+	/* Other vectors still go through ISR. */
+	cli();
+	xapic_write(APIC_ICR, APIC_DEST_SELF | PLAIN_VEC);
+	sti_nop();
+	GUEST_ASSERT_EQ(plain_isr, 1);
+	/* Masked, or auto-EOI cleared: the vector is an ordinary one again. */
+	wrmsr(HV_MSR_SINT(AEOI_SINT), AEOI_VEC);
+	cli();
+	xapic_write(APIC_ICR, APIC_DEST_SELF | AEOI_VEC);
+	sti_nop();
+	GUEST_ASSERT_EQ(aeoi_isr, 1);
+	GUEST_DONE();
+}
+
+TEST(sint_auto_eoi)
+{
+	struct vm *vm = hv_lapic_vm(guest_auto_eoi);
+
+	vm_install_exception_handler(vm, AEOI_VEC, aeoi_handler);
+	vm_install_exception_handler(vm, PLAIN_VEC, plain_handler);
+	vcpu_run_expect_done(vm->vcpus[0]);
+	vm_free(vm);
+}
+
 /* -------------------------------------- SynIC and timer state */
 
 static void guest_synic_state(void)

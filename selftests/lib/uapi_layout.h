@@ -257,8 +257,13 @@ static const struct uapi_layout uapi_layout[] = {
 	LAYOUT_FIELD(struct vessel_pv_counters, msr_reads, 1032),
 	LAYOUT_FIELD(struct vessel_pv_counters, debug_bytes, 1072),
 	LAYOUT_FIELD(struct vessel_pv_counters, timer_expirations, 1088),
-	LAYOUT_FIELD(struct vessel_pv_counters, reserved, 1088),
+	LAYOUT_FIELD(struct vessel_pv_counters, reserved, 1096),
 	LAYOUT_IOCTL(VESSEL_PV_GET_COUNTERS, struct vessel_pv_counters),
+	LAYOUT_SIZE(struct vessel_pv_hv_connection, 64),
+	LAYOUT_FIELD(struct vessel_pv_hv_connection, conn_id, 4),
+	LAYOUT_FIELD(struct vessel_pv_hv_connection, flag_count, 20),
+	LAYOUT_FIELD(struct vessel_pv_hv_connection, reserved, 24),
+	LAYOUT_IOCTL(VESSEL_PV_HV_SET_CONNECTION, struct vessel_pv_hv_connection),
 
 	/* Argument-less ioctls encode no size. */
 	{ "_IOC_SIZE(VESSEL_CREATE_VCPU)", _IOC_SIZE(VESSEL_CREATE_VCPU), 0 },
