@@ -898,6 +898,55 @@ int vessel_lapic_wrmsr(struct vessel_vcpu *vcpu, u32 index, u64 val)
 	return x2apic_write(vcpu, off, val);
 }
 
+/**
+ * vessel_lapic_hv_msr() - Hyper-V's APIC MSRs (EOI, ICR, TPR)
+ * @off:	the APIC register: APIC_EOI, APIC_ICR or APIC_TASKPRI
+ *
+ * The TLFS gives them the x2APIC registers' semantics in either APIC
+ * mode, so they share x2apic_read()/x2apic_write(): EOI is write-only and
+ * takes 0, TPR bits above 7 and ICR reserved bits #GP.  In xAPIC mode the
+ * ICR's high half is ICR2 as is (destination in bits 63:56).
+ *
+ * Return: 0, or -EINVAL for #GP (no APIC, or a hardware-disabled one).
+ */
+int vessel_lapic_hv_msr(struct vessel_vcpu *vcpu, u32 off, bool write,
+			u64 *val)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+
+	if (!l || !lapic_hw_enabled(l))
+		return -EINVAL;
+	if (!write)
+		return off == APIC_EOI ? -EINVAL : x2apic_read(l, off, val);
+	if (off != APIC_ICR && (*val >> 32))
+		return -EINVAL;
+	return x2apic_write(vcpu, off, *val);
+}
+
+/**
+ * vessel_lapic_raise() - a fixed, edge-triggered interrupt on @vcpu
+ *
+ * For the paravirtual providers' synthetic interrupt sources (Hyper-V
+ * SynIC and timers); callable from any context, hrtimer callbacks too.
+ * Dropped, as hardware drops it, when the APIC is disabled or @vec < 16.
+ */
+void vessel_lapic_raise(struct vessel_vcpu *vcpu, u8 vec)
+{
+	if (vcpu->lapic)
+		lapic_accept(vcpu, APIC_DM_FIXED, vec, false);
+}
+
+/*
+ * Have the vCPU's thread call vessel_pv_vcpu_event() before its next
+ * entry, waking it if it halts.  From any context (hrtimer callbacks):
+ * the provider's work (guest memory writes) needs the vCPU's thread.
+ */
+void vessel_lapic_request_pv(struct vessel_vcpu *vcpu)
+{
+	if (vcpu->lapic)
+		lapic_post(vcpu, LAPIC_REQ_PV);
+}
+
 /* ------------------------------------------------------------ TPR, CR8 */
 
 u64 vessel_lapic_cr8_read(struct vessel_vcpu *vcpu)
@@ -984,7 +1033,9 @@ bool __vessel_lapic_ack(struct vessel_vcpu *vcpu)
 	if (unlikely(l->pv_eoi_msr & KVM_MSR_ENABLED))
 		lapic_pv_eoi_offer(vcpu, vec);
 	clear_bit(vec & 31, vec_word(l, APIC_IRR, vec));
-	*(u32 *)(l->regs + APIC_ISR + (vec >> 5) * 0x10) |= BIT(vec & 31);
+	/* An auto-EOI vector is retired as it is taken (TLFS 11.8.2). */
+	if (!test_bit(vec, l->auto_eoi))
+		*(u32 *)(l->regs + APIC_ISR + (vec >> 5) * 0x10) |= BIT(vec & 31);
 	lapic_update_ppr(l);
 	vcpu->ev.irq_vector = vec;
 	vcpu->ev.irq_pending = true;
@@ -1046,6 +1097,8 @@ static void lapic_process(struct vessel_vcpu *vcpu)
 		lapic_do_sipi(vcpu);
 	if (test_and_clear_bit(LAPIC_REQ_NMI, &l->req))
 		vcpu->ev.nmi_pending = true;
+	if (test_and_clear_bit(LAPIC_REQ_PV, &l->req))
+		vessel_pv_vcpu_event(vcpu);
 }
 
 static bool lapic_stop_wanted(struct vessel_vcpu *vcpu)

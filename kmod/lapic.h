@@ -17,6 +17,7 @@
 #define LAPIC_REQ_NMI		1
 #define LAPIC_REQ_INIT		2
 #define LAPIC_REQ_SIPI		3
+#define LAPIC_REQ_PV		4	/* the paravirt provider has work */
 
 /**
  * struct vessel_lapic - one vCPU's local APIC
@@ -47,6 +48,8 @@
  * @pv_eoi_msr:	MSR_KVM_PV_EOI_EN (the guest's flag byte and enable bit)
  * @pv_eoi_pending: the flag byte was set for the one vector in ISR; the
  *		next exit looks whether the guest cleared it (its EOI)
+ * @auto_eoi:	vectors acknowledged without setting ISR (Hyper-V SINTs
+ *		with auto-EOI); written by the vCPU's thread only
  */
 struct vessel_lapic {
 	struct vessel_vcpu *vcpu;
@@ -74,6 +77,7 @@ struct vessel_lapic {
 	bool pv_unhalt;
 	bool pv_eoi_pending;
 	u64 pv_eoi_msr;
+	DECLARE_BITMAP(auto_eoi, 256);
 };
 
 int vessel_lapic_create(struct vessel_vcpu *vcpu);
@@ -139,6 +143,10 @@ int vessel_lapic_halt(struct vessel_vcpu *vcpu);
 int vessel_lapic_rdmsr(struct vessel_vcpu *vcpu, u32 index, u64 *val);
 int vessel_lapic_wrmsr(struct vessel_vcpu *vcpu, u32 index, u64 val);
 int vessel_exit_tpr_below_threshold(struct vessel_vcpu *vcpu);
+int vessel_lapic_hv_msr(struct vessel_vcpu *vcpu, u32 off, bool write,
+			u64 *val);
+void vessel_lapic_raise(struct vessel_vcpu *vcpu, u8 vec);
+void vessel_lapic_request_pv(struct vessel_vcpu *vcpu);
 u64 vessel_lapic_cr8_read(struct vessel_vcpu *vcpu);
 void vessel_lapic_cr8_write(struct vessel_vcpu *vcpu, u64 cr8);
 bool vessel_lapic_hw_disabled(struct vessel_vcpu *vcpu);

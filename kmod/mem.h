@@ -79,6 +79,8 @@ long vessel_mem_set_region(struct vessel_vm *vm,
 u64 vessel_mem_eptp(struct vessel_vm *vm);
 int vessel_mem_fault(struct vessel_vm *vm, u64 gpa, bool write, bool exec);
 int vessel_mem_read(struct vessel_vm *vm, u64 gpa, void *buf, size_t len);
+int vessel_mem_test_and_set_bit(struct vessel_vm *vm, u64 gpa,
+				unsigned int nr);
 int vessel_mem_write(struct vessel_vm *vm, u64 gpa, const void *buf,
 		     size_t len);
 int vessel_mem_write_atomic(struct vessel_vm *vm, u64 gpa, const void *buf,

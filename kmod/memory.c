@@ -10,11 +10,13 @@
  */
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/pagemap.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <asm/futex.h>
 #include <asm/processor.h>
 
 #include "internal.h"
@@ -256,6 +258,49 @@ static int mem_copy(struct vessel_vm *vm, u64 gpa, void *dst,
 		}
 	}
 	return 0;
+}
+
+/**
+ * vessel_mem_test_and_set_bit() - atomically set a bit of guest memory
+ * @gpa:	a 4-byte aligned guest-physical address
+ * @nr:	the bit, 0-31, of the little-endian dword there
+ *
+ * As a guest's LOCK BTS would, so the guest may clear other bits of the
+ * dword concurrently (Hyper-V event flags).  Called by the VMM's threads.
+ *
+ * Return: 0 the bit was clear, 1 it was set, -EINVAL unaligned, -ENOENT,
+ * -EPERM, -EFAULT as vessel_mem_write(), -EAGAIN when the guest kept
+ * changing the dword.
+ */
+int vessel_mem_test_and_set_bit(struct vessel_vm *vm, u64 gpa, unsigned int nr)
+{
+	void __user *uaddr;
+	unsigned int tries;
+	u32 old, cur;
+	size_t n;
+	int r;
+
+	if ((gpa & 3) || nr > 31)
+		return -EINVAL;
+	if (current->mm != vm->mm)
+		return -EFAULT;
+	r = mem_chunk(&vm->mem, gpa, 4, true, &uaddr, &n);
+	if (r)
+		return r;
+	for (tries = 0; tries < 64; tries++) {
+		if (get_user(old, (u32 __user *)uaddr))
+			return -EFAULT;
+		if (old & BIT(nr))
+			return 1;
+		pagefault_disable();
+		r = futex_atomic_cmpxchg_inatomic(&cur, uaddr, old, old | BIT(nr));
+		pagefault_enable();
+		if (r == -EFAULT && fault_in_writeable((char __user *)uaddr, 4))
+			return -EFAULT;
+		if (!r && cur == old)
+			return 0;
+	}
+	return -EAGAIN;
 }
 
 /**

@@ -22,6 +22,7 @@
 #include <asm/tsc.h>
 
 #include "lapic.h"
+#include "pv_hyperv.h"
 #include "vcpu.h"
 
 /* None: only the core's hypervisor-present bit (CPUID.1:ECX[31]). */
@@ -68,8 +69,9 @@ static void pv_abi_check(void)
 	BUILD_BUG_ON(sizeof(struct vessel_pv_kvm_vm_state) != 64);
 	BUILD_BUG_ON(sizeof(struct vessel_pv_kvm_vcpu_state) != 64);
 	BUILD_BUG_ON(sizeof(struct vessel_pv_hv_vm_state) != 128);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_hv_vcpu_state) != 64);
+	BUILD_BUG_ON(sizeof(struct vessel_pv_hv_vcpu_state) != 320);
 	BUILD_BUG_ON(sizeof(struct vessel_pv_counters) != 1216);
+	BUILD_BUG_ON(sizeof(struct vessel_pv_hv_connection) != 64);
 	BUILD_BUG_ON(offsetof(struct vessel_run, paravirt.data) != 80);
 }
 
@@ -358,6 +360,8 @@ void vessel_pv_flush_tlb(struct vessel_vcpu *vcpu, u64 mask)
 
 void vessel_pv_vcpu_init(struct vessel_vcpu *vcpu)
 {
+	if (vcpu->vm->pv.ops->vcpu_init)
+		vcpu->vm->pv.ops->vcpu_init(vcpu);
 	if (vcpu->vm->pv.ops->vcpu_reset)
 		vcpu->vm->pv.ops->vcpu_reset(vcpu);
 }
@@ -387,9 +391,19 @@ void vessel_pv_vcpu_leave(struct vessel_vcpu *vcpu)
 		vcpu->vm->pv.ops->vcpu_leave(vcpu);
 }
 
+/* Before the vCPU's APIC is freed: provider timers post to it. */
 void vessel_pv_vcpu_free(struct vessel_vcpu *vcpu)
 {
+	if (vcpu->vm->pv.ops->vcpu_free)
+		vcpu->vm->pv.ops->vcpu_free(vcpu);
 	put_pid(vcpu->pv.pid);
+}
+
+/* The vCPU's thread, before an entry: what the provider posted. */
+void vessel_pv_vcpu_event(struct vessel_vcpu *vcpu)
+{
+	if (vcpu->vm->pv.ops->vcpu_event)
+		vcpu->vm->pv.ops->vcpu_event(vcpu);
 }
 
 /* ------------------------------------------------------------ ioctls */
@@ -434,6 +448,7 @@ static long pv_get_counters(struct vessel_vm *vm,
 	c->user_exits = atomic64_read(&s->user_exits);
 	c->debug_bytes[0] = atomic64_read(&s->debug_bytes[0]);
 	c->debug_bytes[1] = atomic64_read(&s->debug_bytes[1]);
+	c->timer_expirations = atomic64_read(&s->timer_expirations);
 	if (copy_to_user(u, c, sizeof(*c)))
 		r = -EFAULT;
 	kfree(c);
@@ -532,6 +547,8 @@ long vessel_pv_vm_ioctl(struct vessel_vm *vm, unsigned int cmd,
 		return pv_vm_state(vm, cmd, argp);
 	case VESSEL_PV_GET_COUNTERS:
 		return pv_get_counters(vm, argp);
+	case VESSEL_PV_HV_SET_CONNECTION:
+		return vessel_hv_set_connection(vm, argp);
 	default:
 		return -ENOTTY;
 	}

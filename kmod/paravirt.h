@@ -9,6 +9,7 @@
 #define VESSEL_PARAVIRT_H
 
 #include <linux/atomic.h>
+#include <linux/hrtimer.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <vessel.h>
@@ -59,7 +60,19 @@ struct vessel_pv_kvm_vcpu {
 	bool preempted;		/* the guest sees preempted = 1 */
 };
 
+/* A connection ID userspace routed to a vCPU's SINT. */
+struct vessel_hv_conn {
+	u32 id;
+	u32 flags;		/* VESSEL_PV_HV_CONN_MESSAGE, _EVENT */
+	u32 vcpu;
+	u32 sint;
+	u32 flag_base;
+	u32 flag_count;
+};
+
 struct vessel_pv_hv_vm {
+	unsigned int nr_conns;
+	struct vessel_hv_conn conns[VESSEL_PV_HV_MAX_CONNECTIONS];
 	u64 guest_os_id;
 	u64 hypercall;
 	u64 reference_tsc;
@@ -70,10 +83,54 @@ struct vessel_pv_hv_vm {
 	u32 tsc_page_sequence;	/* the page's own sequence field */
 };
 
+#define VESSEL_HV_SINTS		16	/* HV_SYNIC_SINT_COUNT */
+#define VESSEL_HV_STIMERS	4	/* HV_SYNIC_STIMER_COUNT */
+#define VESSEL_HV_MSG_SIZE	256	/* HV_MESSAGE_SIZE */
+
+/**
+ * struct vessel_hv_stimer - one synthetic timer (kmod/pv_hv_synic.c)
+ * @timer:	fires at @exp; its callback only posts work to the vCPU
+ * @config, @count: HV_X64_MSR_STIMERn_CONFIG / _COUNT
+ * @exp:	reference time (100 ns) of the armed or pending expiry
+ * @armed:	@timer runs for @exp
+ * @pending:	expired at @exp, the message or interrupt not yet delivered
+ */
+struct vessel_hv_stimer {
+	struct hrtimer timer;
+	struct vessel_vcpu *vcpu;
+	u64 config;
+	u64 count;
+	u64 exp;
+	bool armed;
+	bool pending;
+};
+
+/**
+ * struct vessel_hv_synic - a vCPU's SynIC and synthetic timers
+ * @lock:	all of it but @expired; taken by the vCPU's thread and by
+ *		threads of other vCPUs posting messages or events to it
+ * @queued:	SINTs whose @queue slot holds a posted message waiting for
+ *		the guest's message slot (msg_pending set there)
+ * @expired:	timers whose hrtimer fired (atomic bits, any context)
+ */
+struct vessel_hv_synic {
+	struct mutex lock;
+	u64 scontrol;
+	u64 siefp;
+	u64 simp;
+	u64 sint[VESSEL_HV_SINTS];
+	u16 queued;
+	u8 queue[VESSEL_HV_SINTS][VESSEL_HV_MSG_SIZE];
+	unsigned long expired;
+	struct vessel_hv_stimer stimer[VESSEL_HV_STIMERS];
+};
+
 struct vessel_pv_hv_vcpu {
 	u64 runtime_base;	/* VP_RUNTIME accumulated before this RUN */
 	u64 runtime_mark;	/* thread CPU time (100 ns) when RUN began */
+	u64 vp_assist;		/* HV_X64_MSR_VP_ASSIST_PAGE */
 	bool in_run;
+	struct vessel_hv_synic synic;
 };
 
 /* Counters, VM-wide (atomics: vCPUs update them concurrently). */
@@ -85,6 +142,7 @@ struct vessel_pv_stats {
 	atomic64_t clock_updates;
 	atomic64_t user_exits;
 	atomic64_t debug_bytes[2];
+	atomic64_t timer_expirations;
 };
 
 struct vessel_pv_ops;
@@ -122,6 +180,10 @@ struct vessel_pv_vcpu {
  * @hypercall:	a VMCALL, as an exit handler: >0 re-enter, 0 to userspace
  *		(run page filled), -ENOENT not claimed (#UD)
  * @complete_user: the RUN after a VESSEL_EXIT_PV_* exit
+ * @vcpu_init:	once, at vCPU creation (before @vcpu_reset)
+ * @vcpu_free:	vCPU destruction, before its APIC goes
+ * @vcpu_event:	work the provider posted (vessel_lapic_request_pv()), on
+ *		the vCPU's thread before an entry, preemptible
  * @vcpu_enter:	before every VM entry, preemptible, may sleep
  * @vcpu_leave:	RUN returns to userspace
  * @vm_reset, @vcpu_reset: power-on state
@@ -138,6 +200,9 @@ struct vessel_pv_ops {
 	int (*msr)(struct vessel_vcpu *vcpu, u32 index, bool write, u64 *val);
 	int (*hypercall)(struct vessel_vcpu *vcpu);
 	void (*complete_user)(struct vessel_vcpu *vcpu);
+	void (*vcpu_init)(struct vessel_vcpu *vcpu);
+	void (*vcpu_free)(struct vessel_vcpu *vcpu);
+	void (*vcpu_event)(struct vessel_vcpu *vcpu);
 	void (*vcpu_enter)(struct vessel_vcpu *vcpu);
 	void (*vcpu_leave)(struct vessel_vcpu *vcpu);
 	void (*vm_reset)(struct vessel_vm *vm);
@@ -167,6 +232,7 @@ void vessel_pv_vcpu_init(struct vessel_vcpu *vcpu);
 void vessel_pv_vcpu_enter(struct vessel_vcpu *vcpu);
 void vessel_pv_vcpu_leave(struct vessel_vcpu *vcpu);
 void vessel_pv_vcpu_free(struct vessel_vcpu *vcpu);
+void vessel_pv_vcpu_event(struct vessel_vcpu *vcpu);
 long vessel_pv_vm_ioctl(struct vessel_vm *vm, unsigned int cmd,
 			void __user *argp);
 long vessel_pv_vcpu_ioctl(struct vessel_vcpu *vcpu, unsigned int cmd,

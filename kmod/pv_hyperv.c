@@ -23,6 +23,8 @@
 #include <linux/sched/cputime.h>
 #include <asm/hyperv-tlfs.h>
 
+#include "lapic.h"
+#include "pv_hyperv.h"
 #include "vcpu.h"
 
 #define HV_MAX_LEAF		0x40000006
@@ -45,6 +47,17 @@
 			  HV_X64_SYSTEM_RESET_RECOMMENDED |		\
 			  HV_X64_RELAXED_TIMING_RECOMMENDED |		\
 			  HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED)
+/*
+ * With an in-kernel APIC (VESSEL_VM_LAPIC) also these: the APIC MSRs, the
+ * SynIC, the synthetic timers and their direct mode (kmod/pv_hv_synic.c).
+ */
+#define HV_LAPIC_FEATURES_EAX	(HV_MSR_APIC_ACCESS_AVAILABLE |		\
+				 HV_MSR_SYNIC_AVAILABLE |		\
+				 HV_MSR_SYNTIMER_AVAILABLE)
+#define HV_LAPIC_FEATURES_EBX	(HV_POST_MESSAGES | HV_SIGNAL_EVENTS)
+#define HV_LAPIC_FEATURES_EDX	HV_STIMER_DIRECT_MODE_AVAILABLE
+#define HV_LAPIC_RECOMMEND_EAX	(HV_X64_APIC_ACCESS_RECOMMENDED |	\
+				 HV_X64_CLUSTER_IPI_RECOMMENDED)
 /* Spins before a guest calls HvNotifyLongSpinWait (Hyper-V's default). */
 #define HV_SPIN_RETRIES		0xfff
 /* CPUID 0x40000006: MSR bitmaps (bit 1), second-level translation (bit 3). */
@@ -53,6 +66,7 @@
 #define HV_HYPERCALL_RSVD_BITS	GENMASK_ULL(11, 2)
 #define HV_HYPERCALL_LOCKED	BIT_ULL(1)
 #define HV_REF_TSC_RSVD_BITS	GENMASK_ULL(11, 1)
+#define HV_VP_ASSIST_RSVD_BITS	GENMASK_ULL(11, 1)
 
 /* Input layouts of the calls whose headers are checked here. */
 struct hv_debug_post {
@@ -78,6 +92,17 @@ static u64 hv_clock_eval(struct vessel_vm *vm, u64 tsc)
 
 	return c->base_val - mul_u64_u64_shr(c->base_tsc, scale, 64) +
 	       mul_u64_u64_shr(tsc, scale, 64);
+}
+
+u64 vessel_hv_ref_now(struct vessel_vm *vm)
+{
+	u64 now;
+
+	mutex_lock(&vm->pv.lock);
+	vessel_pv_clock_sync(vm, hv_clock_eval);
+	now = hv_clock_eval(vm, vessel_pv_guest_tsc(vm));
+	mutex_unlock(&vm->pv.lock);
+	return now;
 }
 
 static int hv_vm_init(struct vessel_vm *vm)
@@ -208,9 +233,62 @@ static bool hv_msr_advertised(struct vessel_vcpu *vcpu, u32 index)
 	case HV_X64_MSR_APIC_FREQUENCY:
 		return hv_has(vcpu, 0, HV_ACCESS_FREQUENCY_MSRS) &&
 		       hv_has(vcpu, 3, HV_FEATURE_FREQUENCY_MSRS_AVAILABLE);
+	case HV_X64_MSR_EOI:
+	case HV_X64_MSR_ICR:
+	case HV_X64_MSR_TPR:
+	case HV_X64_MSR_VP_ASSIST_PAGE:
+		return hv_has(vcpu, 0, HV_MSR_APIC_ACCESS_AVAILABLE);
+	case HV_X64_MSR_STIMER0_CONFIG ... HV_X64_MSR_STIMER3_COUNT:
+		return hv_has(vcpu, 0, HV_MSR_SYNTIMER_AVAILABLE);
+	case HV_X64_MSR_SCONTROL ... HV_X64_MSR_EOM:
+	case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
+		return hv_has(vcpu, 0, HV_MSR_SYNIC_AVAILABLE);
 	default:	/* HV_X64_MSR_CRASH_P0 .. HV_X64_MSR_CRASH_CTL */
 		return hv_has(vcpu, 3, HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE);
 	}
+}
+
+/*
+ * VP_ASSIST_PAGE (TLFS 7.8.7): an overlay page the guest gives us per VP.
+ * Enabling it at a new GPA zeroes the page (the guest finds no stale
+ * APIC-assist or nested state there); rewriting the same value or
+ * disabling leaves guest memory alone.  A GPA outside guest memory #GPs.
+ * Vessel implements no field of the page (no lazy EOI): it is only kept.
+ */
+static int hv_write_vp_assist(struct vessel_vcpu *vcpu, u64 v)
+{
+	struct vessel_pv_hv_vcpu *h = &vcpu->pv.hv;
+	u64 gpa = v & HV_X64_MSR_VP_ASSIST_PAGE_ADDRESS_MASK;
+
+	if (v & HV_VP_ASSIST_RSVD_BITS)
+		return -EINVAL;
+	if ((v & HV_X64_MSR_VP_ASSIST_PAGE_ENABLE) && v != h->vp_assist &&
+	    vessel_mem_write(vcpu->vm, gpa, page_address(ZERO_PAGE(0)),
+			     PAGE_SIZE))
+		return -EINVAL;
+	h->vp_assist = v;
+	return 0;
+}
+
+/* The MSRs of one vCPU's own state: no VM lock. */
+static int hv_vcpu_msr(struct vessel_vcpu *vcpu, u32 index, bool write,
+		       u64 *val)
+{
+	switch (index) {
+	case HV_X64_MSR_EOI:
+		return vessel_lapic_hv_msr(vcpu, APIC_EOI, write, val);
+	case HV_X64_MSR_ICR:
+		return vessel_lapic_hv_msr(vcpu, APIC_ICR, write, val);
+	case HV_X64_MSR_TPR:
+		return vessel_lapic_hv_msr(vcpu, APIC_TASKPRI, write, val);
+	case HV_X64_MSR_VP_ASSIST_PAGE:
+		if (!write) {
+			*val = vcpu->pv.hv.vp_assist;
+			return 0;
+		}
+		return hv_write_vp_assist(vcpu, *val);
+	}
+	return -ENOENT;
 }
 
 /*
@@ -255,8 +333,19 @@ static int hv_msr(struct vessel_vcpu *vcpu, u32 index, bool write, u64 *val)
 	case HV_X64_MSR_APIC_FREQUENCY:
 	case HV_X64_MSR_CRASH_P0 ... HV_X64_MSR_CRASH_CTL:
 		break;
+	case HV_X64_MSR_EOI:
+	case HV_X64_MSR_ICR:
+	case HV_X64_MSR_TPR:
+	case HV_X64_MSR_VP_ASSIST_PAGE:
+		if (!hv_msr_advertised(vcpu, index))
+			return -EINVAL;
+		return hv_vcpu_msr(vcpu, index, write, val);
 	default:
-		return -ENOENT;
+		if (!vessel_hv_synic_msr_owned(index))
+			return -ENOENT;
+		if (!hv_msr_advertised(vcpu, index))
+			return -EINVAL;
+		return vessel_hv_synic_msr(vcpu, index, write, val);
 	}
 	if (!hv_msr_advertised(vcpu, index))
 		return -EINVAL;
@@ -478,6 +567,24 @@ static u16 hv_hc_flush(struct vessel_vcpu *vcpu, const struct hv_hcall *hc,
 }
 
 /*
+ * Exit to userspace to complete a call (VESSEL_EXIT_PV_DEBUG): data[0]
+ * call code, [1] input GPA (or fast input), [2] output GPA (or second fast
+ * input), [3] the input value; userspace's run->paravirt.ret (preset to
+ * HV_STATUS_SUCCESS) is the status.
+ */
+static int hv_exit_user(struct vessel_vcpu *vcpu, const struct hv_hcall *hc,
+			u64 control)
+{
+	u64 data[4] = { hc->code, hc->ingpa, hc->outgpa, control };
+
+	vessel_skip_insn(vcpu);
+	vessel_pv_exit_user(vcpu, VESSEL_EXIT_PV_DEBUG, 4, data);
+	vcpu->run->paravirt.ret = HV_STATUS_SUCCESS;
+	vcpu->pending = VESSEL_PENDING_PV;
+	return 0;
+}
+
+/*
  * Debugging hypercalls go to userspace, which owns the debugger link and
  * reads and writes the guest's buffers itself; VESSEL_EXIT_PV_DEBUG data:
  * [0] call code, [1] input GPA, [2] output GPA, [3] the input value.
@@ -487,7 +594,6 @@ static int hv_hc_debug(struct vessel_vcpu *vcpu, const struct hv_hcall *hc,
 		       u64 control, u16 *status)
 {
 	struct hv_debug_retrieve in;
-	u64 data[4] = { hc->code, hc->ingpa, hc->outgpa, control };
 	size_t len = hc->code == HVCALL_RESET_DEBUG_SESSION ? 4 :
 		     hc->code == HVCALL_POST_DEBUG_DATA ? 8 : 16;
 
@@ -511,15 +617,247 @@ static int hv_hc_debug(struct vessel_vcpu *vcpu, const struct hv_hcall *hc,
 		atomic64_add(in.count, &vcpu->vm->pv.stats.debug_bytes[0]);
 	else if (hc->code == HVCALL_RETRIEVE_DEBUG_DATA)
 		atomic64_add(in.count, &vcpu->vm->pv.stats.debug_bytes[1]);
-	vessel_skip_insn(vcpu);
-	vessel_pv_exit_user(vcpu, VESSEL_EXIT_PV_DEBUG, 4, data);
-	vcpu->run->paravirt.ret = HV_STATUS_SUCCESS;
-	vcpu->pending = VESSEL_PENDING_PV;
-	return 0;
+	return hv_exit_user(vcpu, hc, control);
 
 bad_input:
 	*status = HV_STATUS_INVALID_HYPERCALL_INPUT;
 	return 1;
+}
+
+/*
+ * The VP set of an Ex call (TLFS "HV_VP_SET"): @format, @banks the valid
+ * bank mask, the banks in the variable header at @off.  Vessel has one
+ * bank's worth of VPs (64): bank 0 is read, others name no VP.
+ */
+static u16 hv_read_vpset(struct vessel_vcpu *vcpu, const struct hv_hcall *hc,
+			 u64 off, u64 format, u64 banks, u64 *mask)
+{
+	*mask = 0;
+	if (format == HV_GENERIC_SET_ALL) {
+		if (hc->var_cnt)
+			return HV_STATUS_INVALID_HYPERCALL_INPUT;
+		*mask = ~0ULL;
+		return HV_STATUS_SUCCESS;
+	}
+	if (format != HV_GENERIC_SET_SPARSE_4K)
+		return HV_STATUS_INVALID_PARAMETER;
+	if (hc->var_cnt != hweight64(banks))
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	if (off + hc->var_cnt * 8 > HV_HYP_PAGE_SIZE - offset_in_page(hc->ingpa))
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	if (banks & 1)
+		return hv_read_input(vcpu, hc, off, mask, sizeof(*mask));
+	return HV_STATUS_SUCCESS;
+}
+
+/* A fixed interrupt of @vec on each vCPU of @mask (VP index = vCPU id). */
+static void hv_raise_mask(struct vessel_vm *vm, u64 mask, u8 vec)
+{
+	unsigned int i;
+
+	mutex_lock(&vm->lock);
+	for (i = 0; i < VESSEL_MAX_VCPUS; i++)
+		if ((mask & BIT_ULL(i)) && vm->vcpus[i])
+			vessel_lapic_raise(vm->vcpus[i], vec);
+	mutex_unlock(&vm->lock);
+}
+
+/*
+ * HvSendSyntheticClusterIpi (fast or memory: vector, target VTL and
+ * reserved bytes, processor mask) and HvSendSyntheticClusterIpiEx (memory:
+ * vector, a VP set; its fast form needs XMM input, not offered).  The
+ * target VTL and reserved bytes must be 0 (INVALID_HYPERCALL_INPUT); a
+ * vector outside 16-255 is INVALID_PARAMETER.
+ */
+static u16 hv_hc_send_ipi(struct vessel_vcpu *vcpu, const struct hv_hcall *hc,
+			  bool ex)
+{
+	u64 in[3], mask;
+	u16 s;
+
+	if (hc->rep_cnt || hc->rep_idx || (!ex && hc->var_cnt) ||
+	    (ex && hc->fast))
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	if (hc->fast) {
+		in[0] = hc->ingpa;
+		in[1] = hc->outgpa;
+	} else {
+		s = hv_read_input(vcpu, hc, 0, in, ex ? 24 : 16);
+		if (s)
+			return s;
+	}
+	if (in[0] >> 32)
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	if ((u32)in[0] < HV_SYNIC_FIRST_VALID_VECTOR || (u32)in[0] > 255)
+		return HV_STATUS_INVALID_PARAMETER;
+	if (!ex) {
+		mask = in[1];
+	} else {
+		s = hv_read_vpset(vcpu, hc, 24, in[1], in[2], &mask);
+		if (s)
+			return s;
+	}
+	hv_raise_mask(vcpu->vm, mask, in[0]);
+	return HV_STATUS_SUCCESS;
+}
+
+/* The connection @id with @flag, copied out under pv.lock; false if none. */
+static bool hv_conn_find(struct vessel_vm *vm, u32 id, u32 flag,
+			 struct vessel_hv_conn *out)
+{
+	struct vessel_pv_hv_vm *hv = &vm->pv.hv;
+	bool found = false;
+	unsigned int i;
+
+	mutex_lock(&vm->pv.lock);
+	for (i = 0; i < hv->nr_conns; i++)
+		if (hv->conns[i].id == id && (hv->conns[i].flags & flag)) {
+			*out = hv->conns[i];
+			found = true;
+			break;
+		}
+	mutex_unlock(&vm->pv.lock);
+	return found;
+}
+
+/* The HV_INPUT_POST_MESSAGE of the TLFS. */
+struct hv_post_message_in {
+	u32 connection_id;
+	u32 reserved;
+	u32 message_type;
+	u32 payload_size;
+	u64 payload[HV_MESSAGE_PAYLOAD_QWORD_COUNT];
+} __packed;
+
+/*
+ * HvPostMessage, memory form: a registered connection ID goes to its
+ * vCPU's SINT here, another exits to userspace.  Reserved bits (the
+ * reserved dword, ID bits 24-31) INVALID_HYPERCALL_INPUT; a type of 0 or
+ * of the hypervisor's own (bit 31), or a payload over 240 bytes,
+ * INVALID_PARAMETER.  Returns the status, or -1 after an exit.
+ */
+static int hv_hc_post_message(struct vessel_vcpu *vcpu,
+			      const struct hv_hcall *hc, u64 control)
+{
+	struct hv_post_message_in in;
+	struct vessel_hv_conn c;
+	struct vessel_vm *vm = vcpu->vm;
+	u16 s;
+
+	if (hc->fast || !hv_simple(hc))
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	s = hv_read_input(vcpu, hc, 0, &in, sizeof(in));
+	if (s)
+		return s;
+	if (in.reserved || (in.connection_id >> 24))
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	if (!in.message_type || (in.message_type & BIT(31)) ||
+	    in.payload_size > HV_MESSAGE_PAYLOAD_BYTE_COUNT)
+		return HV_STATUS_INVALID_PARAMETER;
+	if (!hv_conn_find(vm, in.connection_id, VESSEL_PV_HV_CONN_MESSAGE, &c)) {
+		hv_exit_user(vcpu, hc, control);
+		return -1;
+	}
+	s = HV_STATUS_INVALID_CONNECTION_ID;	/* its vCPU is gone */
+	mutex_lock(&vm->lock);
+	if (vm->vcpus[c.vcpu])
+		s = vessel_hv_post_message(vm->vcpus[c.vcpu], c.sint,
+					   in.message_type, in.payload,
+					   in.payload_size);
+	mutex_unlock(&vm->lock);
+	return s;
+}
+
+/*
+ * HvSignalEvent, fast or memory (connection ID, flag number, reserved
+ * word): as HvPostMessage; a flag number beyond the port's flags is
+ * INVALID_PARAMETER.
+ */
+static int hv_hc_signal_event(struct vessel_vcpu *vcpu,
+			      const struct hv_hcall *hc, u64 control)
+{
+	struct vessel_hv_conn c;
+	struct vessel_vm *vm = vcpu->vm;
+	u32 id, flag;
+	u64 in;
+	u16 s;
+
+	if (!hv_simple(hc))
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	if (hc->fast) {
+		in = hc->ingpa;
+	} else {
+		s = hv_read_input(vcpu, hc, 0, &in, sizeof(in));
+		if (s)
+			return s;
+	}
+	id = (u32)in;
+	flag = (in >> 32) & 0xffff;
+	if ((in >> 48) || (id >> 24))
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	if (!hv_conn_find(vm, id, VESSEL_PV_HV_CONN_EVENT, &c)) {
+		hv_exit_user(vcpu, hc, control);
+		return -1;
+	}
+	if (flag >= c.flag_count)
+		return HV_STATUS_INVALID_PARAMETER;
+	s = HV_STATUS_INVALID_CONNECTION_ID;
+	mutex_lock(&vm->lock);
+	if (vm->vcpus[c.vcpu])
+		s = vessel_hv_signal_event(vm->vcpus[c.vcpu], c.sint,
+					   c.flag_base + flag);
+	mutex_unlock(&vm->lock);
+	return s;
+}
+
+/* VESSEL_PV_HV_SET_CONNECTION */
+long vessel_hv_set_connection(struct vessel_vm *vm,
+			      const struct vessel_pv_hv_connection __user *u)
+{
+	const u32 kinds = VESSEL_PV_HV_CONN_MESSAGE | VESSEL_PV_HV_CONN_EVENT;
+	struct vessel_pv_hv_vm *hv = &vm->pv.hv;
+	struct vessel_pv_hv_connection c;
+	unsigned int i;
+	long r = 0;
+
+	if (copy_from_user(&c, u, sizeof(c)))
+		return -EFAULT;
+	if (vm->pv.ops != &vessel_pv_hyperv_ops || !vm->lapic ||
+	    memchr_inv(c.reserved, 0, sizeof(c.reserved)) ||
+	    (c.flags & ~(kinds | VESSEL_PV_HV_CONN_DELETE)) ||
+	    !c.flags || ((c.flags & VESSEL_PV_HV_CONN_DELETE) && (c.flags & kinds)) ||
+	    (c.conn_id >> 24))
+		return -EINVAL;
+	if (!(c.flags & VESSEL_PV_HV_CONN_DELETE) &&
+	    (c.vcpu >= VESSEL_MAX_VCPUS || c.sint >= VESSEL_HV_SINTS ||
+	     ((c.flags & VESSEL_PV_HV_CONN_EVENT) ?
+	      !c.flag_count || c.flag_base >= HV_EVENT_FLAGS_COUNT ||
+	      c.flag_count > HV_EVENT_FLAGS_COUNT - c.flag_base :
+	      c.flag_base || c.flag_count)))
+		return -EINVAL;
+
+	mutex_lock(&vm->pv.lock);
+	for (i = 0; i < hv->nr_conns; i++)
+		if (hv->conns[i].id == c.conn_id)
+			break;
+	if (c.flags & VESSEL_PV_HV_CONN_DELETE) {
+		if (i == hv->nr_conns)
+			r = -ENOENT;
+		else
+			hv->conns[i] = hv->conns[--hv->nr_conns];
+	} else if (i < hv->nr_conns) {
+		r = -EBUSY;
+	} else if (hv->nr_conns == VESSEL_PV_HV_MAX_CONNECTIONS) {
+		r = -ENOMEM;
+	} else {
+		hv->conns[hv->nr_conns++] = (struct vessel_hv_conn) {
+			.id = c.conn_id, .flags = c.flags, .vcpu = c.vcpu,
+			.sint = c.sint, .flag_base = c.flag_base,
+			.flag_count = c.flag_count,
+		};
+	}
+	mutex_unlock(&vm->pv.lock);
+	return r;
 }
 
 /* The result: RAX, or EDX:EAX outside 64-bit mode (TLFS 3.8). */
@@ -619,6 +957,35 @@ static int hv_hypercall(struct vessel_vcpu *vcpu)
 		if (!hv_hc_debug(vcpu, &hc, control, &status))
 			return 0;
 		break;
+	case HVCALL_SEND_IPI:
+	case HVCALL_SEND_IPI_EX:
+		if (!vcpu->lapic) {
+			status = HV_STATUS_INVALID_HYPERCALL_CODE;
+			break;
+		}
+		status = hv_hc_send_ipi(vcpu, &hc, hc.code == HVCALL_SEND_IPI_EX);
+		break;
+	case HVCALL_POST_MESSAGE:
+	case HVCALL_SIGNAL_EVENT: {
+		int s;
+
+		if (!vcpu->lapic) {
+			status = HV_STATUS_INVALID_HYPERCALL_CODE;
+			break;
+		}
+		if (!hv_has(vcpu, 1, hc.code == HVCALL_POST_MESSAGE ?
+			    HV_POST_MESSAGES : HV_SIGNAL_EVENTS)) {
+			status = HV_STATUS_ACCESS_DENIED;
+			break;
+		}
+		s = hc.code == HVCALL_POST_MESSAGE ?
+		    hv_hc_post_message(vcpu, &hc, control) :
+		    hv_hc_signal_event(vcpu, &hc, control);
+		if (s < 0)
+			return 0;
+		status = s;
+		break;
+	}
 	case HV_EXT_CALL_QUERY_CAPABILITIES: {
 		u64 caps = 0;	/* no extended call beyond this one */
 
@@ -673,6 +1040,13 @@ static unsigned int hv_cpuid(struct vessel_vm *vm,
 	e[3].ebx = HV_FEATURES_EBX;
 	e[3].edx = HV_FEATURES_EDX;
 	e[4].eax = HV_RECOMMEND_EAX;
+	/* What goes through the in-kernel APIC exists only with one. */
+	if (vm->lapic) {
+		e[3].eax |= HV_LAPIC_FEATURES_EAX;
+		e[3].ebx |= HV_LAPIC_FEATURES_EBX;
+		e[3].edx |= HV_LAPIC_FEATURES_EDX;
+		e[4].eax |= HV_LAPIC_RECOMMEND_EAX;
+	}
 	e[4].ebx = HV_SPIN_RETRIES;
 	e[5].eax = VESSEL_MAX_VCPUS;			/* virtual processors */
 	e[6].eax = HV_HW_FEATURES_EAX;
@@ -695,8 +1069,10 @@ static void hv_vcpu_reset(struct vessel_vcpu *vcpu)
 	struct vessel_pv_hv_vcpu *h = &vcpu->pv.hv;
 
 	h->runtime_base = 0;
+	h->vp_assist = 0;
 	if (h->in_run)
 		h->runtime_mark = hv_thread_runtime();
+	vessel_hv_synic_reset(vcpu);
 }
 
 static void hv_vm_get_state(struct vessel_vm *vm, struct vessel_pv_state *st)
@@ -739,6 +1115,8 @@ static void hv_vcpu_get_state(struct vessel_vcpu *vcpu,
 			      struct vessel_pv_state *st)
 {
 	st->hv_vcpu.vp_runtime = hv_vp_runtime(vcpu);
+	st->hv_vcpu.vp_assist = vcpu->pv.hv.vp_assist;
+	vessel_hv_synic_get_state(vcpu, st);
 }
 
 static int hv_vcpu_set_state(struct vessel_vcpu *vcpu,
@@ -747,10 +1125,15 @@ static int hv_vcpu_set_state(struct vessel_vcpu *vcpu,
 	const struct vessel_pv_hv_vcpu_state *s = &st->hv_vcpu;
 
 	if (memchr_inv(s->reserved, 0, sizeof(s->reserved)) ||
-	    !vessel_pv_state_tail_zero(st, sizeof(*s)))
+	    !vessel_pv_state_tail_zero(st, sizeof(*s)) ||
+	    (s->vp_assist & HV_VP_ASSIST_RSVD_BITS) ||
+	    (!vcpu->lapic && s->vp_assist) ||
+	    vessel_hv_synic_check_state(vcpu, st))
 		return -EINVAL;
 	hv_vcpu_reset(vcpu);
 	vcpu->pv.hv.runtime_base = s->vp_runtime;
+	vcpu->pv.hv.vp_assist = s->vp_assist;
+	vessel_hv_synic_set_state(vcpu, st);
 	return 0;
 }
 
@@ -763,6 +1146,9 @@ const struct vessel_pv_ops vessel_pv_hyperv_ops = {
 	.msr		= hv_msr,
 	.hypercall	= hv_hypercall,
 	.complete_user	= hv_complete_user,
+	.vcpu_init	= vessel_hv_synic_init,
+	.vcpu_free	= vessel_hv_synic_free,
+	.vcpu_event	= vessel_hv_synic_event,
 	.vcpu_enter	= hv_vcpu_enter,
 	.vcpu_leave	= hv_vcpu_leave,
 	.vm_reset	= hv_vm_reset,

@@ -465,11 +465,11 @@ static void vcpu_free_pages(struct vessel_vcpu *vcpu)
 static void vcpu_free(struct vessel_vcpu *vcpu)
 {
 	vessel_vmcs_clear(vcpu);
+	vessel_pv_vcpu_free(vcpu);
 	vessel_lapic_free(vcpu);
 	fpu_free_guest_fpstate(&vcpu->fpu);
 	if (vcpu->vpid)
 		ida_free(&vpid_ida, vcpu->vpid);
-	vessel_pv_vcpu_free(vcpu);
 	vcpu_free_pages(vcpu);
 }
 

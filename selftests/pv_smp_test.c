@@ -3,9 +3,10 @@
  * Paravirtual interfaces with two vCPUs on two host CPUs: kvmclock never
  * goes backwards from one vCPU to the other, Hyper-V's remote TLB flush
  * hypercalls kick a vCPU out of the guest and come back, KVM's KICK_CPU
- * and SEND_IPI reach the other vCPU's in-kernel APIC, and a KVM
- * PV_TLB_FLUSH request left in a preempted vCPU's steal-time record is
- * honoured before it runs again.
+ * and SEND_IPI reach the other vCPU's in-kernel APIC, a KVM PV_TLB_FLUSH
+ * request left in a preempted vCPU's steal-time record is honoured before
+ * it runs again, and Hyper-V's cluster IPI and HvPostMessage reach the
+ * other vCPU (halted) through its APIC and SynIC.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -436,6 +437,120 @@ TEST(kvm_pv_tlb_flush)
 	 * first entry on a host CPU flushes too, hence the difference).
 	 */
 	EXPECT_EQ(1, tf_flushes[1] - tf_flushes[0]);
+	vm_free(vm);
+}
+
+#define HV_MSR_VP_INDEX		0x40000002
+#define HV_MSR_SCONTROL		0x40000080
+#define HV_MSR_SIMP		0x40000083
+#define HV_MSR_SINT(n)		(0x40000090 + (n))
+#define HV_MSR_EOI		0x40000070
+#define HVCALL_SEND_IPI		0x000b
+#define HVCALL_SEND_IPI_EX	0x0015
+#define HVCALL_POST_MESSAGE	0x005c
+#define HC_FAST			(1ULL << 16)
+#define SMP_IPI_VEC		0x60
+#define SMP_SINT_VEC		0x61
+#define SMP_SINT		4
+#define SMP_CONN		0x42
+
+static uint8_t smp_msg_page[4096] __aligned(4096);
+static uint64_t smp_ipis[2], smp_sints[2], smp_ready;
+
+static void smp_ipi_handler(struct ex_regs *regs)
+{
+	uint64_t vp = rdmsr(HV_MSR_VP_INDEX);
+
+	WRITE_ONCE(smp_ipis[vp], smp_ipis[vp] + 1);
+	wrmsr(HV_MSR_EOI, 0);
+}
+
+static void smp_sint_handler(struct ex_regs *regs)
+{
+	uint64_t vp = rdmsr(HV_MSR_VP_INDEX);
+
+	WRITE_ONCE(smp_sints[vp], smp_sints[vp] + 1);
+	wrmsr(HV_MSR_EOI, 0);
+}
+
+static void smp_wait(uint64_t *cnt, uint64_t n)
+{
+	cli();
+	while (READ_ONCE(*cnt) < n)
+		asm volatile("sti; hlt; cli" ::: "memory");
+	sti();
+}
+
+/* vCPU 0 interrupts and messages vCPU 1, which halts waiting for them. */
+static void guest_hv_remote(uint64_t id)
+{
+	uint32_t *slot = (uint32_t *)(smp_msg_page + SMP_SINT * 256);
+
+	xapic_write(APIC_SPIV, APIC_SW_ENABLE | 0xff);
+	if (id == 1) {
+		wrmsr(HV_MSR_SIMP, (uint64_t)smp_msg_page | 1);
+		wrmsr(HV_MSR_SINT(SMP_SINT), SMP_SINT_VEC);
+		wrmsr(HV_MSR_SCONTROL, 1);
+		WRITE_ONCE(smp_ready, 1);
+		smp_wait(&smp_ipis[1], 2);
+		smp_wait(&smp_sints[1], 1);
+		GUEST_ASSERT_EQ(slot[0], 0x77);			/* type */
+		GUEST_ASSERT_EQ(slot[4], 0xfeed);		/* payload */
+		GUEST_ASSERT_EQ(smp_ipis[0], 0);
+		GUEST_DONE();
+	}
+	wrmsr(HV_MSR_GUEST_OS_ID, 0x8100000000060100ULL);
+	wrmsr(HV_MSR_HYPERCALL, (uint64_t)hcall_page | 1);
+	while (!READ_ONCE(smp_ready))
+		cpu_relax();
+	{
+		register uint64_t r8 asm("r8") = 1ULL << 1;	/* VP 1 */
+		uint64_t control = HVCALL_SEND_IPI | HC_FAST, in = SMP_IPI_VEC;
+		uint64_t status;
+
+		asm volatile("call *%[pg]"
+			     : "=a"(status), "+c"(control), "+d"(in), "+r"(r8)
+			     : [pg] "r"((uint64_t)hcall_page)
+			     : "memory", "cc", "r9", "r10", "r11");
+		GUEST_ASSERT_EQ(status, 0);
+	}
+	while (READ_ONCE(smp_ipis[1]) < 1)
+		cpu_relax();
+	hv_in[0] = SMP_IPI_VEC;
+	hv_in[1] = 0;			/* sparse: bank 0, VP 1 */
+	hv_in[2] = 1;
+	hv_in[3] = 2;
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_SEND_IPI_EX | HC_VARHEAD(1),
+				     (uint64_t)hv_in), 0);
+	while (READ_ONCE(smp_ipis[1]) < 2)
+		cpu_relax();
+	hv_in[0] = SMP_CONN;
+	hv_in[1] = 0x77 | (8ULL << 32);	/* type, payload size */
+	hv_in[2] = 0xfeed;
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_POST_MESSAGE, (uint64_t)hv_in), 0);
+	GUEST_DONE();
+}
+
+TEST(hyperv_remote_ipi_message)
+{
+	struct vessel_pv_hv_connection c = {
+		.flags = VESSEL_PV_HV_CONN_MESSAGE, .conn_id = SMP_CONN,
+		.vcpu = 1, .sint = SMP_SINT,
+	};
+	struct vm *vm;
+	pthread_t t;
+
+	vm_create_flags = VESSEL_VM_LAPIC;
+	vm = vm_create_pv(2, VESSEL_PV_HYPERV, 0, guest_hv_remote);
+	vm_create_flags = 0;
+	vm_install_exception_handler(vm, SMP_IPI_VEC, smp_ipi_handler);
+	vm_install_exception_handler(vm, SMP_SINT_VEC, smp_sint_handler);
+	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_vcpu, vm->vcpus[1]));
+	vcpu_run_expect_done(vm->vcpus[0]);
+	pthread_join(t, NULL);
+	EXPECT_EQ(2, guest_global(vm, smp_ipis[1]));
+	EXPECT_EQ(1, guest_global(vm, smp_sints[1]));
 	vm_free(vm);
 }
 

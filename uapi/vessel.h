@@ -696,9 +696,25 @@ struct vessel_pv_hv_vm_state {
 	__u64 reserved[5];
 };
 
+/*
+ * The SynIC and synthetic timers (in-kernel APIC only; zero otherwise).
+ * @stimer_exp is the reference time (100 ns) of a timer's next expiry,
+ * 0 when it is not running; bit n of @stimer_pending: timer n expired and
+ * its message waits for a free slot.  Set the VM's state first: timers
+ * are re-armed against its reference time.
+ */
 struct vessel_pv_hv_vcpu_state {
 	__u64 vp_runtime;	/* HV_X64_MSR_VP_RUNTIME, 100 ns units */
-	__u64 reserved[7];
+	__u64 vp_assist;	/* HV_X64_MSR_VP_ASSIST_PAGE */
+	__u64 scontrol;
+	__u64 siefp;
+	__u64 simp;
+	__u64 sint[16];
+	__u64 stimer_config[4];
+	__u64 stimer_count[4];
+	__u64 stimer_exp[4];
+	__u64 stimer_pending;
+	__u64 reserved[6];
 };
 
 /**
@@ -745,6 +761,7 @@ struct vessel_pv_state {
  * @clock_updates: kvmclock / TSC page rewrites
  * @user_exits:	VESSEL_EXIT_PV_* returns to userspace
  * @debug_bytes: [0] to the debugger (HvPostDebugData), [1] from it
+ * @timer_expirations: synthetic timer expirations delivered (Hyper-V)
  */
 struct vessel_pv_counters {
 	__u32 flags;
@@ -756,13 +773,47 @@ struct vessel_pv_counters {
 	__u64 clock_updates;
 	__u64 user_exits;
 	__u64 debug_bytes[2];
-	__u64 reserved[16];
+	__u64 timer_expirations;
+	__u64 reserved[15];
 };
 
 #define VESSEL_PV_GET_INFO	_IOWR(VESSEL_IO, 0x30, struct vessel_pv_info)
 #define VESSEL_PV_GET_VM_STATE	_IOWR(VESSEL_IO, 0x31, struct vessel_pv_state)
 #define VESSEL_PV_SET_VM_STATE	_IOW(VESSEL_IO, 0x32, struct vessel_pv_state)
 #define VESSEL_PV_GET_COUNTERS	_IOWR(VESSEL_IO, 0x33, struct vessel_pv_counters)
+/*
+ * struct vessel_pv_hv_connection - VESSEL_PV_HV_SET_CONNECTION (Hyper-V,
+ * in-kernel APIC): route a connection ID of HvPostMessage / HvSignalEvent
+ * to a vCPU's SINT in the kernel.  IDs not registered exit to userspace
+ * (VESSEL_EXIT_PV_DEBUG with the call code in data[0]).
+ * @flags:	VESSEL_PV_HV_CONN_MESSAGE and/or _EVENT to add @conn_id (an
+ *		ID already there: EBUSY), or VESSEL_PV_HV_CONN_DELETE alone to
+ *		remove it (not there: ENOENT)
+ * @conn_id:	the connection ID, 24 bits
+ * @vcpu:	the target vCPU id (VP index)
+ * @sint:	the target SINT, 0-15
+ * @flag_base:	events: the port's first event flag; the guest's flag
+ *		number is relative to it
+ * @flag_count:	events: the port's number of flags, 1 or more;
+ *		@flag_base + @flag_count <= 2048.  Both 0 without _EVENT.
+ * @reserved:	zero
+ */
+struct vessel_pv_hv_connection {
+	__u32 flags;
+	__u32 conn_id;
+	__u32 vcpu;
+	__u32 sint;
+	__u32 flag_base;
+	__u32 flag_count;
+	__u64 reserved[5];
+};
+
+#define VESSEL_PV_HV_CONN_MESSAGE	(1U << 0)
+#define VESSEL_PV_HV_CONN_EVENT		(1U << 1)
+#define VESSEL_PV_HV_CONN_DELETE	(1U << 2)
+#define VESSEL_PV_HV_MAX_CONNECTIONS	64
+
+#define VESSEL_PV_HV_SET_CONNECTION _IOW(VESSEL_IO, 0x37, struct vessel_pv_hv_connection)
 #define VESSEL_PV_GET_VCPU_STATE _IOWR(VESSEL_IO, 0x38, struct vessel_pv_state)
 #define VESSEL_PV_SET_VCPU_STATE _IOW(VESSEL_IO, 0x39, struct vessel_pv_state)
 

@@ -1255,7 +1255,10 @@ static int run_exit_pv_crash(struct vcpu_thread *t)
 }
 
 #define HV_POST_DEBUG_DATA	0x69
+#define HV_POST_MESSAGE		0x5c
+#define HV_SIGNAL_EVENT		0x5d
 #define HV_STATUS_INVALID_PARAMETER	5
+#define HV_STATUS_INVALID_CONNECTION_ID	18
 
 /*
  * Hyper-V debugging hypercalls: data the guest posts goes to stderr; no
@@ -1269,6 +1272,12 @@ static int run_exit_pv_debug(struct vcpu_thread *t)
 	uint8_t *ram = vmm->ram;
 	uint32_t count;
 
+	/* Messages and events to IDs the kernel does not route: no device. */
+	if (run->paravirt.data[0] == HV_POST_MESSAGE ||
+	    run->paravirt.data[0] == HV_SIGNAL_EVENT) {
+		run->paravirt.ret = HV_STATUS_INVALID_CONNECTION_ID;
+		return RUN_AGAIN;
+	}
 	if (in > vmm->ram_size - 8 || out > vmm->ram_size - 8) {
 		run->paravirt.ret = HV_STATUS_INVALID_PARAMETER;
 		return RUN_AGAIN;

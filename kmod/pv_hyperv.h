@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Vessel: what the Hyper-V provider's files share (kmod/pv_hyperv.c, the
+ * MSRs, hypercalls and CPUID; kmod/pv_hv_synic.c, the SynIC and the
+ * synthetic timers, which need the in-kernel APIC).
+ */
+#ifndef VESSEL_PV_HYPERV_H
+#define VESSEL_PV_HYPERV_H
+
+#include <linux/types.h>
+
+struct vessel_vm;
+struct vessel_vcpu;
+struct vessel_pv_state;
+struct vessel_pv_hv_connection;
+
+/* pv_hyperv.c: the partition reference time now, 100 ns units. */
+u64 vessel_hv_ref_now(struct vessel_vm *vm);
+long vessel_hv_set_connection(struct vessel_vm *vm,
+			      const struct vessel_pv_hv_connection __user *u);
+
+/* pv_hv_synic.c */
+void vessel_hv_synic_init(struct vessel_vcpu *vcpu);
+void vessel_hv_synic_free(struct vessel_vcpu *vcpu);
+void vessel_hv_synic_reset(struct vessel_vcpu *vcpu);
+void vessel_hv_synic_event(struct vessel_vcpu *vcpu);
+bool vessel_hv_synic_msr_owned(u32 index);
+int vessel_hv_synic_msr(struct vessel_vcpu *vcpu, u32 index, bool write,
+			u64 *val);
+u16 vessel_hv_post_message(struct vessel_vcpu *target, u32 sint, u32 type,
+			   const void *payload, u32 size);
+u16 vessel_hv_signal_event(struct vessel_vcpu *target, u32 sint, u32 flag);
+void vessel_hv_synic_get_state(struct vessel_vcpu *vcpu,
+			       struct vessel_pv_state *st);
+int vessel_hv_synic_check_state(struct vessel_vcpu *vcpu,
+				const struct vessel_pv_state *st);
+void vessel_hv_synic_set_state(struct vessel_vcpu *vcpu,
+			       const struct vessel_pv_state *st);
+
+#endif /* VESSEL_PV_HYPERV_H */
