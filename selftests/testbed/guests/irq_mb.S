@@ -11,18 +11,13 @@
  * within about 10^7 loop iterations exits with 0x14 (status 41); any other
  * vector exits with 0x15 (status 43).
  */
-#define MB_HEADER_MAGIC		0x1badb002
-#define MB_HEADER_FLAGS		0
+#include "mb_lib.S"
 
-#define COM1			0x3f8
 #define UART_IER		1
 #define UART_IIR		2
 #define UART_MCR		4
-#define UART_LSR		5
 #define UART_IER_THRI		0x02
 #define UART_MCR_OUT2		0x08
-#define UART_LSR_THRE		0x20
-#define DEBUG_EXIT_PORT		0xf4
 #define EXIT_OK			42
 #define EXIT_NO_IRQ		0x14
 #define EXIT_BAD_VECTOR		0x15
@@ -42,11 +37,7 @@
 
 	.code32
 	.text
-	.p2align 2
-mb_header:
-	.long	MB_HEADER_MAGIC
-	.long	MB_HEADER_FLAGS
-	.long	-(MB_HEADER_MAGIC + MB_HEADER_FLAGS)
+	MB_HEADER
 
 	.globl	_start
 _start:
@@ -101,12 +92,7 @@ _start:
 	call	puts
 	movl	$EXIT_OK, %eax
 
-/* Ends the VM with exit status (EAX << 1) | 1; never returns. */
-debug_exit:
-	movw	$DEBUG_EXIT_PORT, %dx
-	outl	%eax, %dx
-6:	hlt
-	jmp	6b
+	MB_DEBUG_EXIT
 
 /* IDT entry ECX: a 32-bit interrupt gate to EAX in the current CS. */
 set_gate:
@@ -142,21 +128,7 @@ unexpected:
 	movl	$EXIT_BAD_VECTOR, %eax
 	jmp	debug_exit
 
-/* Print the NUL-terminated string at ESI. Clobbers EAX, EDX, ESI. */
-puts:
-	lodsb
-	testb	%al, %al
-	jz	2f
-	movb	%al, %ah
-	movw	$COM1 + UART_LSR, %dx
-1:	inb	%dx, %al
-	testb	$UART_LSR_THRE, %al
-	jz	1b
-	movb	%ah, %al
-	movw	$COM1, %dx
-	outb	%al, %dx
-	jmp	puts
-2:	ret
+	MB_PUTS
 
 	.section .rodata
 	.p2align 2

@@ -39,13 +39,8 @@
  * back through the current-count register. Its input clock is 1 GHz in
  * Vessel (VESSEL_GET_LAPIC_INFO), which a kernel would measure instead.
  */
-#define MB_HEADER_MAGIC		0x1badb002
-#define MB_HEADER_FLAGS		0
+#include "mb_lib.S"
 
-#define COM1			0x3f8
-#define UART_LSR		5
-#define UART_LSR_THRE		0x20
-#define DEBUG_EXIT_PORT		0xf4
 #define EXIT_NO_ACPI		0x12
 #define EXIT_TOO_MANY		0x13
 #define EXIT_UNEXPECTED		0x15
@@ -95,11 +90,7 @@
 
 	.code32
 	.text
-	.p2align 2
-mb_header:
-	.long	MB_HEADER_MAGIC
-	.long	MB_HEADER_FLAGS
-	.long	-(MB_HEADER_MAGIC + MB_HEADER_FLAGS)
+	MB_HEADER
 
 	.globl	_start
 _start:
@@ -216,12 +207,7 @@ too_many:
 	call	puts
 	movl	$EXIT_TOO_MANY, %eax
 
-/* Ends the VM with exit status (EAX << 1) | 1; never returns. */
-debug_exit:
-	movw	$DEBUG_EXIT_PORT, %dx
-	outl	%eax, %dx
-1:	hlt
-	jmp	1b
+	MB_DEBUG_EXIT
 
 /* crash_mode = 1 if the multiboot command line (EBX: the MBI) is "crash". */
 parse_cmdline:

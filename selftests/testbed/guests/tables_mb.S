@@ -15,13 +15,8 @@
  * A missing or corrupt table prints its name and exits with 0x11 (MP) or
  * 0x12 (ACPI) instead: statuses 35 and 37.
  */
-#define MB_HEADER_MAGIC		0x1badb002
-#define MB_HEADER_FLAGS		0
+#include "mb_lib.S"
 
-#define COM1			0x3f8
-#define UART_LSR		5
-#define UART_LSR_THRE		0x20
-#define DEBUG_EXIT_PORT		0xf4
 #define EXIT_OK			42
 #define EXIT_NO_MP		0x11
 #define EXIT_NO_ACPI		0x12
@@ -39,11 +34,7 @@
 
 	.code32
 	.text
-	.p2align 2
-mb_header:
-	.long	MB_HEADER_MAGIC
-	.long	MB_HEADER_FLAGS
-	.long	-(MB_HEADER_MAGIC + MB_HEADER_FLAGS)
+	MB_HEADER
 
 	.globl	_start
 _start:
@@ -152,12 +143,7 @@ no_acpi:
 	call	puts
 	movl	$EXIT_NO_ACPI, %eax
 
-/* Ends the VM with exit status (EAX << 1) | 1; never returns. */
-debug_exit:
-	movw	$DEBUG_EXIT_PORT, %dx
-	outl	%eax, %dx
-2:	hlt
-	jmp	2b
+	MB_DEBUG_EXIT
 
 /* ZF set if the ECX bytes at ESI sum to 0 (mod 256). Clobbers EAX, ECX. */
 checksum:
