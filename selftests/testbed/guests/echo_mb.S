@@ -32,8 +32,6 @@
 #define UART_VECTOR		0x24
 #define LINE_MAX		64
 
-#define IDT_GATE_INTR32		0x8e00	/* present, DPL 0, 32-bit interrupt gate */
-
 	.code32
 	.text
 	MB_HEADER
@@ -92,15 +90,7 @@ _start:
 
 	MB_DEBUG_EXIT
 
-/* IDT entry ECX: a 32-bit interrupt gate to EAX in the current CS. */
-set_gate:
-	leal	idt(, %ecx, 8), %edi
-	movw	%ax, (%edi)
-	movw	%cs, 2(%edi)
-	movw	$IDT_GATE_INTR32, 4(%edi)
-	shrl	$16, %eax
-	movw	%ax, 6(%edi)
-	ret
+	MB_SET_GATE
 
 /* Everything the UART has goes into the line; '\n' or a full line ends it. */
 uart_handler:

@@ -2,8 +2,9 @@
 /*
  * mb_lib.S: what every multiboot test guest here repeats, kept in one place:
  * the constants of the multiboot header, COM1 and the isa-debug-exit port,
- * and assembler macros for the header, debug_exit (all guests) and the
- * polled puts (all but smp_mb and tables_mb, whose puts calls a putc). Each
+ * the IDT gate type, and assembler macros for the header, debug_exit (all
+ * guests), the polled puts (all but smp_mb and tables_mb, whose puts calls
+ * a putc) and set_gate (the four guests that take UART interrupts). Each
  * guest invokes a macro where it used to spell the code out,
  * so the guests assemble to the same bytes as before.
  */
@@ -17,6 +18,7 @@
 #define UART_LSR		5
 #define UART_LSR_THRE		0x20
 #define DEBUG_EXIT_PORT		0xf4
+#define IDT_GATE_INTR32		0x8e00	/* present, DPL 0, 32-bit interrupt gate */
 
 /* The multiboot v1 header: within the first 8 KiB, 4-byte aligned. */
 	.macro	MB_HEADER
@@ -61,6 +63,21 @@ puts:
 	outb	%al, %dx
 	jmp	puts
 .Lmb_puts_done:
+	ret
+	.endm
+
+/*
+ * set_gate makes IDT entry ECX a 32-bit interrupt gate to EAX in the
+ * current CS. The guest provides the table, idt. Clobbers EAX, EDI.
+ */
+	.macro	MB_SET_GATE
+set_gate:
+	leal	idt(, %ecx, 8), %edi
+	movw	%ax, (%edi)
+	movw	%cs, 2(%edi)
+	movw	$IDT_GATE_INTR32, 4(%edi)
+	shrl	$16, %eax
+	movw	%ax, 6(%edi)
 	ret
 	.endm
 

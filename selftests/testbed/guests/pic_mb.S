@@ -43,8 +43,6 @@
 #define UART_VECTOR		(PIC1_BASE + 4)
 #define WAIT_LOOPS		10000000
 
-#define IDT_GATE_INTR32		0x8e00	/* present, DPL 0, 32-bit interrupt gate */
-
 	.code32
 	.text
 	MB_HEADER
@@ -115,15 +113,7 @@ _start:
 
 	MB_DEBUG_EXIT
 
-/* IDT entry ECX: a 32-bit interrupt gate to EAX in the current CS. */
-set_gate:
-	leal	idt(, %ecx, 8), %edi
-	movw	%ax, (%edi)
-	movw	%cs, 2(%edi)
-	movw	$IDT_GATE_INTR32, 4(%edi)
-	shrl	$16, %eax
-	movw	%ax, 6(%edi)
-	ret
+	MB_SET_GATE
 
 uart_handler:
 	pushl	%eax

@@ -66,7 +66,6 @@
 #define APIC_LVT_MASKED		0x10000
 #define APIC_LVT_PERIODIC	0x20000
 #define TIMER_VECTOR		0x40
-#define IDT_GATE_INTR32		0x8e00	/* present, DPL 0, 32-bit interrupt gate */
 #define APIC_TDCR_DIV1		0xb
 #define ICR_BUSY		0x1000
 #define ICR_INIT_ASSERT		0xc500	/* level, assert, INIT */
