@@ -343,7 +343,7 @@ TEST(kvm_kick_cpu_and_send_ipi)
 #define TF_ADDR_MASK	0x000ffffffffff000ULL
 
 static struct kvm_steal_time tf_steal __aligned(64);
-static uint64_t tf_stage, tf_flag_set;
+static uint64_t tf_stage, tf_flag_set, tf_out;
 
 /* The PD entry mapping TF_GVA (identity-mapped page tables). */
 static uint64_t *tf_pde(void)
@@ -382,7 +382,13 @@ static void guest_tlb_flush(uint64_t id)
 	asm volatile("invlpg (%0)" :: "r"(TF_GVA) : "memory");
 	WRITE_ONCE(tf_stage, 1);
 
-	/* Linux's kvm_flush_tlb_multi(): a preempted vCPU gets no IPI. */
+	/*
+	 * Linux's kvm_flush_tlb_multi(): a preempted vCPU gets no IPI.  Wait
+	 * until vCPU 1 is out of RUN (the host says so): a host preemption
+	 * inside RUN also shows the flag, but vCPU 1 may not have read the
+	 * old mapping yet.
+	 */
+	kk_wait(&tf_out, 1);
 	while (READ_ONCE(tf_steal.preempted) != KVM_VCPU_PREEMPTED)
 		cpu_relax();
 	*tf_pde() = TF_NEW_GPA | TF_PDE_FLAGS;
@@ -415,6 +421,7 @@ static void *run_flush_target(void *arg)
 	pin_to(1);
 	vcpu_run_expect_sync(vcpu, 1);
 	tf_flushes[0] = vcpu_tlb_flushes(vcpu);
+	guest_global(vm, tf_out) = 1;
 	/* Out of RUN (preempted) until vCPU 0 has asked for the flush. */
 	for (i = 0; i < 30000 && !guest_global(vm, tf_flag_set); i++)
 		usleep(1000);
