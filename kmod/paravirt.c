@@ -382,6 +382,7 @@ void vessel_pv_vcpu_enter(struct vessel_vcpu *vcpu)
 		synchronize_rcu();
 		put_pid(old);
 	}
+	WRITE_ONCE(vcpu->pv.resync, false);
 	ops->vcpu_enter(vcpu);
 }
 

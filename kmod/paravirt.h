@@ -57,7 +57,8 @@ struct vessel_pv_kvm_vcpu {
 	u32 steal_version;
 	int pvti_cpu;		/* host CPU at the last pvclock write */
 	bool steal_dirty;	/* MSR written: rewrite the whole record */
-	bool preempted;		/* the guest sees preempted = 1 */
+	bool preempted;		/* the byte may be set: exchange it at entry */
+	bool in_run;		/* between the enter and leave hooks */
 };
 
 /* A connection ID userspace routed to a vCPU's SINT. */
@@ -161,6 +162,7 @@ struct vessel_pv_vm {
 
 struct vessel_pv_vcpu {
 	struct pid *pid;	/* the thread that last ran the vCPU */
+	bool resync;		/* @vcpu_sched_out wrote: re-run @vcpu_enter */
 	union {
 		struct vessel_pv_kvm_vcpu kvm;
 		struct vessel_pv_hv_vcpu hv;
@@ -186,6 +188,8 @@ struct vessel_pv_vcpu {
  *		the vCPU's thread before an entry, preemptible
  * @vcpu_enter:	before every VM entry, preemptible, may sleep
  * @vcpu_leave:	RUN returns to userspace
+ * @vcpu_sched_out: the vCPU's thread is preempted (still runnable) while
+ *		the vCPU is loaded; IRQs off, must not sleep or fault
  * @vm_reset, @vcpu_reset: power-on state
  * @vm_get_state, @vm_set_state, @vcpu_get_state, @vcpu_set_state:
  *		provider state; the set calls check it (-EINVAL) first
@@ -205,6 +209,7 @@ struct vessel_pv_ops {
 	void (*vcpu_event)(struct vessel_vcpu *vcpu);
 	void (*vcpu_enter)(struct vessel_vcpu *vcpu);
 	void (*vcpu_leave)(struct vessel_vcpu *vcpu);
+	void (*vcpu_sched_out)(struct vessel_vcpu *vcpu);
 	void (*vm_reset)(struct vessel_vm *vm);
 	void (*vcpu_reset)(struct vessel_vcpu *vcpu);
 	void (*vm_get_state)(struct vessel_vm *vm, struct vessel_pv_state *st);

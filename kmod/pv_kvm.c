@@ -183,10 +183,12 @@ static bool kvm_has(struct vessel_vcpu *vcpu, unsigned int feature)
 /*
  * struct kvm_steal_time: steal is the time the vCPU thread was runnable
  * but waited for a host CPU (the scheduler's run_delay); preempted is set
- * while the vCPU is out of VESSEL_RUN, so guest spinners do not wait for
- * a vCPU that cannot run.
+ * while the vCPU is out of VESSEL_RUN and, as KVM does, when its thread is
+ * preempted inside it, so guest spinners do not wait for a vCPU that
+ * cannot run.  This writes steal, version and flags only: the preempted
+ * byte has its own writers (below), as the guest may CMPXCHG it.
  */
-static void kvm_write_steal(struct vessel_vcpu *vcpu, bool preempted)
+static void kvm_write_steal(struct vessel_vcpu *vcpu)
 {
 	struct vessel_pv_kvm_vcpu *k = &vcpu->pv.kvm;
 	u64 gpa = k->steal_time_msr & KVM_STEAL_VALID_BITS;
@@ -195,15 +197,12 @@ static void kvm_write_steal(struct vessel_vcpu *vcpu, bool preempted)
 
 	if (k->steal_dirty)
 		k->run_delay = delay;
-	if (!k->steal_dirty && delay == k->run_delay &&
-	    preempted == k->preempted)
+	if (!k->steal_dirty && delay == k->run_delay)
 		return;
 	k->steal_ns += delay - k->run_delay;
 	k->run_delay = delay;
-	k->preempted = preempted;
 	k->steal_dirty = false;
 	st.steal = k->steal_ns;
-	st.preempted = preempted ? KVM_VCPU_PREEMPTED : 0;
 	/* version sits after steal: write it, then the rest, then it. */
 	k->steal_version++;
 	vessel_mem_write(vcpu->vm, gpa + offsetof(struct kvm_steal_time, version),
@@ -211,7 +210,8 @@ static void kvm_write_steal(struct vessel_vcpu *vcpu, bool preempted)
 	/* Odd version first, then the record, then the even version. */
 	smp_wmb();
 	st.version = k->steal_version;
-	vessel_mem_write(vcpu->vm, gpa, &st, sizeof(st));
+	vessel_mem_write(vcpu->vm, gpa, &st,
+			 offsetof(struct kvm_steal_time, preempted));
 	/* As above: the record lands before the even version. */
 	smp_wmb();
 	k->steal_version++;
@@ -219,25 +219,32 @@ static void kvm_write_steal(struct vessel_vcpu *vcpu, bool preempted)
 			 &k->steal_version, sizeof(u32));
 }
 
+static u64 kvm_preempted_gpa(struct vessel_vcpu *vcpu)
+{
+	return (vcpu->pv.kvm.steal_time_msr & KVM_STEAL_VALID_BITS) +
+	       offsetof(struct kvm_steal_time, preempted);
+}
+
 /*
  * PV_TLB_FLUSH: while preempted reads KVM_VCPU_PREEMPTED, another vCPU
  * flushing its TLB may, instead of an IPI, add KVM_VCPU_FLUSH_TLB with a
  * CMPXCHG.  Before the guest runs again the byte is exchanged for 0 in
  * one atomic step (a plain write could erase a request made just before
- * it) and a request is honoured by the flush before the entry.  After the
- * exchange the guest leaves the byte alone, so kvm_write_steal() may
- * rewrite the record.  A byte that cannot be exchanged: flush anyway.
+ * it) and a request is honoured by the flush before the entry.  A byte
+ * that cannot be exchanged: flush anyway.  k->preempted stays set until
+ * the exchange is done, so the sched_out hook leaves the byte alone.
  */
 static void kvm_steal_take_preempted(struct vessel_vcpu *vcpu)
 {
 	struct vessel_pv_kvm_vcpu *k = &vcpu->pv.kvm;
-	u64 gpa = (k->steal_time_msr & KVM_STEAL_VALID_BITS) +
-		  offsetof(struct kvm_steal_time, preempted);
 	u8 old;
 
-	if (vessel_mem_xchg_u8(vcpu->vm, gpa, 0, &old) ||
-	    (old & KVM_VCPU_FLUSH_TLB))
-		WRITE_ONCE(vcpu->flush_on_entry, true);
+	if (vessel_mem_xchg_u8(vcpu->vm, kvm_preempted_gpa(vcpu), 0, &old) ||
+	    (old & KVM_VCPU_FLUSH_TLB)) {
+		if (kvm_has(vcpu, KVM_FEATURE_PV_TLB_FLUSH))
+			WRITE_ONCE(vcpu->flush_on_entry, true);
+	}
+	WRITE_ONCE(k->preempted, false);
 }
 
 /* --------------------------------------------------------- run hooks */
@@ -259,17 +266,55 @@ static void kvm_vcpu_enter(struct vessel_vcpu *vcpu)
 		kvm_write_pvclock(vcpu);
 	if (k->steal_time_msr & KVM_MSR_ENABLED) {
 		/* The guest may have asked for a flush while it was out. */
-		if ((k->preempted || k->steal_dirty) &&
-		    kvm_has(vcpu, KVM_FEATURE_PV_TLB_FLUSH))
+		if (k->preempted)
 			kvm_steal_take_preempted(vcpu);
-		kvm_write_steal(vcpu, false);
+		kvm_write_steal(vcpu);
+		/*
+		 * From here until the leave hook a preemption marks the vCPU
+		 * preempted; the run loop then re-runs this hook before the
+		 * entry.  The hook runs on this thread: a barrier suffices.
+		 */
+		barrier();
+		WRITE_ONCE(k->in_run, true);
 	}
 }
 
 static void kvm_vcpu_leave(struct vessel_vcpu *vcpu)
 {
-	if (vcpu->pv.kvm.steal_time_msr & KVM_MSR_ENABLED)
-		kvm_write_steal(vcpu, true);
+	struct vessel_pv_kvm_vcpu *k = &vcpu->pv.kvm;
+	u8 flag = KVM_VCPU_PREEMPTED;
+
+	WRITE_ONCE(k->in_run, false);
+	barrier();
+	if (!(k->steal_time_msr & KVM_MSR_ENABLED))
+		return;
+	kvm_write_steal(vcpu);
+	/* 0 until now (it was exchanged at entry): no request to keep. */
+	if (!k->preempted &&
+	    !vessel_mem_write(vcpu->vm, kvm_preempted_gpa(vcpu), &flag, 1))
+		WRITE_ONCE(k->preempted, true);
+}
+
+/*
+ * The vCPU's thread is scheduled out while still runnable (preempted),
+ * between the enter and leave hooks: KVM's kvm_steal_time_set_preempted().
+ * IRQs off, the runqueue locked: no sleeping, so an atomic write of the
+ * one byte (0 now, so nothing to keep), skipped when the VMM's page is
+ * not present.  The run loop sees pv.resync and re-runs the enter hook,
+ * which exchanges the byte back before the guest runs.
+ */
+static void kvm_vcpu_sched_out(struct vessel_vcpu *vcpu)
+{
+	struct vessel_pv_kvm_vcpu *k = &vcpu->pv.kvm;
+	u8 flag = KVM_VCPU_PREEMPTED;
+
+	if (!READ_ONCE(k->in_run) || READ_ONCE(k->preempted))
+		return;
+	if (vessel_mem_write_atomic(vcpu->vm, kvm_preempted_gpa(vcpu),
+				    &flag, 1))
+		return;
+	WRITE_ONCE(k->preempted, true);
+	WRITE_ONCE(vcpu->pv.resync, true);
 }
 
 /* -------------------------------------------------------------- MSRs */
@@ -361,8 +406,13 @@ static int kvm_msr(struct vessel_vcpu *vcpu, u32 index, bool write, u64 *val)
 			return -EINVAL;
 		k->steal_time_msr = v;
 		k->steal_dirty = true;
-		if (v & KVM_MSR_ENABLED)
-			kvm_write_steal(vcpu, false);
+		if (v & KVM_MSR_ENABLED) {
+			kvm_write_steal(vcpu);
+			/* A new record: its byte is cleared at the next entry. */
+			WRITE_ONCE(k->preempted, true);
+		} else {
+			WRITE_ONCE(k->in_run, false);
+		}
 		return 0;
 	default:	/* MSR_KVM_POLL_CONTROL */
 		if (!write) {
@@ -593,6 +643,7 @@ static int kvm_vcpu_set_state(struct vessel_vcpu *vcpu,
 		vessel_lapic_pv_eoi_set(vcpu, s->pv_eoi_msr);
 	/* The guest's copies are rewritten on the next entry. */
 	k->steal_dirty = true;
+	k->preempted = true;
 	return 0;
 }
 
@@ -606,6 +657,7 @@ const struct vessel_pv_ops vessel_pv_kvm_ops = {
 	.hypercall	= kvm_hypercall,
 	.vcpu_enter	= kvm_vcpu_enter,
 	.vcpu_leave	= kvm_vcpu_leave,
+	.vcpu_sched_out	= kvm_vcpu_sched_out,
 	.vm_reset	= kvm_vm_reset,
 	.vcpu_reset	= kvm_vcpu_reset,
 	.vm_get_state	= kvm_vm_get_state,

@@ -89,9 +89,17 @@ static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
 		vcpu->load_failed = true;
 }
 
+/*
+ * Still runnable: preempted rather than sleeping (HLT, a fault); the
+ * provider may tell the guest (KVM's steal-time preempted flag).
+ */
 static void vcpu_sched_out(struct preempt_notifier *pn,
 			   struct task_struct *next)
 {
+	struct vessel_vcpu *vcpu = container_of(pn, struct vessel_vcpu, pn);
+
+	if (current->on_rq && vcpu->vm->pv.ops->vcpu_sched_out)
+		vcpu->vm->pv.ops->vcpu_sched_out(vcpu);
 }
 
 static struct preempt_ops vcpu_preempt_ops = {
@@ -247,8 +255,13 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 	WRITE_ONCE(vcpu->in_guest_cpu, smp_processor_id());
 	/* Pairs with smp_mb__after_atomic() in vessel_vcpu_kick(). */
 	smp_mb();
-	/* An APIC event posted since the injection above: look again. */
-	if (vcpu_should_stop(vcpu) || vessel_lapic_req_pending(vcpu)) {
+	/*
+	 * An APIC event posted since the injection above, or a preemption
+	 * since the provider's enter hook (it wrote guest memory the hook
+	 * must fix up first): look again.
+	 */
+	if (vcpu_should_stop(vcpu) || vessel_lapic_req_pending(vcpu) ||
+	    READ_ONCE(vcpu->pv.resync)) {
 		WRITE_ONCE(vcpu->in_guest_cpu, -1);
 		vessel_events_cancel(vcpu);
 		local_irq_enable();

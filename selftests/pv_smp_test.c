@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <linux/kvm_para.h>
@@ -342,7 +343,7 @@ TEST(kvm_kick_cpu_and_send_ipi)
 #define TF_ADDR_MASK	0x000ffffffffff000ULL
 
 static struct kvm_steal_time tf_steal __aligned(64);
-static uint64_t tf_stage, tf_flag_set;
+static uint64_t tf_stage, tf_flag_set, tf_out;
 
 /* The PD entry mapping TF_GVA (identity-mapped page tables). */
 static uint64_t *tf_pde(void)
@@ -381,7 +382,13 @@ static void guest_tlb_flush(uint64_t id)
 	asm volatile("invlpg (%0)" :: "r"(TF_GVA) : "memory");
 	WRITE_ONCE(tf_stage, 1);
 
-	/* Linux's kvm_flush_tlb_multi(): a preempted vCPU gets no IPI. */
+	/*
+	 * Linux's kvm_flush_tlb_multi(): a preempted vCPU gets no IPI.  Wait
+	 * until vCPU 1 is out of RUN (the host says so): a host preemption
+	 * inside RUN also shows the flag, but vCPU 1 may not have read the
+	 * old mapping yet.
+	 */
+	kk_wait(&tf_out, 1);
 	while (READ_ONCE(tf_steal.preempted) != KVM_VCPU_PREEMPTED)
 		cpu_relax();
 	*tf_pde() = TF_NEW_GPA | TF_PDE_FLAGS;
@@ -414,6 +421,7 @@ static void *run_flush_target(void *arg)
 	pin_to(1);
 	vcpu_run_expect_sync(vcpu, 1);
 	tf_flushes[0] = vcpu_tlb_flushes(vcpu);
+	guest_global(vm, tf_out) = 1;
 	/* Out of RUN (preempted) until vCPU 0 has asked for the flush. */
 	for (i = 0; i < 30000 && !guest_global(vm, tf_flag_set); i++)
 		usleep(1000);
@@ -437,6 +445,106 @@ TEST(kvm_pv_tlb_flush)
 	 * first entry on a host CPU flushes too, hence the difference).
 	 */
 	EXPECT_EQ(1, tf_flushes[1] - tf_flushes[0]);
+	vm_free(vm);
+}
+
+/*
+ * Steal time's preempted flag while the vCPU is inside RUN: vCPU 0 spins
+ * in the guest on host CPU 0; vCPU 1, on host CPU 1, samples vCPU 0's
+ * record.  Alone on its CPU vCPU 0 reads mostly not preempted; with a
+ * host thread spinning on the same CPU the scheduler preempts vCPU 0's
+ * thread, and vCPU 1 must see KVM_VCPU_PREEMPTED while it is out.
+ */
+static struct kvm_steal_time sp_steal __aligned(64);
+static uint64_t sp_ready, sp_stop, sp_timeout;
+static uint64_t sp_alone[2], sp_hogged[2];	/* preempted samples, samples */
+static int sp_hog_stop, sp_done;
+
+static void sp_sample(uint64_t *cnt)
+{
+	if (READ_ONCE(sp_steal.preempted) & KVM_VCPU_PREEMPTED)
+		cnt[0]++;
+	cnt[1]++;
+}
+
+static void guest_steal_preempted(uint64_t id)
+{
+	int i;
+
+	if (id == 0) {
+		wrmsr(MSR_KVM_STEAL_TIME, (uint64_t)&sp_steal | KVM_MSR_ENABLED);
+		WRITE_ONCE(sp_ready, 1);
+		while (!READ_ONCE(sp_stop))
+			cpu_relax();
+		GUEST_DONE();
+	}
+	kk_wait(&sp_ready, 1);
+	for (i = 0; i < 200000; i++)
+		sp_sample(sp_alone);
+	GUEST_SYNC(1);		/* the host starts the hog on vCPU 0's CPU */
+	while (!sp_hogged[0] && !READ_ONCE(sp_timeout))
+		sp_sample(sp_hogged);
+	WRITE_ONCE(sp_stop, 1);
+	GUEST_DONE();
+}
+
+static void *sp_hog(void *arg)
+{
+	pin_to(0);
+	while (!READ_ONCE(sp_hog_stop))
+		;
+	return NULL;
+}
+
+/* Ends vCPU 1's sampling after 30 s if the flag never shows. */
+static void *sp_watchdog(void *arg)
+{
+	struct vm *vm = arg;
+	int i;
+
+	for (i = 0; i < 300 && !READ_ONCE(sp_done); i++)
+		usleep(100000);
+	if (!READ_ONCE(sp_done))
+		guest_global(vm, sp_timeout) = 1;
+	return NULL;
+}
+
+static void *sp_run_sampler(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	pthread_t hog, dog;
+
+	pin_to(1);
+	vcpu_run_expect_sync(vcpu, 1);
+	TEST_ASSERT(!pthread_create(&hog, NULL, sp_hog, NULL), "hog");
+	TEST_ASSERT(!pthread_create(&dog, NULL, sp_watchdog, vcpu->vm), "dog");
+	vcpu_run_expect_done(vcpu);
+	WRITE_ONCE(sp_hog_stop, 1);
+	WRITE_ONCE(sp_done, 1);
+	pthread_join(hog, NULL);
+	pthread_join(dog, NULL);
+	return NULL;
+}
+
+TEST(kvm_steal_time_preempted_in_guest)
+{
+	struct vm *vm = vm_create_pv(2, VESSEL_PV_KVM, 0, guest_steal_preempted);
+	uint64_t alone[2], hogged[2];
+	pthread_t t;
+
+	if (!pin_to(0) || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(vm_free(vm); return, "needs two host CPUs");
+	ASSERT_EQ(0, pthread_create(&t, NULL, sp_run_sampler, vm->vcpus[1]));
+	vcpu_run_expect_done(vm->vcpus[0]);
+	pthread_join(t, NULL);
+	memcpy(alone, &guest_global(vm, sp_alone), sizeof(alone));
+	memcpy(hogged, &guest_global(vm, sp_hogged), sizeof(hogged));
+	TH_LOG("alone: %lu of %lu samples preempted; hogged: %lu of %lu",
+	       alone[0], alone[1], hogged[0], hogged[1]);
+	/* Nothing else wants CPU 0: preempted only now and then. */
+	EXPECT_LT(alone[0] * 4, alone[1]);
+	EXPECT_GE(hogged[0], 1);
+	EXPECT_EQ(0, guest_global(vm, sp_timeout));
 	vm_free(vm);
 }
 
