@@ -134,20 +134,6 @@ static uint64_t hv_hypercall(uint64_t control, uint64_t in, uint64_t out)
 	return status;
 }
 
-static uint64_t module_tsc_khz(void)
-{
-	struct vessel_cpuid_entry e[VESSEL_MAX_CPUID_ENTRIES], *l;
-	struct vm *vm = vm_create_pv(0, VESSEL_PV_MINIMAL, 0, NULL);
-	uint32_t nr = vm_cpuid_get(vm, e);
-	uint64_t khz;
-
-	l = cpuid_find(e, nr, 0x40000010, 0);
-	TEST_ASSERT(l && l->eax, "no TSC rate in leaf 0x40000010");
-	khz = l->eax;
-	vm_free(vm);
-	return khz;
-}
-
 static uint64_t absdiff(uint64_t a, uint64_t b)
 {
 	return a > b ? a - b : b - a;
@@ -319,7 +305,7 @@ TEST(msrs_crash_reset)
 	};
 	unsigned int i;
 
-	tsc_khz = module_tsc_khz();
+	tsc_khz = vm_module_tsc_khz();
 	vm = vm_create_pv(1, VESSEL_PV_HYPERV, 0, guest_msrs);
 	vcpu = vm->vcpus[0];
 	vcpu_run(vcpu);
@@ -399,7 +385,7 @@ TEST(tsc_page)
 	struct vessel_pv_state st, bad;
 	struct ucall uc;
 
-	tsc_khz = module_tsc_khz();
+	tsc_khz = vm_module_tsc_khz();
 	vm = vm_create_pv(1, VESSEL_PV_HYPERV, 0, guest_tsc_page);
 	vcpu = vm->vcpus[0];
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));

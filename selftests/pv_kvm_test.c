@@ -18,6 +18,7 @@
 
 #include "kselftest_harness.h"
 #include "apic.h"
+#include "pvclock.h"
 #include "processor.h"
 #include "ucall.h"
 #include "usermode.h"
@@ -42,24 +43,6 @@
 				 (1U << KVM_FEATURE_PV_SEND_IPI) |	\
 				 (1U << KVM_FEATURE_PV_EOI))
 
-/* asm/pvclock-abi.h is not uapi: the same layout, for the guest side. */
-struct pvclock_vcpu_time_info {
-	uint32_t version;
-	uint32_t pad0;
-	uint64_t tsc_timestamp;
-	uint64_t system_time;
-	uint32_t tsc_to_system_mul;
-	int8_t tsc_shift;
-	uint8_t flags;
-	uint8_t pad[2];
-} __packed;
-
-struct pvclock_wall_clock {
-	uint32_t version;
-	uint32_t sec;
-	uint32_t nsec;
-} __packed;
-
 /* Shared with the guest (set before vm_create, copied with the image). */
 static uint64_t tsc_khz;
 static struct pvclock_vcpu_time_info pvti __aligned(64);
@@ -76,51 +59,12 @@ static long kvm_hypercall(uint64_t nr, uint64_t a0, uint64_t a1)
 	return ret;
 }
 
-/* The TSC rate the module reports (Minimal's leaf 0x40000010). */
-static uint64_t module_tsc_khz(void)
-{
-	struct vessel_cpuid_entry e[VESSEL_MAX_CPUID_ENTRIES], *l;
-	struct vm *vm = vm_create_pv(0, VESSEL_PV_MINIMAL, 0, NULL);
-	uint32_t nr = vm_cpuid_get(vm, e);
-	uint64_t khz;
-
-	l = cpuid_find(e, nr, 0x40000010, 0);
-	TEST_ASSERT(l && l->eax, "no TSC rate in leaf 0x40000010");
-	khz = l->eax;
-	vm_free(vm);
-	return khz;
-}
-
 /* ------------------------------------------------------------- guest */
-
-static uint64_t pvclock_scale(uint64_t delta, uint32_t mul, int8_t shift)
-{
-	if (shift < 0)
-		delta >>= -shift;
-	else
-		delta <<= shift;
-	return (uint64_t)(((__uint128_t)delta * mul) >> 32);
-}
 
 /* Linux's pvclock_clocksource_read, with the TSC it used. */
 static uint64_t kvmclock_read(uint64_t *tsc)
 {
-	uint32_t v;
-	uint64_t ns, t;
-
-	do {
-		v = READ_ONCE(pvti.version);
-		asm volatile("" ::: "memory");
-		t = rdtsc();
-		ns = READ_ONCE(pvti.system_time) +
-		     pvclock_scale(t - READ_ONCE(pvti.tsc_timestamp),
-				   READ_ONCE(pvti.tsc_to_system_mul),
-				   READ_ONCE(pvti.tsc_shift));
-		asm volatile("" ::: "memory");
-	} while ((v & 1) || v != READ_ONCE(pvti.version));
-	if (tsc)
-		*tsc = t;
-	return ns;
+	return pvclock_read(&pvti, tsc);
 }
 
 /* What the guest's own arithmetic says @ticks of the TSC last, in ns. */
@@ -224,7 +168,7 @@ TEST(kvmclock)
 	struct ucall uc;
 	char sig[12];
 
-	tsc_khz = module_tsc_khz();
+	tsc_khz = vm_module_tsc_khz();
 	vm = vm_create_pv(1, VESSEL_PV_KVM, 0, guest_kvmclock);
 	vcpu = vm->vcpus[0];
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
@@ -449,7 +393,7 @@ TEST(hypercalls)
 	struct vessel_pv_counters cnt = { 0 };
 	struct ucall uc;
 
-	tsc_khz = module_tsc_khz();
+	tsc_khz = vm_module_tsc_khz();
 	vm = vm_create_pv(1, VESSEL_PV_KVM, 0, guest_hypercalls);
 	vm_enable_usermode(vm, vm->vcpus[0]);
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vm->vcpus[0], &uc));

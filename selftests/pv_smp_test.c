@@ -18,6 +18,7 @@
 
 #include "kselftest_harness.h"
 #include "apic.h"
+#include "pvclock.h"
 #include "processor.h"
 #include "ucall.h"
 #include "vessel_util.h"
@@ -28,42 +29,11 @@
 #define HVCALL_FLUSH_SPACE_EX	0x0013
 #define HC_VARHEAD(n)		((uint64_t)(n) << 17)
 
-struct pvclock_vcpu_time_info {
-	uint32_t version;
-	uint32_t pad0;
-	uint64_t tsc_timestamp;
-	uint64_t system_time;
-	uint32_t tsc_to_system_mul;
-	int8_t tsc_shift;
-	uint8_t flags;
-	uint8_t pad[2];
-} __packed;
-
 static struct pvclock_vcpu_time_info pvti[2] __aligned(64);
 static uint32_t clock_lock;
 static uint64_t clock_last, clock_done;
 static uint8_t hcall_page[4096] __aligned(4096);
 static uint64_t hv_in[512] __aligned(4096);
-
-static uint64_t kvmclock_read(struct pvclock_vcpu_time_info *p)
-{
-	uint64_t ns, delta;
-	uint32_t v;
-
-	do {
-		v = READ_ONCE(p->version);
-		asm volatile("" ::: "memory");
-		delta = rdtsc() - READ_ONCE(p->tsc_timestamp);
-		if (p->tsc_shift < 0)
-			delta >>= -p->tsc_shift;
-		else
-			delta <<= p->tsc_shift;
-		ns = READ_ONCE(p->system_time) +
-		     (uint64_t)(((__uint128_t)delta * p->tsc_to_system_mul) >> 32);
-		asm volatile("" ::: "memory");
-	} while ((v & 1) || v != READ_ONCE(p->version));
-	return ns;
-}
 
 /*
  * Under a lock, so that each reading is taken after the other vCPU's
@@ -77,7 +47,7 @@ static void guest_clock(uint64_t id)
 	for (i = 0; i < 3000; i++) {
 		while (__atomic_exchange_n(&clock_lock, 1, __ATOMIC_ACQUIRE))
 			cpu_relax();
-		t = kvmclock_read(&pvti[id]);
+		t = pvclock_read(&pvti[id], NULL);
 		GUEST_ASSERT(t >= clock_last);
 		clock_last = t;
 		__atomic_store_n(&clock_lock, 0, __ATOMIC_RELEASE);

@@ -462,3 +462,18 @@ void vcpu_inject(struct vcpu *vcpu, uint32_t type, uint32_t vector,
 	TEST_ASSERT(!r, "VESSEL_INJECT type %u vector %u: %s", type, vector,
 		    strerror(-r));
 }
+
+/* The TSC rate the module reports (the Minimal provider's leaf 0x40000010). */
+uint64_t vm_module_tsc_khz(void)
+{
+	struct vessel_cpuid_entry e[VESSEL_MAX_CPUID_ENTRIES], *l;
+	struct vm *vm = vm_create_pv(0, VESSEL_PV_MINIMAL, 0, NULL);
+	uint32_t nr = vm_cpuid_get(vm, e);
+	uint64_t khz;
+
+	l = cpuid_find(e, nr, 0x40000010, 0);
+	TEST_ASSERT(l && l->eax, "no TSC rate in leaf 0x40000010");
+	khz = l->eax;
+	vm_free(vm);
+	return khz;
+}

@@ -188,6 +188,7 @@ struct vessel_cpuid_entry *cpuid_find(struct vessel_cpuid_entry *e,
 				      uint32_t index);
 /* The VM's table into @e (room for VESSEL_MAX_CPUID_ENTRIES); returns nr. */
 uint32_t vm_cpuid_get(struct vm *vm, struct vessel_cpuid_entry *e);
+uint64_t vm_module_tsc_khz(void);
 
 /* Fail unless the last exit was @reason; says why (guest assert, ...). */
 void __assert_exit_reason(struct vcpu *vcpu, uint32_t reason,
