@@ -82,6 +82,8 @@ struct hv_debug_retrieve {
 
 /* The TLFS debug payload: one page less the 8-byte header. */
 #define HV_DEBUG_MAX_BYTES	(HV_HYP_PAGE_SIZE - sizeof(struct hv_debug_post))
+/* HvResetDebugSession's output: host and target IPv4, ports and MACs. */
+#define HV_DEBUG_RESET_OUT_BYTES	24
 
 /* ------------------------------------------------------------- clock */
 
@@ -584,6 +586,22 @@ static int hv_exit_user(struct vessel_vcpu *vcpu, const struct hv_hcall *hc,
 	return 0;
 }
 
+static bool hv_debug_blocks_fit(const struct hv_hcall *hc, u32 count)
+{
+	u64 in_room = HV_HYP_PAGE_SIZE - offset_in_page(hc->ingpa);
+	u64 out_room = HV_HYP_PAGE_SIZE - offset_in_page(hc->outgpa);
+	u64 header = sizeof(struct hv_debug_post);
+
+	switch (hc->code) {
+	case HVCALL_POST_DEBUG_DATA:
+		return header + count <= in_room && header <= out_room;
+	case HVCALL_RETRIEVE_DEBUG_DATA:
+		return header + count <= out_room;
+	default:
+		return out_room >= HV_DEBUG_RESET_OUT_BYTES;
+	}
+}
+
 /*
  * Debugging hypercalls go to userspace, which owns the debugger link and
  * reads and writes the guest's buffers itself; VESSEL_EXIT_PV_DEBUG data:
@@ -611,6 +629,15 @@ static int hv_hc_debug(struct vessel_vcpu *vcpu, const struct hv_hcall *hc,
 	    (hc->code != HVCALL_RESET_DEBUG_SESSION &&
 	     in.count > HV_DEBUG_MAX_BYTES)) {
 		*status = HV_STATUS_INVALID_PARAMETER;
+		return 1;
+	}
+	/*
+	 * Userspace gets blocks it can use whole: the posted bytes inside
+	 * the input page, the retrieved ones and the reset's answer inside
+	 * the output page, as every hypercall's blocks are.
+	 */
+	if (!hv_debug_blocks_fit(hc, in.count)) {
+		*status = HV_STATUS_INVALID_HYPERCALL_INPUT;
 		return 1;
 	}
 	if (hc->code == HVCALL_POST_DEBUG_DATA)

@@ -539,6 +539,16 @@ static void guest_hypercalls(void)
 	hv_in[0] = 5;
 	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_POST_DEBUG | HC_FAST, in, out),
 			HV_INVALID_INPUT);
+	/* Posted bytes past the input page, retrieved ones past the output's. */
+	hv_in[511] = 1;
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_POST_DEBUG, in + 4088, out),
+			HV_INVALID_INPUT);
+	hv_in[0] = 4088;
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_RETRIEVE_DEBUG, in, out + 8),
+			HV_INVALID_INPUT);
+	hv_in[0] = 0;
+	GUEST_ASSERT_EQ(hv_hypercall(HVCALL_RESET_DEBUG, in, out + 4080),
+			HV_INVALID_INPUT);
 
 	/* CPL 3: access denied. */
 	GUEST_ASSERT_EQ(guest_run_user(user_spin, 0), HV_ACCESS_DENIED);

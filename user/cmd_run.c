@@ -41,6 +41,7 @@
 #include "io.h"
 #include "lib/boot.h"
 #include "lib/compiler.h"
+#include "lib/hv_debug.h"
 #include "lib/i8259.h"
 #include "lib/ioapic.h"
 #include "lib/libvessel.h"
@@ -105,6 +106,7 @@ struct run_opts {
 	bool stats;
 	uint32_t pv_provider;	/* VESSEL_PV_* */
 	uint32_t pv_version;	/* 0: the newest */
+	const char *hv_debug;	/* --hv-debug LINK, or NULL */
 };
 
 /* The terminal side of the UART. */
@@ -157,6 +159,8 @@ struct vmm {
 	bool rx_wanted;		/* stdin waits for room in the UART's FIFO */
 	int status;		/* the exit status, once stopping */
 	struct vessel_vcpu_state state;	/* scratch, for RFLAGS at HLT */
+	/* Has its own lock: a retrieval waits without the device lock. */
+	struct hv_debug hv_debug;
 
 	/* Read without the lock; set once, under it, by vmm_stop_locked(). */
 	atomic_bool stopping;
@@ -351,6 +355,7 @@ enum {
 	OPT_IRQCHIP,
 	OPT_STATS,
 	OPT_PARAVIRT,
+	OPT_HV_DEBUG,
 };
 
 static const struct option run_options[] = {
@@ -362,6 +367,7 @@ static const struct option run_options[] = {
 	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "paravirt", required_argument, NULL, OPT_PARAVIRT },
+	{ "hv-debug", required_argument, NULL, OPT_HV_DEBUG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -388,6 +394,9 @@ static int run_parse_opt(int opt, const char *arg, struct run_opts *o)
 		return 0;
 	case OPT_PARAVIRT:
 		return parse_paravirt(optarg, o);
+	case OPT_HV_DEBUG:
+		o->hv_debug = optarg;
+		return 0;
 	case ':':
 		run_error("option '%s' needs an argument", arg);
 		return -EINVAL;
@@ -422,6 +431,10 @@ static int run_parse_args(int argc, char **argv, struct run_opts *o)
 		return VESSEL_EXIT_USAGE;
 	}
 	o->image = argv[optind];
+	if (o->hv_debug && o->pv_provider != VESSEL_PV_HYPERV) {
+		run_error("--hv-debug: the debugger's hypercalls are Hyper-V's: it needs --paravirt hyperv");
+		return VESSEL_EXIT_USAGE;
+	}
 	if (o->cpus > 1 && o->irqchip == IRQCHIP_NONE) {
 		run_error("--cpus %u: vCPUs other than 0 start only by INIT/SIPI from a local APIC, which --irqchip none leaves out",
 			  o->cpus);
@@ -898,6 +911,7 @@ static void vmm_stop_locked(struct vmm *vmm, int status)
 	vmm->stopping = true;
 	for (i = 0; i < vmm->nr_vcpus; i++)
 		vessel_vcpu_kick(&vmm->vcpus[i]);
+	hv_debug_cancel(&vmm->hv_debug);
 	pthread_cond_broadcast(&vmm->input_cond);
 	vmm_wake_main(vmm);
 }
@@ -1254,45 +1268,31 @@ static int run_exit_pv_crash(struct vcpu_thread *t)
 	return VESSEL_EXIT_FAILURE;
 }
 
-#define HV_POST_DEBUG_DATA	0x69
 #define HV_POST_MESSAGE		0x5c
 #define HV_SIGNAL_EVENT		0x5d
-#define HV_STATUS_INVALID_PARAMETER	5
 #define HV_STATUS_INVALID_CONNECTION_ID	18
 
 /*
- * Hyper-V debugging hypercalls: data the guest posts goes to stderr; no
- * debugger sends anything back, so retrieval returns no bytes.
+ * Hyper-V's debugger calls go over the --hv-debug link (lib/hv_debug.h);
+ * a retrieval may wait for the debugger, so without the device lock.
+ * Messages and events to IDs the kernel does not route: no device here.
  */
 static int run_exit_pv_debug(struct vcpu_thread *t)
 {
 	struct vmm *vmm = t->vmm;
 	struct vessel_run *run = t->vcpu->run;
-	uint64_t in = run->paravirt.data[1], out = run->paravirt.data[2];
-	uint8_t *ram = vmm->ram;
-	uint32_t count;
+	uint64_t code = run->paravirt.data[0];
 
-	/* Messages and events to IDs the kernel does not route: no device. */
-	if (run->paravirt.data[0] == HV_POST_MESSAGE ||
-	    run->paravirt.data[0] == HV_SIGNAL_EVENT) {
+	if (code == HV_POST_MESSAGE || code == HV_SIGNAL_EVENT) {
 		run->paravirt.ret = HV_STATUS_INVALID_CONNECTION_ID;
 		return RUN_AGAIN;
 	}
-	if (in > vmm->ram_size - 8 || out > vmm->ram_size - 8) {
-		run->paravirt.ret = HV_STATUS_INVALID_PARAMETER;
-		return RUN_AGAIN;
-	}
-	memset(ram + out, 0, 8);
-	if (run->paravirt.data[0] == HV_POST_DEBUG_DATA) {
-		memcpy(&count, ram + in, sizeof(count));
-		if (count > vmm->ram_size - in - 8) {
-			run->paravirt.ret = HV_STATUS_INVALID_PARAMETER;
-			return RUN_AGAIN;
-		}
-		if (fwrite(ram + in + 8, 1, count, stderr) != count)
-			count = 0;
-	}
-	run->paravirt.ret = 0;
+	pthread_mutex_unlock(&vmm->lock);
+	run->paravirt.ret = hv_debug_call(&vmm->hv_debug, vmm->ram,
+					  vmm->ram_size, code,
+					  run->paravirt.data[1],
+					  run->paravirt.data[2]);
+	pthread_mutex_lock(&vmm->lock);
 	return RUN_AGAIN;
 }
 
@@ -1512,6 +1512,10 @@ static void run_print_stats(struct vmm *vmm)
 		vmm->bus.port.unclaimed_reads, vmm->bus.port.unclaimed_writes);
 	fprintf(stderr, "unclaimed MMIO:     %" PRIu64 " reads, %" PRIu64 " writes\n",
 		vmm->bus.mmio.unclaimed_reads, vmm->bus.mmio.unclaimed_writes);
+	if (vmm->hv_debug.kind != HV_DEBUG_NONE || vmm->hv_debug.dropped)
+		fprintf(stderr, "Hyper-V debugger: %" PRIu64 " bytes out, %" PRIu64
+			" in, %" PRIu64 " dropped\n", vmm->hv_debug.bytes_out,
+			vmm->hv_debug.bytes_in, vmm->hv_debug.dropped);
 }
 
 /* The lock, the condition variable and the eventfd; 0 or an exit status. */
@@ -1623,6 +1627,22 @@ out_free_threads:
 	return status;
 }
 
+/* Before anything else is set up: a bad link is the user's to fix first. */
+static int vmm_open_hv_debug(struct vmm *vmm, const struct run_opts *o)
+{
+	char err[160];
+	int r;
+
+	r = hv_debug_open(&vmm->hv_debug, o->hv_debug, err, sizeof(err));
+	if (!r)
+		return 0;
+	if (o->hv_debug)
+		run_error("--hv-debug %s: %s", o->hv_debug, err);
+	else
+		run_error("%s", err);
+	return r == -EINVAL ? VESSEL_EXIT_USAGE : VESSEL_EXIT_FAILURE;
+}
+
 int vessel_cmd_run(int argc, char **argv)
 {
 	struct run_opts opts;
@@ -1639,9 +1659,12 @@ int vessel_cmd_run(int argc, char **argv)
 		status = VESSEL_EXIT_FAILURE;
 		goto out_free_opts;
 	}
-	status = vmm_open(vmm, &opts);
+	status = vmm_open_hv_debug(vmm, &opts);
 	if (status)
 		goto out_free_vmm;
+	status = vmm_open(vmm, &opts);
+	if (status)
+		goto out_close_hv_debug;
 	status = vmm_map_ram(vmm, opts.mem);
 	if (status)
 		goto out_close_sys;
@@ -1660,6 +1683,8 @@ out_unmap_ram:
 	munmap(vmm->ram, vmm->ram_size);
 out_close_sys:
 	vessel_sys_close(&vmm->sys);
+out_close_hv_debug:
+	hv_debug_close(&vmm->hv_debug);
 out_free_vmm:
 	free(vmm);
 out_free_opts:

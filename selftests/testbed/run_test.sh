@@ -199,4 +199,48 @@ ok "--paravirt with a bad version is a usage error" \
 	fails_with 2 "VERSION is not a number" --paravirt kvm:x $guest
 ok "--paravirt with a version the module lacks: status 1" \
 	fails_with 1 "no such interface version" --paravirt minimal:7 $guest
+
+# hvdebug_mb talks to a debugger through Hyper-V's debug hypercalls
+# (hv_debug_test.c covers the UDP link). Through file:OUT:IN, OUT gets the
+# reset's answer (24 zero bytes: no network), the hello and IN, echoed
+# back chunk by chunk until the guest finds nothing more to retrieve.
+hvdebug=/testbed/hvdebug_mb.elf
+hv_debug_file() {
+	printf 'ping from a file\n' >/tmp/dbg.in
+	{
+		head -c 24 /dev/zero
+		printf 'hvdebug_mb: hello, debugger\nping from a file\n'
+	} >/tmp/dbg.want
+	run --paravirt hyperv --hv-debug file:/tmp/dbg.out:/tmp/dbg.in $hvdebug
+	[ "$rc" = 85 ] && [ ! -s $err ] &&
+		[ "$(cat $out)" = "hvdebug_mb: echoed 17 bytes" ] &&
+		cmp /tmp/dbg.want /tmp/dbg.out
+}
+# No link: posts are dropped and a retrieval finds nothing.
+hv_debug_none() {
+	run --paravirt hyperv $hvdebug
+	[ "$rc" = 85 ] && [ ! -s $err ] &&
+		[ "$(cat $out)" = "hvdebug_mb: echoed 0 bytes" ]
+}
+# Another provider: the guest finds no Hyper-V and exits with 0x11.
+hv_debug_not_hyperv() {
+	run --paravirt kvm $hvdebug
+	[ "$rc" = 35 ] && [ "$(cat $out)" = "hvdebug_mb: failed" ]
+}
+ok "--hv-debug file:OUT:IN: reset, hello and IN echoed through the debug hypercalls" \
+	hv_debug_file
+ok "Hyper-V debug hypercalls with no --hv-debug: dropped, nothing to retrieve" \
+	hv_debug_none
+ok "hvdebug_mb under --paravirt kvm finds no Hyper-V" hv_debug_not_hyperv
+ok "--hv-debug without --paravirt hyperv is a usage error" \
+	fails_with 2 "needs --paravirt hyperv" --hv-debug none $guest
+ok "--hv-debug with an unknown link is a usage error" \
+	fails_with 2 "--hv-debug serial: not one of none, file:OUT\[:IN\], udp:HOST:PORT" \
+	--paravirt hyperv --hv-debug serial $guest
+ok "--hv-debug udp: with a host name is a usage error" \
+	fails_with 2 "'localhost' is not an IPv4 address" \
+	--paravirt hyperv --hv-debug udp:localhost:50000 $guest
+ok "--hv-debug file: with OUT in a missing directory: status 1" \
+	fails_with 1 "--hv-debug file:/nonexistent/x: /nonexistent/x: No such file or directory" \
+	--paravirt hyperv --hv-debug file:/nonexistent/x $guest
 tap_done
