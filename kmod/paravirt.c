@@ -72,6 +72,7 @@ static void pv_abi_check(void)
 	BUILD_BUG_ON(sizeof(struct vessel_pv_hv_vcpu_state) != 320);
 	BUILD_BUG_ON(sizeof(struct vessel_pv_counters) != 1216);
 	BUILD_BUG_ON(sizeof(struct vessel_pv_hv_connection) != 64);
+	BUILD_BUG_ON(sizeof(struct vessel_pv_hv_msg_queue) != 4128);
 	BUILD_BUG_ON(offsetof(struct vessel_run, paravirt.data) != 80);
 }
 
@@ -565,6 +566,9 @@ long vessel_pv_vcpu_ioctl(struct vessel_vcpu *vcpu, unsigned int cmd,
 	struct vessel_pv_state *st;
 	long r = 0;
 
+	if (cmd == VESSEL_PV_HV_GET_MSG_QUEUE ||
+	    cmd == VESSEL_PV_HV_SET_MSG_QUEUE)
+		return vessel_hv_msg_queue_ioctl(vcpu, cmd, argp);
 	if (cmd != VESSEL_PV_GET_VCPU_STATE && !set)
 		return -ENOTTY;
 	st = pv_state_read(vm, argp, set);

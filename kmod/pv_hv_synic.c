@@ -19,6 +19,9 @@
 #include <linux/bitmap.h>
 #include <linux/hrtimer.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 #include <asm/hyperv-tlfs.h>
 
 #include "lapic.h"
@@ -571,7 +574,7 @@ int vessel_hv_synic_check_state(struct vessel_vcpu *vcpu,
  * Checked first (vessel_hv_synic_check_state()).  Timers are re-armed
  * against the VM's reference time, so the VM's state (the clock) is set
  * before the vCPUs'.  Messages queued behind a busy slot are not part of
- * the state.
+ * this state: VESSEL_PV_HV_SET_MSG_QUEUE puts them back afterwards.
  */
 void vessel_hv_synic_set_state(struct vessel_vcpu *vcpu,
 			       const struct vessel_pv_state *st)
@@ -606,4 +609,78 @@ void vessel_hv_synic_set_state(struct vessel_vcpu *vcpu,
 		}
 	}
 	mutex_unlock(&s->lock);
+}
+
+/* A message to queue must be one PostMessage could have left there. */
+static int msg_queue_check(struct vessel_vcpu *vcpu,
+			   const struct vessel_pv_hv_msg_queue *q)
+{
+	unsigned int i;
+
+	if (q->flags || memchr_inv(q->reserved, 0, sizeof(q->reserved)) ||
+	    (q->queued & ~GENMASK(VESSEL_HV_SINTS - 1, 0)) ||
+	    (q->queued && !vcpu->lapic))
+		return -EINVAL;
+	for (i = 0; i < VESSEL_HV_SINTS; i++) {
+		const struct hv_message *m = (const void *)q->msg[i];
+
+		if (!(q->queued & BIT(i))) {
+			if (memchr_inv(q->msg[i], 0, sizeof(q->msg[i])))
+				return -EINVAL;
+		} else if (m->header.message_type == HVMSG_NONE ||
+			   m->header.payload_size >
+			   HV_MESSAGE_PAYLOAD_BYTE_COUNT) {
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/**
+ * vessel_hv_msg_queue_ioctl() - VESSEL_PV_HV_GET/SET_MSG_QUEUE
+ *
+ * The messages waiting behind busy slots, for save/restore.  A set
+ * replaces the queue; they are delivered at the guest's EOM, as before
+ * the save (the slot in guest memory still has msg_pending set).
+ */
+long vessel_hv_msg_queue_ioctl(struct vessel_vcpu *vcpu, unsigned int cmd,
+			       void __user *argp)
+{
+	struct vessel_pv_hv_msg_queue *q;
+	struct vessel_hv_synic *s;
+	unsigned int i;
+	long r = 0;
+
+	if (vcpu->vm->pv.ops != &vessel_pv_hyperv_ops)
+		return -EINVAL;
+	s = synic_of(vcpu);
+	q = memdup_user(argp, sizeof(*q));
+	if (IS_ERR(q))
+		return PTR_ERR(q);
+	if (cmd == VESSEL_PV_HV_SET_MSG_QUEUE) {
+		r = msg_queue_check(vcpu, q);
+		if (!r) {
+			mutex_lock(&s->lock);
+			s->queued = q->queued;
+			memcpy(s->queue, q->msg, sizeof(s->queue));
+			mutex_unlock(&s->lock);
+		}
+		goto out;
+	}
+	if (q->flags || memchr_inv(q->reserved, 0, sizeof(q->reserved))) {
+		r = -EINVAL;
+		goto out;
+	}
+	memset(q->msg, 0, sizeof(q->msg));
+	mutex_lock(&s->lock);
+	q->queued = s->queued;
+	for (i = 0; i < VESSEL_HV_SINTS; i++)
+		if (s->queued & BIT(i))
+			memcpy(q->msg[i], s->queue[i], sizeof(q->msg[i]));
+	mutex_unlock(&s->lock);
+	if (copy_to_user(argp, q, sizeof(*q)))
+		r = -EFAULT;
+out:
+	kfree(q);
+	return r;
 }

@@ -36,5 +36,7 @@ int vessel_hv_synic_check_state(struct vessel_vcpu *vcpu,
 				const struct vessel_pv_state *st);
 void vessel_hv_synic_set_state(struct vessel_vcpu *vcpu,
 			       const struct vessel_pv_state *st);
+long vessel_hv_msg_queue_ioctl(struct vessel_vcpu *vcpu, unsigned int cmd,
+			       void __user *argp);
 
 #endif /* VESSEL_PV_HYPERV_H */

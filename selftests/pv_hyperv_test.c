@@ -1261,6 +1261,105 @@ TEST(hv_hypercalls_lapic)
 	vm_free(vm);
 }
 
+/*
+ * A message waiting behind a busy slot survives save/restore: the guest
+ * leaves one queued, the host reads the queue, empties the SynIC with a
+ * reset, restores registers and queue, and the guest's EOM delivers it.
+ */
+static void guest_msg_queue(void)
+{
+	uint64_t n;
+
+	enable_hypercalls();
+	synic_enable();
+	GUEST_ASSERT_EQ(post(CONN_MSG, 7, 8, 0xabcd), 0);
+	GUEST_ASSERT_EQ(post(CONN_MSG, 8, 16, 0xef), 0);
+	GUEST_ASSERT_EQ(slot(TIMER_SINT)->flags & 1, 1);
+	n = sint_irqs;
+	GUEST_SYNC(1);
+	/* Saved, reset and restored by the host meanwhile. */
+	cli();
+	free_slot(TIMER_SINT);
+	sti_nop();
+	GUEST_ASSERT_EQ(sint_irqs, n + 1);
+	GUEST_ASSERT_EQ(slot(TIMER_SINT)->type, 8);
+	GUEST_ASSERT_EQ(slot(TIMER_SINT)->size, 16);
+	GUEST_ASSERT_EQ(slot(TIMER_SINT)->payload[0], 0xef);
+	free_slot(TIMER_SINT);
+	GUEST_DONE();
+}
+
+TEST(msg_queue_save_restore)
+{
+	struct vm *vm = hv_lapic_vm(guest_msg_queue), *kvm;
+	struct vcpu *vcpu = vm->vcpus[0];
+	struct vessel_pv_hv_connection c = {
+		.flags = VESSEL_PV_HV_CONN_MESSAGE, .conn_id = CONN_MSG,
+		.vcpu = 0, .sint = TIMER_SINT,
+	};
+	struct vessel_pv_state reset = {
+		.flags = VESSEL_PV_STATE_RESET,
+		.provider = VESSEL_PV_HYPERV, .version = 1,
+	}, st = { 0 };
+	static struct vessel_pv_hv_msg_queue q, bad, empty, now;
+	struct hv_msg *m = (struct hv_msg *)q.msg[TIMER_SINT];
+
+	vm_install_exception_handler(vm, SINT_VEC, sint_handler);
+	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_HV_SET_CONNECTION, &c));
+	vcpu_run_expect_sync(vcpu, 1);
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_HV_GET_MSG_QUEUE, &q));
+	EXPECT_EQ(1U << TIMER_SINT, q.queued);
+	EXPECT_EQ(8, m->type);
+	EXPECT_EQ(16, m->size);
+	EXPECT_EQ(0xef, m->payload[0]);
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_GET_VCPU_STATE, &st));
+
+	/* A reset empties it. */
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &reset));
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_HV_GET_MSG_QUEUE, &now));
+	EXPECT_EQ(0, now.queued);
+	EXPECT_EQ(0, memcmp(&now, &empty, sizeof(now)));
+
+	/* Bad queues are refused whole; GET checks its input too. */
+	bad = q; bad.flags = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_HV_SET_MSG_QUEUE, &bad));
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_HV_GET_MSG_QUEUE, &bad));
+	bad = q; bad.reserved[2] = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_HV_SET_MSG_QUEUE, &bad));
+	bad = q; bad.queued |= 1U << 16;
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_HV_SET_MSG_QUEUE, &bad));
+	bad = q; ((struct hv_msg *)bad.msg[TIMER_SINT])->type = 0;
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_HV_SET_MSG_QUEUE, &bad));
+	bad = q; ((struct hv_msg *)bad.msg[TIMER_SINT])->size = 241;
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_HV_SET_MSG_QUEUE, &bad));
+	bad = q; bad.msg[0][5] = 1;	/* SINT 0 is not queued */
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_HV_SET_MSG_QUEUE, &bad));
+	EXPECT_ERRNO(EFAULT, ioctl(vcpu->fd, VESSEL_PV_HV_SET_MSG_QUEUE, (void *)8));
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_HV_GET_MSG_QUEUE, &now));
+	EXPECT_EQ(0, now.queued);
+
+	/* Restored: registers first, then the queue. */
+	st.flags = 0;
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &st));
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_HV_SET_MSG_QUEUE, &q));
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_HV_GET_MSG_QUEUE, &now));
+	EXPECT_EQ(0, memcmp(&now, &q, sizeof(now)));
+	vcpu_run_expect_done(vcpu);
+
+	/* Only Hyper-V VMs have one; without an in-kernel APIC it is empty. */
+	kvm = vm_create_pv(1, VESSEL_PV_KVM, 0, guest_leaves);
+	EXPECT_ERRNO(EINVAL, ioctl(kvm->vcpus[0]->fd,
+				   VESSEL_PV_HV_GET_MSG_QUEUE, &now));
+	vm_free(kvm);
+	kvm = vm_create_pv(1, VESSEL_PV_HYPERV, 0, guest_leaves);
+	EXPECT_ERRNO(EINVAL, ioctl(kvm->vcpus[0]->fd,
+				   VESSEL_PV_HV_SET_MSG_QUEUE, &q));
+	ASSERT_EQ(0, ioctl(kvm->vcpus[0]->fd, VESSEL_PV_HV_SET_MSG_QUEUE,
+			   &empty));
+	vm_free(kvm);
+	vm_free(vm);
+}
+
 TEST(hv_connection_errors)
 {
 	struct vessel_pv_hv_connection ok = {

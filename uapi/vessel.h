@@ -817,4 +817,26 @@ struct vessel_pv_hv_connection {
 #define VESSEL_PV_GET_VCPU_STATE _IOWR(VESSEL_IO, 0x38, struct vessel_pv_state)
 #define VESSEL_PV_SET_VCPU_STATE _IOW(VESSEL_IO, 0x39, struct vessel_pv_state)
 
+/*
+ * struct vessel_pv_hv_msg_queue - VESSEL_PV_HV_GET/SET_MSG_QUEUE (Hyper-V):
+ * the messages HvPostMessage left waiting behind a busy slot of the vCPU's
+ * message page (one per SINT, delivered at the guest's EOM), for
+ * save/restore.  Set it after VESSEL_PV_SET_VCPU_STATE, which empties it.
+ * @flags:	must be 0
+ * @queued:	bit n: @msg[n] waits for SINT n's slot; bits 16-31 zero
+ * @reserved:	zero
+ * @msg:	each a struct hv_message (TLFS): a 16-byte header (type, not
+ *		0; payload size, at most 240; flags; sender) and the
+ *		payload; slots not in @queued are zero
+ */
+struct vessel_pv_hv_msg_queue {
+	__u32 flags;
+	__u32 queued;
+	__u64 reserved[3];
+	__u8 msg[16][256];
+};
+
+#define VESSEL_PV_HV_GET_MSG_QUEUE _IOWR(VESSEL_IO, 0x3a, struct vessel_pv_hv_msg_queue)
+#define VESSEL_PV_HV_SET_MSG_QUEUE _IOW(VESSEL_IO, 0x3b, struct vessel_pv_hv_msg_queue)
+
 #endif /* _UAPI_VESSEL_H */

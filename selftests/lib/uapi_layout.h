@@ -266,6 +266,12 @@ static const struct uapi_layout uapi_layout[] = {
 	LAYOUT_FIELD(struct vessel_pv_hv_connection, flag_count, 20),
 	LAYOUT_FIELD(struct vessel_pv_hv_connection, reserved, 24),
 	LAYOUT_IOCTL(VESSEL_PV_HV_SET_CONNECTION, struct vessel_pv_hv_connection),
+	LAYOUT_SIZE(struct vessel_pv_hv_msg_queue, 4128),
+	LAYOUT_FIELD(struct vessel_pv_hv_msg_queue, queued, 4),
+	LAYOUT_FIELD(struct vessel_pv_hv_msg_queue, reserved, 8),
+	LAYOUT_FIELD(struct vessel_pv_hv_msg_queue, msg, 32),
+	LAYOUT_IOCTL(VESSEL_PV_HV_GET_MSG_QUEUE, struct vessel_pv_hv_msg_queue),
+	LAYOUT_IOCTL(VESSEL_PV_HV_SET_MSG_QUEUE, struct vessel_pv_hv_msg_queue),
 
 	/* Argument-less ioctls encode no size. */
 	{ "_IOC_SIZE(VESSEL_CREATE_VCPU)", _IOC_SIZE(VESSEL_CREATE_VCPU), 0 },
