@@ -15,3 +15,6 @@ VGABIOS_PKGVER=0.8a+ds-2
 SYSLINUX_PKGVER=3:6.04~git20190206.bf6db5b4+dfsg1-3
 XORRISO_PKGVER=1.5.4-4
 BUSYBOX_PKGVER=1:1.35.0-4+deb12u1+b1
+
+# reStructuredText checks of Documentation/ (scripts/doccheck).
+DOCUTILS_PKGVER=0.19+dfsg-6
