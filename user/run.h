@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vessel run: what its files share. cmd_run.c has the command line, the
+ * set-up, the threads and the end; run_console.c the terminal behind the
+ * UART; run_devices.c the devices and interrupt controllers; run_exits.c
+ * the exit handlers; run_power.c the power-on state and the reset.
+ */
+#ifndef VESSEL_RUN_H
+#define VESSEL_RUN_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <termios.h>
+
+#include "io.h"
+#include "lib/boot.h"
+#include "lib/compiler.h"
+#include "lib/hv_debug.h"
+#include "lib/i8259.h"
+#include "lib/ioapic.h"
+#include "lib/libvessel.h"
+#include "lib/uart16550.h"
+#include "vessel.h"
+
+#define MIB			(UINT64_C(1) << 20)
+#define RUN_MEM_DEFAULT		(64 * MIB)
+/* Below 1 MiB sits the legacy hole; multiboot kernels load at 1 MiB. */
+#define RUN_MEM_MIN		(2 * MIB)
+
+/* xAPIC register offsets and values (SDM Vol. 3A 11.4.1, 11.5.1). */
+#define APIC_SPIV_OFFSET	0xf0
+#define APIC_LVT0_OFFSET	0x350
+#define APIC_LVT1_OFFSET	0x360
+#define APIC_SVR_SW_ENABLE	0x100
+#define APIC_LVT_EXTINT		0x700
+#define APIC_LVT_NMI		0x400
+
+#ifndef VESSEL_VM_LAPIC
+/*
+ * vessel_vm_create.flags bit 0, from the in-kernel APIC work; until the
+ * module defines it, it refuses the bit with EINVAL like any unknown flag.
+ */
+#define VESSEL_VM_LAPIC		(1U << 0)
+#endif
+
+#define COM1_BASE		0x3f8
+#define COM1_IRQ		4
+#define DEBUG_EXIT_PORT		0xf4
+#define DEBUG_EXIT_LEN		4	/* room for an outl */
+
+#define RFLAGS_IF		(1ULL << 9)
+/* How long a halted guest waits for input before it is re-entered. */
+#define HLT_WAIT_MS		100
+/* What an exit handler returns to go on; anything else is an exit status. */
+#define RUN_AGAIN		(-1)
+
+/* --irqchip: who emulates the interrupt controllers. */
+enum run_irqchip {
+	IRQCHIP_AUTO,		/* the module's APIC if it has one, else none */
+	IRQCHIP_KERNEL,		/* the module's APIC, or fail */
+	IRQCHIP_NONE,		/* no interrupt controller: the UART is polled */
+};
+
+struct run_module {
+	const char *path;
+	const char *cmdline;
+};
+
+struct run_opts {
+	uint64_t mem;
+	unsigned int cpus;
+	enum vessel_image_format format;
+	const char *cmdline;
+	const char *image;
+	struct run_module *modules;
+	unsigned int nr_modules;
+	enum run_irqchip irqchip;
+	bool stats;
+	uint32_t pv_provider;	/* VESSEL_PV_* */
+	uint32_t pv_version;	/* 0: the newest */
+	const char *hv_debug;	/* --hv-debug LINK, or NULL */
+};
+
+/* The terminal side of the UART. */
+struct console {
+	bool in_open;		/* false once stdin is at EOF or fails */
+	bool tty_raw;
+	bool out_broken;	/* stdout failed: drop guest output */
+	bool mid_line;		/* the guest's last byte was not '\n' */
+	struct termios saved;
+	uint8_t out[512];
+	size_t out_len;
+};
+
+struct vmm;
+
+/* A vCPU and the thread that runs it. */
+struct vcpu_thread {
+	struct vmm *vmm;
+	struct vessel_vcpu *vcpu;
+	unsigned int id;
+	pthread_t tid;
+	bool started;
+};
+
+struct vmm {
+	struct vessel_sys sys;
+	struct vessel_vm vm;
+	struct vessel_vcpu *vcpus;
+	struct vcpu_thread *threads;
+	unsigned int nr_vcpus;
+	void *ram;
+	uint64_t ram_size;
+	struct vessel_boot boot;
+	struct io_bus bus;
+	/*
+	 * The device lock: it covers the bus above (its devices' handlers)
+	 * and every field from here to @stopping.
+	 */
+	pthread_mutex_t lock;
+	struct uart uart;
+	struct console con;
+	/* With an in-kernel local APIC only: */
+	bool lapic;
+	struct ioapic ioapic;
+	struct pic pic;
+	bool uart_irq;		/* level of COM1's IRQ line as last driven */
+	int irq_error;		/* first failed VESSEL_SIGNAL_MSI, -errno */
+	/* Without one: a halted vCPU 0 waits here for input (or the end). */
+	pthread_cond_t input_cond;
+	bool rx_wanted;		/* stdin waits for room in the UART's FIFO */
+	int status;		/* the exit status, once stopping */
+	struct vessel_vcpu_state state;	/* scratch, for RFLAGS at HLT */
+	/* Has its own lock: a retrieval waits without the device lock. */
+	struct hv_debug hv_debug;
+
+	/* Read without the lock; set once, under it, by vmm_stop_locked(). */
+	atomic_bool stopping;
+	int wake_fd;		/* eventfd: wakes the main thread's poll() */
+};
+
+/* cmd_run.c */
+void run_verror(const char *fmt, va_list ap);
+__printf(1, 2) void run_error(const char *fmt, ...);
+void vmm_wake_main(struct vmm *vmm);
+void vmm_stop_locked(struct vmm *vmm, int status);
+uint8_t vmm_ioapic_id(unsigned int cpus);
+
+/* run_console.c */
+void console_flush(struct console *con);
+void console_tx(void *opaque, uint8_t byte);
+__printf(2, 3) void console_error(struct console *con, const char *fmt, ...);
+void console_open(struct console *con);
+void console_close(struct console *con);
+size_t console_read(struct console *con, uint8_t *buf, size_t room);
+
+/* run_devices.c */
+void vmm_irq_result(struct vmm *vmm, int r);
+int run_irq_failed(struct vmm *vmm);
+void vmm_update_uart_irq(struct vmm *vmm);
+int vmm_add_devices(struct vmm *vmm);
+
+/* run_exits.c */
+__printf(2, 3) void vcpu_error(struct vcpu_thread *t, const char *fmt, ...);
+int run_exit(struct vcpu_thread *t);
+
+#endif /* VESSEL_RUN_H */
