@@ -412,7 +412,7 @@ static void free_modules(struct vessel_load_module *mods, unsigned int nr)
 }
 
 /* Read the image and modules and load them into vmm->ram. */
-static int vmm_load_image(struct vmm *vmm, const struct run_opts *o)
+int vmm_load_image(struct vmm *vmm, const struct run_opts *o)
 {
 	struct vessel_load_opts lo = {
 		.format = o->format,
@@ -619,7 +619,7 @@ static int vmm_create_vm_fd(struct vmm *vmm, const struct run_opts *o)
  * The MP and ACPI tables, for guests to find the vCPUs and the I/O APIC.
  * Only a VM with a local APIC gets them: they describe APICs.
  */
-static int vmm_write_tables(struct vmm *vmm, unsigned int cpus)
+int vmm_write_tables(struct vmm *vmm, unsigned int cpus)
 {
 	struct vessel_platform p = {
 		.nr_cpus = cpus,
@@ -695,6 +695,7 @@ void vmm_stop_locked(struct vmm *vmm, int status)
 		vessel_vcpu_kick(&vmm->vcpus[i]);
 	hv_debug_cancel(&vmm->hv_debug);
 	pthread_cond_broadcast(&vmm->input_cond);
+	pthread_cond_broadcast(&vmm->reset_cond);
 	vmm_wake_main(vmm);
 }
 
@@ -711,6 +712,12 @@ static void *vcpu_thread_fn(void *arg)
 	int r;
 
 	while (!vmm->stopping) {
+		if (vmm->resetting) {
+			pthread_mutex_lock(&vmm->lock);
+			vcpu_park_locked(t);
+			pthread_mutex_unlock(&vmm->lock);
+			continue;
+		}
 		r = vessel_vcpu_run(t->vcpu);
 		/* EINTR: a kick, or a stop/continue signal: look again. */
 		if (r == -EINTR || (!r && t->vcpu->run->exit_reason ==
@@ -881,6 +888,7 @@ static void run_print_stats(struct vmm *vmm)
 		fprintf(stderr, "Hyper-V debugger: %" PRIu64 " bytes out, %" PRIu64
 			" in, %" PRIu64 " dropped\n", vmm->hv_debug.bytes_out,
 			vmm->hv_debug.bytes_in, vmm->hv_debug.dropped);
+	fprintf(stderr, "guest resets: %" PRIu64 "\n", vmm->resets);
 }
 
 /* The lock, the condition variable and the eventfd; 0 or an exit status. */
@@ -899,12 +907,14 @@ static int vmm_sync_init(struct vmm *vmm)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&vmm->input_cond, &attr);
 	pthread_condattr_destroy(&attr);
+	pthread_cond_init(&vmm->reset_cond, NULL);
 	return 0;
 }
 
 static void vmm_sync_free(struct vmm *vmm)
 {
 	pthread_cond_destroy(&vmm->input_cond);
+	pthread_cond_destroy(&vmm->reset_cond);
 	pthread_mutex_destroy(&vmm->lock);
 	close(vmm->wake_fd);
 }
@@ -1039,9 +1049,12 @@ int vessel_cmd_run(int argc, char **argv)
 	status = vmm_create_vm(vmm, &opts);
 	if (status)
 		goto out_unmap_ram;
+	vmm->opts = &opts;
+	status = vmm_save_power_on(vmm);
+	if (!status)
+		status = vmm_run(vmm, opts.stats);
 
-	status = vmm_run(vmm, opts.stats);
-
+	vmm_free_power_on(vmm);
 	vmm_close_vcpus(vmm);
 	vessel_vm_close(&vmm->vm);
 out_unmap_ram:

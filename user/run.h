@@ -107,6 +107,8 @@ struct vcpu_thread {
 	bool started;
 };
 
+struct vmm_power_on;
+
 struct vmm {
 	struct vessel_sys sys;
 	struct vessel_vm vm;
@@ -137,6 +139,14 @@ struct vmm {
 	struct vessel_vcpu_state state;	/* scratch, for RFLAGS at HLT */
 	/* Has its own lock: a retrieval waits without the device lock. */
 	struct hv_debug hv_debug;
+	/* run_power.c: what a reset puts back, and its rendezvous. */
+	const struct run_opts *opts;	/* to load the image again */
+	struct vmm_power_on *power_on;	/* per vCPU */
+	uint32_t pv_provider, pv_version;	/* as the module has them */
+	pthread_cond_t reset_cond;	/* parked threads, the resetting one */
+	unsigned int parked;		/* vCPU threads waiting out a reset */
+	uint64_t resets;
+	atomic_bool resetting;		/* read without the lock too */
 
 	/* Read without the lock; set once, under it, by vmm_stop_locked(). */
 	atomic_bool stopping;
@@ -149,6 +159,8 @@ __printf(1, 2) void run_error(const char *fmt, ...);
 void vmm_wake_main(struct vmm *vmm);
 void vmm_stop_locked(struct vmm *vmm, int status);
 uint8_t vmm_ioapic_id(unsigned int cpus);
+int vmm_load_image(struct vmm *vmm, const struct run_opts *o);
+int vmm_write_tables(struct vmm *vmm, unsigned int cpus);
 
 /* run_console.c */
 void console_flush(struct console *con);
@@ -163,9 +175,17 @@ void vmm_irq_result(struct vmm *vmm, int r);
 int run_irq_failed(struct vmm *vmm);
 void vmm_update_uart_irq(struct vmm *vmm);
 int vmm_add_devices(struct vmm *vmm);
+void vmm_reset_devices(struct vmm *vmm);
 
 /* run_exits.c */
 __printf(2, 3) void vcpu_error(struct vcpu_thread *t, const char *fmt, ...);
 int run_exit(struct vcpu_thread *t);
+
+/* run_power.c */
+struct vmm_power_on;
+int vmm_save_power_on(struct vmm *vmm);
+void vmm_free_power_on(struct vmm *vmm);
+int vmm_reset_locked(struct vcpu_thread *t);
+void vcpu_park_locked(struct vcpu_thread *t);
 
 #endif /* VESSEL_RUN_H */

@@ -112,9 +112,6 @@ static int vmm_add_irqchips(struct vmm *vmm)
 {
 	int r;
 
-	ioapic_init(&vmm->ioapic, vmm_ioapic_id(vmm->nr_vcpus),
-		    vmm_signal_msi, vmm);
-	pic_init(&vmm->pic, vmm_signal_msi, vmm);
 	r = io_register_mmio(&vmm->bus, IOAPIC_BASE, IOAPIC_MMIO_SIZE,
 			     ioapic_mmio_io, vmm);
 	if (!r)
@@ -168,11 +165,23 @@ static void debug_exit_io(void *opaque, uint64_t offset, bool is_write,
 	vmm_stop_locked(vmm, ((code << 1) | 1) & 0xff);
 }
 
+/* The devices' power-on state: at set-up and at every reset. */
+void vmm_reset_devices(struct vmm *vmm)
+{
+	uart_init(&vmm->uart, console_tx, &vmm->con);
+	vmm->uart_irq = false;
+	if (!vmm->lapic)
+		return;
+	ioapic_init(&vmm->ioapic, vmm_ioapic_id(vmm->nr_vcpus),
+		    vmm_signal_msi, vmm);
+	pic_init(&vmm->pic, vmm_signal_msi, vmm);
+}
+
 int vmm_add_devices(struct vmm *vmm)
 {
 	int r;
 
-	uart_init(&vmm->uart, console_tx, &vmm->con);
+	vmm_reset_devices(vmm);
 	r = io_register_port(&vmm->bus, COM1_BASE, UART_NR_PORTS, com1_io,
 			     vmm);
 	if (!r && vmm->lapic)

@@ -168,11 +168,10 @@ static int run_exit_eoi(struct vcpu_thread *t)
 	return RUN_AGAIN;
 }
 
-/* Hyper-V RESET MSR: there is no reboot here, so the VM ends. */
+/* Hyper-V RESET MSR: the whole machine starts again from power-on. */
 static int run_exit_pv_reset(struct vcpu_thread *t)
 {
-	vcpu_error(t, "guest asked for a reset; stopping the VM");
-	return VESSEL_EXIT_OK;
+	return vmm_reset_locked(t);
 }
 
 /* Hyper-V crash MSRs: P0-P4 and CRASH_CTL, as the guest left them. */

@@ -243,4 +243,51 @@ ok "--hv-debug udp: with a host name is a usage error" \
 ok "--hv-debug file: with OUT in a missing directory: status 1" \
 	fails_with 1 "--hv-debug file:/nonexistent/x: /nonexistent/x: No such file or directory" \
 	--paravirt hyperv --hv-debug file:/nonexistent/x $guest
+
+# reboot_mb resets its machine through Hyper-V's RESET MSR when it reads
+# 'r' from COM1 and exits on 'q'; each boot checks that registers, memory
+# and provider are at power-on and prints "reboot_mb: boot". stdin is a
+# FIFO written only once the boot line is out, so no byte is lost to the
+# UART's reset.
+boots() {
+	grep -c '^reboot_mb: boot$' $out
+}
+wait_boots() {
+	i=0
+	while [ "$(boots)" -lt "$1" ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+reboot_twice() {
+	rm -f /tmp/reboot.in
+	mkfifo /tmp/reboot.in
+	$vessel run --stats --cpus $1 --paravirt hyperv /testbed/reboot_mb.elf \
+		</tmp/reboot.in >$out 2>$err &
+	pid=$!
+	exec 3>/tmp/reboot.in
+	wait_boots 1
+	printf r >&3
+	wait_boots 2
+	printf r >&3
+	wait_boots 3
+	printf q >&3
+	exec 3>&-
+	i=0
+	while kill -0 $pid 2>/dev/null && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill $pid 2>/dev/null
+	wait $pid
+	rc=$?
+	sed 's/^/# stderr: /' $err
+	[ "$rc" = 85 ] && [ "$(boots)" = 3 ] &&
+		[ "$(wc -l <$out)" = 3 ] && grep -q '^guest resets: 2$' $err &&
+		grep -q '^  exit to userspace pv_reset  *2$' $err
+}
+ok "Hyper-V RESET MSR: the machine starts again from power-on, twice" \
+	reboot_twice 1
+ok "Hyper-V RESET MSR with 2 vCPUs: the other vCPU parks through the reset" \
+	reboot_twice 2
 tap_done

@@ -181,8 +181,17 @@ void hv_debug_cancel(struct hv_debug *d)
 {
 	uint64_t one = 1;
 
-	/* Never read back: every later wait ends at once too. */
+	/* Until read back by a resume, every later wait ends at once too. */
 	if (write(d->cancel_fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+void hv_debug_resume(struct hv_debug *d)
+{
+	uint64_t n;
+
+	/* Non-blocking: nothing to read means nothing was cancelled. */
+	if (read(d->cancel_fd, &n, sizeof(n)) < 0)
 		return;
 }
 

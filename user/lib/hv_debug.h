@@ -74,8 +74,12 @@ int hv_debug_open(struct hv_debug *d, const char *spec, char *err,
 		  size_t errlen);
 void hv_debug_close(struct hv_debug *d);
 
-/* End any retrieval waiting now or later: the VM is stopping. */
+/*
+ * End any retrieval waiting now or later (the VM is stopping or being
+ * reset), until hv_debug_resume() lets retrievals wait again.
+ */
 void hv_debug_cancel(struct hv_debug *d);
+void hv_debug_resume(struct hv_debug *d);
 
 /*
  * hv_debug_call() - complete call @code with its input block at @in_gpa

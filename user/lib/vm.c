@@ -224,6 +224,10 @@ const char *vessel_exit_name(uint32_t reason)
 		[VESSEL_EXIT_MSR] = "msr",
 		[VESSEL_EXIT_INTR] = "intr",
 		[VESSEL_EXIT_INTERNAL_ERROR] = "internal_error",
+		[VESSEL_EXIT_EOI] = "eoi",
+		[VESSEL_EXIT_PV_RESET] = "pv_reset",
+		[VESSEL_EXIT_PV_CRASH] = "pv_crash",
+		[VESSEL_EXIT_PV_DEBUG] = "pv_debug",
 	};
 
 	if (reason < ARRAY_SIZE(names) && names[reason])
