@@ -382,7 +382,8 @@ void vessel_pv_vcpu_enter(struct vessel_vcpu *vcpu)
 		synchronize_rcu();
 		put_pid(old);
 	}
-	WRITE_ONCE(vcpu->pv.resync, false);
+	/* Consumed first: a preemption during the hook asks again. */
+	vessel_check_request(vcpu, VESSEL_REQ_PV_RESYNC);
 	ops->vcpu_enter(vcpu);
 }
 

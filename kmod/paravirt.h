@@ -162,7 +162,6 @@ struct vessel_pv_vm {
 
 struct vessel_pv_vcpu {
 	struct pid *pid;	/* the thread that last ran the vCPU */
-	bool resync;		/* @vcpu_sched_out wrote: re-run @vcpu_enter */
 	union {
 		struct vessel_pv_kvm_vcpu kvm;
 		struct vessel_pv_hv_vcpu hv;

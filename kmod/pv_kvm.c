@@ -300,8 +300,8 @@ static void kvm_vcpu_leave(struct vessel_vcpu *vcpu)
  * between the enter and leave hooks: KVM's kvm_steal_time_set_preempted().
  * IRQs off, the runqueue locked: no sleeping, so an atomic write of the
  * one byte (0 now, so nothing to keep), skipped when the VMM's page is
- * not present.  The run loop sees pv.resync and re-runs the enter hook,
- * which exchanges the byte back before the guest runs.
+ * not present.  The run loop sees VESSEL_REQ_PV_RESYNC and re-runs the
+ * enter hook, which exchanges the byte back before the guest runs.
  */
 static void kvm_vcpu_sched_out(struct vessel_vcpu *vcpu)
 {
@@ -314,7 +314,8 @@ static void kvm_vcpu_sched_out(struct vessel_vcpu *vcpu)
 				    &flag, 1))
 		return;
 	WRITE_ONCE(k->preempted, true);
-	WRITE_ONCE(vcpu->pv.resync, true);
+	/* Our own thread, which reads it before entry: no wake-up. */
+	vessel_make_request(vcpu, VESSEL_REQ_PV_RESYNC);
 }
 
 /* -------------------------------------------------------------- MSRs */

@@ -160,12 +160,14 @@ static void vcpu_host_update(struct vessel_vcpu *vcpu,
 static bool vcpu_should_stop(struct vessel_vcpu *vcpu)
 {
 	return READ_ONCE(vcpu->run->immediate_exit) ||
-	       atomic_read(&vcpu->kick) || signal_pending(current);
+	       vessel_test_request(vcpu, VESSEL_REQ_KICK) ||
+	       signal_pending(current);
 }
 
 static int vcpu_exit_intr(struct vessel_vcpu *vcpu)
 {
-	atomic_set(&vcpu->kick, 0);
+	/* The kick is used up by the RUN it ends. */
+	vessel_check_request(vcpu, VESSEL_REQ_KICK);
 	vcpu->run->exit_reason = VESSEL_EXIT_INTR;
 	return -EINTR;
 }
@@ -248,20 +250,17 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 	}
 	local_irq_disable();
 	/*
-	 * Publish that we are about to enter, then look for a kick: a kicker
-	 * either is seen here or sees us and sends an IPI, which (IRQs being
-	 * off) makes the guest exit as soon as it is entered.
+	 * Publish that we are about to enter, then look for requests (the
+	 * protocol at vessel_make_request()): a kick, an APIC event posted
+	 * since the injection above, a preemption since the provider's enter
+	 * hook (it wrote guest memory the hook must fix up first).  Any of
+	 * them, or a signal: abandon this entry and look again.
 	 */
 	WRITE_ONCE(vcpu->in_guest_cpu, smp_processor_id());
-	/* Pairs with smp_mb__after_atomic() in vessel_vcpu_kick(). */
+	/* Pairs with smp_mb__after_atomic() in vessel_make_request(). */
 	smp_mb();
-	/*
-	 * An APIC event posted since the injection above, or a preemption
-	 * since the provider's enter hook (it wrote guest memory the hook
-	 * must fix up first): look again.
-	 */
-	if (vcpu_should_stop(vcpu) || vessel_lapic_req_pending(vcpu) ||
-	    READ_ONCE(vcpu->pv.resync)) {
+	if (vessel_request_pending(vcpu) ||
+	    READ_ONCE(vcpu->run->immediate_exit) || signal_pending(current)) {
 		WRITE_ONCE(vcpu->in_guest_cpu, -1);
 		vessel_events_cancel(vcpu);
 		local_irq_enable();
@@ -346,18 +345,29 @@ out_put:
 	return r;
 }
 
-static long vessel_vcpu_kick(struct vessel_vcpu *vcpu)
+/**
+ * vessel_vcpu_wake() - have the vCPU's thread look at its requests
+ *
+ * After vessel_make_request(), from any context: wakes the thread asleep
+ * in HLT, or sends an IPI to the CPU running the guest, whose exit brings
+ * the thread back to the check before the next entry.  A thread doing
+ * neither sees the request before it enters.
+ */
+void vessel_vcpu_wake(struct vessel_vcpu *vcpu)
 {
 	int cpu;
 
-	atomic_set(&vcpu->kick, 1);
-	/* Pairs with the smp_mb() before the last check ahead of entry. */
-	smp_mb__after_atomic();
+	if (vcpu->lapic && vessel_lapic_wake_halted(vcpu))
+		return;
 	cpu = READ_ONCE(vcpu->in_guest_cpu);
 	if (cpu >= 0 && cpu != raw_smp_processor_id())
 		smp_send_reschedule(cpu);
-	/* A vCPU halted in the kernel sleeps: wake it. */
-	vessel_lapic_wake(vcpu);
+}
+
+static long vessel_vcpu_kick(struct vessel_vcpu *vcpu)
+{
+	vessel_make_request(vcpu, VESSEL_REQ_KICK);
+	vessel_vcpu_wake(vcpu);
 	return 0;
 }
 
