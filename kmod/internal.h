@@ -163,6 +163,7 @@ struct vessel_vcpu {
 
 	unsigned long requests;	/* VESSEL_REQ_*: vessel_make_request() */
 	int in_guest_cpu;	/* CPU running the guest, or -1 */
+	struct pid __rcu *pid;	/* the thread that last ran it: directed yield */
 
 	/* The last exit, filled by the run loop for the handlers. */
 	u32 exit_reason;
@@ -254,5 +255,6 @@ void vessel_counters_add(struct vessel_counters *sum,
 /* vcpu.c */
 int vessel_vcpu_create(struct vessel_vm *vm, u32 id);
 void vessel_vcpu_wake(struct vessel_vcpu *vcpu);
+void vessel_vcpu_yield_to(struct vessel_vcpu *vcpu, u64 mask);
 
 #endif /* VESSEL_INTERNAL_H */

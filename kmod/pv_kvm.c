@@ -518,7 +518,7 @@ static int kvm_hypercall(struct vessel_vcpu *vcpu)
 		vessel_lapic_pv_kick(vcpu->vm, a1);
 		/* The kicker waits for it: let it run (as KVM). */
 		if (a1 < VESSEL_MAX_VCPUS)
-			vessel_pv_yield_to(vcpu, BIT_ULL(a1));
+			vessel_vcpu_yield_to(vcpu, BIT_ULL(a1));
 		ret = 0;
 		break;
 	case KVM_HC_SEND_IPI:
@@ -535,7 +535,7 @@ static int kvm_hypercall(struct vessel_vcpu *vcpu)
 		}
 		/* The caller waits for the vCPU with APIC ID (= id) a0. */
 		if (a0 < VESSEL_MAX_VCPUS)
-			vessel_pv_yield_to(vcpu, BIT_ULL(a0));
+			vessel_vcpu_yield_to(vcpu, BIT_ULL(a0));
 		ret = 0;
 		break;
 	default:

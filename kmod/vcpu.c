@@ -9,7 +9,9 @@
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
+#include <linux/pid.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/percpu.h>
@@ -289,6 +291,67 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 	return r;
 }
 
+/*
+ * Remember which thread runs the vCPU, for directed yield.  Readers look
+ * under RCU, so a thread that changes waits for them before dropping the
+ * old pid; the first RUN has no old pid and does not wait.
+ */
+static void vcpu_track_thread(struct vessel_vcpu *vcpu)
+{
+	struct pid *old = rcu_dereference_protected(vcpu->pid, 1);
+
+	if (likely(old == task_pid(current)))
+		return;
+	rcu_assign_pointer(vcpu->pid, get_task_pid(current, PIDTYPE_PID));
+	if (old) {
+		synchronize_rcu();
+		put_pid(old);
+	}
+}
+
+/**
+ * vessel_vcpu_yield_to() - give our CPU to a vCPU of @mask that can use it
+ *
+ * A vCPU waits for another (a lock holder: a PAUSE loop, KVM_HC_SCHED_YIELD,
+ * HvNotifyLongSpinWait): yield to the thread of one vCPU in @mask, other
+ * than @vcpu, that is runnable and not in the guest - preempted, most
+ * likely on our CPU - which is when yielding can help.  No such vCPU: go
+ * on at once.
+ */
+void vessel_vcpu_yield_to(struct vessel_vcpu *vcpu, u64 mask)
+{
+	struct vessel_vm *vm = vcpu->vm;
+	struct task_struct *task = NULL;
+	unsigned int i;
+
+	mask &= ~BIT_ULL(vcpu->id);
+	/* Alone in its VM, a vCPU has no one to yield to: no lock. */
+	if (!mask || READ_ONCE(vm->nr_vcpus) <= 1)
+		return;
+	mutex_lock(&vm->lock);
+	for (i = 0; i < VESSEL_MAX_VCPUS && mask && !task; i++) {
+		struct vessel_vcpu *t = vm->vcpus[i];
+
+		/* In the guest, or asleep in HLT: yielding to it cannot help. */
+		if (!(mask & BIT_ULL(i)) || !t || READ_ONCE(t->in_guest_cpu) >= 0 ||
+		    vessel_lapic_halted(t))
+			continue;
+		rcu_read_lock();
+		task = pid_task(rcu_dereference(t->pid), PIDTYPE_PID);
+		/* Asleep (in userspace, say) it cannot take our CPU either. */
+		if (task && task_is_running(task))
+			get_task_struct(task);
+		else
+			task = NULL;
+		rcu_read_unlock();
+	}
+	mutex_unlock(&vm->lock);
+	if (task) {
+		yield_to(task, true);
+		put_task_struct(task);
+	}
+}
+
 static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 {
 	struct vessel_host_state h;
@@ -314,6 +377,7 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 	if (r <= 0)
 		goto out_put;
 
+	vcpu_track_thread(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
 	vcpu_host_save(vcpu, &h);
 	for (;;) {
@@ -490,6 +554,7 @@ static void vcpu_free(struct vessel_vcpu *vcpu)
 	vessel_vmcs_clear(vcpu);
 	vessel_pv_vcpu_free(vcpu);
 	vessel_lapic_free(vcpu);
+	put_pid(rcu_dereference_protected(vcpu->pid, 1));
 	fpu_free_guest_fpstate(&vcpu->fpu);
 	if (vcpu->vpid)
 		ida_free(&vpid_ida, vcpu->vpid);
