@@ -127,6 +127,20 @@ static int vmx_exit_skip(struct vessel_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * PAUSE-loop exiting (vmcs.c): the guest has spun a while, most likely
+ * waiting for another vCPU - a lock holder, an IPI's answer - whose thread
+ * may be waiting for this host CPU.  The PAUSE is done (it only hints);
+ * give the CPU to a sibling vCPU's thread that can run.  Counted in
+ * vmx_exits[EXIT_REASON_PAUSE_INSTRUCTION].
+ */
+static int vmx_exit_pause(struct vessel_vcpu *vcpu)
+{
+	vessel_skip_insn(vcpu);
+	vessel_vcpu_yield_to(vcpu, ~0ULL);
+	return 1;
+}
+
 /* VMX is hidden from the guest (CPUID.1:ECX.VMX = 0), as are MONITOR/MWAIT. */
 static int vmx_exit_ud(struct vessel_vcpu *vcpu)
 {
@@ -171,6 +185,7 @@ static const vessel_exit_handler vmx_exit_handlers[] = {
 	[EXIT_REASON_MSR_LOAD_FAIL]		= vmx_exit_entry_failed,
 	[EXIT_REASON_MWAIT_INSTRUCTION]		= vmx_exit_ud,
 	[EXIT_REASON_MONITOR_INSTRUCTION]	= vmx_exit_ud,
+	[EXIT_REASON_PAUSE_INSTRUCTION]		= vmx_exit_pause,
 	[EXIT_REASON_MCE_DURING_VMENTRY]	= vmx_exit_entry_failed,
 	[EXIT_REASON_TPR_BELOW_THRESHOLD]	= vessel_exit_tpr_below_threshold,
 	[EXIT_REASON_EPT_VIOLATION]		= vessel_exit_ept_violation,

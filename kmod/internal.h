@@ -5,6 +5,7 @@
 #ifndef VESSEL_INTERNAL_H
 #define VESSEL_INTERNAL_H
 
+#include <linux/bitops.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/preempt.h>
@@ -160,9 +161,9 @@ struct vessel_vcpu {
 	u32 io_string_count;
 	bool io_string_rep;
 
-	/* Kick: another thread asks RUN to return. */
-	atomic_t kick;
+	unsigned long requests;	/* VESSEL_REQ_*: vessel_make_request() */
 	int in_guest_cpu;	/* CPU running the guest, or -1 */
+	struct pid __rcu *pid;	/* the thread that last ran it: directed yield */
 
 	/* The last exit, filled by the run loop for the handlers. */
 	u32 exit_reason;
@@ -175,6 +176,63 @@ struct vessel_vcpu {
 	struct vessel_lapic *lapic;	/* NULL without VESSEL_VM_LAPIC */
 	struct vessel_pv_vcpu pv;	/* paravirtual provider */
 };
+
+/*
+ * Requests: work other threads (or the scheduler's hooks) leave for a
+ * vCPU's thread, one bit each in vessel_vcpu.requests, so that the last
+ * look before VM entry is one load of one word.
+ */
+#define VESSEL_REQ_KICK		0	/* VESSEL_KICK: RUN returns EINTR */
+#define VESSEL_REQ_EVENT	1	/* the local APIC has news (lapic.c) */
+/* Preempted after the provider's enter hook: run it again (pv_kvm.c). */
+#define VESSEL_REQ_PV_RESYNC	2
+
+/*
+ * The protocol with a vCPU about to enter the guest.  The vCPU's thread,
+ * IRQs off: WRITE_ONCE(in_guest_cpu, cpu); smp_mb(); then reads requests
+ * and abandons the entry if any is pending.  A maker: set_bit() here;
+ * smp_mb__after_atomic(); then reads in_guest_cpu and sends an IPI to a
+ * CPU it finds (vessel_vcpu_wake()).  Each side writes, then reads what
+ * the other writes, with a full barrier in between: at least one sees the
+ * other.  Either the vCPU sees the request and does not enter, or the
+ * maker sees it entering and its IPI, pending while IRQs are off, makes
+ * the guest exit as soon as it runs.  A vCPU asleep in HLT waits on its
+ * APIC's wait queue for the request bits (lapic.c).
+ */
+static inline void vessel_make_request(struct vessel_vcpu *vcpu,
+				       unsigned int req)
+{
+	set_bit(req, &vcpu->requests);
+	/* The bit before the caller reads in_guest_cpu: the protocol above. */
+	smp_mb__after_atomic();
+}
+
+static inline bool vessel_test_request(struct vessel_vcpu *vcpu,
+				       unsigned int req)
+{
+	return test_bit(req, &vcpu->requests);
+}
+
+/*
+ * Consume a request.  Cleared before the work it asks for, so that one
+ * made meanwhile stays set; tested first, as most calls find none and a
+ * plain load is cheaper than a locked instruction.
+ */
+static inline bool vessel_check_request(struct vessel_vcpu *vcpu,
+					unsigned int req)
+{
+	if (!test_bit(req, &vcpu->requests))
+		return false;
+	clear_bit(req, &vcpu->requests);
+	/* The work's reads after the clear: pairs with vessel_make_request(). */
+	smp_mb__after_atomic();
+	return true;
+}
+
+static inline bool vessel_request_pending(struct vessel_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->requests) != 0;
+}
 
 /* vmx_cpu.c: detection and per-CPU VMX operation. */
 int vessel_vmx_init(void);
@@ -196,5 +254,7 @@ void vessel_counters_add(struct vessel_counters *sum,
 
 /* vcpu.c */
 int vessel_vcpu_create(struct vessel_vm *vm, u32 id);
+void vessel_vcpu_wake(struct vessel_vcpu *vcpu);
+void vessel_vcpu_yield_to(struct vessel_vcpu *vcpu, u64 mask);
 
 #endif /* VESSEL_INTERNAL_H */

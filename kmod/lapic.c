@@ -11,8 +11,9 @@
  * same page is the virtual-APIC page, so CR8 needs no exit.
  *
  * Anyone (another vCPU's IPI, VESSEL_SIGNAL_MSI, the timer's hrtimer) may
- * set IRR/TMR bits atomically and post LAPIC_REQ_* bits; the vCPU's own
- * thread consumes them before each entry, where it also sleeps while the
+ * set IRR/TMR bits atomically and post LAPIC_REQ_* bits, each with the
+ * vCPU's VESSEL_REQ_EVENT request (internal.h); the vCPU's own thread
+ * consumes them before each entry, where it also sleeps while the
  * guest is halted or waits for a SIPI.  Acceptance (IRR -> ISR) happens in
  * events.c's injection, when the guest can take an interrupt.
  */
@@ -183,32 +184,31 @@ static void lapic_reset_regs(struct vessel_lapic *l)
 
 /* ------------------------------------------------------------ wake-ups */
 
-void vessel_lapic_wake(struct vessel_vcpu *vcpu)
+bool vessel_lapic_wake_halted(struct vessel_vcpu *vcpu)
 {
 	struct vessel_lapic *l = vcpu->lapic;
-	int cpu;
 
-	if (!l)
-		return;
 	/* wq_has_sleeper() orders the caller's request bits before the check. */
-	if (wq_has_sleeper(&l->wq)) {
-		wake_up_interruptible(&l->wq);
-		return;
-	}
-	/* In the guest elsewhere: an IPI makes it exit and look (vcpu.c). */
-	cpu = READ_ONCE(vcpu->in_guest_cpu);
-	if (cpu >= 0 && cpu != raw_smp_processor_id())
-		smp_send_reschedule(cpu);
+	if (!wq_has_sleeper(&l->wq))
+		return false;
+	wake_up_interruptible(&l->wq);
+	return true;
 }
 
-static void lapic_post(struct vessel_vcpu *vcpu, int req)
+/* News in IRR, ExtINT or the timer: the vCPU's thread looks before entry. */
+static void lapic_post_event(struct vessel_vcpu *vcpu)
 {
-	struct vessel_lapic *l = vcpu->lapic;
+	vessel_make_request(vcpu, VESSEL_REQ_EVENT);
+	vessel_vcpu_wake(vcpu);
+}
 
-	if (req != LAPIC_REQ_EVENT)
-		set_bit(req, &l->req);
-	set_bit(LAPIC_REQ_EVENT, &l->req);
-	vessel_lapic_wake(vcpu);
+/* A LAPIC_REQ_* @req, with the event that makes the thread look at it. */
+static void lapic_post(struct vessel_vcpu *vcpu, unsigned int req)
+{
+	set_bit(req, &vcpu->lapic->req);
+	/* Before the event: lapic_process() reads @req after consuming it. */
+	smp_mb__before_atomic();
+	lapic_post_event(vcpu);
 }
 
 /* ---------------------------------------------------------- acceptance */
@@ -222,7 +222,7 @@ static void lapic_set_irr(struct vessel_vcpu *vcpu, u8 vec, bool level)
 	else
 		clear_bit(vec & 31, vec_word(l, APIC_TMR, vec));
 	set_bit(vec & 31, vec_word(l, APIC_IRR, vec));
-	lapic_post(vcpu, LAPIC_REQ_EVENT);
+	lapic_post_event(vcpu);
 }
 
 /*
@@ -255,7 +255,7 @@ static bool lapic_accept(struct vessel_vcpu *vcpu, u32 mode, u8 vec, bool level)
 		if (!lapic_takes_extint(l))
 			return false;
 		set_bit(vec, l->extint);
-		lapic_post(vcpu, LAPIC_REQ_EVENT);
+		lapic_post_event(vcpu);
 		return true;
 	}
 	if (!lapic_hw_enabled(l))
@@ -455,7 +455,7 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 		return HRTIMER_RESTART;
 	}
 	atomic_inc(&l->timer_fired);
-	lapic_post(l->vcpu, LAPIC_REQ_EVENT);
+	lapic_post_event(l->vcpu);
 	if (!l->period_ns)
 		return HRTIMER_NORESTART;
 	l->target_tsc = now + l->period_tsc;
@@ -509,7 +509,7 @@ static void lapic_deadline_set(struct vessel_vcpu *vcpu, u64 deadline)
 	now = rdtsc();
 	if ((s64)(host - now) <= 0) {
 		atomic_inc(&l->timer_fired);
-		lapic_post(vcpu, LAPIC_REQ_EVENT);
+		lapic_post_event(vcpu);
 		return;
 	}
 	l->target_tsc = host;
@@ -760,7 +760,7 @@ static int lapic_set_base(struct vessel_vcpu *vcpu, u64 val, bool host)
 		reg_set(l, APIC_ID, vcpu->id);
 		reg_set(l, APIC_LDR, ((vcpu->id >> 4) << 16) | (1U << (vcpu->id & 0xf)));
 	}
-	lapic_post(vcpu, LAPIC_REQ_EVENT);
+	lapic_post_event(vcpu);
 	return 0;
 }
 
@@ -1087,9 +1087,6 @@ static void lapic_process(struct vessel_vcpu *vcpu)
 {
 	struct vessel_lapic *l = vcpu->lapic;
 
-	clear_bit(LAPIC_REQ_EVENT, &l->req);
-	/* Pairs with the barrier in lapic_post()'s wake-up. */
-	smp_mb__after_atomic();
 	lapic_timer_deliver(vcpu);
 	if (test_and_clear_bit(LAPIC_REQ_INIT, &l->req))
 		lapic_do_init(vcpu);
@@ -1101,10 +1098,24 @@ static void lapic_process(struct vessel_vcpu *vcpu)
 		vessel_pv_vcpu_event(vcpu);
 }
 
+/*
+ * What ends the sleep of a halted vCPU's thread: news from the APIC, or
+ * RUN must return.  Not every request: a preemption's PV_RESYNC is for the
+ * entry, and would keep a halted vCPU spinning.
+ */
+#define LAPIC_WAKE_REQUESTS	(BIT(VESSEL_REQ_EVENT) | BIT(VESSEL_REQ_KICK))
+
+static bool lapic_wake_wanted(struct vessel_vcpu *vcpu)
+{
+	return (READ_ONCE(vcpu->requests) & LAPIC_WAKE_REQUESTS) ||
+	       READ_ONCE(vcpu->run->immediate_exit);
+}
+
 static bool lapic_stop_wanted(struct vessel_vcpu *vcpu)
 {
 	return READ_ONCE(vcpu->run->immediate_exit) ||
-	       atomic_read(&vcpu->kick) || signal_pending(current);
+	       vessel_test_request(vcpu, VESSEL_REQ_KICK) ||
+	       signal_pending(current);
 }
 
 /* What ends HLT: an NMI, or an interrupt the guest can take (IF set). */
@@ -1129,16 +1140,13 @@ static void lapic_block(struct vessel_vcpu *vcpu)
 		ktime_t end = ktime_add_ns(ktime_get(), poll);
 
 		do {
-			if (test_bit(LAPIC_REQ_EVENT, &l->req) ||
-			    lapic_stop_wanted(vcpu))
+			if (lapic_wake_wanted(vcpu) || signal_pending(current))
 				return;
 			cpu_relax();
 		} while (ktime_before(ktime_get(), end));
 	}
 	/* A signal ends the wait too; the caller sees it pending. */
-	wait_event_interruptible(l->wq, test_bit(LAPIC_REQ_EVENT, &l->req) ||
-				 atomic_read(&vcpu->kick) ||
-				 READ_ONCE(vcpu->run->immediate_exit));
+	wait_event_interruptible(l->wq, lapic_wake_wanted(vcpu));
 }
 
 /**
@@ -1160,7 +1168,7 @@ int __vessel_lapic_before_entry(struct vessel_vcpu *vcpu)
 		     READ_ONCE(vcpu->vm->tsc_offset) != l->deadline_offset))
 		lapic_deadline_set(vcpu, l->tsc_deadline);
 	for (;;) {
-		if (test_bit(LAPIC_REQ_EVENT, &l->req))
+		if (vessel_check_request(vcpu, VESSEL_REQ_EVENT))
 			lapic_process(vcpu);
 		if (l->eoi_exit >= 0) {
 			vcpu->run->exit_reason = VESSEL_EXIT_EOI;
@@ -1211,7 +1219,7 @@ void vessel_lapic_pv_kick(struct vessel_vm *vm, u64 apic_id)
 		WRITE_ONCE(t->lapic->pv_unhalt, true);
 		/* The flag before the event bit the wake-up looks at. */
 		smp_mb__before_atomic();
-		lapic_post(t, LAPIC_REQ_EVENT);
+		lapic_post_event(t);
 		break;
 	}
 	mutex_unlock(&vm->lock);
@@ -1552,7 +1560,7 @@ long vessel_vcpu_set_lapic(struct vessel_vcpu *vcpu,
 		lapic_deadline_set(vcpu, s->tsc_deadline);
 	else if (s->timer_ns)
 		lapic_timer_start(l, s->timer_ns);
-	set_bit(LAPIC_REQ_EVENT, &l->req);
+	vessel_make_request(vcpu, VESSEL_REQ_EVENT);
 out:
 	kfree(s);
 	return r;

@@ -12,12 +12,15 @@
 
 #include "internal.h"
 
-/* Bits of vessel_lapic.req: set by any thread, consumed by the vCPU's. */
-#define LAPIC_REQ_EVENT		0	/* something below changed: look */
-#define LAPIC_REQ_NMI		1
-#define LAPIC_REQ_INIT		2
-#define LAPIC_REQ_SIPI		3
-#define LAPIC_REQ_PV		4	/* the paravirt provider has work */
+/*
+ * Bits of vessel_lapic.req: set by any thread, consumed by the vCPU's.
+ * Each comes with the vCPU's VESSEL_REQ_EVENT, which makes the thread look
+ * here (and a halted one wake): the run loop watches that one word only.
+ */
+#define LAPIC_REQ_NMI		0
+#define LAPIC_REQ_INIT		1
+#define LAPIC_REQ_SIPI		2
+#define LAPIC_REQ_PV		3	/* the paravirt provider has work */
 
 /**
  * struct vessel_lapic - one vCPU's local APIC
@@ -130,13 +133,8 @@ static inline void vessel_lapic_after_exit(struct vessel_vcpu *vcpu)
 		__vessel_lapic_pv_eoi_sync(vcpu);
 }
 
-/* Wake the vCPU thread (halted, or in the guest) to look at its APIC. */
-void vessel_lapic_wake(struct vessel_vcpu *vcpu);
-
-static inline bool vessel_lapic_req_pending(struct vessel_vcpu *vcpu)
-{
-	return vcpu->lapic && test_bit(LAPIC_REQ_EVENT, &vcpu->lapic->req);
-}
+/* vessel_vcpu_wake(): wake the thread if asleep in HLT; whether it was. */
+bool vessel_lapic_wake_halted(struct vessel_vcpu *vcpu);
 
 /* Exit handlers' hooks. */
 int vessel_lapic_halt(struct vessel_vcpu *vcpu);

@@ -11,9 +11,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/nospec.h>
-#include <linux/pid.h>
 #include <linux/sched.h>
-#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -280,42 +278,6 @@ bool vessel_pv_state_tail_zero(const struct vessel_pv_state *st, size_t used)
 /* --------------------------------------------- acting on other vCPUs */
 
 /*
- * A vCPU waits for another (a lock holder, KVM_HC_SCHED_YIELD; a long
- * spin, HvNotifyLongSpinWait): give our CPU to the thread of one vCPU in
- * @mask that is not in the guest, which is when yielding can help.
- */
-void vessel_pv_yield_to(struct vessel_vcpu *vcpu, u64 mask)
-{
-	struct vessel_vm *vm = vcpu->vm;
-	struct task_struct *task = NULL;
-	unsigned int i;
-
-	mask &= ~BIT_ULL(vcpu->id);
-	/* Alone in its VM, a vCPU has no one to yield to: no lock. */
-	if (!mask || READ_ONCE(vm->nr_vcpus) <= 1)
-		return;
-	mutex_lock(&vm->lock);
-	for (i = 0; i < VESSEL_MAX_VCPUS && mask && !task; i++) {
-		struct vessel_vcpu *t = vm->vcpus[i];
-
-		/* In the guest, or asleep in HLT: yielding to it cannot help. */
-		if (!(mask & BIT_ULL(i)) || !t || READ_ONCE(t->in_guest_cpu) >= 0 ||
-		    vessel_lapic_halted(t))
-			continue;
-		rcu_read_lock();
-		task = pid_task(rcu_dereference(t->pv.pid), PIDTYPE_PID);
-		if (task)
-			get_task_struct(task);
-		rcu_read_unlock();
-	}
-	mutex_unlock(&vm->lock);
-	if (task) {
-		yield_to(task, true);
-		put_task_struct(task);
-	}
-}
-
-/*
  * Flush the TLBs (linear and combined mappings) of the vCPUs in @mask
  * before they next run guest code, and wait for those running it now to
  * leave it.  The run loop clears flush_on_entry before its INVVPID; with
@@ -369,21 +331,14 @@ void vessel_pv_vcpu_init(struct vessel_vcpu *vcpu)
 
 /*
  * Before each entry, for a provider with a vcpu_enter hook (the run loop
- * checks): remember which thread runs the vCPU (directed yield needs it)
- * and let the provider refresh what the guest reads in memory.
+ * checks): let the provider refresh what the guest reads in memory.
  */
 void vessel_pv_vcpu_enter(struct vessel_vcpu *vcpu)
 {
 	const struct vessel_pv_ops *ops = vcpu->vm->pv.ops;
 
-	if (unlikely(vcpu->pv.pid != task_pid(current))) {
-		struct pid *old = vcpu->pv.pid;
-
-		rcu_assign_pointer(vcpu->pv.pid, get_task_pid(current, PIDTYPE_PID));
-		synchronize_rcu();
-		put_pid(old);
-	}
-	WRITE_ONCE(vcpu->pv.resync, false);
+	/* Consumed first: a preemption during the hook asks again. */
+	vessel_check_request(vcpu, VESSEL_REQ_PV_RESYNC);
 	ops->vcpu_enter(vcpu);
 }
 
@@ -398,7 +353,6 @@ void vessel_pv_vcpu_free(struct vessel_vcpu *vcpu)
 {
 	if (vcpu->vm->pv.ops->vcpu_free)
 		vcpu->vm->pv.ops->vcpu_free(vcpu);
-	put_pid(vcpu->pv.pid);
 }
 
 /* The vCPU's thread, before an entry: what the provider posted. */

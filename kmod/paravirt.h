@@ -161,8 +161,6 @@ struct vessel_pv_vm {
 };
 
 struct vessel_pv_vcpu {
-	struct pid *pid;	/* the thread that last ran the vCPU */
-	bool resync;		/* @vcpu_sched_out wrote: re-run @vcpu_enter */
 	union {
 		struct vessel_pv_kvm_vcpu kvm;
 		struct vessel_pv_hv_vcpu hv;
@@ -256,7 +254,6 @@ bool vessel_pv_long_mode(struct vessel_vcpu *vcpu);
 int vessel_pv_exit_user(struct vessel_vcpu *vcpu, u32 reason,
 			unsigned int ndata, const u64 *data);
 bool vessel_pv_state_tail_zero(const struct vessel_pv_state *st, size_t used);
-void vessel_pv_yield_to(struct vessel_vcpu *vcpu, u64 mask);
 void vessel_pv_flush_tlb(struct vessel_vcpu *vcpu, u64 mask);
 
 #endif /* VESSEL_PARAVIRT_H */

@@ -959,7 +959,7 @@ static int hv_hypercall(struct vessel_vcpu *vcpu)
 				break;
 		}
 		/* A spinning vCPU: let another one of the VM run. */
-		vessel_pv_yield_to(vcpu, ~0ULL);
+		vessel_vcpu_yield_to(vcpu, ~0ULL);
 		status = HV_STATUS_SUCCESS;
 		break;
 	case HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE:

@@ -300,8 +300,8 @@ static void kvm_vcpu_leave(struct vessel_vcpu *vcpu)
  * between the enter and leave hooks: KVM's kvm_steal_time_set_preempted().
  * IRQs off, the runqueue locked: no sleeping, so an atomic write of the
  * one byte (0 now, so nothing to keep), skipped when the VMM's page is
- * not present.  The run loop sees pv.resync and re-runs the enter hook,
- * which exchanges the byte back before the guest runs.
+ * not present.  The run loop sees VESSEL_REQ_PV_RESYNC and re-runs the
+ * enter hook, which exchanges the byte back before the guest runs.
  */
 static void kvm_vcpu_sched_out(struct vessel_vcpu *vcpu)
 {
@@ -314,7 +314,8 @@ static void kvm_vcpu_sched_out(struct vessel_vcpu *vcpu)
 				    &flag, 1))
 		return;
 	WRITE_ONCE(k->preempted, true);
-	WRITE_ONCE(vcpu->pv.resync, true);
+	/* Our own thread, which reads it before entry: no wake-up. */
+	vessel_make_request(vcpu, VESSEL_REQ_PV_RESYNC);
 }
 
 /* -------------------------------------------------------------- MSRs */
@@ -517,7 +518,7 @@ static int kvm_hypercall(struct vessel_vcpu *vcpu)
 		vessel_lapic_pv_kick(vcpu->vm, a1);
 		/* The kicker waits for it: let it run (as KVM). */
 		if (a1 < VESSEL_MAX_VCPUS)
-			vessel_pv_yield_to(vcpu, BIT_ULL(a1));
+			vessel_vcpu_yield_to(vcpu, BIT_ULL(a1));
 		ret = 0;
 		break;
 	case KVM_HC_SEND_IPI:
@@ -534,7 +535,7 @@ static int kvm_hypercall(struct vessel_vcpu *vcpu)
 		}
 		/* The caller waits for the vCPU with APIC ID (= id) a0. */
 		if (a0 < VESSEL_MAX_VCPUS)
-			vessel_pv_yield_to(vcpu, BIT_ULL(a0));
+			vessel_vcpu_yield_to(vcpu, BIT_ULL(a0));
 		ret = 0;
 		break;
 	default:

@@ -9,7 +9,9 @@
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
+#include <linux/pid.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/percpu.h>
@@ -160,12 +162,14 @@ static void vcpu_host_update(struct vessel_vcpu *vcpu,
 static bool vcpu_should_stop(struct vessel_vcpu *vcpu)
 {
 	return READ_ONCE(vcpu->run->immediate_exit) ||
-	       atomic_read(&vcpu->kick) || signal_pending(current);
+	       vessel_test_request(vcpu, VESSEL_REQ_KICK) ||
+	       signal_pending(current);
 }
 
 static int vcpu_exit_intr(struct vessel_vcpu *vcpu)
 {
-	atomic_set(&vcpu->kick, 0);
+	/* The kick is used up by the RUN it ends. */
+	vessel_check_request(vcpu, VESSEL_REQ_KICK);
 	vcpu->run->exit_reason = VESSEL_EXIT_INTR;
 	return -EINTR;
 }
@@ -248,20 +252,17 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 	}
 	local_irq_disable();
 	/*
-	 * Publish that we are about to enter, then look for a kick: a kicker
-	 * either is seen here or sees us and sends an IPI, which (IRQs being
-	 * off) makes the guest exit as soon as it is entered.
+	 * Publish that we are about to enter, then look for requests (the
+	 * protocol at vessel_make_request()): a kick, an APIC event posted
+	 * since the injection above, a preemption since the provider's enter
+	 * hook (it wrote guest memory the hook must fix up first).  Any of
+	 * them, or a signal: abandon this entry and look again.
 	 */
 	WRITE_ONCE(vcpu->in_guest_cpu, smp_processor_id());
-	/* Pairs with smp_mb__after_atomic() in vessel_vcpu_kick(). */
+	/* Pairs with smp_mb__after_atomic() in vessel_make_request(). */
 	smp_mb();
-	/*
-	 * An APIC event posted since the injection above, or a preemption
-	 * since the provider's enter hook (it wrote guest memory the hook
-	 * must fix up first): look again.
-	 */
-	if (vcpu_should_stop(vcpu) || vessel_lapic_req_pending(vcpu) ||
-	    READ_ONCE(vcpu->pv.resync)) {
+	if (vessel_request_pending(vcpu) ||
+	    READ_ONCE(vcpu->run->immediate_exit) || signal_pending(current)) {
 		WRITE_ONCE(vcpu->in_guest_cpu, -1);
 		vessel_events_cancel(vcpu);
 		local_irq_enable();
@@ -290,6 +291,67 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 	return r;
 }
 
+/*
+ * Remember which thread runs the vCPU, for directed yield.  Readers look
+ * under RCU, so a thread that changes waits for them before dropping the
+ * old pid; the first RUN has no old pid and does not wait.
+ */
+static void vcpu_track_thread(struct vessel_vcpu *vcpu)
+{
+	struct pid *old = rcu_dereference_protected(vcpu->pid, 1);
+
+	if (likely(old == task_pid(current)))
+		return;
+	rcu_assign_pointer(vcpu->pid, get_task_pid(current, PIDTYPE_PID));
+	if (old) {
+		synchronize_rcu();
+		put_pid(old);
+	}
+}
+
+/**
+ * vessel_vcpu_yield_to() - give our CPU to a vCPU of @mask that can use it
+ *
+ * A vCPU waits for another (a lock holder: a PAUSE loop, KVM_HC_SCHED_YIELD,
+ * HvNotifyLongSpinWait): yield to the thread of one vCPU in @mask, other
+ * than @vcpu, that is runnable and not in the guest - preempted, most
+ * likely on our CPU - which is when yielding can help.  No such vCPU: go
+ * on at once.
+ */
+void vessel_vcpu_yield_to(struct vessel_vcpu *vcpu, u64 mask)
+{
+	struct vessel_vm *vm = vcpu->vm;
+	struct task_struct *task = NULL;
+	unsigned int i;
+
+	mask &= ~BIT_ULL(vcpu->id);
+	/* Alone in its VM, a vCPU has no one to yield to: no lock. */
+	if (!mask || READ_ONCE(vm->nr_vcpus) <= 1)
+		return;
+	mutex_lock(&vm->lock);
+	for (i = 0; i < VESSEL_MAX_VCPUS && mask && !task; i++) {
+		struct vessel_vcpu *t = vm->vcpus[i];
+
+		/* In the guest, or asleep in HLT: yielding to it cannot help. */
+		if (!(mask & BIT_ULL(i)) || !t || READ_ONCE(t->in_guest_cpu) >= 0 ||
+		    vessel_lapic_halted(t))
+			continue;
+		rcu_read_lock();
+		task = pid_task(rcu_dereference(t->pid), PIDTYPE_PID);
+		/* Asleep (in userspace, say) it cannot take our CPU either. */
+		if (task && task_is_running(task))
+			get_task_struct(task);
+		else
+			task = NULL;
+		rcu_read_unlock();
+	}
+	mutex_unlock(&vm->lock);
+	if (task) {
+		yield_to(task, true);
+		put_task_struct(task);
+	}
+}
+
 static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 {
 	struct vessel_host_state h;
@@ -315,6 +377,7 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 	if (r <= 0)
 		goto out_put;
 
+	vcpu_track_thread(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
 	vcpu_host_save(vcpu, &h);
 	for (;;) {
@@ -346,18 +409,29 @@ out_put:
 	return r;
 }
 
-static long vessel_vcpu_kick(struct vessel_vcpu *vcpu)
+/**
+ * vessel_vcpu_wake() - have the vCPU's thread look at its requests
+ *
+ * After vessel_make_request(), from any context: wakes the thread asleep
+ * in HLT, or sends an IPI to the CPU running the guest, whose exit brings
+ * the thread back to the check before the next entry.  A thread doing
+ * neither sees the request before it enters.
+ */
+void vessel_vcpu_wake(struct vessel_vcpu *vcpu)
 {
 	int cpu;
 
-	atomic_set(&vcpu->kick, 1);
-	/* Pairs with the smp_mb() before the last check ahead of entry. */
-	smp_mb__after_atomic();
+	if (vcpu->lapic && vessel_lapic_wake_halted(vcpu))
+		return;
 	cpu = READ_ONCE(vcpu->in_guest_cpu);
 	if (cpu >= 0 && cpu != raw_smp_processor_id())
 		smp_send_reschedule(cpu);
-	/* A vCPU halted in the kernel sleeps: wake it. */
-	vessel_lapic_wake(vcpu);
+}
+
+static long vessel_vcpu_kick(struct vessel_vcpu *vcpu)
+{
+	vessel_make_request(vcpu, VESSEL_REQ_KICK);
+	vessel_vcpu_wake(vcpu);
 	return 0;
 }
 
@@ -480,6 +554,7 @@ static void vcpu_free(struct vessel_vcpu *vcpu)
 	vessel_vmcs_clear(vcpu);
 	vessel_pv_vcpu_free(vcpu);
 	vessel_lapic_free(vcpu);
+	put_pid(rcu_dereference_protected(vcpu->pid, 1));
 	fpu_free_guest_fpstate(&vcpu->fpu);
 	if (vcpu->vpid)
 		ida_free(&vpid_ida, vcpu->vpid);

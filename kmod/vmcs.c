@@ -196,10 +196,32 @@ MODULE_PARM_DESC(irq_backstop_us,
 /* The VMX-preemption timer value for irq_backstop_us, or 0 when unused. */
 u32 vessel_backstop_ticks __read_mostly;
 
+/*
+ * PAUSE-loop exiting (SDM 25.1.3): a guest at CPL 0 whose PAUSEs come at
+ * most ple_gap TSC ticks apart exits once the loop has lasted ple_window
+ * ticks.  A vCPU spinning on a lock whose holder's thread waits for our
+ * host CPU would otherwise keep that CPU until the next tick; the exit
+ * yields it (exits.c).  KVM's defaults.  Read when a vCPU is created;
+ * set to 0 at load when the CPU has no PAUSE-loop exiting.
+ */
+static unsigned int ple_gap = 128;
+module_param(ple_gap, uint, 0444);
+MODULE_PARM_DESC(ple_gap,
+		 "PAUSE-loop exiting: most TSC ticks between two PAUSEs of one loop (0: off; default 128)");
+
+static unsigned int ple_window = 4096;
+module_param(ple_window, uint, 0444);
+MODULE_PARM_DESC(ple_window,
+		 "PAUSE-loop exiting: TSC ticks a loop spins before it exits (0: off; default 4096)");
+
 void vessel_vmcs_init(void)
 {
 	u64 ticks;
 
+	/* Off, so that the parameters say what vCPUs get. */
+	if (!ple_gap || !ple_window ||
+	    !((vessel_vmx.procbased2 >> 32) & SECONDARY_EXEC_PAUSE_LOOP_EXITING))
+		ple_gap = ple_window = 0;
 	if (!irq_backstop_us || !(vessel_vmx.flags & VESSEL_CAP_PREEMPTION_TIMER))
 		return;
 	/* The timer counts TSC ticks >> IA32_VMX_MISC[4:0] (SDM 25.5.1). */
@@ -240,7 +262,9 @@ static void vmcs_setup_controls(struct vessel_vcpu *vcpu)
 			   SECONDARY_EXEC_UNRESTRICTED_GUEST |
 			   (vcpu->vpid ? SECONDARY_EXEC_ENABLE_VPID : 0) |
 			   SECONDARY_EXEC_ENABLE_RDTSCP |
-			   SECONDARY_EXEC_WBINVD_EXITING);	/* not the host's */
+			   SECONDARY_EXEC_WBINVD_EXITING |	/* not the host's */
+			   /* a spinning vCPU lets others run; never every PAUSE */
+			   (ple_gap ? SECONDARY_EXEC_PAUSE_LOOP_EXITING : 0));
 	exit = vmx_adjust(c->exit,
 			  VM_EXIT_HOST_ADDR_SPACE_SIZE |	/* 64-bit host */
 			  VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT |
@@ -271,6 +295,10 @@ static void vmcs_setup_controls(struct vessel_vcpu *vcpu)
 	vmcs_write64(EPT_POINTER, vessel_mem_eptp(vcpu->vm));
 	if (vcpu->vpid)
 		vmcs_write16(VIRTUAL_PROCESSOR_ID, vcpu->vpid);
+	if (proc2 & SECONDARY_EXEC_PAUSE_LOOP_EXITING) {
+		vmcs_write32(PLE_GAP, ple_gap);
+		vmcs_write32(PLE_WINDOW, ple_window);
+	}
 	vmcs_write64(MSR_BITMAP, __pa(vcpu->msr_bitmap));
 	vcpu->tsc_offset = vcpu->vm->tsc_offset;
 	vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
