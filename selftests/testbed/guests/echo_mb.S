@@ -12,65 +12,21 @@
  */
 #include "mb_lib.S"
 
-#define UART_RBR		0
-#define UART_IER		1
-#define UART_MCR		4
-#define UART_IER_RDI		0x01
-#define UART_MCR_OUT2		0x08
-#define UART_LSR_DR		0x01
-#define EXIT_OK			42
-#define EXIT_BAD_VECTOR		0x15
-
-#define LAPIC_EOI		0xfee000b0
-#define LAPIC_SVR		0xfee000f0
-#define LAPIC_SVR_ENABLE	0x100
-#define SPURIOUS_VECTOR		0xff
-#define IOAPIC_REGSEL		0xfec00000
-#define IOAPIC_WIN		0xfec00010
-#define IOAPIC_RTE4_LO		0x18
-#define IOAPIC_RTE4_HI		0x19
 #define UART_VECTOR		0x24
 #define LINE_MAX		64
 
-	.code32
-	.text
-	MB_HEADER
-
-	.globl	_start
-_start:
-	cli
-	movl	$stack_top, %esp
+	MB_ENTRY
 
 	/* Every vector goes to unexpected, except the UART's and spurious. */
-	xorl	%ecx, %ecx
-1:	movl	$unexpected, %eax
-	cmpl	$UART_VECTOR, %ecx
-	jne	2f
-	movl	$uart_handler, %eax
-2:	cmpl	$SPURIOUS_VECTOR, %ecx
-	jne	3f
-	movl	$spurious_handler, %eax
-3:	call	set_gate
-	incl	%ecx
-	cmpl	$256, %ecx
-	jb	1b
-	lidt	idt_desc
-
-	movl	$LAPIC_SVR_ENABLE | SPURIOUS_VECTOR, LAPIC_SVR
+	MB_IDT	256, unexpected, UART_VECTOR, uart_handler, \
+		APIC_SPURIOUS_VECTOR, spurious_handler
+	MB_LAPIC_ENABLE
 
 	/* I/O APIC input 4: APIC 0, fixed, edge, unmasked. */
-	movl	$IOAPIC_RTE4_HI, IOAPIC_REGSEL
-	movl	$0, IOAPIC_WIN
-	movl	$IOAPIC_RTE4_LO, IOAPIC_REGSEL
-	movl	$UART_VECTOR, IOAPIC_WIN
+	MB_IOAPIC_ROUTE 4, UART_VECTOR
 
-	/* The UART drives its line (OUT2) and raises it for received data. */
-	movw	$COM1 + UART_MCR, %dx
-	movb	$UART_MCR_OUT2, %al
-	outb	%al, %dx
-	movw	$COM1 + UART_IER, %dx
-	movb	$UART_IER_RDI, %al
-	outb	%al, %dx
+	/* The UART raises its line for received data. */
+	MB_UART_IRQ_ENABLE UART_IER_RDI
 
 	/* Sleep until the handler has a line: STI's shadow covers the HLT. */
 4:	cli
@@ -84,9 +40,7 @@ _start:
 	call	puts
 	movl	$line, %esi
 	call	puts
-	movl	$newline, %esi
-	call	puts
-	movl	$EXIT_OK, %eax
+	MB_EXIT_MSG newline, EXIT_OK
 
 	MB_DEBUG_EXIT
 
@@ -126,19 +80,11 @@ spurious_handler:
 	iret
 
 unexpected:
-	movl	$msg_bad_vector, %esi
-	call	puts
-	movl	$EXIT_BAD_VECTOR, %eax
-	jmp	debug_exit
+	MB_EXIT_MSG msg_bad_vector, EXIT_UNEXPECTED
 
 	MB_PUTS
 
 	.section .rodata
-	.p2align 2
-	.word	0
-idt_desc:
-	.word	256 * 8 - 1
-	.long	idt
 msg_echo:
 	.asciz	"echo_mb: "
 newline:
@@ -147,15 +93,10 @@ msg_bad_vector:
 	.asciz	"echo_mb: unexpected interrupt or exception\n"
 
 	.bss
-	.p2align 3
-idt:
-	.skip	256 * 8
+	.p2align 2
 line_len:
 	.skip	4
 line_done:
 	.skip	4
 line:
 	.skip	LINE_MAX		/* zeroed: the last byte stays NUL */
-	.p2align 4
-	.skip	4096
-stack_top:

@@ -9,26 +9,13 @@
  *
  * Entered as the multiboot spec says: 32-bit protected mode, paging off,
  * EAX = 0x2BADB002, EBX = the boot information. The spec promises no
- * stack, so the guest brings its own.
+ * stack, so the guest brings its own (MB_ENTRY).
  */
 #include "mb_lib.S"
 
-#define MB_BOOT_MAGIC		0x2badb002
-#define MB_INFO_FLAGS		0
-#define MB_INFO_CMDLINE		16
-#define MB_INFO_HAS_CMDLINE	(1 << 2)
-
-#define EXIT_OK			42
 #define EXIT_BAD_MAGIC		0x10
 
-	.code32
-	.text
-	MB_HEADER
-
-	.globl	_start
-_start:
-	cli
-	movl	$stack_top, %esp
+	MB_ENTRY
 	cmpl	$MB_BOOT_MAGIC, %eax
 	jne	bad_magic
 
@@ -39,15 +26,10 @@ _start:
 	jz	1f
 	movl	MB_INFO_CMDLINE(%edi), %esi
 	call	puts
-1:	movl	$newline, %esi
-	call	puts
-	movl	$EXIT_OK, %eax
-	jmp	debug_exit
+1:	MB_EXIT_MSG newline, EXIT_OK
 
 bad_magic:
-	movl	$bad_magic_msg, %esi
-	call	puts
-	movl	$EXIT_BAD_MAGIC, %eax
+	MB_EXIT_MSG bad_magic_msg, EXIT_BAD_MAGIC
 
 	MB_DEBUG_EXIT
 
@@ -60,8 +42,3 @@ newline:
 	.asciz	"\n"
 bad_magic_msg:
 	.asciz	"hello_mb: bad multiboot magic in EAX\n"
-
-	.bss
-	.p2align 4
-	.skip	4096
-stack_top:

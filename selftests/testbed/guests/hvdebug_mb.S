@@ -41,29 +41,14 @@
 #define CHUNK			5
 #define TIMEOUT_100NS		5000000		/* half a second */
 
-#define EXIT_OK			42
 #define EXIT_NO_HYPERV		0x11
 #define EXIT_RESET		0x12
 #define EXIT_POST		0x13
 #define EXIT_RETRIEVE		0x14
-#define EXIT_EXCEPTION		0x15
 
-	.code32
-	.text
-	MB_HEADER
-
-	.globl	_start
-_start:
-	cli
-	movl	$stack_top, %esp
+	MB_ENTRY
 	/* A fault anywhere ends the run with a message, not a triple fault. */
-	xorl	%ecx, %ecx
-1:	movl	$unexpected, %eax
-	call	set_gate
-	incl	%ecx
-	cmpl	$32, %ecx
-	jb	1b
-	lidt	idt_desc
+	MB_IDT	32, unexpected
 
 	movl	$EXIT_NO_HYPERV, fail_code
 	movl	$HV_CPUID_VENDOR, %eax
@@ -143,10 +128,8 @@ done:
 	movl	$msg_echoed, %esi
 	call	puts
 	movl	echoed, %eax
-	call	put_dec
-	movl	$msg_bytes, %esi
-	call	puts
-	movl	$EXIT_OK, %eax
+	call	putdec
+	MB_EXIT_MSG msg_bytes, EXIT_OK
 
 	MB_DEBUG_EXIT
 
@@ -181,22 +164,8 @@ post_bytes:
 1:	movl	$EXIT_POST, fail_code
 	jmp	fail
 
-/* put_dec: print EAX in decimal. Clobbers EAX, ECX, EDX, ESI. */
-put_dec:
-	movl	$dec_end, %esi
-	movb	$0, (%esi)
-	movl	$10, %ecx
-1:	xorl	%edx, %edx
-	divl	%ecx
-	addb	$'0', %dl
-	decl	%esi
-	movb	%dl, (%esi)
-	testl	%eax, %eax
-	jnz	1b
-	jmp	puts
-
 unexpected:
-	movl	$EXIT_EXCEPTION, fail_code
+	movl	$EXIT_UNEXPECTED, fail_code
 fail:
 	movl	$msg_fail, %esi
 	call	puts
@@ -205,13 +174,9 @@ fail:
 
 	MB_SET_GATE
 	MB_PUTS
+	MB_PUTDEC
 
 	.section .rodata
-	.p2align 2
-	.word	0
-idt_desc:
-	.word	32 * 8 - 1
-	.long	idt
 msg_hello:
 	.ascii	"hvdebug_mb: hello, debugger\n"
 msg_hello_end:
@@ -230,18 +195,9 @@ in_page:
 	.skip	4096
 out_page:
 	.skip	4096
-idt:
-	.skip	32 * 8
 fail_code:
 	.skip	4
 remaining:
 	.skip	4
 echoed:
 	.skip	4
-dec_buf:
-	.skip	11
-dec_end:
-	.skip	1
-	.p2align 4
-	.skip	4096
-stack_top:

@@ -23,124 +23,57 @@
  */
 #include "mb_lib.S"
 
-#define UART_IER		1
-#define UART_IIR		2
-#define UART_MCR		4
-#define UART_IER_THRI		0x02
-#define UART_MCR_OUT2		0x08
-#define EXIT_OK			42
 #define EXIT_NO_IRQ		0x14
-#define EXIT_BAD_VECTOR		0x15
 #define EXIT_NO_REDELIVERY	0x16
 #define EXIT_NO_REMOTE_IRR	0x17
 #define EXIT_STUCK_REMOTE_IRR	0x18
 #define EXIT_TOO_MANY		0x19
 
-#define LAPIC_EOI		0xfee000b0
-#define LAPIC_SVR		0xfee000f0
-#define LAPIC_SVR_ENABLE	0x100
-#define SPURIOUS_VECTOR		0xff
-#define IOAPIC_REGSEL		0xfec00000
-#define IOAPIC_WIN		0xfec00010
-#define IOAPIC_RTE4_LO		0x18
-#define IOAPIC_RTE4_HI		0x19
-#define IOAPIC_RTE_REMOTE_IRR	0x4000
-#define IOAPIC_RTE_LEVEL	0x8000
 #define UART_VECTOR		0x24
 #define WAIT_LOOPS		10000000
 #define SETTLE_LOOPS		1000000
 
-	.code32
-	.text
-	MB_HEADER
-
-	.globl	_start
-_start:
-	cli
-	movl	$stack_top, %esp
+	MB_ENTRY
 
 	/* Every vector goes to unexpected, except the UART's and spurious. */
-	xorl	%ecx, %ecx
-1:	movl	$unexpected, %eax
-	cmpl	$UART_VECTOR, %ecx
-	jne	2f
-	movl	$uart_handler, %eax
-2:	cmpl	$SPURIOUS_VECTOR, %ecx
-	jne	3f
-	movl	$spurious_handler, %eax
-3:	call	set_gate
-	incl	%ecx
-	cmpl	$256, %ecx
-	jb	1b
-	lidt	idt_desc
-
-	movl	$LAPIC_SVR_ENABLE | SPURIOUS_VECTOR, LAPIC_SVR
+	MB_IDT	256, unexpected, UART_VECTOR, uart_handler, \
+		APIC_SPURIOUS_VECTOR, spurious_handler
+	MB_LAPIC_ENABLE
 
 	/* I/O APIC input 4: APIC 0, fixed, level, active high, unmasked. */
-	movl	$IOAPIC_RTE4_HI, IOAPIC_REGSEL
-	movl	$0, IOAPIC_WIN
-	movl	$IOAPIC_RTE4_LO, IOAPIC_REGSEL
-	movl	$IOAPIC_RTE_LEVEL | UART_VECTOR, IOAPIC_WIN
+	MB_IOAPIC_ROUTE 4, IOAPIC_RTE_LEVEL | UART_VECTOR
 
 	/* The UART drives its line (OUT2) and asserts it for THR empty. */
-	movw	$COM1 + UART_MCR, %dx
-	movb	$UART_MCR_OUT2, %al
-	outb	%al, %dx
-	movw	$COM1 + UART_IER, %dx
-	movb	$UART_IER_THRI, %al
-	outb	%al, %dx
+	MB_UART_IRQ_ENABLE UART_IER_THRI
 
-	sti
-	movl	$WAIT_LOOPS, %ecx
-4:	cmpl	$2, nr_irqs
-	jae	5f
-	loop	4b
+	MB_STI_WAIT nr_irqs, 2, WAIT_LOOPS, 1f
 	/* Time out: none, or only the first one. */
 	cli
 	cmpl	$0, nr_irqs
 	je	no_irq
-	movl	$msg_one_only, %esi
-	movl	$EXIT_NO_REDELIVERY, %eax
-	jmp	fail
+	MB_EXIT_MSG msg_one_only, EXIT_NO_REDELIVERY
 
 	/* Two came: give a third (which must not come) time to arrive. */
-5:	movl	$SETTLE_LOOPS, %ecx
-6:	loop	6b
+1:	movl	$SETTLE_LOOPS, %ecx
+2:	loop	2b
 	cli
 	cmpl	$2, nr_irqs
 	jne	too_many
 	cmpl	$0, remote_irr_missed
 	jne	no_remote_irr
-	movl	$IOAPIC_RTE4_LO, IOAPIC_REGSEL
-	movl	IOAPIC_WIN, %eax	/* MMIO: MOV only, as readl() */
+	MB_IOAPIC_READ IOAPIC_REDTBL_LO(4)
 	testl	$IOAPIC_RTE_REMOTE_IRR, %eax
 	jnz	stuck_remote_irr
-	movl	$msg_ok, %esi
-	call	puts
-	movl	$EXIT_OK, %eax
-	jmp	debug_exit
+	MB_EXIT_MSG msg_ok, EXIT_OK
 
 no_irq:
-	movl	$msg_no_irq, %esi
-	movl	$EXIT_NO_IRQ, %eax
-	jmp	fail
+	MB_EXIT_MSG msg_no_irq, EXIT_NO_IRQ
 too_many:
-	movl	$msg_too_many, %esi
-	movl	$EXIT_TOO_MANY, %eax
-	jmp	fail
+	MB_EXIT_MSG msg_too_many, EXIT_TOO_MANY
 no_remote_irr:
-	movl	$msg_no_remote_irr, %esi
-	movl	$EXIT_NO_REMOTE_IRR, %eax
-	jmp	fail
+	MB_EXIT_MSG msg_no_remote_irr, EXIT_NO_REMOTE_IRR
 stuck_remote_irr:
-	movl	$msg_stuck_remote_irr, %esi
-	movl	$EXIT_STUCK_REMOTE_IRR, %eax
-
-/* Print the message at ESI and exit with EAX. */
-fail:
-	pushl	%eax
-	call	puts
-	popl	%eax
+	MB_EXIT_MSG msg_stuck_remote_irr, EXIT_STUCK_REMOTE_IRR
 
 	MB_DEBUG_EXIT
 
@@ -151,19 +84,14 @@ uart_handler:
 	pushl	%edx
 	incl	nr_irqs
 	/* In service, a level entry has Remote IRR set until the EOI. */
-	movl	$IOAPIC_RTE4_LO, IOAPIC_REGSEL
-	movl	IOAPIC_WIN, %eax
+	MB_IOAPIC_READ IOAPIC_REDTBL_LO(4)
 	testl	$IOAPIC_RTE_REMOTE_IRR, %eax
 	jnz	1f
 	incl	remote_irr_missed
 	/* The first time, leave the UART asserting its line. */
 1:	cmpl	$1, nr_irqs
 	je	2f
-	movw	$COM1 + UART_IIR, %dx	/* acknowledges THR empty */
-	inb	%dx, %al
-	movw	$COM1 + UART_IER, %dx
-	xorb	%al, %al
-	outb	%al, %dx
+	MB_UART_QUIET
 2:	movl	$0, LAPIC_EOI
 	popl	%edx
 	popl	%eax
@@ -174,18 +102,11 @@ spurious_handler:
 	iret
 
 unexpected:
-	movl	$msg_bad_vector, %esi
-	movl	$EXIT_BAD_VECTOR, %eax
-	jmp	fail
+	MB_EXIT_MSG msg_bad_vector, EXIT_UNEXPECTED
 
 	MB_PUTS
 
 	.section .rodata
-	.p2align 2
-	.word	0
-idt_desc:
-	.word	256 * 8 - 1
-	.long	idt
 msg_ok:
 	.asciz	"level IRQ 4: 2 interrupts, Remote IRR set in the handler, clear after EOI\n"
 msg_no_irq:
@@ -202,13 +123,8 @@ msg_bad_vector:
 	.asciz	"irqlevel_mb: unexpected interrupt or exception\n"
 
 	.bss
-	.p2align 3
-idt:
-	.skip	256 * 8
+	.p2align 2
 nr_irqs:
 	.skip	4
 remote_irr_missed:
 	.skip	4
-	.p2align 4
-	.skip	4096
-stack_top:

@@ -17,16 +17,9 @@
  */
 #include "mb_lib.S"
 
-#define UART_IER		1
-#define UART_IIR		2
-#define UART_MCR		4
-#define UART_IER_THRI		0x02
-#define UART_MCR_OUT2		0x08
-#define EXIT_OK			42
 #define EXIT_NO_IRQ		0x14
-#define EXIT_BAD_VECTOR		0x15
 
-#define LAPIC_ISR_32_63		0xfee00110	/* ISR bits of vectors 0x20-0x3f */
+#define LAPIC_ISR_32_63		(LAPIC_BASE + 0x110)	/* ISR of vectors 0x20-0x3f */
 #define PIC1_CMD		0x20
 #define PIC1_DATA		0x21
 #define PIC2_CMD		0xa0
@@ -39,33 +32,15 @@
 #define PIC_ICW4		0x01	/* 8086 mode, normal EOI */
 #define PIC1_IMR_IRQ4		0xef	/* only IRQ 4 unmasked */
 #define PIC_EOI			0x20	/* OCW2 non-specific EOI */
-#define SPURIOUS_VECTOR		(PIC1_BASE + 7)	/* IR7 with nothing pending */
+#define PIC_SPURIOUS_VECTOR	(PIC1_BASE + 7)	/* IR7 with nothing pending */
 #define UART_VECTOR		(PIC1_BASE + 4)
 #define WAIT_LOOPS		10000000
 
-	.code32
-	.text
-	MB_HEADER
-
-	.globl	_start
-_start:
-	cli
-	movl	$stack_top, %esp
+	MB_ENTRY
 
 	/* Every vector goes to unexpected, except the UART's and spurious. */
-	xorl	%ecx, %ecx
-1:	movl	$unexpected, %eax
-	cmpl	$UART_VECTOR, %ecx
-	jne	2f
-	movl	$uart_handler, %eax
-2:	cmpl	$SPURIOUS_VECTOR, %ecx
-	jne	3f
-	movl	$spurious_handler, %eax
-3:	call	set_gate
-	incl	%ecx
-	cmpl	$256, %ecx
-	jb	1b
-	lidt	idt_desc
+	MB_IDT	256, unexpected, UART_VECTOR, uart_handler, \
+		PIC_SPURIOUS_VECTOR, spurious_handler
 
 	/* Both PICs: ICW1-ICW4, then mask all but IRQ 4. */
 	movb	$PIC_ICW1, %al
@@ -88,28 +63,14 @@ _start:
 	outb	%al, $PIC2_DATA
 
 	/* Let the UART drive its IRQ line, and ask for THR empty. */
-	movw	$COM1 + UART_MCR, %dx
-	movb	$UART_MCR_OUT2, %al
-	outb	%al, %dx
-	movw	$COM1 + UART_IER, %dx
-	movb	$UART_IER_THRI, %al
-	outb	%al, %dx
+	MB_UART_IRQ_ENABLE UART_IER_THRI
 
-	sti
-	movl	$WAIT_LOOPS, %ecx
-4:	cmpl	$0, got_irq
-	jne	5f
-	loop	4b
+	MB_STI_WAIT got_irq, 1, WAIT_LOOPS, 1f
 	cli
-	movl	$msg_no_irq, %esi
-	call	puts
-	movl	$EXIT_NO_IRQ, %eax
-	jmp	debug_exit
+	MB_EXIT_MSG msg_no_irq, EXIT_NO_IRQ
 
-5:	cli
-	movl	$msg_ok, %esi
-	call	puts
-	movl	$EXIT_OK, %eax
+1:	cli
+	MB_EXIT_MSG msg_ok, EXIT_OK
 
 	MB_DEBUG_EXIT
 
@@ -122,11 +83,7 @@ uart_handler:
 	movl	LAPIC_ISR_32_63, %eax
 	testl	$1 << (UART_VECTOR - 0x20), %eax
 	jnz	unexpected
-	movw	$COM1 + UART_IIR, %dx	/* acknowledges THR empty */
-	inb	%dx, %al
-	movw	$COM1 + UART_IER, %dx
-	xorb	%al, %al
-	outb	%al, %dx
+	MB_UART_QUIET
 	movb	$PIC_EOI, %al
 	outb	%al, $PIC1_CMD
 	incl	got_irq
@@ -139,19 +96,11 @@ spurious_handler:
 	iret
 
 unexpected:
-	movl	$msg_bad_vector, %esi
-	call	puts
-	movl	$EXIT_BAD_VECTOR, %eax
-	jmp	debug_exit
+	MB_EXIT_MSG msg_bad_vector, EXIT_UNEXPECTED
 
 	MB_PUTS
 
 	.section .rodata
-	.p2align 2
-	.word	0
-idt_desc:
-	.word	256 * 8 - 1
-	.long	idt
 msg_ok:
 	.asciz	"IRQ 4 through the PIC: vector 0x24\n"
 msg_no_irq:
@@ -160,11 +109,6 @@ msg_bad_vector:
 	.asciz	"pic_mb: unexpected interrupt or exception\n"
 
 	.bss
-	.p2align 3
-idt:
-	.skip	256 * 8
+	.p2align 2
 got_irq:
 	.skip	4
-	.p2align 4
-	.skip	4096
-stack_top:

@@ -43,26 +43,14 @@
 
 #define EXIT_NO_ACPI		0x12
 #define EXIT_TOO_MANY		0x13
-#define EXIT_UNEXPECTED		0x15
 
-#define RSDP_SIG_LO		0x20445352	/* "RSD " */
-#define RSDP_SIG_HI		0x20525450	/* "PTR " */
-#define MADT_SIG		0x43495041	/* "APIC" */
-#define MADT_LAPIC		0	/* Processor Local APIC entry */
-#define MADT_LAPIC_ENABLED	1
-
-/* Local APIC registers, from the base in the MADT. */
-#define APIC_ID			0x20
-#define APIC_EOI		0xb0
-#define APIC_SVR		0xf0
+/* More local APIC registers, from the base in the MADT. */
 #define APIC_ICR_LO		0x300
 #define APIC_ICR_HI		0x310
 #define APIC_LVT_TIMER		0x320
 #define APIC_TMICT		0x380
 #define APIC_TMCCT		0x390
 #define APIC_TDCR		0x3e0
-#define APIC_SVR_ENABLE		0x100
-#define SPURIOUS_VECTOR		0xff
 #define APIC_LVT_MASKED		0x10000
 #define APIC_LVT_PERIODIC	0x20000
 #define TIMER_VECTOR		0x40
@@ -79,23 +67,14 @@
 #define AP_STACK_SIZE		1024
 #define AP_WAIT_MS		4000
 
-#define MBI_FLAG_CMDLINE	(1 << 2)
-#define MBI_CMDLINE		16
 #define CRASH_APIC_ID		1
 
 #define CODE_SEL		0x08
 #define DATA_SEL		0x10
 #define CR0_PE			1
 
-	.code32
-	.text
-	MB_HEADER
-
-	.globl	_start
-_start:
-	cli
+	MB_ENTRY
 	cld
-	movl	$stack_top, %esp
 	call	parse_cmdline
 	/* Our own GDT: the trampoline's far jump needs a known one. */
 	lgdtl	gdt_desc
@@ -108,22 +87,11 @@ _start:
 	movl	%eax, %gs
 
 	/* Every vector is unexpected but the timer's and spurious. */
-	xorl	%ecx, %ecx
-1:	movl	$unexpected, %eax
-	cmpl	$TIMER_VECTOR, %ecx
-	jne	2f
-	movl	$timer_handler, %eax
-2:	cmpl	$SPURIOUS_VECTOR, %ecx
-	jne	3f
-	movl	$spurious_handler, %eax
-3:	call	set_gate
-	incl	%ecx
-	cmpl	$256, %ecx
-	jb	1b
-	lidt	idt_desc
+	MB_IDT	256, unexpected, TIMER_VECTOR, timer_handler, \
+		APIC_SPURIOUS_VECTOR, spurious_handler
 
 	call	find_madt
-	movl	36(%esi), %ebp		/* local APIC address */
+	movl	MADT_LAPIC_ADDR(%esi), %ebp
 	movl	%ebp, lapic_base
 	movl	%esi, madt
 
@@ -147,7 +115,7 @@ _start:
 	call	unlock_print
 
 	/* This CPU's APIC: enable it, and learn its ID. */
-	movl	$APIC_SVR_ENABLE | SPURIOUS_VECTOR, APIC_SVR(%ebp)
+	MB_LAPIC_ENABLE APIC_SVR(%ebp)
 	movl	APIC_ID(%ebp), %eax
 	shrl	$24, %eax
 	movl	%eax, bsp_id
@@ -161,6 +129,7 @@ _start:
 	rep movsb
 
 	/* INIT-SIPI-SIPI to every other enabled processor. */
+	movl	madt, %esi
 	call	madt_first
 1:	call	madt_next_cpu
 	jc	2f
@@ -197,22 +166,17 @@ _start:
 	jmp	debug_exit
 
 no_acpi:
-	movl	$msg_no_acpi, %esi
-	call	puts
-	movl	$EXIT_NO_ACPI, %eax
-	jmp	debug_exit
+	MB_EXIT_MSG msg_no_acpi, EXIT_NO_ACPI
 too_many:
-	movl	$msg_too_many, %esi
-	call	puts
-	movl	$EXIT_TOO_MANY, %eax
+	MB_EXIT_MSG msg_too_many, EXIT_TOO_MANY
 
 	MB_DEBUG_EXIT
 
 /* crash_mode = 1 if the multiboot command line (EBX: the MBI) is "crash". */
 parse_cmdline:
-	testl	$MBI_FLAG_CMDLINE, (%ebx)
+	testl	$MB_INFO_HAS_CMDLINE, MB_INFO_FLAGS(%ebx)
 	jz	2f
-	movl	MBI_CMDLINE(%ebx), %esi
+	movl	MB_INFO_CMDLINE(%ebx), %esi
 	movl	$str_crash, %edi
 1:	movb	(%esi), %al
 	cmpb	(%edi), %al
@@ -223,39 +187,6 @@ parse_cmdline:
 	jnz	1b
 	movl	$1, crash_mode
 2:	ret
-
-/* ESI = the MADT, found through the RSDP and RSDT, or no_acpi. */
-find_madt:
-	movl	$0xe0000, %esi
-1:	cmpl	$RSDP_SIG_LO, (%esi)
-	jne	2f
-	cmpl	$RSDP_SIG_HI, 4(%esi)
-	jne	2f
-	movl	$20, %ecx		/* the ACPI 1.0 checksum */
-	call	checksum
-	jz	3f
-2:	addl	$16, %esi
-	cmpl	$0x100000, %esi
-	jb	1b
-	jmp	no_acpi
-3:	movl	16(%esi), %edi		/* RSDT */
-	movl	%edi, %esi
-	movl	4(%edi), %ecx
-	call	checksum
-	jnz	no_acpi
-	movl	4(%edi), %edx
-	addl	%edi, %edx		/* end of the RSDT */
-	addl	$36, %edi		/* its entries */
-4:	cmpl	%edx, %edi
-	jae	no_acpi
-	movl	(%edi), %esi
-	addl	$4, %edi
-	cmpl	$MADT_SIG, (%esi)
-	jne	4b
-	movl	4(%esi), %ecx
-	call	checksum
-	jnz	no_acpi
-	ret
 
 /*
  * Wait until the counter at EDI reaches nr_aps, AP_WAIT_MS at most,
@@ -292,50 +223,23 @@ spurious_handler:
 	iret
 
 unexpected:
-	movl	$msg_unexpected, %esi
-	call	puts
-	movl	$EXIT_UNEXPECTED, %eax
-	jmp	debug_exit
-
-/* IDT entry ECX: a 32-bit interrupt gate to EAX in CODE_SEL. */
-set_gate:
-	leal	idt(, %ecx, 8), %edi
-	movw	%ax, (%edi)
-	movw	$CODE_SEL, 2(%edi)
-	movw	$IDT_GATE_INTR32, 4(%edi)
-	shrl	$16, %eax
-	movw	%ax, 6(%edi)
-	ret
-
-/* Start walking the MADT's entries: EDI = the first, EDX = the end. */
-madt_first:
-	movl	madt, %edi
-	movl	4(%edi), %edx
-	addl	%edi, %edx
-	addl	$44, %edi
-	ret
+	MB_EXIT_MSG msg_unexpected, EXIT_UNEXPECTED
 
 /*
- * EAX = the APIC ID of the next enabled Processor Local APIC entry, CF
- * clear; CF set at the end. Moves EDI on.
+ * EAX = the APIC ID of the next enabled Processor Local APIC entry of the
+ * MADT walk at EDI (madt_first), CF clear; CF set at the end. Moves EDI
+ * on. Clobbers ECX.
  */
 madt_next_cpu:
-	cmpl	%edx, %edi
-	jae	2f
-	movzbl	1(%edi), %ecx		/* length */
-	testl	%ecx, %ecx
-	jz	no_acpi			/* a zero length would loop forever */
-	movl	%edi, %eax
-	addl	%ecx, %edi
+	call	madt_next
+	jc	1f
 	cmpb	$MADT_LAPIC, (%eax)
 	jne	madt_next_cpu
-	testb	$MADT_LAPIC_ENABLED, 4(%eax)
+	testb	$MADT_LAPIC_ENABLED, MADT_LAPIC_FLAGS(%eax)
 	jz	madt_next_cpu
-	movzbl	3(%eax), %eax
+	movzbl	MADT_LAPIC_ID(%eax), %eax
 	clc
-	ret
-2:	stc
-	ret
+1:	ret
 
 /* INIT, INIT de-assert, 10 ms, STARTUP, 200 us, STARTUP, 200 us. */
 start_ap:
@@ -403,48 +307,10 @@ unlock_print:
 	movl	$0, print_lock
 	ret
 
-/* ZF set if the ECX bytes at ESI sum to 0 (mod 256). Clobbers EAX, ECX. */
-checksum:
-	xorl	%eax, %eax
-1:	addb	-1(%esi, %ecx), %al
-	loop	1b
-	testb	%al, %al
-	ret
-
-/* Print AL on COM1. Clobbers EDX. */
-putc:
-	pushl	%eax
-	movw	$COM1 + UART_LSR, %dx
-1:	inb	%dx, %al
-	testb	$UART_LSR_THRE, %al
-	jz	1b
-	popl	%eax
-	movw	$COM1, %dx
-	outb	%al, %dx
-	ret
-
-/* Print the NUL-terminated string at ESI. Clobbers EAX, EDX, ESI. */
-puts:
-	lodsb
-	testb	%al, %al
-	jz	1f
-	call	putc
-	jmp	puts
-1:	ret
-
-/* Print EAX (below 1000) in decimal. Clobbers EAX, ECX, EDX. */
-putdec:
-	movl	$10, %ecx
-	xorl	%edx, %edx
-	divl	%ecx
-	testl	%eax, %eax
-	jz	1f
-	pushl	%edx
-	call	putdec
-	popl	%edx
-1:	movb	%dl, %al
-	addb	$'0', %al
-	jmp	putc
+	MB_SET_GATE
+	MB_ACPI	no_acpi
+	MB_PUTS
+	MB_PUTDEC
 
 /*
  * The AP trampoline, copied to TRAMPOLINE: a SIPI starts it in real mode
@@ -486,7 +352,7 @@ ap_start32:
 	imull	$AP_STACK_SIZE, %esp
 	addl	$ap_stacks, %esp
 
-	movl	$APIC_SVR_ENABLE | SPURIOUS_VECTOR, APIC_SVR(%ebp)
+	MB_LAPIC_ENABLE APIC_SVR(%ebp)
 	lock incl	ap_arrived
 1:	pause
 	cmpl	$0, ap_go
@@ -527,10 +393,6 @@ gdt_desc:
 null_idt_desc:
 	.word	0
 	.long	0
-	.word	0
-idt_desc:
-	.word	256 * 8 - 1
-	.long	idt
 str_crash:
 	.asciz	"crash"
 msg_cpus:
@@ -581,11 +443,6 @@ crash_mode:
 	.skip	4
 ticks:
 	.skip	4
-	.p2align 3
-idt:
-	.skip	256 * 8
 	.p2align 4
 ap_stacks:
 	.skip	MAX_CPUS * AP_STACK_SIZE
-	.skip	4096
-stack_top:

@@ -8,7 +8,7 @@
  *    boundary with a zero checksum, its configuration table ("PCMP",
  *    checksum), processor entries counted;
  *  - ACPI: the RSDP found in 0xe0000-0xfffff with a zero checksum, the
- *    RSDT's first entry, which must be the MADT ("APIC", checksum),
+ *    MADT ("APIC") among the RSDT's entries, both with zero checksums,
  *    Processor Local APIC entries counted;
  *  - the I/O APIC version register, through IOREGSEL/IOWIN at 0xfec00000;
  *  - the master 8259's IMR (port 0x21).
@@ -17,29 +17,15 @@
  */
 #include "mb_lib.S"
 
-#define EXIT_OK			42
 #define EXIT_NO_MP		0x11
 #define EXIT_NO_ACPI		0x12
 
-#define IOAPIC_REGSEL		0xfec00000
-#define IOAPIC_WIN		0xfec00010
-#define IOAPIC_REG_VER		1
 #define PIC_MASTER_DATA		0x21
 
 #define MP_SIG			0x5f504d5f	/* "_MP_" */
 #define PCMP_SIG		0x504d4350	/* "PCMP" */
-#define RSDP_SIG_LO		0x20445352	/* "RSD " */
-#define RSDP_SIG_HI		0x20525450	/* "PTR " */
-#define MADT_SIG		0x43495041	/* "APIC" */
 
-	.code32
-	.text
-	MB_HEADER
-
-	.globl	_start
-_start:
-	cli
-	movl	$stack_top, %esp
+	MB_ENTRY
 
 	/* MP floating pointer: signature, then a 16-byte checksum. */
 	movl	$0xf0000, %esi
@@ -49,7 +35,7 @@ _start:
 	call	checksum
 	jz	3f
 2:	addl	$16, %esi
-	cmpl	$0x100000, %esi
+	cmpl	$BIOS_AREA_END, %esi
 	jb	1b
 	jmp	no_mp
 3:	movl	4(%esi), %esi		/* the configuration table */
@@ -72,41 +58,17 @@ _start:
 	jmp	4b
 6:	movl	%ebx, mp_cpus
 
-	/* RSDP: "RSD PTR ", then the ACPI 1.0 checksum of 20 bytes. */
-	movl	$0xe0000, %esi
-1:	cmpl	$RSDP_SIG_LO, (%esi)
-	jne	2f
-	cmpl	$RSDP_SIG_HI, 4(%esi)
-	jne	2f
-	movl	$20, %ecx
-	call	checksum
-	jz	3f
-2:	addl	$16, %esi
-	cmpl	$0x100000, %esi
-	jb	1b
-	jmp	no_acpi
-3:	movl	16(%esi), %esi		/* RSDT */
-	movl	36(%esi), %esi		/* its first entry: the MADT */
-	cmpl	$MADT_SIG, (%esi)
-	jne	no_acpi
-	movl	4(%esi), %ecx
-	call	checksum
-	jnz	no_acpi
-	movl	%esi, %edx
-	addl	4(%esi), %edx		/* end */
-	leal	44(%esi), %edi
+	/* ACPI: the MADT's Processor Local APIC entries, enabled or not. */
+	call	find_madt
+	call	madt_first
 	xorl	%ebx, %ebx
-4:	cmpl	%edx, %edi
-	jae	6f
-	cmpb	$0, (%edi)
-	jne	5f
+1:	call	madt_next
+	jc	2f
+	cmpb	$MADT_LAPIC, (%eax)
+	jne	1b
 	incl	%ebx
-5:	movzbl	1(%edi), %eax
-	testl	%eax, %eax
-	jz	no_acpi			/* a zero length would loop forever */
-	addl	%eax, %edi
-	jmp	4b
-6:	movl	%ebx, acpi_cpus
+	jmp	1b
+2:	movl	%ebx, acpi_cpus
 
 	movl	$msg_mp, %esi
 	call	puts
@@ -118,8 +80,7 @@ _start:
 	call	putdec
 	movl	$msg_ioapic, %esi
 	call	puts
-	movl	$IOAPIC_REG_VER, IOAPIC_REGSEL
-	movl	IOAPIC_WIN, %eax
+	MB_IOAPIC_READ IOAPIC_REG_VER
 	movl	$8, %ecx
 	call	puthex
 	movl	$msg_pic, %esi
@@ -128,73 +89,25 @@ _start:
 	movzbl	%al, %eax
 	movl	$2, %ecx
 	call	puthex
-	movl	$newline, %esi
-	call	puts
-	movl	$EXIT_OK, %eax
-	jmp	debug_exit
+	MB_EXIT_MSG newline, EXIT_OK
 
 no_mp:
-	movl	$msg_no_mp, %esi
-	call	puts
-	movl	$EXIT_NO_MP, %eax
-	jmp	debug_exit
+	MB_EXIT_MSG msg_no_mp, EXIT_NO_MP
 no_acpi:
-	movl	$msg_no_acpi, %esi
-	call	puts
-	movl	$EXIT_NO_ACPI, %eax
+	MB_EXIT_MSG msg_no_acpi, EXIT_NO_ACPI
 
 	MB_DEBUG_EXIT
 
-/* ZF set if the ECX bytes at ESI sum to 0 (mod 256). Clobbers EAX, ECX. */
-checksum:
-	xorl	%eax, %eax
-1:	addb	-1(%esi, %ecx), %al
-	loop	1b
-	testb	%al, %al
-	ret
-
-/* Print AL on COM1. Clobbers EDX. */
-putc:
-	pushl	%eax
-	movw	$COM1 + UART_LSR, %dx
-1:	inb	%dx, %al
-	testb	$UART_LSR_THRE, %al
-	jz	1b
-	popl	%eax
-	movw	$COM1, %dx
-	outb	%al, %dx
-	ret
-
-/* Print the NUL-terminated string at ESI. Clobbers EAX, EDX, ESI. */
-puts:
-	lodsb
-	testb	%al, %al
-	jz	1f
-	call	putc
-	jmp	puts
-1:	ret
-
-/* Print EAX (below 1000) in decimal. Clobbers EAX, ECX, EDX. */
-putdec:
-	movl	$10, %ecx
-	xorl	%edx, %edx
-	divl	%ecx
-	testl	%eax, %eax
-	jz	1f
-	pushl	%edx
-	call	putdec
-	popl	%edx
-1:	movb	%dl, %al
-	addb	$'0', %al
-	jmp	putc
+	MB_ACPI	no_acpi
+	MB_PUTS
+	MB_PUTDEC
 
 /* Print the low ECX hex digits of EAX. Clobbers EAX, ECX, EDX. */
 puthex:
 	pushl	%ebx
 	movl	%eax, %ebx
-1:	leal	-1(,%ecx,4), %eax	/* bit position of the digit's top */
-	pushl	%ecx
-	leal	-4(,%ecx,4), %ecx
+1:	pushl	%ecx
+	leal	-4(,%ecx,4), %ecx	/* the digit's lowest bit */
 	movl	%ebx, %eax
 	shrl	%cl, %eax
 	andl	$15, %eax
@@ -224,10 +137,8 @@ msg_no_acpi:
 	.asciz	"tables_mb: no valid ACPI MADT\n"
 
 	.bss
-	.p2align 4
+	.p2align 2
 mp_cpus:
 	.skip	4
 acpi_cpus:
 	.skip	4
-	.skip	4096
-stack_top:
