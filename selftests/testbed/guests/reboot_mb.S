@@ -12,7 +12,7 @@
  * writes 1 to HV_X64_MSR_RESET, 'q' leaves through the debug-exit port
  * with 42 (status 85), anything else is ignored. Failures print a line and
  * exit with 0x11 no reset MSR, 0x12 registers, 0x13 memory, 0x14 provider
- * not at power-on, 0x15 the reset did not happen.
+ * not at power-on, 0x16 the reset did not happen.
  */
 #include "mb_lib.S"
 
@@ -27,24 +27,13 @@
 #define MARKER_IMAGE		0x1badcafe
 #define MARKER_RUNNING		0x600dcafe
 
-#define UART_RBR		0
-#define UART_LSR_DR		0x01
-
-#define EXIT_OK			42
 #define EXIT_NO_RESET		0x11
 #define EXIT_REGISTERS		0x12
 #define EXIT_MEMORY		0x13
 #define EXIT_PROVIDER		0x14
-#define EXIT_NOT_RESET		0x15
+#define EXIT_NOT_RESET		0x16
 
-	.code32
-	.text
-	MB_HEADER
-
-	.globl	_start
-_start:
-	cli
-	movl	$stack_top, %esp
+	MB_ENTRY
 	movl	$EXIT_REGISTERS, %ebx
 	cmpl	$MB_BOOT_MAGIC, %eax
 	jne	fail
@@ -128,6 +117,3 @@ marker:
 	.p2align 2
 fail_code:
 	.skip	4
-	.p2align 4
-	.skip	4096
-stack_top:
