@@ -1351,6 +1351,25 @@ u64 vessel_lapic_pv_eoi_get(struct vessel_vcpu *vcpu)
 }
 
 /*
+ * A kick still to use up, for the provider's state: a vCPU halted when
+ * kicked has none left over, as VESSEL_GET_MP_STATE calls it runnable.
+ * Between exits, with the vCPU's run_lock held.
+ */
+bool vessel_lapic_pv_unhalt_get(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+
+	return READ_ONCE(l->pv_unhalt) &&
+	       l->mp_state != VESSEL_MP_STATE_HALTED;
+}
+
+/* Its next HLT then ends at once (__vessel_lapic_before_entry()). */
+void vessel_lapic_pv_unhalt_set(struct vessel_vcpu *vcpu, bool kicked)
+{
+	WRITE_ONCE(vcpu->lapic->pv_unhalt, kicked);
+}
+
+/*
  * Asleep in HLT (or waiting for SIPI) with no kick to end it: yielding to
  * it helps no one.
  */

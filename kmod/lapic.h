@@ -155,6 +155,8 @@ int vessel_lapic_pv_send_ipi(struct vessel_vm *vm, const u64 *bitmap,
 			     u64 min, unsigned int cluster, u32 icr);
 void vessel_lapic_pv_eoi_set(struct vessel_vcpu *vcpu, u64 msr);
 u64 vessel_lapic_pv_eoi_get(struct vessel_vcpu *vcpu);
+bool vessel_lapic_pv_unhalt_get(struct vessel_vcpu *vcpu);
+void vessel_lapic_pv_unhalt_set(struct vessel_vcpu *vcpu, bool kicked);
 bool vessel_lapic_halted(struct vessel_vcpu *vcpu);
 
 /* ioctls */

@@ -585,8 +585,10 @@ static void kvm_vcpu_reset(struct vessel_vcpu *vcpu)
 	memset(k, 0, sizeof(*k));
 	k->poll_control_msr = 1;
 	k->pvti_cpu = -1;
-	if (vcpu->lapic)
+	if (vcpu->lapic) {
 		vessel_lapic_pv_eoi_set(vcpu, 0);
+		vessel_lapic_pv_unhalt_set(vcpu, false);
+	}
 }
 
 static void kvm_vm_get_state(struct vessel_vm *vm, struct vessel_pv_state *st)
@@ -620,6 +622,8 @@ static void kvm_vcpu_get_state(struct vessel_vcpu *vcpu,
 	st->kvm_vcpu.poll_control_msr = k->poll_control_msr;
 	st->kvm_vcpu.steal_ns = k->steal_ns;
 	st->kvm_vcpu.pv_eoi_msr = vcpu->lapic ? vessel_lapic_pv_eoi_get(vcpu) : 0;
+	if (vcpu->lapic && vessel_lapic_pv_unhalt_get(vcpu))
+		st->kvm_vcpu.flags |= VESSEL_PV_KVM_PV_UNHALT;
 }
 
 static int kvm_vcpu_set_state(struct vessel_vcpu *vcpu,
@@ -633,15 +637,20 @@ static int kvm_vcpu_set_state(struct vessel_vcpu *vcpu,
 	    (s->steal_time_msr & KVM_STEAL_RESERVED_MASK) ||
 	    (s->poll_control_msr & ~1ULL) ||
 	    !kvm_pv_eoi_valid(s->pv_eoi_msr) ||
-	    (s->pv_eoi_msr && !vcpu->lapic))
+	    (s->pv_eoi_msr && !vcpu->lapic) ||
+	    (s->flags & ~VESSEL_PV_KVM_PV_UNHALT) ||
+	    (s->flags && !vcpu->lapic))
 		return -EINVAL;
 	kvm_vcpu_reset(vcpu);
 	k->system_time_msr = s->system_time_msr;
 	k->steal_time_msr = s->steal_time_msr;
 	k->poll_control_msr = s->poll_control_msr;
 	k->steal_ns = s->steal_ns;
-	if (vcpu->lapic)
+	if (vcpu->lapic) {
 		vessel_lapic_pv_eoi_set(vcpu, s->pv_eoi_msr);
+		vessel_lapic_pv_unhalt_set(vcpu,
+					   s->flags & VESSEL_PV_KVM_PV_UNHALT);
+	}
 	/* The guest's copies are rewritten on the next entry. */
 	k->steal_dirty = true;
 	k->preempted = true;

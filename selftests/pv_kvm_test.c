@@ -259,9 +259,9 @@ TEST(msrs_reset_and_state)
 	st.kvm_vcpu.steal_time_msr |= 4;
 	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &st));
 	st.kvm_vcpu.steal_time_msr &= ~4ULL;
-	st.kvm_vcpu.reserved[2] = 1;
+	st.kvm_vcpu.reserved[1] = 1;
 	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &st));
-	st.kvm_vcpu.reserved[2] = 0;
+	st.kvm_vcpu.reserved[1] = 0;
 	st.data[40] = 1;
 	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &st));
 	st.data[40] = 0;
@@ -552,6 +552,9 @@ TEST(apic_features_need_lapic)
 	ASSERT_EQ(0, ioctl(vm->vcpus[0]->fd, VESSEL_PV_GET_VCPU_STATE, &st));
 	st.kvm_vcpu.pv_eoi_msr = 0x1000 | 1;
 	EXPECT_ERRNO(EINVAL, ioctl(vm->vcpus[0]->fd, VESSEL_PV_SET_VCPU_STATE, &st));
+	st.kvm_vcpu.pv_eoi_msr = 0;
+	st.kvm_vcpu.flags = VESSEL_PV_KVM_PV_UNHALT;
+	EXPECT_ERRNO(EINVAL, ioctl(vm->vcpus[0]->fd, VESSEL_PV_SET_VCPU_STATE, &st));
 	guest_global(vm, apic_bits_seen) = KVM_FEATURES_LAPIC;
 	vcpu_run_expect_done(vm->vcpus[0]);
 	vm_free(vm);
@@ -612,10 +615,14 @@ static void guest_apic_features(void)
 	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_KICK_CPU, 0, 7, 0, 0), 0);
 	/* SCHED_YIELD still answers (no one else to run). */
 	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_SCHED_YIELD, 0, 0, 0, 0), 0);
+	/* A kick left pending goes into the saved state ... */
+	GUEST_ASSERT_EQ(kvm_hypercall4(KVM_HC_KICK_CPU, 0, 0, 0, 0), 0);
 	GUEST_SYNC(1);
 	GUEST_ASSERT_EQ(rdmsr(MSR_KVM_PV_EOI_EN), 0);
 	GUEST_SYNC(2);
 	GUEST_ASSERT_EQ(rdmsr(MSR_KVM_PV_EOI_EN), (uint64_t)&pv_eoi_word | 1);
+	/* ... and, restored after a reset dropped it, ends this HLT (IF=0). */
+	asm volatile("hlt");
 	GUEST_DONE();
 }
 
@@ -634,12 +641,16 @@ TEST(apic_features)
 {
 	struct vm *vm = pv_lapic_vm(guest_apic_features);
 	struct vcpu *vcpu = vm->vcpus[0];
-	struct vessel_pv_state st = { 0 }, reset = { 0 };
+	struct vessel_pv_state st = { 0 }, reset = { 0 }, now;
 	struct vessel_pv_counters cnt = { 0 };
 
 	vcpu_run_expect_sync(vcpu, 1);
 	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_GET_VCPU_STATE, &st));
 	EXPECT_EQ((uint64_t)&pv_eoi_word | 1, st.kvm_vcpu.pv_eoi_msr);
+	EXPECT_EQ(VESSEL_PV_KVM_PV_UNHALT, st.kvm_vcpu.flags);
+	st.kvm_vcpu.flags |= 2;
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &st));
+	st.kvm_vcpu.flags = VESSEL_PV_KVM_PV_UNHALT;
 	/* Bad state: a misaligned flag, bits beyond the address width. */
 	st.kvm_vcpu.pv_eoi_msr |= 2;
 	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &st));
@@ -651,13 +662,19 @@ TEST(apic_features)
 	reset.provider = VESSEL_PV_KVM;
 	reset.version = 1;
 	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &reset));
+	memset(&now, 0, sizeof(now));
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_GET_VCPU_STATE, &now));
+	EXPECT_EQ(0, now.kvm_vcpu.flags);
 	vcpu_run_expect_sync(vcpu, 2);
-	/* Restored: on again. */
+	/* Restored: on again, the kick pending again. */
 	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_SET_VCPU_STATE, &st));
+	memset(&now, 0, sizeof(now));
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_PV_GET_VCPU_STATE, &now));
+	EXPECT_EQ(VESSEL_PV_KVM_PV_UNHALT, now.kvm_vcpu.flags);
 	vcpu_run_expect_done(vcpu);
 	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_GET_COUNTERS, &cnt));
 	EXPECT_EQ(8, cnt.hypercalls[KVM_HC_SEND_IPI]);
-	EXPECT_EQ(2, cnt.hypercalls[KVM_HC_KICK_CPU]);
+	EXPECT_EQ(3, cnt.hypercalls[KVM_HC_KICK_CPU]);
 	vm_free(vm);
 }
 

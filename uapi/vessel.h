@@ -682,8 +682,16 @@ struct vessel_pv_kvm_vcpu_state {
 	__u64 poll_control_msr;	/* MSR_KVM_POLL_CONTROL */
 	__u64 steal_ns;		/* steal time reported so far */
 	__u64 pv_eoi_msr;	/* MSR_KVM_PV_EOI_EN (VMs with VESSEL_VM_LAPIC) */
-	__u64 reserved[3];
+	__u64 flags;		/* VESSEL_PV_KVM_* below */
+	__u64 reserved[2];
 };
+
+/*
+ * A KVM_HC_KICK_CPU the vCPU has not used up yet: its next HLT returns at
+ * once (VMs with VESSEL_VM_LAPIC).  A vCPU halted when kicked is not
+ * flagged: VESSEL_GET_MP_STATE already calls it runnable.
+ */
+#define VESSEL_PV_KVM_PV_UNHALT	(1ULL << 0)
 
 struct vessel_pv_hv_vm_state {
 	__u64 guest_os_id;	/* HV_X64_MSR_GUEST_OS_ID */

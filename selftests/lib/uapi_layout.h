@@ -233,6 +233,8 @@ static const struct uapi_layout uapi_layout[] = {
 	LAYOUT_FIELD(struct vessel_pv_kvm_vcpu_state, poll_control_msr, 16),
 	LAYOUT_FIELD(struct vessel_pv_kvm_vcpu_state, steal_ns, 24),
 	LAYOUT_FIELD(struct vessel_pv_kvm_vcpu_state, pv_eoi_msr, 32),
+	LAYOUT_FIELD(struct vessel_pv_kvm_vcpu_state, flags, 40),
+	LAYOUT_FIELD(struct vessel_pv_kvm_vcpu_state, reserved, 48),
 	LAYOUT_SIZE(struct vessel_pv_hv_vm_state, 128),
 	LAYOUT_FIELD(struct vessel_pv_hv_vm_state, guest_os_id, 0),
 	LAYOUT_FIELD(struct vessel_pv_hv_vm_state, hypercall, 8),
