@@ -1525,6 +1525,7 @@ long vessel_vcpu_get_lapic(struct vessel_vcpu *vcpu,
 	s->apic_base = l->base;
 	s->tsc_deadline = l->tsc_deadline;
 	s->timer_ns = lapic_timer_remaining(l);
+	bitmap_to_arr64(s->extint, l->extint, 256);
 	if (copy_to_user(uarg, s, sizeof(*s)))
 		r = -EFAULT;
 	kfree(s);
@@ -1575,6 +1576,7 @@ long vessel_vcpu_set_lapic(struct vessel_vcpu *vcpu,
 	l->pv_eoi_pending = false;
 	l->tsc_deadline = 0;
 	l->period_ns = 0;
+	bitmap_from_arr64(l->extint, s->extint, 256);
 	if (lapic_timer_mode(l) == APIC_LVT_TIMER_TSCDEADLINE)
 		lapic_deadline_set(vcpu, s->tsc_deadline);
 	else if (s->timer_ns)

@@ -594,6 +594,7 @@ TEST(extint_through_lint0)
 {
 	struct vessel_msi msi = { .address = 0xfee00000,
 				  .data = APIC_DM_EXTINT | 0x30 };
+	static struct vessel_lapic_state ls, cleared, now;
 	struct vcpu *vcpu;
 	struct vm *vm = lapic_vm(&vcpu, guest_extint);
 
@@ -616,6 +617,18 @@ TEST(extint_through_lint0)
 	vcpu_run_expect_sync(vcpu, 6);
 	msi.data = APIC_DM_EXTINT | 0x32;
 	EXPECT_EQ(1, __vm_ioctl(vm, VESSEL_SIGNAL_MSI, &msi));
+	/* Latched while IF=0: part of the state, gone without it, back with it. */
+	memset(&ls, 0, sizeof(ls));
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_GET_LAPIC, &ls));
+	EXPECT_EQ(1ULL << 0x32, ls.extint[0]);
+	EXPECT_EQ(0, ls.extint[1] | ls.extint[2] | ls.extint[3]);
+	cleared = ls;
+	cleared.extint[0] = 0;
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_SET_LAPIC, &cleared));
+	memset(&now, 0, sizeof(now));
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_GET_LAPIC, &now));
+	EXPECT_EQ(0, now.extint[0]);
+	ASSERT_EQ(0, ioctl(vcpu->fd, VESSEL_SET_LAPIC, &ls));
 	vcpu_run_expect_done(vcpu);
 	vm_free(vm);
 }
@@ -754,10 +767,10 @@ TEST(lapic_ioctl_errors)
 	EXPECT_EQ(-1, __vcpu_ioctl(vcpu, VESSEL_SET_LAPIC, &ls));
 	EXPECT_EQ(EINVAL, errno);
 	ls.flags = 0;
-	ls.reserved[11] = 1;
+	ls.reserved[7] = 1;
 	EXPECT_EQ(-1, __vcpu_ioctl(vcpu, VESSEL_SET_LAPIC, &ls));
 	EXPECT_EQ(EINVAL, errno);
-	ls.reserved[11] = 0;
+	ls.reserved[7] = 0;
 	ls.apic_base = APIC_DEFAULT_GPA | APICBASE_EXTD;	/* EXTD without EN */
 	EXPECT_EQ(-1, __vcpu_ioctl(vcpu, VESSEL_SET_LAPIC, &ls));
 	EXPECT_EQ(EINVAL, errno);

@@ -577,6 +577,9 @@ struct vessel_lapic_info {
  * @tsc_deadline: IA32_TSC_DEADLINE (guest TSC), 0 when not armed
  * @timer_ns:	one-shot or periodic timer: nanoseconds to its next expiry,
  *		0 when it is not running
+ * @extint:	ExtINT vectors the APIC passed on (LINT0 in ExtINT mode, or
+ *		hardware-disabled) that the CPU has not taken yet: bit n of
+ *		word n / 64 for vector n
  * @reserved:	zero
  * @regs:	the registers at their xAPIC offsets (0x20 ID ... 0x3e0
  *		divide configuration); in x2APIC mode too
@@ -587,7 +590,8 @@ struct vessel_lapic_state {
 	__u64 apic_base;
 	__u64 tsc_deadline;
 	__u64 timer_ns;
-	__u64 reserved[12];
+	__u64 extint[4];
+	__u64 reserved[8];
 	__u8 regs[VESSEL_LAPIC_REGS_SIZE];
 };
 
