@@ -23,6 +23,12 @@ kvm_guest_runs() {
 mode_is() { [ "$(stat -c %a /dev/vessel)" = "$1" ]; }
 no_node() { [ ! -e /dev/vessel ]; }
 info_ok() { /testbed/vessel info >/dev/null; }
+# Every capability the module reports has a name, the paravirtual ones too.
+info_names_caps() {
+	/testbed/vessel info >/tmp/info.out &&
+		grep -q '^capabilities: .*pv_minimal pv_kvm pv_hyperv' /tmp/info.out &&
+		! grep -q '^capabilities: .*bit[0-9]' /tmp/info.out
+}
 kernel_said() { dmesg | tail -n 20 | grep -q "$1"; }
 # load_fails ERRNO MODULE [PARAMS]: one load attempt, refused with ERRNO.
 load_fails() {
@@ -37,6 +43,7 @@ EINVAL=22
 ok "insmod vessel.ko" insmod $ko
 ok "/dev/vessel is root-only (0600)" mode_is 600
 ok "vessel info works" info_ok
+ok "vessel info names every capability bit" info_names_caps
 ok "rmmod vessel" rmmod vessel
 ok "/dev/vessel is gone after rmmod" no_node
 
