@@ -12,9 +12,10 @@
  * MMIO: an EPT violation outside guest RAM (or a write to a read-only
  * slot).  VMX gives the guest-physical address but not the instruction, so
  * it is fetched through the guest's page tables and decoded in the kernel
- * (emulate.c: the MOV family).  Decoding here keeps the exit to userspace
- * as simple as a port write - address, size, data - and the kernel
- * completes loads into the right register on the next RUN.
+ * (emulate.c: the MOV family, and TEST and CMP).  Decoding here keeps the
+ * exit to userspace as simple as a port write - address, size, data - and
+ * the kernel completes loads into the right register, or the flags of a
+ * TEST or CMP into RFLAGS, on the next RUN.
  */
 #include <linux/kernel.h>
 #include <asm/msr-index.h>
@@ -251,6 +252,49 @@ static int mmio_failed(struct vessel_vcpu *vcpu, u64 gpa, const u8 *insn)
 	return vessel_exit_internal(vcpu, VESSEL_INTERNAL_EMULATION, 4, data);
 }
 
+/*
+ * Executes the decoded instruction on the value @mem that memory read
+ * (ignored for a store): updates its register, RFLAGS and RIP.  Returns the
+ * value a store writes.
+ */
+static u64 mmio_execute(struct vessel_vcpu *vcpu,
+			const struct vessel_mmio_insn *insn, u64 mem)
+{
+	u64 reg = vessel_gpr_read(vcpu, insn->reg), rflags = 0, data;
+	bool alu = insn->op != VESSEL_MMIO_OP_MOV;
+
+	if (alu)
+		rflags = vmcs_readl(GUEST_RFLAGS);
+	data = vessel_mmio_execute(insn, mem, &reg, &rflags);
+	if (insn->dst_size)
+		vessel_gpr_write(vcpu, insn->reg, reg);
+	if (alu)
+		vmcs_writel(GUEST_RFLAGS, rflags);
+	vcpu->exit_insn_len = insn->length;
+	vessel_skip_insn(vcpu);
+	return data;
+}
+
+/* The vCPU's own APIC page is emulated here, without an exit. */
+static int mmio_lapic(struct vessel_vcpu *vcpu, u64 gpa,
+		      const struct vessel_mmio_insn *insn)
+{
+	u64 data = 0;
+	int r;
+
+	if (insn->is_write) {
+		data = vessel_mmio_store_data(insn, vessel_gpr_read(vcpu, insn->reg));
+		r = vessel_lapic_mmio(vcpu, gpa, insn->size, true, &data);
+		if (!r)
+			vessel_skip_insn(vcpu);
+	} else {
+		r = vessel_lapic_mmio(vcpu, gpa, insn->size, false, &data);
+		if (!r)
+			mmio_execute(vcpu, insn, data);
+	}
+	return r ? r : 1;
+}
+
 static int mmio_emulate(struct vessel_vcpu *vcpu, u64 gpa)
 {
 	struct vessel_mmio_insn *insn = &vcpu->mmio_insn;
@@ -280,8 +324,7 @@ static int mmio_emulate(struct vessel_vcpu *vcpu, u64 gpa)
 		return mmio_failed(vcpu, gpa, bytes);
 
 	vcpu->exit_insn_len = insn->length;
-	/* The vCPU's own APIC page is emulated here, without an exit. */
-	r = vessel_lapic_mmio(vcpu, gpa, insn);
+	r = mmio_lapic(vcpu, gpa, insn);
 	if (r != -ENOENT)
 		return r;
 	run->exit_reason = VESSEL_EXIT_MMIO;
@@ -290,8 +333,7 @@ static int mmio_emulate(struct vessel_vcpu *vcpu, u64 gpa)
 	run->mmio.is_write = insn->is_write;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
 	if (insn->is_write) {
-		data = vessel_mmio_store_data(insn, insn->flags & VESSEL_MMIO_IMM ?
-					      insn->imm : vessel_gpr_read(vcpu, insn->reg));
+		data = vessel_mmio_store_data(insn, vessel_gpr_read(vcpu, insn->reg));
 		memcpy(run->mmio.data, &data, insn->size);
 		vcpu->pending = VESSEL_PENDING_MMIO_WRITE;
 	} else {
@@ -339,9 +381,8 @@ static void mmio_complete(struct vessel_vcpu *vcpu)
 
 	if (vcpu->pending == VESSEL_PENDING_MMIO_READ) {
 		memcpy(&data, vcpu->run->mmio.data, insn->size);
-		vessel_gpr_write(vcpu, insn->reg,
-				 vessel_mmio_load_result(insn,
-					vessel_gpr_read(vcpu, insn->reg), data));
+		mmio_execute(vcpu, insn, data);
+		return;
 	}
 	vcpu->exit_insn_len = insn->length;
 	vessel_skip_insn(vcpu);

@@ -92,8 +92,8 @@ void vessel_lapic_vmcs_setup(struct vessel_vcpu *vcpu);
 int __vessel_lapic_before_entry(struct vessel_vcpu *vcpu);
 bool __vessel_lapic_ack(struct vessel_vcpu *vcpu);
 bool __vessel_lapic_has_irq(struct vessel_vcpu *vcpu);
-int __vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa,
-			const struct vessel_mmio_insn *insn);
+int __vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa, unsigned int size,
+			bool is_write, u64 *data);
 
 /* Run loop: before entry (may sleep); <=0 ends RUN, -EINTR as for a signal. */
 static inline int vessel_lapic_before_entry(struct vessel_vcpu *vcpu)
@@ -112,11 +112,12 @@ static inline bool vessel_lapic_has_irq(struct vessel_vcpu *vcpu)
 	return vcpu->lapic && __vessel_lapic_has_irq(vcpu);
 }
 
-/* MMIO at the vCPU's APIC page: done here (1), or -ENOENT. */
+/* An MMIO access to the vCPU's APIC page: done here (0), or -ENOENT. */
 static inline int vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa,
-				    const struct vessel_mmio_insn *insn)
+				    unsigned int size, bool is_write, u64 *data)
 {
-	return vcpu->lapic ? __vessel_lapic_mmio(vcpu, gpa, insn) : -ENOENT;
+	return vcpu->lapic ?
+	       __vessel_lapic_mmio(vcpu, gpa, size, is_write, data) : -ENOENT;
 }
 void __vessel_lapic_pv_eoi_sync(struct vessel_vcpu *vcpu);
 

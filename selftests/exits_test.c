@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "kselftest_harness.h"
+#include "flags.h"
 #include "processor.h"
 #include "ucall.h"
 #include "vessel_util.h"
@@ -316,6 +317,110 @@ TEST(mmio_outside_slots)
 		}
 	}
 	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * TEST and CMP on MMIO: one read exit each, then the guest sees the flags
+ * the same instruction gives on RAM holding the value userspace supplied.
+ */
+static const struct mmio_op mmio_alu_reads[] = {
+	{ 0, 4, 0x80000000 },		/* testl $0x80000001: SF, PF */
+	{ 0, 1, 0x7f },			/* cmpb $0x80: CF, OF */
+	{ 0, 2, 0x8000 },		/* cmpw %r9w (1): OF */
+	{ 0, 8, -128ULL },		/* cmpq $-128 (imm8): ZF */
+	{ 0, 4, 0x20 },			/* cmp mem,%ecx (0x10): CF, SF */
+};
+
+static void guest_mmio_test_cmp(void)
+{
+	uint8_t *p = (uint8_t *)GUEST_MMIO_GPA;
+	uint64_t ram, f, r;
+
+	ram = 0x80000000;
+	f = GUEST_STATUS_FLAGS("testl $0x80000001, (%[p])", [p] "r"(p));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("testl $0x80000001, %[m]",
+					      [m] "m"(ram)));
+	GUEST_ASSERT_EQ(f, X86_EFLAGS_SF | X86_EFLAGS_PF);
+
+	ram = 0x7f;
+	f = GUEST_STATUS_FLAGS("cmpb $0x80, 8(%[p])", [p] "r"(p));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("cmpb $0x80, %[m]",
+					      [m] "m"(ram)));
+	GUEST_ASSERT(f & X86_EFLAGS_OF);
+
+	r = 1;
+	ram = 0x8000;
+	f = GUEST_STATUS_FLAGS("cmpw %w[r], 16(%[p])", [p] "r"(p), [r] "r"(r));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("cmpw %w[r], %[m]",
+					      [m] "m"(ram), [r] "r"(r)));
+	GUEST_ASSERT(f & X86_EFLAGS_OF);
+
+	ram = -128ULL;
+	f = GUEST_STATUS_FLAGS("cmpq $-128, 24(%[p])", [p] "r"(p));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("cmpq $-128, %[m]",
+					      [m] "m"(ram)));
+	GUEST_ASSERT(f & X86_EFLAGS_ZF);
+
+	/* The register is the destination: CMP writes nothing. */
+	r = 0xffffffff00000010ULL;
+	ram = 0x20;
+	f = GUEST_STATUS_FLAGS("cmp 32(%[p]), %k[r]", [p] "r"(p), [r] "r"(r));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("cmp %[m], %k[r]",
+					      [m] "m"(ram), [r] "r"(r)));
+	GUEST_ASSERT(f & X86_EFLAGS_CF);
+	GUEST_ASSERT_EQ(r, 0xffffffff00000010ULL);
+	GUEST_DONE();
+}
+
+/* Answers @nr read exits at GUEST_MMIO_GPA + 8 * i from @ops. */
+static void mmio_answer(struct __test_metadata *_metadata, struct vcpu *vcpu,
+			const struct mmio_op *ops, unsigned int nr)
+{
+	struct vessel_run *run = vcpu->run;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+		EXPECT_EQ(GUEST_MMIO_GPA + 8 * i, run->mmio.gpa) TH_LOG("op %u", i);
+		EXPECT_EQ(ops[i].len, run->mmio.len) TH_LOG("op %u", i);
+		EXPECT_EQ(0, run->mmio.is_write) TH_LOG("op %u", i);
+		memcpy(run->mmio.data, &ops[i].val, 8);
+	}
+}
+
+TEST(mmio_test_cmp)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_mmio_test_cmp);
+
+	mmio_answer(_metadata, vcpu, mmio_alu_reads,
+		    ARRAY_SIZE(mmio_alu_reads));
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+/* MUL with a memory operand is not emulated: an internal error exit. */
+static void guest_mmio_unsupported(void)
+{
+	asm volatile(".byte 0xf7, 0x20"		/* mull (%rax) */
+		     : : "a"(GUEST_MMIO_GPA) : "rdx", "cc", "memory");
+	GUEST_DONE();
+}
+
+TEST(mmio_unsupported_instruction)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_mmio_unsupported);
+	struct vessel_run *run = vcpu->run;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_INTERNAL_ERROR);
+	EXPECT_EQ(VESSEL_INTERNAL_EMULATION, run->internal.suberror);
+	EXPECT_EQ(4, run->internal.ndata);
+	EXPECT_EQ(GUEST_MMIO_GPA, run->internal.data[0]);
+	EXPECT_EQ(0x20f7, run->internal.data[2] & 0xffff);
 	vm_free(vm);
 }
 

@@ -13,6 +13,7 @@
 
 #include "kselftest_harness.h"
 #include "apic.h"
+#include "flags.h"
 #include "processor.h"
 #include "ucall.h"
 #include "vessel_util.h"
@@ -141,6 +142,42 @@ TEST(xapic_registers)
 {
 	struct vcpu *vcpu;
 	struct vm *vm = lapic_vm(&vcpu, guest_xapic_regs);
+
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * TEST and CMP on the APIC page, emulated in the kernel: the flags must be
+ * the ones the same instruction gives on RAM holding the register's value.
+ */
+static void guest_xapic_test_cmp(void)
+{
+	uint8_t *lvr = (uint8_t *)(uintptr_t)(APIC_DEFAULT_GPA + APIC_LVR);
+	uint64_t ram = xapic_read(APIC_LVR), f;
+
+	f = GUEST_STATUS_FLAGS("testl $0x800000ff, (%[p])", [p] "r"(lvr));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("testl $0x800000ff, %[m]",
+					      [m] "m"(ram)));
+	GUEST_ASSERT(!(f & X86_EFLAGS_ZF));
+	f = GUEST_STATUS_FLAGS("cmpl %k[v], (%[p])", [p] "r"(lvr), [v] "r"(ram));
+	GUEST_ASSERT_EQ(f, X86_EFLAGS_ZF | X86_EFLAGS_PF);
+	/* A byte of the register, against a larger immediate: a borrow. */
+	f = GUEST_STATUS_FLAGS("cmpb $0xf0, (%[p])", [p] "r"(lvr));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("cmpb $0xf0, %[m]",
+					      [m] "m"(ram)));
+	GUEST_ASSERT(f & X86_EFLAGS_CF);
+	/* The register is the destination: CMP leaves it alone. */
+	ram = 0x1234;
+	f = GUEST_STATUS_FLAGS("cmp (%[p]), %k[r]", [p] "r"(lvr), [r] "r"(ram));
+	GUEST_ASSERT_EQ(ram, 0x1234);
+	GUEST_DONE();
+}
+
+TEST(xapic_test_cmp)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = lapic_vm(&vcpu, guest_xapic_test_cmp);
 
 	vcpu_run_expect_done(vcpu);
 	vm_free(vm);
