@@ -3,8 +3,9 @@
  * Vessel: decoding of the guest instructions that access MMIO.
  *
  * Only what an EPT violation on an MMIO page can come from in practice: the
- * MOV forms, MOVZX/MOVSX and STOS, and the reads that only set flags (TEST,
- * CMP).  The memory address is not computed (the VM exit gives the GPA);
+ * MOV forms, MOVZX/MOVSX and STOS; the reads that only set flags (TEST,
+ * CMP); the ALU instructions with memory as source or destination (ADD,
+ * OR, ADC, SBB, AND, SUB, XOR, INC, DEC, NOT, NEG).  The memory address is not computed (the VM exit gives the GPA);
  * ModRM, SIB and displacement are parsed only to find where the
  * instruction ends.  Opcodes come from one table.
  *
@@ -33,8 +34,9 @@
 /* Opcodes whose ModRM.reg is an extension: SDM Vol. 2D A.4 (Table A-6). */
 #define GRP_NONE	0
 #define GRP_1		1	/* 80, 81, 83: ADD..CMP by digit, immediate */
-#define GRP_3		2	/* F6, F7: /0 TEST with immediate */
+#define GRP_3		2	/* F6, F7: /0 TEST imm, /2 NOT, /3 NEG */
 #define GRP_11		3	/* C6, C7: /0 MOV with immediate */
+#define GRP_5		4	/* FE, FF: /0 INC, /1 DEC */
 
 struct vessel_opcode {
 	u8 map;
@@ -51,7 +53,8 @@ struct vessel_opcode {
 	{ MAP_ONE, opc, VESSEL_MMIO_OP_MOV, grp, OP_MODRM | (fl) }
 
 /*
- * SDM Vol. 2B MOV, MOVZX, MOVSX, STOS, TEST, CMP; Vol. 2D A.3 opcode maps.
+ * SDM Vol. 2B MOV, MOVZX, MOVSX, STOS and the ALU instructions; Vol. 2D
+ * A.3 opcode maps.
  * The MOV forms come first: the lookup is a linear scan.
  */
 static const struct vessel_opcode vessel_opcodes[] = {
@@ -71,7 +74,38 @@ static const struct vessel_opcode vessel_opcodes[] = {
 	{ MAP_0F, 0xb7, 0, 0, OP_MODRM | OP_WORD | OP_ZX },
 	{ MAP_0F, 0xbe, 0, 0, OP_MODRM | OP_BYTE | OP_SX },
 	{ MAP_0F, 0xbf, 0, 0, OP_MODRM | OP_WORD | OP_SX },
-	/* 38-3B: CMP r/m,r and CMP r,r/m (3C/3D have no memory operand). */
+	/*
+	 * Rows 00-3F: op r/m,r and op r,r/m, 8 bits and not; xx4/xx5 (AL or
+	 * rAX with an immediate) have no memory operand.
+	 */
+	ALU(0x00, ADD, OP_BYTE),
+	ALU(0x01, ADD, 0),
+	ALU(0x02, ADD, OP_BYTE | OP_REG_DST),
+	ALU(0x03, ADD, OP_REG_DST),
+	ALU(0x08, OR, OP_BYTE),
+	ALU(0x09, OR, 0),
+	ALU(0x0a, OR, OP_BYTE | OP_REG_DST),
+	ALU(0x0b, OR, OP_REG_DST),
+	ALU(0x10, ADC, OP_BYTE),
+	ALU(0x11, ADC, 0),
+	ALU(0x12, ADC, OP_BYTE | OP_REG_DST),
+	ALU(0x13, ADC, OP_REG_DST),
+	ALU(0x18, SBB, OP_BYTE),
+	ALU(0x19, SBB, 0),
+	ALU(0x1a, SBB, OP_BYTE | OP_REG_DST),
+	ALU(0x1b, SBB, OP_REG_DST),
+	ALU(0x20, AND, OP_BYTE),
+	ALU(0x21, AND, 0),
+	ALU(0x22, AND, OP_BYTE | OP_REG_DST),
+	ALU(0x23, AND, OP_REG_DST),
+	ALU(0x28, SUB, OP_BYTE),
+	ALU(0x29, SUB, 0),
+	ALU(0x2a, SUB, OP_BYTE | OP_REG_DST),
+	ALU(0x2b, SUB, OP_REG_DST),
+	ALU(0x30, XOR, OP_BYTE),
+	ALU(0x31, XOR, 0),
+	ALU(0x32, XOR, OP_BYTE | OP_REG_DST),
+	ALU(0x33, XOR, OP_REG_DST),
 	ALU(0x38, CMP, OP_BYTE),
 	ALU(0x39, CMP, 0),
 	ALU(0x3a, CMP, OP_BYTE | OP_REG_DST),
@@ -83,6 +117,8 @@ static const struct vessel_opcode vessel_opcodes[] = {
 	ALU(0x85, TEST, 0),
 	GROUP(0xf6, GRP_3, OP_BYTE),
 	GROUP(0xf7, GRP_3, 0),
+	GROUP(0xfe, GRP_5, OP_BYTE),
+	GROUP(0xff, GRP_5, 0),
 };
 
 #define REX_W		0x08
@@ -277,26 +313,37 @@ static int vessel_decoder_imm(struct vessel_decoder *d,
 	return 0;
 }
 
-/* The instruction an opcode extension (ModRM.reg @digit) names, or -EOPNOTSUPP. */
+/*
+ * The instruction an opcode extension (ModRM.reg @digit) names: 1 if an
+ * immediate follows, 0 if not, -EOPNOTSUPP for one not emulated.
+ */
 static int vessel_decoder_group(const struct vessel_opcode *op,
 				unsigned int digit,
 				struct vessel_mmio_insn *out)
 {
 	switch (op->group) {
 	case GRP_1:
-		/* Only CMP: the others write memory. */
-		if (digit != VESSEL_MMIO_OP_CMP - VESSEL_MMIO_OP_ADD)
-			return -EOPNOTSUPP;
 		out->op = VESSEL_MMIO_OP_ADD + digit;
-		return 0;
+		return 1;
 	case GRP_3:
-		/* /1 is an undocumented alias of TEST: not emulated. */
-		if (digit)
+		/* /1 is an undocumented alias of TEST; /4-/7 MUL..IDIV. */
+		if (digit == 0) {
+			out->op = VESSEL_MMIO_OP_TEST;
+			return 1;
+		}
+		if (digit == 2 || digit == 3) {
+			out->op = digit == 2 ? VESSEL_MMIO_OP_NOT : VESSEL_MMIO_OP_NEG;
+			return 0;
+		}
+		return -EOPNOTSUPP;
+	case GRP_5:
+		/* FF /2-/6 are CALL, JMP, PUSH: not data accesses to emulate. */
+		if (digit > 1)
 			return -EOPNOTSUPP;
-		out->op = VESSEL_MMIO_OP_TEST;
+		out->op = digit ? VESSEL_MMIO_OP_DEC : VESSEL_MMIO_OP_INC;
 		return 0;
 	default:
-		return digit ? -EOPNOTSUPP : 0;
+		return digit ? -EOPNOTSUPP : 1;
 	}
 }
 
@@ -305,17 +352,17 @@ static int vessel_decoder_modrm(struct vessel_decoder *d,
 				const struct vessel_opcode *op,
 				struct vessel_mmio_insn *out)
 {
+	int ret, imm = 0;
 	u64 modrm;
-	int ret;
 
 	ret = vessel_decoder_fetch(d, 1, &modrm);
 	if (ret)
 		return ret;
 	out->reg = (modrm >> 3) & 7;
 	if (op->group) {
-		ret = vessel_decoder_group(op, out->reg, out);
-		if (ret)
-			return ret;
+		imm = vessel_decoder_group(op, out->reg, out);
+		if (imm < 0)
+			return imm;
 		out->reg = 0;
 	}
 	/* A register operand cannot have caused an EPT violation. */
@@ -324,9 +371,10 @@ static int vessel_decoder_modrm(struct vessel_decoder *d,
 	ret = vessel_decoder_skip_address(d, modrm, out->addr_size);
 	if (ret)
 		return ret;
-	/* Every group form takes an immediate source. */
-	if (op->group)
+	if (imm)
 		return vessel_decoder_imm(d, op, out);
+	if (op->group)
+		return 0;
 
 	/* SDM Vol. 1 3.4.1.1: without REX, byte registers 4-7 are AH-BH. */
 	if (out->size == 1 && !d->rex && out->reg >= 4 &&
@@ -370,8 +418,17 @@ static void vessel_decoder_access(const struct vessel_decoder *d,
 			out->dst_size = out->ext ? vessel_decoder_opsize(d) :
 						   out->size;
 		break;
+	case VESSEL_MMIO_OP_CMP:
+	case VESSEL_MMIO_OP_TEST:
+		/* The flags only. */
+		break;
 	default:
-		/* CMP and TEST: the flags only. */
+		if (op->flags & OP_REG_DST) {
+			out->dst_size = out->size;
+		} else {
+			out->is_write = true;
+			out->flags |= VESSEL_MMIO_RMW;
+		}
 		break;
 	}
 }
@@ -496,7 +553,8 @@ static bool vessel_parity_even(u64 v)
  * overflow.  The carries of every bit of a sum are (a & b) | ((a | b) & ~r),
  * the borrows of a difference (~a & b) | ((~a | b) & r).  AND, OR, XOR and
  * TEST clear CF and OF; their AF is undefined and cleared here, as the
- * processors this was checked on do.
+ * processors this was checked on do.  INC and DEC keep CF; NEG sets it
+ * unless the operand is 0; NOT changes no flag.
  */
 u64 vessel_alu(unsigned int op, unsigned int size, u64 dst, u64 src,
 	       u64 *rflags)
@@ -509,17 +567,37 @@ u64 vessel_alu(unsigned int op, unsigned int size, u64 dst, u64 src,
 	dst &= mask;
 	src &= mask;
 	switch (op) {
+	case VESSEL_MMIO_OP_INC:
+	case VESSEL_MMIO_OP_DEC:
+		src = 1;
+		carries = cin ? top : 0;	/* CF unchanged */
+		cin = 0;
+		break;
+	case VESSEL_MMIO_OP_NEG:
+		carries = dst ? top : 0;
+		src = dst;
+		dst = 0;
+		break;
+	case VESSEL_MMIO_OP_NOT:
+		return ~dst & mask;
+	}
+	switch (op) {
 	case VESSEL_MMIO_OP_ADD:
 	case VESSEL_MMIO_OP_ADC:
+	case VESSEL_MMIO_OP_INC:
 		res = (dst + src + (op == VESSEL_MMIO_OP_ADC ? cin : 0)) & mask;
-		carries = (dst & src) | ((dst | src) & ~res);
+		if (op != VESSEL_MMIO_OP_INC)
+			carries = (dst & src) | ((dst | src) & ~res);
 		overflow = (dst ^ res) & (src ^ res);
 		break;
 	case VESSEL_MMIO_OP_SUB:
 	case VESSEL_MMIO_OP_SBB:
 	case VESSEL_MMIO_OP_CMP:
+	case VESSEL_MMIO_OP_DEC:
+	case VESSEL_MMIO_OP_NEG:
 		res = (dst - src - (op == VESSEL_MMIO_OP_SBB ? cin : 0)) & mask;
-		carries = (~dst & src) | ((~dst | src) & res);
+		if (op != VESSEL_MMIO_OP_DEC && op != VESSEL_MMIO_OP_NEG)
+			carries = (~dst & src) | ((~dst | src) & res);
 		overflow = (dst ^ src) & (dst ^ res);
 		break;
 	case VESSEL_MMIO_OP_AND:

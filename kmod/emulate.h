@@ -34,6 +34,10 @@
 #define VESSEL_MMIO_OP_XOR	7
 #define VESSEL_MMIO_OP_CMP	8
 #define VESSEL_MMIO_OP_TEST	9
+#define VESSEL_MMIO_OP_INC	10
+#define VESSEL_MMIO_OP_DEC	11
+#define VESSEL_MMIO_OP_NOT	12
+#define VESSEL_MMIO_OP_NEG	13
 
 /* vessel_mmio_insn.flags */
 #define VESSEL_MMIO_IMM		(1U << 0)	/* source is @imm */
@@ -43,6 +47,7 @@
 #define VESSEL_MMIO_LOCK	(1U << 4)	/* F0 (#UD on a MOV) */
 #define VESSEL_MMIO_SEG		(1U << 5)	/* @seg holds an override */
 #define VESSEL_MMIO_REG_DST	(1U << 6)	/* ALU: @reg is the destination */
+#define VESSEL_MMIO_RMW		(1U << 7)	/* read, then write memory */
 
 /**
  * struct vessel_mmio_insn - one decoded MMIO instruction
@@ -59,16 +64,23 @@
  * @seg:	VESSEL_SEG_* of the last segment override, with
  *		VESSEL_MMIO_SEG (64-bit mode honours only FS and GS)
  * @addr_size:	address size in bytes (2, 4, 8): width of rDI/rCX for STOS
- * @is_write:	memory is written (MOV stores)
+ * @is_write:	memory is written (MOV stores, and with VESSEL_MMIO_RMW
+ *		after a read: ALU instructions with memory as destination)
  * @high_byte:	@reg (0..3) names AH, CH, DH or BH: bits 15:8 of it
  * @flags:	VESSEL_MMIO_*
  * @imm:	with VESSEL_MMIO_IMM, the source operand, sign-extended to
  *		@size
  *
- * Memory is read unless @is_write.  An ALU instruction (@op not MOV)
- * computes "memory OP source" (the source is @imm or register @reg), or
- * with VESSEL_MMIO_REG_DST "register @reg OP memory", and sets the status
- * flags in RFLAGS.
+ * @gpa:	not decoded: where the caller keeps the address while the
+ *		instruction is in flight
+ * @mem:	not decoded: where the caller keeps the value read between the
+ *		read and the write of a VESSEL_MMIO_RMW instruction
+ *
+ * Memory is read unless @is_write without VESSEL_MMIO_RMW.  An ALU
+ * instruction (@op not MOV) computes "memory OP source" (the source is @imm
+ * or register @reg; INC, DEC, NOT, NEG have none), or with
+ * VESSEL_MMIO_REG_DST "register @reg OP memory", and sets the status flags
+ * in RFLAGS (NOT sets none, INC and DEC keep CF).
  */
 struct vessel_mmio_insn {
 	u8 length;
@@ -83,6 +95,8 @@ struct vessel_mmio_insn {
 	bool high_byte;
 	u32 flags;
 	u64 imm;
+	u64 gpa;
+	u64 mem;
 };
 
 /*
@@ -103,9 +117,10 @@ u64 vessel_mmio_load_result(const struct vessel_mmio_insn *insn, u64 old_reg,
 u64 vessel_mmio_store_data(const struct vessel_mmio_insn *insn, u64 reg_val);
 
 /*
- * @op (VESSEL_MMIO_OP_*, not MOV) on @size-byte @dst and @src: returns the
- * result and sets the status flags (CF, PF, AF, ZF, SF, OF) in *@rflags as
- * the SDM's page for the instruction says; ADC and SBB read CF from it.
+ * @op (VESSEL_MMIO_OP_*, not MOV) on @size-byte @dst and @src (unused by
+ * INC, DEC, NOT, NEG): returns the result and sets the status flags (CF,
+ * PF, AF, ZF, SF, OF) in *@rflags as the SDM's page for the instruction
+ * says; ADC and SBB read CF from it.
  */
 u64 vessel_alu(unsigned int op, unsigned int size, u64 dst, u64 src,
 	       u64 *rflags);

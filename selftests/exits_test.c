@@ -401,6 +401,106 @@ TEST(mmio_test_cmp)
 	vm_free(vm);
 }
 
+/*
+ * Read-modify-write on MMIO: a read exit, then on the next RUN a write exit
+ * of the result at the same address.  RIP and RFLAGS change only once the
+ * write is done; the guest then sees the flags of the same instruction on
+ * RAM.  A register destination takes one read exit.
+ */
+struct mmio_rmw {
+	uint8_t len;
+	uint64_t read;		/* what userspace answers */
+	uint64_t written;	/* what the write exit must carry */
+};
+
+static const struct mmio_rmw mmio_rmws[] = {
+	{ 4, 0x80000001, 0x80000101 },	/* orl $0x100 */
+	{ 4, 0xffffffff, 0 },		/* lock add %ecx (1): CF, ZF */
+	{ 2, 0x8000, 0x8000 },		/* negw: OF */
+	{ 1, 0x0f, 0x0e },		/* decb keeps CF */
+};
+
+static void guest_mmio_rmw(void)
+{
+	uint8_t *p = (uint8_t *)GUEST_MMIO_GPA;
+	uint64_t ram, f, r;
+
+	ram = 0x80000001;
+	f = GUEST_STATUS_FLAGS("orl $0x100, (%[p])", [p] "r"(p));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("orl $0x100, %[m]",
+					      [m] "m"(ram)));
+	GUEST_ASSERT_EQ(f, X86_EFLAGS_SF);
+
+	r = 1;
+	ram = 0xffffffff;
+	f = GUEST_STATUS_FLAGS("lock add %k[r], 8(%[p])", [p] "r"(p),
+			       [r] "r"(r));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("add %k[r], %[m]",
+					      [m] "m"(ram), [r] "r"(r)));
+	GUEST_ASSERT(f & X86_EFLAGS_CF);
+	GUEST_ASSERT(f & X86_EFLAGS_ZF);
+
+	ram = 0x8000;
+	f = GUEST_STATUS_FLAGS("negw 16(%[p])", [p] "r"(p));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("negw %[m]", [m] "m"(ram)));
+	GUEST_ASSERT(f & X86_EFLAGS_OF);
+
+	ram = 0x0f;
+	f = GUEST_STATUS_FLAGS("decb 24(%[p])", [p] "r"(p));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("decb %[m]", [m] "m"(ram)));
+	GUEST_ASSERT(f & X86_EFLAGS_CF);
+
+	r = 0xffffffff00000002ULL;
+	asm volatile("add 32(%[p]), %k[r]" : [r] "+r"(r) : [p] "r"(p)
+		     : "cc", "memory");
+	GUEST_ASSERT_EQ(r, 0x12345680);
+	GUEST_DONE();
+}
+
+TEST(mmio_read_modify_write)
+{
+	struct vessel_vcpu_state *s0 = calloc(1, sizeof(*s0));
+	struct vessel_vcpu_state *s1 = calloc(1, sizeof(*s1));
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_mmio_rmw);
+	struct vessel_run *run = vcpu->run;
+	const uint64_t reg_dst = 0x1234567e;
+	unsigned int i;
+	uint64_t v;
+
+	for (i = 0; i < ARRAY_SIZE(mmio_rmws); i++) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+		EXPECT_EQ(GUEST_MMIO_GPA + 8 * i, run->mmio.gpa) TH_LOG("op %u", i);
+		EXPECT_EQ(mmio_rmws[i].len, run->mmio.len) TH_LOG("op %u", i);
+		EXPECT_EQ(0, run->mmio.is_write) TH_LOG("op %u", i);
+		vcpu_state_get(vcpu, s0, VESSEL_STATE_GPRS);
+		memcpy(run->mmio.data, &mmio_rmws[i].read, 8);
+
+		vcpu_run(vcpu);
+		TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+		EXPECT_EQ(GUEST_MMIO_GPA + 8 * i, run->mmio.gpa) TH_LOG("op %u", i);
+		EXPECT_EQ(mmio_rmws[i].len, run->mmio.len) TH_LOG("op %u", i);
+		EXPECT_EQ(1, run->mmio.is_write) TH_LOG("op %u", i);
+		v = 0;
+		memcpy(&v, run->mmio.data, mmio_rmws[i].len);
+		EXPECT_EQ(mmio_rmws[i].written, v) TH_LOG("op %u", i);
+		/* Between the halves the instruction has not retired. */
+		vcpu_state_get(vcpu, s1, VESSEL_STATE_GPRS);
+		EXPECT_EQ(s0->gprs.rip, s1->gprs.rip) TH_LOG("op %u", i);
+		EXPECT_EQ(s0->gprs.rflags, s1->gprs.rflags) TH_LOG("op %u", i);
+	}
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+	EXPECT_EQ(GUEST_MMIO_GPA + 32, run->mmio.gpa);
+	EXPECT_EQ(0, run->mmio.is_write);
+	memcpy(run->mmio.data, &reg_dst, 8);
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+	free(s0);
+	free(s1);
+}
+
 /* MUL with a memory operand is not emulated: an internal error exit. */
 static void guest_mmio_unsupported(void)
 {
@@ -456,6 +556,9 @@ static void guest_readonly(void)
 	WRITE_ONCE(p[1], 0x1234);
 	/* The write went to userspace, not to memory. */
 	GUEST_ASSERT_EQ(READ_ONCE(p[1]), 0x0202020202020202ULL);
+	/* A read-modify-write reads the slot: only the write exits. */
+	asm volatile("orq $0x10, %0" : "+m"(p[2]) : : "cc");
+	GUEST_ASSERT_EQ(READ_ONCE(p[2]), 0x0303030303030303ULL);
 	GUEST_DONE();
 }
 
@@ -469,6 +572,7 @@ TEST(readonly_slot)
 
 	ro[0] = 0x0101010101010101ULL;
 	ro[1] = 0x0202020202020202ULL;
+	ro[2] = 0x0303030303030303ULL;
 	vcpu_run(vcpu);
 	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
 	EXPECT_EQ(RO_GPA + 8, vcpu->run->mmio.gpa);
@@ -476,6 +580,12 @@ TEST(readonly_slot)
 	EXPECT_EQ(8, vcpu->run->mmio.len);
 	memcpy(&v, vcpu->run->mmio.data, 8);
 	EXPECT_EQ(0x1234, v);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+	EXPECT_EQ(RO_GPA + 16, vcpu->run->mmio.gpa);
+	EXPECT_EQ(1, vcpu->run->mmio.is_write);
+	memcpy(&v, vcpu->run->mmio.data, 8);
+	EXPECT_EQ(0x0303030303030313ULL, v);
 	vcpu_run_expect_done(vcpu);
 	EXPECT_EQ(0x0202020202020202ULL, ro[1]);
 	vm_free(vm);

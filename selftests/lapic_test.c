@@ -183,6 +183,44 @@ TEST(xapic_test_cmp)
 	vm_free(vm);
 }
 
+/*
+ * Read-modify-write on the APIC page, as OSes enable the APIC and unmask
+ * an LVT: one register read and one write, in the kernel.
+ */
+static void guest_xapic_rmw(void)
+{
+	uint8_t *apic = (uint8_t *)(uintptr_t)APIC_DEFAULT_GPA;
+	uint64_t f, r;
+
+	GUEST_ASSERT_EQ(xapic_read(APIC_SPIV), 0xff);
+	f = GUEST_STATUS_FLAGS("orl %[v], %c[o](%[p])", [p] "r"(apic),
+			       [o] "i"(APIC_SPIV), [v] "i"(APIC_SW_ENABLE));
+	GUEST_ASSERT_EQ(xapic_read(APIC_SPIV), APIC_SW_ENABLE | 0xff);
+	GUEST_ASSERT_EQ(f, X86_EFLAGS_PF);
+
+	xapic_write(APIC_LVT0, APIC_LVT_MASKED | 0x31);
+	f = GUEST_STATUS_FLAGS("lock andl %[v], %c[o](%[p])", [p] "r"(apic),
+			       [o] "i"(APIC_LVT0), [v] "i"(~APIC_LVT_MASKED));
+	GUEST_ASSERT_EQ(xapic_read(APIC_LVT0), 0x31);
+	GUEST_ASSERT_EQ(f, 0);
+
+	/* A register destination: the register takes the result. */
+	r = 0x100;
+	asm volatile("add %c[o](%[p]), %k[r]" : [r] "+r"(r)
+		     : [p] "r"(apic), [o] "i"(APIC_LVT0) : "cc", "memory");
+	GUEST_ASSERT_EQ(r, 0x131);
+	GUEST_DONE();
+}
+
+TEST(xapic_read_modify_write)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = lapic_vm(&vcpu, guest_xapic_rmw);
+
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
 #define GP(x)	GUEST_ASSERT_EQ(x, GP_VECTOR)
 #define OK(x)	GUEST_ASSERT_EQ(x, 0)
 

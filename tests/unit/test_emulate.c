@@ -57,11 +57,19 @@ struct dcase {
 	  .dst_size = dst, .reg = r, .high = hi, .flags = fl,		\
 	  .imm = value }
 
+/* A read-modify-write of memory: VESSEL_MMIO_RMW and @fl. */
+#define MW(text, m, len, sz, o, r, hi, fl, value, ...)			\
+	{ .asm_text = text, .mode = m, BYTES(__VA_ARGS__),		\
+	  .length = len, .size = sz, .op = VESSEL_MMIO_OP_##o,		\
+	  .reg = r, .high = hi, .write = 1,				\
+	  .flags = VESSEL_MMIO_RMW | (fl), .imm = value }
+
 #define ZX	VESSEL_MMIO_EXT_ZERO
 #define SX	VESSEL_MMIO_EXT_SIGN
 #define IMM	VESSEL_MMIO_IMM
 #define STR	VESSEL_MMIO_STRING
 #define RD	VESSEL_MMIO_REG_DST
+#define LK	VESSEL_MMIO_LOCK
 
 static const struct dcase stores[] = {
 	ST("mov %eax,0x10(%rbx,%rcx,4)", 64, 4, 4, 0, 0,
@@ -239,6 +247,33 @@ static const struct dcase reads[] = {
 	   0x80, 0x3d, 0x80),
 };
 
+/* ALU instructions that write memory, or read it into a register. */
+static const struct dcase alus[] = {
+	MW("orl $0x100,0xf0(%rax)", 64, 10, 4, OR, 0, 0, IMM, 0x100,
+	   0x81, 0x88, 0xf0, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00),
+	MW("andl $0xfffeffff,(%rax)", 64, 6, 4, AND, 0, 0, IMM, 0xfffeffff,
+	   0x81, 0x20, 0xff, 0xff, 0xfe, 0xff),
+	MW("add %ecx,(%rax)", 64, 2, 4, ADD, 1, 0, 0, 0, 0x01, 0x08),
+	MW("lock xorb $1,(%rax)", 64, 4, 1, XOR, 0, 0, IMM | LK, 1,
+	   0xf0, 0x80, 0x30, 0x01),
+	MW("sbb %r8w,(%rdi)", 64, 4, 2, SBB, 8, 0, 0, 0, 0x66, 0x44, 0x19, 0x07),
+	MW("incl (%rax)", 64, 2, 4, INC, 0, 0, 0, 0, 0xff, 0x00),
+	MW("decq (%rax)", 64, 3, 8, DEC, 0, 0, 0, 0, 0x48, 0xff, 0x08),
+	MW("notb (%rax)", 64, 2, 1, NOT, 0, 0, 0, 0, 0xf6, 0x10),
+	MW("negw (%rax)", 64, 3, 2, NEG, 0, 0, 0, 0, 0x66, 0xf7, 0x18),
+	MW("subq $1,(%rax)", 64, 4, 8, SUB, 0, 0, IMM, 1, 0x48, 0x83, 0x28, 0x01),
+	MW("lock or %r15,(%rdx)", 64, 4, 8, OR, 15, 0, LK, 0,
+	   0xf0, 0x4c, 0x09, 0x3a),
+	MW("xor %si,(%rax)", 64, 3, 2, XOR, 6, 0, 0, 0, 0x66, 0x31, 0x30),
+	MW("lock incb (%rax)", 64, 3, 1, INC, 0, 0, LK, 0, 0xf0, 0xfe, 0x00),
+	MW("and %bh,(%ebx)", 32, 2, 1, AND, 3, HI, 0, 0, 0x20, 0x3b),
+	MW("orw $0x8000,(%bx)", 16, 4, 2, OR, 0, 0, IMM, 0x8000,
+	   0x81, 0x0f, 0x00, 0x80),
+	AL("add (%rax),%ecx", 64, 2, 4, ADD, 4, 1, 0, RD, 0, 0x03, 0x08),
+	AL("adc (%rax),%ah", 64, 2, 1, ADC, 1, 0, HI, RD, 0, 0x12, 0x20),
+	AL("sub (%rax),%spl", 64, 3, 1, SUB, 1, 4, 0, RD, 0, 0x40, 0x2a, 0x20),
+};
+
 static bool dcase_check(const struct dcase *c)
 {
 	struct vessel_mmio_insn insn;
@@ -297,6 +332,11 @@ static void test_decode_test_cmp(void)
 	dcases_check(reads, ARRAY_SIZE(reads));
 }
 
+static void test_decode_alu(void)
+{
+	dcases_check(alus, ARRAY_SIZE(alus));
+}
+
 static int decode(const u8 *bytes, unsigned int n, unsigned int mode,
 		  struct vessel_mmio_insn *insn)
 {
@@ -340,7 +380,10 @@ static void test_decode_unsupported(void)
 		u8 bytes[4];
 	} cases[] = {
 		{ 64, 1, { 0x90 } },			/* nop */
-		{ 64, 2, { 0x01, 0x00 } },		/* add */
+		{ 64, 2, { 0xff, 0x10 } },		/* call *(%rax) */
+		{ 64, 2, { 0xfe, 0x10 } },		/* fe /2 */
+		{ 64, 3, { 0x0f, 0xb1, 0x08 } },	/* cmpxchg */
+		{ 64, 3, { 0x0f, 0xc1, 0x08 } },	/* xadd */
 		{ 64, 2, { 0x0f, 0x05 } },		/* syscall */
 		{ 64, 3, { 0xc6, 0x08, 0x00 } },	/* c6 /1 */
 		{ 64, 3, { 0xc7, 0x10, 0x00 } },	/* c7 /2 */
@@ -351,7 +394,7 @@ static void test_decode_unsupported(void)
 		{ 64, 2, { 0x0f, 0x0f } },		/* 3DNow! */
 		{ 64, 3, { 0xf6, 0x08, 0x00 } },	/* test alias f6 /1 */
 		{ 64, 2, { 0xf7, 0x20 } },		/* mull (%rax) */
-		{ 64, 3, { 0x80, 0x00, 0x01 } },	/* addb $1,(%rax) */
+		{ 64, 2, { 0xf6, 0x30 } },		/* divb (%rax) */
 		{ 64, 2, { 0x3c, 0x01 } },		/* cmp $1,%al */
 	};
 	struct vessel_mmio_insn insn;
@@ -426,6 +469,7 @@ static void test_decode_truncated(void)
 	truncations_check(loads, ARRAY_SIZE(loads));
 	truncations_check(others, ARRAY_SIZE(others));
 	truncations_check(reads, ARRAY_SIZE(reads));
+	truncations_check(alus, ARRAY_SIZE(alus));
 }
 
 /* SDM Vol. 2A 2.3.11: 15 bytes at most, prefixes included. */
@@ -570,23 +614,36 @@ static void test_store_data(void)
 	    "sub $-128, %%rsp"						\
 	    : [d] "+r"(dst), [f] "+r"(f) : [s] "r"(src) : "cc")
 
+/* The same for an instruction with one operand (src is unused). */
+#define NATIVE_ONE1(insn, mod)						\
+	asm("add $-128, %%rsp\n\t"					\
+	    "push %[f]\n\t"						\
+	    "popf\n\t"							\
+	    insn " %" mod "[d]\n\t"					\
+	    "pushf\n\t"						\
+	    "pop %[f]\n\t"						\
+	    "sub $-128, %%rsp"						\
+	    : [d] "+r"(dst), [f] "+r"(f) : [s] "r"(src) : "cc")
+
 /* native_@name(): @insn on operands of 1 << @lg bytes. */
-#define NATIVE(name, insn)						\
+#define NATIVE_ANY(name, insn, one)					\
 static u64 native_##name(unsigned int lg, u64 dst, u64 src, u64 *fl)	\
 {									\
 	u64 f = *fl;							\
 									\
 	if (lg == 0)							\
-		NATIVE_ONE(insn "b", "b");				\
+		one(insn "b", "b");					\
 	else if (lg == 1)						\
-		NATIVE_ONE(insn "w", "w");				\
+		one(insn "w", "w");					\
 	else if (lg == 2)						\
-		NATIVE_ONE(insn "l", "k");				\
+		one(insn "l", "k");					\
 	else								\
-		NATIVE_ONE(insn "q", "q");				\
+		one(insn "q", "q");					\
 	*fl = f;							\
 	return dst;							\
 }
+#define NATIVE(name, insn)	NATIVE_ANY(name, insn, NATIVE_ONE)
+#define NATIVE1(name, insn)	NATIVE_ANY(name, insn, NATIVE_ONE1)
 
 NATIVE(add, "add")
 NATIVE(or, "or")
@@ -597,13 +654,18 @@ NATIVE(sub, "sub")
 NATIVE(xor, "xor")
 NATIVE(cmp, "cmp")
 NATIVE(test, "test")
+NATIVE1(inc, "inc")
+NATIVE1(dec, "dec")
+NATIVE1(not, "not")
+NATIVE1(neg, "neg")
 
 typedef u64 (*native_fn)(unsigned int lg, u64 dst, u64 src, u64 *fl);
 
 /* Indexed by VESSEL_MMIO_OP_* - VESSEL_MMIO_OP_ADD. */
 static const native_fn natives[] = {
 	native_add, native_or, native_adc, native_sbb, native_and,
-	native_sub, native_xor, native_cmp, native_test,
+	native_sub, native_xor, native_cmp, native_test, native_inc,
+	native_dec, native_not, native_neg,
 };
 
 static u64 size_mask(unsigned int size)
@@ -653,7 +715,7 @@ static void test_alu_flags_native(void)
 	u64 f;
 
 	rng_state = 0xf1a95;
-	for (op = VESSEL_MMIO_OP_ADD; op <= VESSEL_MMIO_OP_TEST; op++) {
+	for (op = VESSEL_MMIO_OP_ADD; op <= VESSEL_MMIO_OP_NEG; op++) {
 		for (lg = 0; lg < 4; lg++) {
 			for (i = 0; i < ARRAY_SIZE(edges); i++) {
 				for (j = 0; j < ARRAY_SIZE(edges); j++) {
@@ -689,7 +751,7 @@ static void test_alu_flags_exhaustive_8bit(void)
 {
 	unsigned int op, a, b, c;
 
-	for (op = VESSEL_MMIO_OP_ADD; op <= VESSEL_MMIO_OP_TEST; op++)
+	for (op = VESSEL_MMIO_OP_ADD; op <= VESSEL_MMIO_OP_NEG; op++)
 		for (a = 0; a < 256; a++)
 			for (b = 0; b < 256; b++)
 				for (c = 0; c < 2; c++)
@@ -716,6 +778,15 @@ static bool exec(const u8 *bytes, unsigned int n, unsigned int mode, u64 mem,
 	exec((const u8[]){ __VA_ARGS__ },				\
 	     sizeof((const u8[]){ __VA_ARGS__ }), mode, mem, reg, flags, &wr)
 
+/* @text run natively with flags nf = f0, outputs in @... */
+#define NATIVE_MEM(text, ...)						\
+	do {								\
+		nf = f0;						\
+		asm("add $-128, %%rsp\n\tpush %[f]\n\tpopf\n\t"		\
+		    text "\n\tpushf\n\tpop %[f]\n\tsub $-128, %%rsp"	\
+		    : [f] "+r"(nf), __VA_ARGS__ : : "cc");		\
+	} while (0)
+
 /*
  * Each case runs the same instruction natively on a host variable (the
  * memory operand) and compares RFLAGS and the register.
@@ -726,14 +797,6 @@ static void test_exec_test_cmp(void)
 	u32 m32;
 	u16 m16;
 	u8 m8;
-
-#define NATIVE_MEM(text, ...)						\
-	do {								\
-		nf = f0;						\
-		asm("add $-128, %%rsp\n\tpush %[f]\n\tpopf\n\t"		\
-		    text "\n\tpushf\n\tpop %[f]\n\tsub $-128, %%rsp"	\
-		    : [f] "+r"(nf), __VA_ARGS__ : : "cc");		\
-	} while (0)
 
 	/* testl $0x80000001,(%rax) on 0x80000000: SF, not ZF. */
 	m32 = 0x80000000;
@@ -820,7 +883,113 @@ static void test_exec_test_cmp(void)
 	CHECK(EXEC(16, m8, &reg, &vf, 0x38, 0x06, 0x34, 0x12));
 	CHECK_EQ(vf & STATUS, nf & STATUS);
 	CHECK(vf & X86_EFLAGS_OF);
-#undef NATIVE_MEM
+}
+
+/* Read-modify-write and register-destination ALU forms, against the host. */
+static void test_exec_alu(void)
+{
+	u64 m, r, nf, vf, reg, wr, f0;
+	u32 m32;
+	u16 m16;
+	u8 m8;
+
+	/* orl $0x100,0xf0(%rax) */
+	f0 = X86_EFLAGS_FIXED | X86_EFLAGS_IF | STATUS;
+	m32 = 0x80000000;
+	NATIVE_MEM("orl $0x100, %[m]", [m] "+m"(m32));
+	vf = f0;
+	reg = OLD;
+	CHECK(EXEC(64, 0x80000000, &reg, &vf, 0x81, 0x88, 0xf0, 0x00, 0x00,
+		   0x00, 0x00, 0x01, 0x00, 0x00));
+	CHECK_EQ(wr, m32);
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK_EQ(reg, OLD);
+
+	/* add %ecx,(%rax): a carry out and zero. */
+	f0 = X86_EFLAGS_FIXED | X86_EFLAGS_IF;
+	m32 = 1;
+	r = 0xffffffff;
+	NATIVE_MEM("add %k[r], %[m]", [m] "+m"(m32), [r] "+r"(r));
+	vf = f0;
+	reg = 0xffffffff;
+	CHECK(EXEC(64, 1, &reg, &vf, 0x01, 0x08));
+	CHECK_EQ(wr, m32);
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK(vf & X86_EFLAGS_CF);
+
+	/* add (%rax),%ecx: the register is written and zero-extended. */
+	m32 = 0x7fffffff;
+	r = 0xffffffff00000001ULL;
+	NATIVE_MEM("add %[m], %k[r]", [m] "+m"(m32), [r] "+r"(r));
+	vf = f0;
+	reg = 0xffffffff00000001ULL;
+	CHECK(EXEC(64, m32, &reg, &vf, 0x03, 0x08));
+	CHECK_EQ(reg, r);
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK(vf & X86_EFLAGS_OF);
+
+	/* adc (%rax),%ah with CF set: bits 15:8 merge. */
+	f0 = X86_EFLAGS_FIXED | X86_EFLAGS_IF | X86_EFLAGS_CF;
+	m8 = 0x0f;
+	r = 0x1122334455660077ULL;
+	NATIVE_MEM("adc %[m], %h[r]", [m] "+m"(m8), [r] "+Q"(r));
+	vf = f0;
+	reg = 0x1122334455660077ULL;
+	CHECK(EXEC(64, m8, &reg, &vf, 0x12, 0x20));
+	CHECK_EQ(reg, r);
+	CHECK_EQ(reg, 0x1122334455661077ULL);
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+
+	/* sbb %r8w,(%rdi) with CF set. */
+	m16 = 0x1000;
+	r = 0x0fff;
+	NATIVE_MEM("sbb %w[r], %[m]", [m] "+m"(m16), [r] "+r"(r));
+	vf = f0;
+	reg = 0x0fff;
+	CHECK(EXEC(64, 0x1000, &reg, &vf, 0x66, 0x44, 0x19, 0x07));
+	CHECK_EQ(wr, m16);
+	CHECK_EQ(wr, 0);
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+
+	/* incl (%rax) keeps CF; negw (%rax) of 0x8000 overflows. */
+	m32 = 0xffffffff;
+	NATIVE_MEM("incl %[m]", [m] "+m"(m32));
+	vf = f0;
+	CHECK(EXEC(64, 0xffffffff, &reg, &vf, 0xff, 0x00));
+	CHECK_EQ(wr, m32);
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK(vf & X86_EFLAGS_CF);
+	f0 = X86_EFLAGS_FIXED | X86_EFLAGS_IF;
+	m16 = 0x8000;
+	NATIVE_MEM("negw %[m]", [m] "+m"(m16));
+	vf = f0;
+	CHECK(EXEC(64, 0x8000, &reg, &vf, 0x66, 0xf7, 0x18));
+	CHECK_EQ(wr, m16);
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK(vf & X86_EFLAGS_OF);
+
+	/* notb (%rax) changes no flag; subq $1 borrows from 0. */
+	vf = X86_EFLAGS_FIXED | X86_EFLAGS_ZF | X86_EFLAGS_AF;
+	CHECK(EXEC(64, 0x5a, &reg, &vf, 0xf6, 0x10));
+	CHECK_EQ(wr, 0xa5);
+	CHECK_EQ(vf, X86_EFLAGS_FIXED | X86_EFLAGS_ZF | X86_EFLAGS_AF);
+	m = 0;
+	NATIVE_MEM("subq $1, %[m]", [m] "+m"(m));
+	vf = f0;
+	CHECK(EXEC(64, 0, &reg, &vf, 0x48, 0x83, 0x28, 0x01));
+	CHECK_EQ(wr, m);
+	CHECK_EQ(wr, ~0ULL);
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+
+	/* 16-bit mode: orw $0x8000,(%bx) keeps the register. */
+	m16 = 0x0001;
+	NATIVE_MEM("orw $0x8000, %[m]", [m] "+m"(m16));
+	vf = f0;
+	reg = OLD;
+	CHECK(EXEC(16, 0x0001, &reg, &vf, 0x81, 0x0f, 0x00, 0x80));
+	CHECK_EQ(wr, m16);
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK_EQ(reg, OLD);
 }
 
 /* ---------------------------------------------------------- decoder fuzz */
@@ -841,6 +1010,7 @@ static const u8 interesting[] = {
 	0xa0, 0xa1, 0xa2, 0xa3, 0xaa, 0xab, 0xc6, 0xc7, 0xb6, 0xb7, 0xbe,
 	0xbf, 0x04, 0x05, 0x06, 0x44, 0x84, 0x0c, 0x25, 0x65, 0xe5,
 	0x38, 0x39, 0x3a, 0x3b, 0x80, 0x81, 0x83, 0x85, 0xf6, 0xf7,
+	0x01, 0x03, 0x11, 0x21, 0x29, 0x31, 0xfe, 0xff,
 };
 
 static bool insn_equal(const struct vessel_mmio_insn *a,
@@ -1465,6 +1635,7 @@ int main(void)
 		TAP_TEST(test_decode_loads),
 		TAP_TEST(test_decode_imm_string_prefixes),
 		TAP_TEST(test_decode_test_cmp),
+		TAP_TEST(test_decode_alu),
 		TAP_TEST(test_decode_segment_and_addr_size),
 		TAP_TEST(test_decode_unsupported),
 		TAP_TEST(test_decode_register_operand),
@@ -1477,6 +1648,7 @@ int main(void)
 		TAP_TEST(test_alu_flags_native),
 		TAP_TEST(test_alu_flags_exhaustive_8bit),
 		TAP_TEST(test_exec_test_cmp),
+		TAP_TEST(test_exec_alu),
 		TAP_TEST(test_decode_fuzz),
 		TAP_TEST(test_walk_unpaged),
 		TAP_TEST(test_walk_4level_map),
