@@ -5,9 +5,10 @@
  * Only what an EPT violation on an MMIO page can come from in practice: the
  * MOV forms, MOVZX/MOVSX and STOS; the reads that only set flags (TEST,
  * CMP); the ALU instructions with memory as source or destination (ADD,
- * OR, ADC, SBB, AND, SUB, XOR, INC, DEC, NOT, NEG).  The memory address is not computed (the VM exit gives the GPA);
- * ModRM, SIB and displacement are parsed only to find where the
- * instruction ends.  Opcodes come from one table.
+ * OR, ADC, SBB, AND, SUB, XOR, INC, DEC, NOT, NEG); XCHG.  The memory
+ * address is not computed (the VM exit gives the GPA); ModRM, SIB and
+ * displacement are parsed only to find where the instruction ends.
+ * Opcodes come from one table.
  *
  * No kernel-only API here: tests/unit/test_emulate.c builds this file too.
  */
@@ -53,9 +54,9 @@ struct vessel_opcode {
 	{ MAP_ONE, opc, VESSEL_MMIO_OP_MOV, grp, OP_MODRM | (fl) }
 
 /*
- * SDM Vol. 2B MOV, MOVZX, MOVSX, STOS and the ALU instructions; Vol. 2D
- * A.3 opcode maps.
- * The MOV forms come first: the lookup is a linear scan.
+ * SDM Vol. 2B MOV, MOVZX, MOVSX, STOS, XCHG and the ALU instructions;
+ * Vol. 2D A.3 opcode maps.  The MOV forms come first: the lookup is a
+ * linear scan.
  */
 static const struct vessel_opcode vessel_opcodes[] = {
 	{ MAP_ONE, 0x88, 0, 0, OP_MODRM | OP_BYTE | OP_WRITE },
@@ -115,6 +116,8 @@ static const struct vessel_opcode vessel_opcodes[] = {
 	GROUP(0x83, GRP_1, OP_IMM8),
 	ALU(0x84, TEST, OP_BYTE),
 	ALU(0x85, TEST, 0),
+	ALU(0x86, XCHG, OP_BYTE),
+	ALU(0x87, XCHG, 0),
 	GROUP(0xf6, GRP_3, OP_BYTE),
 	GROUP(0xf7, GRP_3, 0),
 	GROUP(0xfe, GRP_5, OP_BYTE),
@@ -422,6 +425,12 @@ static void vessel_decoder_access(const struct vessel_decoder *d,
 	case VESSEL_MMIO_OP_TEST:
 		/* The flags only. */
 		break;
+	case VESSEL_MMIO_OP_XCHG:
+		/* Memory to the register, the register to memory. */
+		out->dst_size = out->size;
+		out->is_write = true;
+		out->flags |= VESSEL_MMIO_RMW;
+		break;
 	default:
 		if (op->flags & OP_REG_DST) {
 			out->dst_size = out->size;
@@ -645,6 +654,11 @@ u64 vessel_mmio_execute(const struct vessel_mmio_insn *insn, u64 mem,
 		*reg = vessel_mmio_load_result(insn, *reg, mem);
 		return 0;
 	}
+	if (insn->op == VESSEL_MMIO_OP_XCHG) {
+		res = vessel_mmio_store_data(insn, *reg);
+		*reg = vessel_mmio_load_result(insn, *reg, mem);
+		return res;
+	}
 	/* The register operand's value is what a store of it would write. */
 	if (insn->flags & VESSEL_MMIO_REG_DST) {
 		res = vessel_alu(insn->op, insn->size,
@@ -657,4 +671,29 @@ u64 vessel_mmio_execute(const struct vessel_mmio_insn *insn, u64 mem,
 	}
 	return vessel_alu(insn->op, insn->size, mem,
 			  vessel_mmio_store_data(insn, *reg), rflags);
+}
+
+/*
+ * rDI and rCX are as wide as the address size (SDM Vol. 1 3.6 Table 3-4);
+ * a 16-bit update keeps bits 63:16, a 32-bit one zero-extends as any
+ * 32-bit register write does (Vol. 1 3.4.1.1).
+ */
+static u64 vessel_addr_reg_set(unsigned int addr_size, u64 old, u64 val)
+{
+	u64 mask = vessel_mmio_mask(addr_size);
+
+	if (addr_size == 2)
+		return (old & ~mask) | (val & mask);
+	return val & mask;
+}
+
+bool vessel_mmio_string_step(const struct vessel_mmio_insn *insn, bool down,
+			     u64 *rdi, u64 *rcx)
+{
+	*rdi = vessel_addr_reg_set(insn->addr_size, *rdi,
+				   down ? *rdi - insn->size : *rdi + insn->size);
+	if (!(insn->flags & VESSEL_MMIO_REP))
+		return true;
+	*rcx = vessel_addr_reg_set(insn->addr_size, *rcx, *rcx - 1);
+	return !(*rcx & vessel_mmio_mask(insn->addr_size));
 }

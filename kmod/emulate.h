@@ -38,6 +38,7 @@
 #define VESSEL_MMIO_OP_DEC	11
 #define VESSEL_MMIO_OP_NOT	12
 #define VESSEL_MMIO_OP_NEG	13
+#define VESSEL_MMIO_OP_XCHG	14	/* no flags; memory and @reg swap */
 
 /* vessel_mmio_insn.flags */
 #define VESSEL_MMIO_IMM		(1U << 0)	/* source is @imm */
@@ -65,7 +66,8 @@
  *		VESSEL_MMIO_SEG (64-bit mode honours only FS and GS)
  * @addr_size:	address size in bytes (2, 4, 8): width of rDI/rCX for STOS
  * @is_write:	memory is written (MOV stores, and with VESSEL_MMIO_RMW
- *		after a read: ALU instructions with memory as destination)
+ *		after a read: ALU instructions with memory as destination,
+ *		XCHG)
  * @high_byte:	@reg (0..3) names AH, CH, DH or BH: bits 15:8 of it
  * @flags:	VESSEL_MMIO_*
  * @imm:	with VESSEL_MMIO_IMM, the source operand, sign-extended to
@@ -133,5 +135,14 @@ u64 vessel_alu(unsigned int op, unsigned int size, u64 dst, u64 src,
  */
 u64 vessel_mmio_execute(const struct vessel_mmio_insn *insn, u64 mem,
 			u64 *reg, u64 *rflags);
+
+/*
+ * STOS (VESSEL_MMIO_STRING) after one element: steps *@rdi by @size, down
+ * when @down (RFLAGS.DF), and with REP counts *@rcx down.  Returns true
+ * when the instruction is done (RIP moves on), false while a REP count
+ * remains (the guest executes it again).
+ */
+bool vessel_mmio_string_step(const struct vessel_mmio_insn *insn, bool down,
+			     u64 *rdi, u64 *rcx);
 
 #endif /* VESSEL_EMULATE_H */

@@ -12,12 +12,13 @@
  * MMIO: an EPT violation outside guest RAM (or a write to a read-only
  * slot).  VMX gives the guest-physical address but not the instruction, so
  * it is fetched through the guest's page tables and decoded in the kernel
- * (emulate.c: the MOV family, TEST, CMP and the ALU instructions).
+ * (emulate.c: the MOV family and STOS, TEST, CMP, the ALU instructions,
+ * XCHG).
  * Decoding here keeps the exit to userspace as simple as a port write -
  * address, size, data - and the kernel completes loads into the right
  * register and the status flags into RFLAGS on the next RUN.  A
- * read-modify-write (orl $1, (mmio)) is a read exit, then a write exit,
- * then the instruction retires.
+ * read-modify-write (orl $1, (mmio), XCHG) is a read exit, then a write
+ * exit, then the instruction retires.  REP STOS is one element per exit.
  */
 #include <linux/kernel.h>
 #include <asm/msr-index.h>
@@ -255,6 +256,29 @@ static int mmio_failed(struct vessel_vcpu *vcpu, u64 gpa, const u8 *insn)
 }
 
 /*
+ * Retires an MMIO instruction: RIP past it.  A REP STOS with a count left
+ * keeps RIP, so that the guest executes it again, one element per exit.
+ */
+static void mmio_retire(struct vessel_vcpu *vcpu,
+			const struct vessel_mmio_insn *insn)
+{
+	if (insn->flags & VESSEL_MMIO_STRING) {
+		u64 rdi = vcpu->regs[VESSEL_GPR_RDI];
+		u64 rcx = vcpu->regs[VESSEL_GPR_RCX];
+		bool done;
+
+		done = vessel_mmio_string_step(insn, vmcs_readl(GUEST_RFLAGS) &
+					       X86_EFLAGS_DF, &rdi, &rcx);
+		vcpu->regs[VESSEL_GPR_RDI] = rdi;
+		vcpu->regs[VESSEL_GPR_RCX] = rcx;
+		if (!done)
+			return;
+	}
+	vcpu->exit_insn_len = insn->length;
+	vessel_skip_insn(vcpu);
+}
+
+/*
  * Executes the decoded instruction on the value @mem that memory read
  * (ignored for a plain store) and returns the value it writes.  With
  * @commit, updates its register, RFLAGS and RIP: the instruction is done.
@@ -263,7 +287,8 @@ static u64 mmio_execute(struct vessel_vcpu *vcpu,
 			const struct vessel_mmio_insn *insn, u64 mem, bool commit)
 {
 	u64 reg = vessel_gpr_read(vcpu, insn->reg), rflags = 0, data;
-	bool alu = insn->op != VESSEL_MMIO_OP_MOV;
+	bool alu = insn->op != VESSEL_MMIO_OP_MOV &&
+		   insn->op != VESSEL_MMIO_OP_XCHG;
 
 	if (alu)
 		rflags = vmcs_readl(GUEST_RFLAGS);
@@ -274,8 +299,7 @@ static u64 mmio_execute(struct vessel_vcpu *vcpu,
 		vessel_gpr_write(vcpu, insn->reg, reg);
 	if (alu)
 		vmcs_writel(GUEST_RFLAGS, rflags);
-	vcpu->exit_insn_len = insn->length;
-	vessel_skip_insn(vcpu);
+	mmio_retire(vcpu, insn);
 	return data;
 }
 
@@ -289,12 +313,15 @@ static int mmio_lapic(struct vessel_vcpu *vcpu, u64 gpa,
 	u64 data = 0;
 	int r;
 
+	/* Most VMs' MMIO goes to userspace: nothing to compute for them. */
+	if (!vcpu->lapic)
+		return -ENOENT;
 	if (insn->is_write && !(insn->flags & VESSEL_MMIO_RMW)) {
 		data = vessel_mmio_store_data(insn, vessel_gpr_read(vcpu, insn->reg));
 		r = vessel_lapic_mmio(vcpu, gpa, insn->size, true, &data);
 		if (r)
 			return r;
-		vessel_skip_insn(vcpu);
+		mmio_retire(vcpu, insn);
 		return 1;
 	}
 	r = vessel_lapic_mmio(vcpu, gpa, insn->size, false, &data);
@@ -348,9 +375,12 @@ static int mmio_emulate(struct vessel_vcpu *vcpu, u64 gpa)
 					   VESSEL_WALK_FETCH | guest_access_bits(), &pferr);
 	if (r)
 		return mmio_failed(vcpu, gpa, bytes);
-	/* LOCK is valid on a read-modify-write only (else #UD before any access). */
+	/*
+	 * LOCK is valid on a read-modify-write only (else #UD before any
+	 * access); REPNE is not defined for STOS.
+	 */
 	if (vessel_decode_mmio(bytes, VESSEL_INSN_MAX_LEN, guest_code_size(), insn) ||
-	    (insn->flags & VESSEL_MMIO_STRING) ||
+	    (insn->flags & VESSEL_MMIO_REPNE) ||
 	    ((insn->flags & VESSEL_MMIO_LOCK) && !(insn->flags & VESSEL_MMIO_RMW)))
 		return mmio_failed(vcpu, gpa, bytes);
 
@@ -425,12 +455,10 @@ static int mmio_complete(struct vessel_vcpu *vcpu)
 		return mmio_exit(vcpu, insn, true,
 				 mmio_execute(vcpu, insn, data, false));
 	}
-	if (insn->flags & VESSEL_MMIO_RMW) {
+	if (insn->flags & VESSEL_MMIO_RMW)
 		mmio_execute(vcpu, insn, insn->mem, true);
-		return 1;
-	}
-	vcpu->exit_insn_len = insn->length;
-	vessel_skip_insn(vcpu);
+	else
+		mmio_retire(vcpu, insn);
 	return 1;
 }
 

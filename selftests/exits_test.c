@@ -501,6 +501,72 @@ TEST(mmio_read_modify_write)
 	free(s1);
 }
 
+/*
+ * XCHG with MMIO: a read exit and a write exit, the register gets what
+ * was read.  STOS: one write exit per element; REP repeats it until RCX
+ * is 0, stepping RDI as DF says.
+ */
+static void guest_mmio_xchg_stos(void)
+{
+	uint8_t *p = (uint8_t *)GUEST_MMIO_GPA;
+	uint64_t r = 0x1122334455667788ULL, rdi, rcx;
+
+	asm volatile("xchg %[r], 40(%[p])" : [r] "+r"(r) : [p] "r"(p)
+		     : "memory");
+	GUEST_ASSERT_EQ(r, 0xaabbccddeeff0011ULL);
+
+	rdi = (uint64_t)p + 48;
+	rcx = 3;
+	asm volatile("rep stosl" : "+D"(rdi), "+c"(rcx) : "a"(0x5a5a5a5a)
+		     : "memory");
+	GUEST_ASSERT_EQ(rdi, (uint64_t)p + 60);
+	GUEST_ASSERT_EQ(rcx, 0);
+	asm volatile("std; stosb; cld" : "+D"(rdi) : "a"(0x77) : "memory");
+	GUEST_ASSERT_EQ(rdi, (uint64_t)p + 59);
+	GUEST_DONE();
+}
+
+TEST(mmio_xchg_stos)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_mmio_xchg_stos);
+	struct vessel_run *run = vcpu->run;
+	uint64_t v = 0xaabbccddeeff0011ULL;
+	unsigned int i;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+	EXPECT_EQ(GUEST_MMIO_GPA + 40, run->mmio.gpa);
+	EXPECT_EQ(8, run->mmio.len);
+	EXPECT_EQ(0, run->mmio.is_write);
+	memcpy(run->mmio.data, &v, 8);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+	EXPECT_EQ(GUEST_MMIO_GPA + 40, run->mmio.gpa);
+	EXPECT_EQ(1, run->mmio.is_write);
+	memcpy(&v, run->mmio.data, 8);
+	EXPECT_EQ(0x1122334455667788ULL, v);
+
+	for (i = 0; i < 3; i++) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+		EXPECT_EQ(GUEST_MMIO_GPA + 48 + 4 * i, run->mmio.gpa);
+		EXPECT_EQ(4, run->mmio.len);
+		EXPECT_EQ(1, run->mmio.is_write);
+		v = 0;
+		memcpy(&v, run->mmio.data, 4);
+		EXPECT_EQ(0x5a5a5a5a, v);
+	}
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+	EXPECT_EQ(GUEST_MMIO_GPA + 60, run->mmio.gpa);
+	EXPECT_EQ(1, run->mmio.len);
+	EXPECT_EQ(1, run->mmio.is_write);
+	EXPECT_EQ(0x77, run->mmio.data[0]);
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
 /* MUL with a memory operand is not emulated: an internal error exit. */
 static void guest_mmio_unsupported(void)
 {

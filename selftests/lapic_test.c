@@ -185,7 +185,8 @@ TEST(xapic_test_cmp)
 
 /*
  * Read-modify-write on the APIC page, as OSes enable the APIC and unmask
- * an LVT: one register read and one write, in the kernel.
+ * an LVT, and XCHG: one register read and one write, in the kernel; and
+ * STOS, a write.
  */
 static void guest_xapic_rmw(void)
 {
@@ -209,6 +210,20 @@ static void guest_xapic_rmw(void)
 	asm volatile("add %c[o](%[p]), %k[r]" : [r] "+r"(r)
 		     : [p] "r"(apic), [o] "i"(APIC_LVT0) : "cc", "memory");
 	GUEST_ASSERT_EQ(r, 0x131);
+
+	/* XCHG: the old TPR to the register, the register to TPR. */
+	r = 0x20;
+	asm volatile("xchg %k[r], %c[o](%[p])" : [r] "+r"(r)
+		     : [p] "r"(apic), [o] "i"(APIC_TASKPRI) : "memory");
+	GUEST_ASSERT_EQ(r, 0);
+	GUEST_ASSERT_EQ(xapic_read(APIC_TASKPRI), 0x20);
+
+	/* STOS: the register written, RDI stepped past it. */
+	r = (uint64_t)apic + APIC_TASKPRI;
+	asm volatile("stosl" : "+D"(r) : "a"(0x30) : "memory");
+	GUEST_ASSERT_EQ(r, (uint64_t)apic + APIC_TASKPRI + 4);
+	GUEST_ASSERT_EQ(xapic_read(APIC_TASKPRI), 0x30);
+	xapic_write(APIC_TASKPRI, 0);
 	GUEST_DONE();
 }
 

@@ -64,6 +64,13 @@ struct dcase {
 	  .reg = r, .high = hi, .write = 1,				\
 	  .flags = VESSEL_MMIO_RMW | (fl), .imm = value }
 
+/* XCHG: memory read, then written; register @r gets what was read. */
+#define XC(text, m, len, sz, r, hi, fl, ...)				\
+	{ .asm_text = text, .mode = m, BYTES(__VA_ARGS__),		\
+	  .length = len, .size = sz, .op = VESSEL_MMIO_OP_XCHG,		\
+	  .dst_size = sz, .reg = r, .high = hi, .write = 1,		\
+	  .flags = VESSEL_MMIO_RMW | (fl) }
+
 #define ZX	VESSEL_MMIO_EXT_ZERO
 #define SX	VESSEL_MMIO_EXT_SIGN
 #define IMM	VESSEL_MMIO_IMM
@@ -270,6 +277,11 @@ static const struct dcase alus[] = {
 	MW("orw $0x8000,(%bx)", 16, 4, 2, OR, 0, 0, IMM, 0x8000,
 	   0x81, 0x0f, 0x00, 0x80),
 	AL("add (%rax),%ecx", 64, 2, 4, ADD, 4, 1, 0, RD, 0, 0x03, 0x08),
+	XC("xchg %ecx,(%rax)", 64, 2, 4, 1, 0, 0, 0x87, 0x08),
+	XC("xchg %ah,(%rax)", 64, 2, 1, 0, HI, 0, 0x86, 0x20),
+	XC("xchg %sil,(%rax)", 64, 3, 1, 6, 0, 0, 0x40, 0x86, 0x30),
+	XC("lock xchg %r9,(%rdx)", 64, 4, 8, 9, 0, LK, 0xf0, 0x4c, 0x87, 0x0a),
+	XC("xchg %ax,(%bx)", 16, 2, 2, 0, 0, 0, 0x87, 0x07),
 	AL("adc (%rax),%ah", 64, 2, 1, ADC, 1, 0, HI, RD, 0, 0x12, 0x20),
 	AL("sub (%rax),%spl", 64, 3, 1, SUB, 1, 4, 0, RD, 0, 0x40, 0x2a, 0x20),
 };
@@ -992,6 +1004,74 @@ static void test_exec_alu(void)
 	CHECK_EQ(reg, OLD);
 }
 
+/* XCHG: the register gets memory's old value, memory the register's. */
+static void test_exec_xchg(void)
+{
+	u64 reg, wr, f = X86_EFLAGS_FIXED | STATUS;
+
+	reg = 0xffffffff11223344ULL;
+	CHECK(EXEC(64, 0xaabbccdd, &reg, &f, 0x87, 0x08));
+	CHECK_EQ(wr, 0x11223344);
+	CHECK_EQ(reg, 0xaabbccdd);		/* 32 bits: zero-extended */
+	reg = 0x1122334455667788ULL;
+	CHECK(EXEC(64, 0xee, &reg, &f, 0x86, 0x20));
+	CHECK_EQ(wr, 0x77);			/* AH */
+	CHECK_EQ(reg, 0x112233445566ee88ULL);
+	reg = 0x1122334455667788ULL;
+	CHECK(EXEC(16, 0xabcd, &reg, &f, 0x87, 0x07));
+	CHECK_EQ(wr, 0x7788);
+	CHECK_EQ(reg, 0x112233445566abcdULL);
+	/* No flag changes. */
+	CHECK_EQ(f, X86_EFLAGS_FIXED | STATUS);
+}
+
+/* STOS: rDI steps by the size, REP counts rCX, at each address size. */
+static void test_string_step(void)
+{
+	static const u8 stosl[] = { 0xab };
+	static const u8 rep_stosb[] = { 0xf3, 0xaa };
+	static const u8 rep_stosw_a32[] = { 0x67, 0xf3, 0x66, 0xab };
+	struct vessel_mmio_insn insn;
+	u64 rdi, rcx;
+
+	/* 64-bit: stosl up and down, RCX untouched without REP. */
+	CHECK_EQ(decode(stosl, sizeof(stosl), 64, &insn), 0);
+	rdi = 0x1000;
+	rcx = 7;
+	CHECK(vessel_mmio_string_step(&insn, false, &rdi, &rcx));
+	CHECK_EQ(rdi, 0x1004);
+	CHECK_EQ(rcx, 7);
+	CHECK(vessel_mmio_string_step(&insn, true, &rdi, &rcx));
+	CHECK_EQ(rdi, 0x1000);
+
+	/* rep stosb: not done until RCX reaches 0. */
+	CHECK_EQ(decode(rep_stosb, sizeof(rep_stosb), 64, &insn), 0);
+	rdi = 0xfff;
+	rcx = 2;
+	CHECK(!vessel_mmio_string_step(&insn, false, &rdi, &rcx));
+	CHECK_EQ(rdi, 0x1000);
+	CHECK_EQ(rcx, 1);
+	CHECK(vessel_mmio_string_step(&insn, false, &rdi, &rcx));
+	CHECK_EQ(rdi, 0x1001);
+	CHECK_EQ(rcx, 0);
+
+	/* 32-bit address size in 64-bit mode: EDI wraps, zero-extended. */
+	CHECK_EQ(decode(rep_stosw_a32, sizeof(rep_stosw_a32), 64, &insn), 0);
+	rdi = 0xaaaaaaaaffffffffULL;
+	rcx = 0xbbbbbbbb00000001ULL;
+	CHECK(vessel_mmio_string_step(&insn, false, &rdi, &rcx));
+	CHECK_EQ(rdi, 1);
+	CHECK_EQ(rcx, 0);
+
+	/* 16-bit address size: DI and CX wrap, bits 63:16 kept. */
+	CHECK_EQ(decode(rep_stosb, sizeof(rep_stosb), 16, &insn), 0);
+	rdi = 0x12340000;
+	rcx = 0x56780000;
+	CHECK(!vessel_mmio_string_step(&insn, true, &rdi, &rcx));
+	CHECK_EQ(rdi, 0x1234ffff);
+	CHECK_EQ(rcx, 0x5678ffff);
+}
+
 /* ---------------------------------------------------------- decoder fuzz */
 
 static u64 rng(void)
@@ -1010,7 +1090,7 @@ static const u8 interesting[] = {
 	0xa0, 0xa1, 0xa2, 0xa3, 0xaa, 0xab, 0xc6, 0xc7, 0xb6, 0xb7, 0xbe,
 	0xbf, 0x04, 0x05, 0x06, 0x44, 0x84, 0x0c, 0x25, 0x65, 0xe5,
 	0x38, 0x39, 0x3a, 0x3b, 0x80, 0x81, 0x83, 0x85, 0xf6, 0xf7,
-	0x01, 0x03, 0x11, 0x21, 0x29, 0x31, 0xfe, 0xff,
+	0x01, 0x03, 0x11, 0x21, 0x29, 0x31, 0xfe, 0xff, 0x86, 0x87,
 };
 
 static bool insn_equal(const struct vessel_mmio_insn *a,
@@ -1649,6 +1729,8 @@ int main(void)
 		TAP_TEST(test_alu_flags_exhaustive_8bit),
 		TAP_TEST(test_exec_test_cmp),
 		TAP_TEST(test_exec_alu),
+		TAP_TEST(test_exec_xchg),
+		TAP_TEST(test_string_step),
 		TAP_TEST(test_decode_fuzz),
 		TAP_TEST(test_walk_unpaged),
 		TAP_TEST(test_walk_4level_map),
