@@ -389,9 +389,11 @@ static int mmio_emulate(struct vessel_vcpu *vcpu, u64 gpa)
 	r = mmio_lapic(vcpu, gpa, insn);
 	if (r != -ENOENT)
 		return r;
+	/* Not a read-modify-write: a load, a compare, or a MOV or STOS store. */
 	if (!(insn->flags & VESSEL_MMIO_RMW))
 		return mmio_exit(vcpu, insn, insn->is_write, insn->is_write ?
-				 mmio_execute(vcpu, insn, 0, false) : 0);
+				 vessel_mmio_store_data(insn,
+					vessel_gpr_read(vcpu, insn->reg)) : 0);
 	/*
 	 * A read-modify-write: in a read-only slot the kernel reads the
 	 * memory and only the write exits; elsewhere a read exit comes first
@@ -447,6 +449,15 @@ static int mmio_complete(struct vessel_vcpu *vcpu)
 
 	if (vcpu->pending == VESSEL_PENDING_MMIO_READ) {
 		memcpy(&data, vcpu->run->mmio.data, insn->size);
+		/* The common case, a MOV load, without the general path. */
+		if (insn->op == VESSEL_MMIO_OP_MOV) {
+			vessel_gpr_write(vcpu, insn->reg,
+					 vessel_mmio_load_result(insn,
+						vessel_gpr_read(vcpu, insn->reg), data));
+			vcpu->exit_insn_len = insn->length;
+			vessel_skip_insn(vcpu);
+			return 1;
+		}
 		if (!(insn->flags & VESSEL_MMIO_RMW)) {
 			mmio_execute(vcpu, insn, data, true);
 			return 1;
