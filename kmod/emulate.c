@@ -292,15 +292,15 @@ static u64 vessel_mmio_mask(unsigned int size)
 }
 
 /*
- * The immediate after the address: imm8 for byte operands and for 83
- * (sign-extended), else imm16 or imm32, the latter sign-extended under
- * REX.W (SDM Vol. 2A 2.2.1.5).
+ * The immediate after the address: imm8 for byte operands; imm8
+ * sign-extended for 83; else imm16 or imm32, the latter sign-extended
+ * under REX.W (SDM Vol. 2A 2.2.1.5).
  */
 static int vessel_decoder_imm(struct vessel_decoder *d,
 			      const struct vessel_opcode *op,
 			      struct vessel_mmio_insn *out)
 {
-	unsigned int n = out->size > 4 ? 4 : out->size, shift;
+	unsigned int n = out->size > 4 ? 4 : out->size;
 	u64 imm;
 	int ret;
 
@@ -309,9 +309,11 @@ static int vessel_decoder_imm(struct vessel_decoder *d,
 	ret = vessel_decoder_fetch(d, n, &imm);
 	if (ret)
 		return ret;
-	shift = 64 - 8 * n;
-	imm = (u64)((s64)(imm << shift) >> shift);
-	out->imm = imm & vessel_mmio_mask(out->size);
+	if (op->flags & OP_IMM8)
+		imm = (u64)(s64)(s8)imm & vessel_mmio_mask(out->size);
+	else if (out->size == 8)
+		imm = (u64)(s64)(s32)imm;
+	out->imm = imm;
 	out->flags |= VESSEL_MMIO_IMM;
 	return 0;
 }
@@ -325,6 +327,8 @@ static int vessel_decoder_group(const struct vessel_opcode *op,
 				struct vessel_mmio_insn *out)
 {
 	switch (op->group) {
+	case GRP_11:
+		return digit ? -EOPNOTSUPP : 1;
 	case GRP_1:
 		out->op = VESSEL_MMIO_OP_ADD + digit;
 		return 1;
@@ -346,7 +350,7 @@ static int vessel_decoder_group(const struct vessel_opcode *op,
 		out->op = digit ? VESSEL_MMIO_OP_DEC : VESSEL_MMIO_OP_INC;
 		return 0;
 	default:
-		return digit ? -EOPNOTSUPP : 1;
+		return -EOPNOTSUPP;
 	}
 }
 
@@ -412,15 +416,16 @@ static void vessel_decoder_access(const struct vessel_decoder *d,
 				  const struct vessel_opcode *op,
 				  struct vessel_mmio_insn *out)
 {
-	if (op->flags & OP_REG_DST)
-		out->flags |= VESSEL_MMIO_REG_DST;
-	switch (out->op) {
-	case VESSEL_MMIO_OP_MOV:
+	if (out->op == VESSEL_MMIO_OP_MOV) {
 		out->is_write = op->flags & OP_WRITE;
 		if (!out->is_write)
 			out->dst_size = out->ext ? vessel_decoder_opsize(d) :
 						   out->size;
-		break;
+		return;
+	}
+	if (op->flags & OP_REG_DST)
+		out->flags |= VESSEL_MMIO_REG_DST;
+	switch (out->op) {
 	case VESSEL_MMIO_OP_CMP:
 	case VESSEL_MMIO_OP_TEST:
 		/* The flags only. */

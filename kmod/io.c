@@ -258,9 +258,10 @@ static int mmio_failed(struct vessel_vcpu *vcpu, u64 gpa, const u8 *insn)
 /*
  * Retires an MMIO instruction: RIP past it.  A REP STOS with a count left
  * keeps RIP, so that the guest executes it again, one element per exit.
+ * Inline: every MMIO instruction ends here.
  */
-static void mmio_retire(struct vessel_vcpu *vcpu,
-			const struct vessel_mmio_insn *insn)
+static __always_inline void mmio_retire(struct vessel_vcpu *vcpu,
+					const struct vessel_mmio_insn *insn)
 {
 	if (insn->flags & VESSEL_MMIO_STRING) {
 		u64 rdi = vcpu->regs[VESSEL_GPR_RDI];
@@ -304,39 +305,35 @@ static u64 mmio_execute(struct vessel_vcpu *vcpu,
 }
 
 /*
- * The vCPU's own APIC page is emulated here, without an exit: a
- * read-modify-write is a register read and a register write.
+ * The vCPU's own APIC page (vessel_lapic_mmio_page()) is emulated here,
+ * without an exit: a read-modify-write is a register read and a register
+ * write.
  */
 static int mmio_lapic(struct vessel_vcpu *vcpu, u64 gpa,
 		      const struct vessel_mmio_insn *insn)
 {
 	u64 data = 0;
-	int r;
 
-	/* Most VMs' MMIO goes to userspace: nothing to compute for them. */
-	if (!vcpu->lapic)
-		return -ENOENT;
 	if (insn->is_write && !(insn->flags & VESSEL_MMIO_RMW)) {
 		data = vessel_mmio_store_data(insn, vessel_gpr_read(vcpu, insn->reg));
-		r = vessel_lapic_mmio(vcpu, gpa, insn->size, true, &data);
-		if (r)
-			return r;
+		vessel_lapic_mmio(vcpu, gpa, insn->size, true, &data);
 		mmio_retire(vcpu, insn);
 		return 1;
 	}
-	r = vessel_lapic_mmio(vcpu, gpa, insn->size, false, &data);
-	if (r)
-		return r;
+	vessel_lapic_mmio(vcpu, gpa, insn->size, false, &data);
 	data = mmio_execute(vcpu, insn, data, true);
 	if (insn->is_write)
 		vessel_lapic_mmio(vcpu, gpa, insn->size, true, &data);
 	return 1;
 }
 
-/* An MMIO exit to userspace: a read, or a write of @data. */
-static int mmio_exit(struct vessel_vcpu *vcpu,
-		     const struct vessel_mmio_insn *insn, bool is_write,
-		     u64 data)
+/*
+ * An MMIO exit to userspace: a read, or a write of @data.  Inline, as the
+ * code it replaced was: it is on the path of every MMIO exit.
+ */
+static __always_inline int mmio_exit(struct vessel_vcpu *vcpu,
+				     const struct vessel_mmio_insn *insn,
+				     bool is_write, u64 data)
 {
 	struct vessel_run *run = vcpu->run;
 
@@ -385,10 +382,9 @@ static int mmio_emulate(struct vessel_vcpu *vcpu, u64 gpa)
 		return mmio_failed(vcpu, gpa, bytes);
 
 	vcpu->exit_insn_len = insn->length;
+	if (vessel_lapic_mmio_page(vcpu, gpa))
+		return mmio_lapic(vcpu, gpa, insn);
 	insn->gpa = gpa;
-	r = mmio_lapic(vcpu, gpa, insn);
-	if (r != -ENOENT)
-		return r;
 	/* Not a read-modify-write: a load, a compare, or a MOV or STOS store. */
 	if (!(insn->flags & VESSEL_MMIO_RMW))
 		return mmio_exit(vcpu, insn, insn->is_write, insn->is_write ?

@@ -695,23 +695,20 @@ static void lapic_reg_write(struct vessel_vcpu *vcpu, u32 off, u32 val)
 /* ---------------------------------------------------------------- MMIO */
 
 /**
- * __vessel_lapic_mmio() - an MMIO access the guest made, if it is to its APIC
+ * vessel_lapic_mmio() - an MMIO access to the vCPU's xAPIC page
  *
- * The xAPIC page at IA32_APIC_BASE, while the APIC is in xAPIC mode.
+ * At IA32_APIC_BASE, while the APIC is in xAPIC mode: the caller checked
+ * with vessel_lapic_mmio_page() and runs the instruction (io.c).
  * Registers are 32 bits at 16-byte boundaries (11.4.1): other sizes read
  * the bytes of the register they fall in, and are ignored when written.
- * The instruction is the caller's (io.c).  Returns -ENOENT when the access
- * is not the APIC's, else 0 (*@data written to the register, or read).
+ * *@data is written to the register, or set to what it reads.
  */
-int __vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa, unsigned int size,
-			bool is_write, u64 *data)
+void vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa, unsigned int size,
+		       bool is_write, u64 *data)
 {
 	struct vessel_lapic *l = vcpu->lapic;
 	u32 off = gpa & ~PAGE_MASK;
 
-	if (base_mode(l->base) != LAPIC_XAPIC ||
-	    (gpa & PAGE_MASK) != (l->base & PAGE_MASK))
-		return -ENOENT;
 	if (is_write) {
 		if (size == 4 && !(off & 0xf) && xapic_reg_valid(off))
 			lapic_reg_write(vcpu, off, *data);
@@ -722,7 +719,6 @@ int __vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa, unsigned int size,
 		if (shift < 32 && xapic_reg_valid(reg))
 			*data = (u64)lapic_reg_read(l, reg) >> shift;
 	}
-	return 0;
 }
 
 /* ---------------------------------------------------------------- MSRs */
