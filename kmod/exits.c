@@ -220,7 +220,9 @@ int vessel_exit_dispatch(struct vessel_vcpu *vcpu)
  * vessel_complete_user_exit() - finish what the last exit left to userspace
  *
  * Port input, MMIO reads and user MSR reads complete here with the data
- * userspace put in the run page.  Returns >0 to go on into the guest.
+ * userspace put in the run page.  Returns >0 to go on into the guest, 0
+ * to return to userspace with the next exit (the write half of an MMIO
+ * read-modify-write).
  */
 int vessel_complete_user_exit(struct vessel_vcpu *vcpu)
 {
@@ -240,7 +242,10 @@ int vessel_complete_user_exit(struct vessel_vcpu *vcpu)
 		vessel_pv_complete_user(vcpu);
 		break;
 	default:
-		vessel_io_complete(vcpu);
+		r = vessel_io_complete(vcpu);
+		/* The read of a read-modify-write: its write exit is pending. */
+		if (!r)
+			return 0;
 		break;
 	}
 	vcpu->pending = VESSEL_PENDING_NONE;

@@ -12,9 +12,13 @@
  * MMIO: an EPT violation outside guest RAM (or a write to a read-only
  * slot).  VMX gives the guest-physical address but not the instruction, so
  * it is fetched through the guest's page tables and decoded in the kernel
- * (emulate.c: the MOV family).  Decoding here keeps the exit to userspace
- * as simple as a port write - address, size, data - and the kernel
- * completes loads into the right register on the next RUN.
+ * (emulate.c: the MOV family and STOS, TEST, CMP, the ALU instructions,
+ * XCHG).
+ * Decoding here keeps the exit to userspace as simple as a port write -
+ * address, size, data - and the kernel completes loads into the right
+ * register and the status flags into RFLAGS on the next RUN.  A
+ * read-modify-write (orl $1, (mmio), XCHG) is a read exit, then a write
+ * exit, then the instruction retires.  REP STOS is one element per exit.
  */
 #include <linux/kernel.h>
 #include <asm/msr-index.h>
@@ -251,13 +255,106 @@ static int mmio_failed(struct vessel_vcpu *vcpu, u64 gpa, const u8 *insn)
 	return vessel_exit_internal(vcpu, VESSEL_INTERNAL_EMULATION, 4, data);
 }
 
+/*
+ * Retires an MMIO instruction: RIP past it.  A REP STOS with a count left
+ * keeps RIP, so that the guest executes it again, one element per exit.
+ * Inline: every MMIO instruction ends here.
+ */
+static __always_inline void mmio_retire(struct vessel_vcpu *vcpu,
+					const struct vessel_mmio_insn *insn)
+{
+	if (insn->flags & VESSEL_MMIO_STRING) {
+		u64 rdi = vcpu->regs[VESSEL_GPR_RDI];
+		u64 rcx = vcpu->regs[VESSEL_GPR_RCX];
+		bool done;
+
+		done = vessel_mmio_string_step(insn, vmcs_readl(GUEST_RFLAGS) &
+					       X86_EFLAGS_DF, &rdi, &rcx);
+		vcpu->regs[VESSEL_GPR_RDI] = rdi;
+		vcpu->regs[VESSEL_GPR_RCX] = rcx;
+		if (!done)
+			return;
+	}
+	vcpu->exit_insn_len = insn->length;
+	vessel_skip_insn(vcpu);
+}
+
+/*
+ * Executes the decoded instruction on the value @mem that memory read
+ * (ignored for a plain store) and returns the value it writes.  With
+ * @commit, updates its register, RFLAGS and RIP: the instruction is done.
+ */
+static u64 mmio_execute(struct vessel_vcpu *vcpu,
+			const struct vessel_mmio_insn *insn, u64 mem, bool commit)
+{
+	u64 reg = vessel_gpr_read(vcpu, insn->reg), rflags = 0, data;
+	bool alu = insn->op != VESSEL_MMIO_OP_MOV &&
+		   insn->op != VESSEL_MMIO_OP_XCHG;
+
+	if (alu)
+		rflags = vmcs_readl(GUEST_RFLAGS);
+	data = vessel_mmio_execute(insn, mem, &reg, &rflags);
+	if (!commit)
+		return data;
+	if (insn->dst_size)
+		vessel_gpr_write(vcpu, insn->reg, reg);
+	if (alu)
+		vmcs_writel(GUEST_RFLAGS, rflags);
+	mmio_retire(vcpu, insn);
+	return data;
+}
+
+/*
+ * The vCPU's own APIC page (vessel_lapic_mmio_page()) is emulated here,
+ * without an exit: a read-modify-write is a register read and a register
+ * write.
+ */
+static int mmio_lapic(struct vessel_vcpu *vcpu, u64 gpa,
+		      const struct vessel_mmio_insn *insn)
+{
+	u64 data = 0;
+
+	if (insn->is_write && !(insn->flags & VESSEL_MMIO_RMW)) {
+		data = vessel_mmio_store_data(insn, vessel_gpr_read(vcpu, insn->reg));
+		vessel_lapic_mmio(vcpu, gpa, insn->size, true, &data);
+		mmio_retire(vcpu, insn);
+		return 1;
+	}
+	vessel_lapic_mmio(vcpu, gpa, insn->size, false, &data);
+	data = mmio_execute(vcpu, insn, data, true);
+	if (insn->is_write)
+		vessel_lapic_mmio(vcpu, gpa, insn->size, true, &data);
+	return 1;
+}
+
+/*
+ * An MMIO exit to userspace: a read, or a write of @data.  Inline, as the
+ * code it replaced was: it is on the path of every MMIO exit.
+ */
+static __always_inline int mmio_exit(struct vessel_vcpu *vcpu,
+				     const struct vessel_mmio_insn *insn,
+				     bool is_write, u64 data)
+{
+	struct vessel_run *run = vcpu->run;
+
+	run->exit_reason = VESSEL_EXIT_MMIO;
+	run->mmio.gpa = insn->gpa;
+	run->mmio.len = insn->size;
+	run->mmio.is_write = is_write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (is_write)
+		memcpy(run->mmio.data, &data, insn->size);
+	vcpu->pending = is_write ? VESSEL_PENDING_MMIO_WRITE :
+				   VESSEL_PENDING_MMIO_READ;
+	return 0;
+}
+
 static int mmio_emulate(struct vessel_vcpu *vcpu, u64 gpa)
 {
 	struct vessel_mmio_insn *insn = &vcpu->mmio_insn;
-	struct vessel_run *run = vcpu->run;
 	u8 bytes[16] = { 0 };
 	struct vessel_walk_env env;
-	u64 pdptrs[4], rip, data;
+	u64 pdptrs[4], rip;
 	u32 pferr;
 	int r;
 
@@ -275,29 +372,33 @@ static int mmio_emulate(struct vessel_vcpu *vcpu, u64 gpa)
 					   VESSEL_WALK_FETCH | guest_access_bits(), &pferr);
 	if (r)
 		return mmio_failed(vcpu, gpa, bytes);
+	/*
+	 * LOCK is valid on a read-modify-write only (else #UD before any
+	 * access); REPNE is not defined for STOS.
+	 */
 	if (vessel_decode_mmio(bytes, VESSEL_INSN_MAX_LEN, guest_code_size(), insn) ||
-	    (insn->flags & (VESSEL_MMIO_STRING | VESSEL_MMIO_LOCK)))
+	    (insn->flags & VESSEL_MMIO_REPNE) ||
+	    ((insn->flags & VESSEL_MMIO_LOCK) && !(insn->flags & VESSEL_MMIO_RMW)))
 		return mmio_failed(vcpu, gpa, bytes);
 
 	vcpu->exit_insn_len = insn->length;
-	/* The vCPU's own APIC page is emulated here, without an exit. */
-	r = vessel_lapic_mmio(vcpu, gpa, insn);
-	if (r != -ENOENT)
-		return r;
-	run->exit_reason = VESSEL_EXIT_MMIO;
-	run->mmio.gpa = gpa;
-	run->mmio.len = insn->size;
-	run->mmio.is_write = insn->is_write;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (insn->is_write) {
-		data = vessel_mmio_store_data(insn, insn->flags & VESSEL_MMIO_IMM ?
-					      insn->imm : vessel_gpr_read(vcpu, insn->reg));
-		memcpy(run->mmio.data, &data, insn->size);
-		vcpu->pending = VESSEL_PENDING_MMIO_WRITE;
-	} else {
-		vcpu->pending = VESSEL_PENDING_MMIO_READ;
-	}
-	return 0;
+	if (vessel_lapic_mmio_page(vcpu, gpa))
+		return mmio_lapic(vcpu, gpa, insn);
+	insn->gpa = gpa;
+	/* Not a read-modify-write: a load, a compare, or a MOV or STOS store. */
+	if (!(insn->flags & VESSEL_MMIO_RMW))
+		return mmio_exit(vcpu, insn, insn->is_write, insn->is_write ?
+				 vessel_mmio_store_data(insn,
+					vessel_gpr_read(vcpu, insn->reg)) : 0);
+	/*
+	 * A read-modify-write: in a read-only slot the kernel reads the
+	 * memory and only the write exits; elsewhere a read exit comes first
+	 * and the next RUN turns it into the write exit (mmio_complete()).
+	 */
+	if (!vessel_mem_read(vcpu->vm, gpa, &insn->mem, insn->size))
+		return mmio_exit(vcpu, insn, true,
+				 mmio_execute(vcpu, insn, insn->mem, false));
+	return mmio_exit(vcpu, insn, false, 0);
 }
 
 /* Exit qualification for EPT violations: SDM Table 28-7. */
@@ -332,23 +433,47 @@ int vessel_exit_ept_violation(struct vessel_vcpu *vcpu)
 	return r;
 }
 
-static void mmio_complete(struct vessel_vcpu *vcpu)
+/*
+ * The RUN after an MMIO exit.  A read completes the instruction, except the
+ * read of a read-modify-write, which becomes its write exit (0: back to
+ * userspace); the register, RFLAGS and RIP change only after the write.
+ */
+static int mmio_complete(struct vessel_vcpu *vcpu)
 {
-	const struct vessel_mmio_insn *insn = &vcpu->mmio_insn;
+	struct vessel_mmio_insn *insn = &vcpu->mmio_insn;
 	u64 data = 0;
 
 	if (vcpu->pending == VESSEL_PENDING_MMIO_READ) {
 		memcpy(&data, vcpu->run->mmio.data, insn->size);
-		vessel_gpr_write(vcpu, insn->reg,
-				 vessel_mmio_load_result(insn,
-					vessel_gpr_read(vcpu, insn->reg), data));
+		/* The common case, a MOV load, without the general path. */
+		if (insn->op == VESSEL_MMIO_OP_MOV) {
+			vessel_gpr_write(vcpu, insn->reg,
+					 vessel_mmio_load_result(insn,
+						vessel_gpr_read(vcpu, insn->reg), data));
+			vcpu->exit_insn_len = insn->length;
+			vessel_skip_insn(vcpu);
+			return 1;
+		}
+		if (!(insn->flags & VESSEL_MMIO_RMW)) {
+			mmio_execute(vcpu, insn, data, true);
+			return 1;
+		}
+		insn->mem = data;
+		return mmio_exit(vcpu, insn, true,
+				 mmio_execute(vcpu, insn, data, false));
 	}
-	vcpu->exit_insn_len = insn->length;
-	vessel_skip_insn(vcpu);
+	if (insn->flags & VESSEL_MMIO_RMW)
+		mmio_execute(vcpu, insn, insn->mem, true);
+	else
+		mmio_retire(vcpu, insn);
+	return 1;
 }
 
-/* The next RUN after an I/O or MMIO exit finishes the instruction. */
-void vessel_io_complete(struct vessel_vcpu *vcpu)
+/*
+ * The next RUN after an I/O or MMIO exit finishes the instruction.  Returns
+ * >0 to enter the guest, 0 when a new exit to userspace is pending.
+ */
+int vessel_io_complete(struct vessel_vcpu *vcpu)
 {
 	struct vessel_run *run = vcpu->run;
 	u8 *data = (u8 *)run + VESSEL_RUN_DATA_OFFSET;
@@ -356,18 +481,17 @@ void vessel_io_complete(struct vessel_vcpu *vcpu)
 	switch (vcpu->pending) {
 	case VESSEL_PENDING_MMIO_READ:
 	case VESSEL_PENDING_MMIO_WRITE:
-		mmio_complete(vcpu);
-		return;
+		return mmio_complete(vcpu);
 	case VESSEL_PENDING_IO_IN:
 	case VESSEL_PENDING_IO_OUT:
 		break;
 	default:
-		return;
+		return 1;
 	}
 	vcpu->exit_insn_len = vcpu->io_insn_len;
 	if (run->io.flags & VESSEL_IO_STRING) {
 		io_string_complete(vcpu, vcpu->pending == VESSEL_PENDING_IO_IN);
-		return;
+		return 1;
 	}
 	if (vcpu->pending == VESSEL_PENDING_IO_IN) {
 		u64 val = 0, rax = vcpu->regs[VESSEL_GPR_RAX];
@@ -381,4 +505,5 @@ void vessel_io_complete(struct vessel_vcpu *vcpu)
 		vcpu->regs[VESSEL_GPR_RAX] = rax;
 	}
 	vessel_skip_insn(vcpu);
+	return 1;
 }

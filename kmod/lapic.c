@@ -695,40 +695,30 @@ static void lapic_reg_write(struct vessel_vcpu *vcpu, u32 off, u32 val)
 /* ---------------------------------------------------------------- MMIO */
 
 /**
- * __vessel_lapic_mmio() - an MMIO access the guest made, if it is to its APIC
+ * vessel_lapic_mmio() - an MMIO access to the vCPU's xAPIC page
  *
- * The xAPIC page at IA32_APIC_BASE, while the APIC is in xAPIC mode.
+ * At IA32_APIC_BASE, while the APIC is in xAPIC mode: the caller checked
+ * with vessel_lapic_mmio_page() and runs the instruction (io.c).
  * Registers are 32 bits at 16-byte boundaries (11.4.1): other sizes read
  * the bytes of the register they fall in, and are ignored when written.
- * Returns -ENOENT when the access is not the APIC's, else 1 (done).
+ * *@data is written to the register, or set to what it reads.
  */
-int __vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa,
-			const struct vessel_mmio_insn *insn)
+void vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa, unsigned int size,
+		       bool is_write, u64 *data)
 {
 	struct vessel_lapic *l = vcpu->lapic;
 	u32 off = gpa & ~PAGE_MASK;
-	u64 data;
 
-	if (base_mode(l->base) != LAPIC_XAPIC ||
-	    (gpa & PAGE_MASK) != (l->base & PAGE_MASK))
-		return -ENOENT;
-	if (insn->is_write) {
-		data = vessel_mmio_store_data(insn, insn->flags & VESSEL_MMIO_IMM ?
-					      insn->imm : vessel_gpr_read(vcpu, insn->reg));
-		if (insn->size == 4 && !(off & 0xf) && xapic_reg_valid(off))
-			lapic_reg_write(vcpu, off, data);
+	if (is_write) {
+		if (size == 4 && !(off & 0xf) && xapic_reg_valid(off))
+			lapic_reg_write(vcpu, off, *data);
 	} else {
 		u32 reg = off & 0xff0, shift = (off & 0xf) * 8;
 
-		data = 0;
+		*data = 0;
 		if (shift < 32 && xapic_reg_valid(reg))
-			data = (u64)lapic_reg_read(l, reg) >> shift;
-		vessel_gpr_write(vcpu, insn->reg,
-				 vessel_mmio_load_result(insn,
-					vessel_gpr_read(vcpu, insn->reg), data));
+			*data = (u64)lapic_reg_read(l, reg) >> shift;
 	}
-	vessel_skip_insn(vcpu);
-	return 1;
 }
 
 /* ---------------------------------------------------------------- MSRs */

@@ -9,6 +9,8 @@
 #include <linux/bitops.h>
 #include <linux/hrtimer.h>
 #include <linux/wait.h>
+#include <asm/apicdef.h>
+#include <asm/msr-index.h>
 
 #include "internal.h"
 
@@ -95,8 +97,8 @@ void vessel_lapic_vmcs_setup(struct vessel_vcpu *vcpu);
 int __vessel_lapic_before_entry(struct vessel_vcpu *vcpu);
 bool __vessel_lapic_ack(struct vessel_vcpu *vcpu);
 bool __vessel_lapic_has_irq(struct vessel_vcpu *vcpu);
-int __vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa,
-			const struct vessel_mmio_insn *insn);
+void vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa, unsigned int size,
+		       bool is_write, u64 *data);
 
 /* Run loop: before entry (may sleep); <=0 ends RUN, -EINTR as for a signal. */
 static inline int vessel_lapic_before_entry(struct vessel_vcpu *vcpu)
@@ -115,11 +117,18 @@ static inline bool vessel_lapic_has_irq(struct vessel_vcpu *vcpu)
 	return vcpu->lapic && __vessel_lapic_has_irq(vcpu);
 }
 
-/* MMIO at the vCPU's APIC page: done here (1), or -ENOENT. */
-static inline int vessel_lapic_mmio(struct vessel_vcpu *vcpu, u64 gpa,
-				    const struct vessel_mmio_insn *insn)
+/*
+ * MMIO at @gpa is the vCPU's own xAPIC page: an in-kernel APIC, enabled,
+ * in xAPIC mode (not x2APIC), at IA32_APIC_BASE.  Inline, so that the MMIO
+ * path computes nothing for the APIC unless the access is its.
+ */
+static inline bool vessel_lapic_mmio_page(struct vessel_vcpu *vcpu, u64 gpa)
 {
-	return vcpu->lapic ? __vessel_lapic_mmio(vcpu, gpa, insn) : -ENOENT;
+	const struct vessel_lapic *l = vcpu->lapic;
+
+	return l && (l->base & (MSR_IA32_APICBASE_ENABLE | X2APIC_ENABLE)) ==
+		    MSR_IA32_APICBASE_ENABLE &&
+	       (gpa & PAGE_MASK) == (l->base & PAGE_MASK);
 }
 void __vessel_lapic_pv_eoi_sync(struct vessel_vcpu *vcpu);
 

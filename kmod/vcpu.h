@@ -111,7 +111,7 @@ bool vessel_guest_has(struct vessel_vcpu *vcpu, u32 leaf, u32 reg_idx, u32 bit);
 /* io.c: port I/O and MMIO to userspace */
 int vessel_exit_io(struct vessel_vcpu *vcpu);
 int vessel_exit_ept_violation(struct vessel_vcpu *vcpu);
-void vessel_io_complete(struct vessel_vcpu *vcpu);
+int vessel_io_complete(struct vessel_vcpu *vcpu);
 struct vessel_walk_env;
 void vessel_walk_env_init(struct vessel_vcpu *vcpu,
 			  struct vessel_walk_env *env, u64 *pdptrs);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "kselftest_harness.h"
+#include "flags.h"
 #include "processor.h"
 #include "ucall.h"
 #include "vessel_util.h"
@@ -319,6 +320,276 @@ TEST(mmio_outside_slots)
 	vm_free(vm);
 }
 
+/*
+ * TEST and CMP on MMIO: one read exit each, then the guest sees the flags
+ * the same instruction gives on RAM holding the value userspace supplied.
+ */
+static const struct mmio_op mmio_alu_reads[] = {
+	{ 0, 4, 0x80000000 },		/* testl $0x80000001: SF, PF */
+	{ 0, 1, 0x7f },			/* cmpb $0x80: CF, OF */
+	{ 0, 2, 0x8000 },		/* cmpw %r9w (1): OF */
+	{ 0, 8, -128ULL },		/* cmpq $-128 (imm8): ZF */
+	{ 0, 4, 0x20 },			/* cmp mem,%ecx (0x10): CF, SF */
+};
+
+static void guest_mmio_test_cmp(void)
+{
+	uint8_t *p = (uint8_t *)GUEST_MMIO_GPA;
+	uint64_t ram, f, r;
+
+	ram = 0x80000000;
+	f = GUEST_STATUS_FLAGS("testl $0x80000001, (%[p])", [p] "r"(p));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("testl $0x80000001, %[m]",
+					      [m] "m"(ram)));
+	GUEST_ASSERT_EQ(f, X86_EFLAGS_SF | X86_EFLAGS_PF);
+
+	ram = 0x7f;
+	f = GUEST_STATUS_FLAGS("cmpb $0x80, 8(%[p])", [p] "r"(p));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("cmpb $0x80, %[m]",
+					      [m] "m"(ram)));
+	GUEST_ASSERT(f & X86_EFLAGS_OF);
+
+	r = 1;
+	ram = 0x8000;
+	f = GUEST_STATUS_FLAGS("cmpw %w[r], 16(%[p])", [p] "r"(p), [r] "r"(r));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("cmpw %w[r], %[m]",
+					      [m] "m"(ram), [r] "r"(r)));
+	GUEST_ASSERT(f & X86_EFLAGS_OF);
+
+	ram = -128ULL;
+	f = GUEST_STATUS_FLAGS("cmpq $-128, 24(%[p])", [p] "r"(p));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("cmpq $-128, %[m]",
+					      [m] "m"(ram)));
+	GUEST_ASSERT(f & X86_EFLAGS_ZF);
+
+	/* The register is the destination: CMP writes nothing. */
+	r = 0xffffffff00000010ULL;
+	ram = 0x20;
+	f = GUEST_STATUS_FLAGS("cmp 32(%[p]), %k[r]", [p] "r"(p), [r] "r"(r));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("cmp %[m], %k[r]",
+					      [m] "m"(ram), [r] "r"(r)));
+	GUEST_ASSERT(f & X86_EFLAGS_CF);
+	GUEST_ASSERT_EQ(r, 0xffffffff00000010ULL);
+	GUEST_DONE();
+}
+
+/* Answers @nr read exits at GUEST_MMIO_GPA + 8 * i from @ops. */
+static void mmio_answer(struct __test_metadata *_metadata, struct vcpu *vcpu,
+			const struct mmio_op *ops, unsigned int nr)
+{
+	struct vessel_run *run = vcpu->run;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+		EXPECT_EQ(GUEST_MMIO_GPA + 8 * i, run->mmio.gpa) TH_LOG("op %u", i);
+		EXPECT_EQ(ops[i].len, run->mmio.len) TH_LOG("op %u", i);
+		EXPECT_EQ(0, run->mmio.is_write) TH_LOG("op %u", i);
+		memcpy(run->mmio.data, &ops[i].val, 8);
+	}
+}
+
+TEST(mmio_test_cmp)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_mmio_test_cmp);
+
+	mmio_answer(_metadata, vcpu, mmio_alu_reads,
+		    ARRAY_SIZE(mmio_alu_reads));
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * Read-modify-write on MMIO: a read exit, then on the next RUN a write exit
+ * of the result at the same address.  RIP and RFLAGS change only once the
+ * write is done; the guest then sees the flags of the same instruction on
+ * RAM.  A register destination takes one read exit.
+ */
+struct mmio_rmw {
+	uint8_t len;
+	uint64_t read;		/* what userspace answers */
+	uint64_t written;	/* what the write exit must carry */
+};
+
+static const struct mmio_rmw mmio_rmws[] = {
+	{ 4, 0x80000001, 0x80000101 },	/* orl $0x100 */
+	{ 4, 0xffffffff, 0 },		/* lock add %ecx (1): CF, ZF */
+	{ 2, 0x8000, 0x8000 },		/* negw: OF */
+	{ 1, 0x0f, 0x0e },		/* decb keeps CF */
+};
+
+static void guest_mmio_rmw(void)
+{
+	uint8_t *p = (uint8_t *)GUEST_MMIO_GPA;
+	uint64_t ram, f, r;
+
+	ram = 0x80000001;
+	f = GUEST_STATUS_FLAGS("orl $0x100, (%[p])", [p] "r"(p));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("orl $0x100, %[m]",
+					      [m] "m"(ram)));
+	GUEST_ASSERT_EQ(f, X86_EFLAGS_SF);
+
+	r = 1;
+	ram = 0xffffffff;
+	f = GUEST_STATUS_FLAGS("lock add %k[r], 8(%[p])", [p] "r"(p),
+			       [r] "r"(r));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("add %k[r], %[m]",
+					      [m] "m"(ram), [r] "r"(r)));
+	GUEST_ASSERT(f & X86_EFLAGS_CF);
+	GUEST_ASSERT(f & X86_EFLAGS_ZF);
+
+	ram = 0x8000;
+	f = GUEST_STATUS_FLAGS("negw 16(%[p])", [p] "r"(p));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("negw %[m]", [m] "m"(ram)));
+	GUEST_ASSERT(f & X86_EFLAGS_OF);
+
+	ram = 0x0f;
+	f = GUEST_STATUS_FLAGS("decb 24(%[p])", [p] "r"(p));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("decb %[m]", [m] "m"(ram)));
+	GUEST_ASSERT(f & X86_EFLAGS_CF);
+
+	r = 0xffffffff00000002ULL;
+	asm volatile("add 32(%[p]), %k[r]" : [r] "+r"(r) : [p] "r"(p)
+		     : "cc", "memory");
+	GUEST_ASSERT_EQ(r, 0x12345680);
+	GUEST_DONE();
+}
+
+TEST(mmio_read_modify_write)
+{
+	struct vessel_vcpu_state *s0 = calloc(1, sizeof(*s0));
+	struct vessel_vcpu_state *s1 = calloc(1, sizeof(*s1));
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_mmio_rmw);
+	struct vessel_run *run = vcpu->run;
+	const uint64_t reg_dst = 0x1234567e;
+	unsigned int i;
+	uint64_t v;
+
+	for (i = 0; i < ARRAY_SIZE(mmio_rmws); i++) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+		EXPECT_EQ(GUEST_MMIO_GPA + 8 * i, run->mmio.gpa) TH_LOG("op %u", i);
+		EXPECT_EQ(mmio_rmws[i].len, run->mmio.len) TH_LOG("op %u", i);
+		EXPECT_EQ(0, run->mmio.is_write) TH_LOG("op %u", i);
+		vcpu_state_get(vcpu, s0, VESSEL_STATE_GPRS);
+		memcpy(run->mmio.data, &mmio_rmws[i].read, 8);
+
+		vcpu_run(vcpu);
+		TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+		EXPECT_EQ(GUEST_MMIO_GPA + 8 * i, run->mmio.gpa) TH_LOG("op %u", i);
+		EXPECT_EQ(mmio_rmws[i].len, run->mmio.len) TH_LOG("op %u", i);
+		EXPECT_EQ(1, run->mmio.is_write) TH_LOG("op %u", i);
+		v = 0;
+		memcpy(&v, run->mmio.data, mmio_rmws[i].len);
+		EXPECT_EQ(mmio_rmws[i].written, v) TH_LOG("op %u", i);
+		/* Between the halves the instruction has not retired. */
+		vcpu_state_get(vcpu, s1, VESSEL_STATE_GPRS);
+		EXPECT_EQ(s0->gprs.rip, s1->gprs.rip) TH_LOG("op %u", i);
+		EXPECT_EQ(s0->gprs.rflags, s1->gprs.rflags) TH_LOG("op %u", i);
+	}
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+	EXPECT_EQ(GUEST_MMIO_GPA + 32, run->mmio.gpa);
+	EXPECT_EQ(0, run->mmio.is_write);
+	memcpy(run->mmio.data, &reg_dst, 8);
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+	free(s0);
+	free(s1);
+}
+
+/*
+ * XCHG with MMIO: a read exit and a write exit, the register gets what
+ * was read.  STOS: one write exit per element; REP repeats it until RCX
+ * is 0, stepping RDI as DF says.
+ */
+static void guest_mmio_xchg_stos(void)
+{
+	uint8_t *p = (uint8_t *)GUEST_MMIO_GPA;
+	uint64_t r = 0x1122334455667788ULL, rdi, rcx;
+
+	asm volatile("xchg %[r], 40(%[p])" : [r] "+r"(r) : [p] "r"(p)
+		     : "memory");
+	GUEST_ASSERT_EQ(r, 0xaabbccddeeff0011ULL);
+
+	rdi = (uint64_t)p + 48;
+	rcx = 3;
+	asm volatile("rep stosl" : "+D"(rdi), "+c"(rcx) : "a"(0x5a5a5a5a)
+		     : "memory");
+	GUEST_ASSERT_EQ(rdi, (uint64_t)p + 60);
+	GUEST_ASSERT_EQ(rcx, 0);
+	asm volatile("std; stosb; cld" : "+D"(rdi) : "a"(0x77) : "memory");
+	GUEST_ASSERT_EQ(rdi, (uint64_t)p + 59);
+	GUEST_DONE();
+}
+
+TEST(mmio_xchg_stos)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_mmio_xchg_stos);
+	struct vessel_run *run = vcpu->run;
+	uint64_t v = 0xaabbccddeeff0011ULL;
+	unsigned int i;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+	EXPECT_EQ(GUEST_MMIO_GPA + 40, run->mmio.gpa);
+	EXPECT_EQ(8, run->mmio.len);
+	EXPECT_EQ(0, run->mmio.is_write);
+	memcpy(run->mmio.data, &v, 8);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+	EXPECT_EQ(GUEST_MMIO_GPA + 40, run->mmio.gpa);
+	EXPECT_EQ(1, run->mmio.is_write);
+	memcpy(&v, run->mmio.data, 8);
+	EXPECT_EQ(0x1122334455667788ULL, v);
+
+	for (i = 0; i < 3; i++) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+		EXPECT_EQ(GUEST_MMIO_GPA + 48 + 4 * i, run->mmio.gpa);
+		EXPECT_EQ(4, run->mmio.len);
+		EXPECT_EQ(1, run->mmio.is_write);
+		v = 0;
+		memcpy(&v, run->mmio.data, 4);
+		EXPECT_EQ(0x5a5a5a5a, v);
+	}
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+	EXPECT_EQ(GUEST_MMIO_GPA + 60, run->mmio.gpa);
+	EXPECT_EQ(1, run->mmio.len);
+	EXPECT_EQ(1, run->mmio.is_write);
+	EXPECT_EQ(0x77, run->mmio.data[0]);
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+/* MUL with a memory operand is not emulated: an internal error exit. */
+static void guest_mmio_unsupported(void)
+{
+	asm volatile(".byte 0xf7, 0x20"		/* mull (%rax) */
+		     : : "a"(GUEST_MMIO_GPA) : "rdx", "cc", "memory");
+	GUEST_DONE();
+}
+
+TEST(mmio_unsupported_instruction)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_mmio_unsupported);
+	struct vessel_run *run = vcpu->run;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_INTERNAL_ERROR);
+	EXPECT_EQ(VESSEL_INTERNAL_EMULATION, run->internal.suberror);
+	EXPECT_EQ(4, run->internal.ndata);
+	EXPECT_EQ(GUEST_MMIO_GPA, run->internal.data[0]);
+	EXPECT_EQ(0x20f7, run->internal.data[2] & 0xffff);
+	vm_free(vm);
+}
+
 static void guest_read_past_end(uint64_t id, uint64_t end)
 {
 	GUEST_ASSERT_EQ(READ_ONCE(*(uint64_t *)end), 0x5566778899aabbccULL);
@@ -351,6 +622,9 @@ static void guest_readonly(void)
 	WRITE_ONCE(p[1], 0x1234);
 	/* The write went to userspace, not to memory. */
 	GUEST_ASSERT_EQ(READ_ONCE(p[1]), 0x0202020202020202ULL);
+	/* A read-modify-write reads the slot: only the write exits. */
+	asm volatile("orq $0x10, %0" : "+m"(p[2]) : : "cc");
+	GUEST_ASSERT_EQ(READ_ONCE(p[2]), 0x0303030303030303ULL);
 	GUEST_DONE();
 }
 
@@ -364,6 +638,7 @@ TEST(readonly_slot)
 
 	ro[0] = 0x0101010101010101ULL;
 	ro[1] = 0x0202020202020202ULL;
+	ro[2] = 0x0303030303030303ULL;
 	vcpu_run(vcpu);
 	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
 	EXPECT_EQ(RO_GPA + 8, vcpu->run->mmio.gpa);
@@ -371,6 +646,12 @@ TEST(readonly_slot)
 	EXPECT_EQ(8, vcpu->run->mmio.len);
 	memcpy(&v, vcpu->run->mmio.data, 8);
 	EXPECT_EQ(0x1234, v);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+	EXPECT_EQ(RO_GPA + 16, vcpu->run->mmio.gpa);
+	EXPECT_EQ(1, vcpu->run->mmio.is_write);
+	memcpy(&v, vcpu->run->mmio.data, 8);
+	EXPECT_EQ(0x0303030303030313ULL, v);
 	vcpu_run_expect_done(vcpu);
 	EXPECT_EQ(0x0202020202020202ULL, ro[1]);
 	vm_free(vm);

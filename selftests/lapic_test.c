@@ -13,6 +13,7 @@
 
 #include "kselftest_harness.h"
 #include "apic.h"
+#include "flags.h"
 #include "processor.h"
 #include "ucall.h"
 #include "vessel_util.h"
@@ -141,6 +142,95 @@ TEST(xapic_registers)
 {
 	struct vcpu *vcpu;
 	struct vm *vm = lapic_vm(&vcpu, guest_xapic_regs);
+
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * TEST and CMP on the APIC page, emulated in the kernel: the flags must be
+ * the ones the same instruction gives on RAM holding the register's value.
+ */
+static void guest_xapic_test_cmp(void)
+{
+	uint8_t *lvr = (uint8_t *)(uintptr_t)(APIC_DEFAULT_GPA + APIC_LVR);
+	uint64_t ram = xapic_read(APIC_LVR), f;
+
+	f = GUEST_STATUS_FLAGS("testl $0x800000ff, (%[p])", [p] "r"(lvr));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("testl $0x800000ff, %[m]",
+					      [m] "m"(ram)));
+	GUEST_ASSERT(!(f & X86_EFLAGS_ZF));
+	f = GUEST_STATUS_FLAGS("cmpl %k[v], (%[p])", [p] "r"(lvr), [v] "r"(ram));
+	GUEST_ASSERT_EQ(f, X86_EFLAGS_ZF | X86_EFLAGS_PF);
+	/* A byte of the register, against a larger immediate: a borrow. */
+	f = GUEST_STATUS_FLAGS("cmpb $0xf0, (%[p])", [p] "r"(lvr));
+	GUEST_ASSERT_EQ(f, GUEST_STATUS_FLAGS("cmpb $0xf0, %[m]",
+					      [m] "m"(ram)));
+	GUEST_ASSERT(f & X86_EFLAGS_CF);
+	/* The register is the destination: CMP leaves it alone. */
+	ram = 0x1234;
+	f = GUEST_STATUS_FLAGS("cmp (%[p]), %k[r]", [p] "r"(lvr), [r] "r"(ram));
+	GUEST_ASSERT_EQ(ram, 0x1234);
+	GUEST_DONE();
+}
+
+TEST(xapic_test_cmp)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = lapic_vm(&vcpu, guest_xapic_test_cmp);
+
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * Read-modify-write on the APIC page, as OSes enable the APIC and unmask
+ * an LVT, and XCHG: one register read and one write, in the kernel; and
+ * STOS, a write.
+ */
+static void guest_xapic_rmw(void)
+{
+	uint8_t *apic = (uint8_t *)(uintptr_t)APIC_DEFAULT_GPA;
+	uint64_t f, r;
+
+	GUEST_ASSERT_EQ(xapic_read(APIC_SPIV), 0xff);
+	f = GUEST_STATUS_FLAGS("orl %[v], %c[o](%[p])", [p] "r"(apic),
+			       [o] "i"(APIC_SPIV), [v] "i"(APIC_SW_ENABLE));
+	GUEST_ASSERT_EQ(xapic_read(APIC_SPIV), APIC_SW_ENABLE | 0xff);
+	GUEST_ASSERT_EQ(f, X86_EFLAGS_PF);
+
+	xapic_write(APIC_LVT0, APIC_LVT_MASKED | 0x31);
+	f = GUEST_STATUS_FLAGS("lock andl %[v], %c[o](%[p])", [p] "r"(apic),
+			       [o] "i"(APIC_LVT0), [v] "i"(~APIC_LVT_MASKED));
+	GUEST_ASSERT_EQ(xapic_read(APIC_LVT0), 0x31);
+	GUEST_ASSERT_EQ(f, 0);
+
+	/* A register destination: the register takes the result. */
+	r = 0x100;
+	asm volatile("add %c[o](%[p]), %k[r]" : [r] "+r"(r)
+		     : [p] "r"(apic), [o] "i"(APIC_LVT0) : "cc", "memory");
+	GUEST_ASSERT_EQ(r, 0x131);
+
+	/* XCHG: the old TPR to the register, the register to TPR. */
+	r = 0x20;
+	asm volatile("xchg %k[r], %c[o](%[p])" : [r] "+r"(r)
+		     : [p] "r"(apic), [o] "i"(APIC_TASKPRI) : "memory");
+	GUEST_ASSERT_EQ(r, 0);
+	GUEST_ASSERT_EQ(xapic_read(APIC_TASKPRI), 0x20);
+
+	/* STOS: the register written, RDI stepped past it. */
+	r = (uint64_t)apic + APIC_TASKPRI;
+	asm volatile("stosl" : "+D"(r) : "a"(0x30) : "memory");
+	GUEST_ASSERT_EQ(r, (uint64_t)apic + APIC_TASKPRI + 4);
+	GUEST_ASSERT_EQ(xapic_read(APIC_TASKPRI), 0x30);
+	xapic_write(APIC_TASKPRI, 0);
+	GUEST_DONE();
+}
+
+TEST(xapic_read_modify_write)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = lapic_vm(&vcpu, guest_xapic_rmw);
 
 	vcpu_run_expect_done(vcpu);
 	vm_free(vm);

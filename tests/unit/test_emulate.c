@@ -8,6 +8,7 @@
  * ASan catches any read past it.
  */
 #include <stdlib.h>
+#include <asm/processor-flags.h>
 
 #include "emulate.h"
 #include "guest_walk.h"
@@ -22,7 +23,7 @@ struct dcase {
 	unsigned int mode;
 	unsigned int n;
 	u8 bytes[16];
-	u8 length, size, dst_size, reg, high, write, ext;
+	u8 length, size, dst_size, reg, high, write, ext, op;
 	u32 flags;
 	u64 imm;
 };
@@ -49,10 +50,33 @@ struct dcase {
 	  .length = len, .size = sz, .write = 1, .flags = fl,		\
 	  .imm = value }
 
+/* An ALU instruction: VESSEL_MMIO_OP_@o, register @r written in @dst bytes. */
+#define AL(text, m, len, sz, o, dst, r, hi, fl, value, ...)		\
+	{ .asm_text = text, .mode = m, BYTES(__VA_ARGS__),		\
+	  .length = len, .size = sz, .op = VESSEL_MMIO_OP_##o,		\
+	  .dst_size = dst, .reg = r, .high = hi, .flags = fl,		\
+	  .imm = value }
+
+/* A read-modify-write of memory: VESSEL_MMIO_RMW and @fl. */
+#define MW(text, m, len, sz, o, r, hi, fl, value, ...)			\
+	{ .asm_text = text, .mode = m, BYTES(__VA_ARGS__),		\
+	  .length = len, .size = sz, .op = VESSEL_MMIO_OP_##o,		\
+	  .reg = r, .high = hi, .write = 1,				\
+	  .flags = VESSEL_MMIO_RMW | (fl), .imm = value }
+
+/* XCHG: memory read, then written; register @r gets what was read. */
+#define XC(text, m, len, sz, r, hi, fl, ...)				\
+	{ .asm_text = text, .mode = m, BYTES(__VA_ARGS__),		\
+	  .length = len, .size = sz, .op = VESSEL_MMIO_OP_XCHG,		\
+	  .dst_size = sz, .reg = r, .high = hi, .write = 1,		\
+	  .flags = VESSEL_MMIO_RMW | (fl) }
+
 #define ZX	VESSEL_MMIO_EXT_ZERO
 #define SX	VESSEL_MMIO_EXT_SIGN
 #define IMM	VESSEL_MMIO_IMM
 #define STR	VESSEL_MMIO_STRING
+#define RD	VESSEL_MMIO_REG_DST
+#define LK	VESSEL_MMIO_LOCK
 
 static const struct dcase stores[] = {
 	ST("mov %eax,0x10(%rbx,%rcx,4)", 64, 4, 4, 0, 0,
@@ -176,6 +200,92 @@ static const struct dcase others[] = {
 	   0x26, 0x89, 0x00),
 };
 
+/* TEST and CMP: memory is read, only RFLAGS changes. */
+static const struct dcase reads[] = {
+	AL("testl $0x80000001,0x300(%rax)", 64, 10, 4, TEST, 0, 0, 0, IMM,
+	   0x80000001, 0xf7, 0x80, 0x00, 0x03, 0x00, 0x00, 0x01, 0x00, 0x00,
+	   0x80),
+	AL("testb $0x81,(%rbx)", 64, 3, 1, TEST, 0, 0, 0, IMM, 0x81,
+	   0xf6, 0x03, 0x81),
+	AL("testw $0x8001,(%rcx,%rdx,2)", 64, 6, 2, TEST, 0, 0, 0, IMM, 0x8001,
+	   0x66, 0xf7, 0x04, 0x51, 0x01, 0x80),
+	AL("testq $-2,0x10(%rip)", 64, 11, 8, TEST, 0, 0, 0, IMM,
+	   0xfffffffffffffffeULL, 0x48, 0xf7, 0x05, 0x10, 0x00, 0x00, 0x00,
+	   0xfe, 0xff, 0xff, 0xff),
+	AL("test %ah,(%rax)", 64, 2, 1, TEST, 0, 0, HI, 0, 0, 0x84, 0x20),
+	AL("test %spl,(%rax)", 64, 3, 1, TEST, 0, 4, 0, 0, 0, 0x40, 0x84, 0x20),
+	AL("test %r9w,(%rax)", 64, 4, 2, TEST, 0, 9, 0, 0, 0,
+	   0x66, 0x44, 0x85, 0x08),
+	AL("test %rsi,(%r12)", 64, 4, 8, TEST, 0, 6, 0, 0, 0,
+	   0x49, 0x85, 0x34, 0x24),
+	AL("cmpl $5,(%rax)", 64, 3, 4, CMP, 0, 0, 0, IMM, 5, 0x83, 0x38, 0x05),
+	AL("cmpl $-1,(%rax)", 64, 3, 4, CMP, 0, 0, 0, IMM, 0xffffffff,
+	   0x83, 0x38, 0xff),
+	AL("cmpq $-128,(%rax)", 64, 4, 8, CMP, 0, 0, 0, IMM,
+	   0xffffffffffffff80ULL, 0x48, 0x83, 0x38, 0x80),
+	AL("cmpw $-3,(%rax)", 64, 4, 2, CMP, 0, 0, 0, IMM, 0xfffd,
+	   0x66, 0x83, 0x38, 0xfd),
+	AL("cmpw $0x1234,(%rax)", 64, 5, 2, CMP, 0, 0, 0, IMM, 0x1234,
+	   0x66, 0x81, 0x38, 0x34, 0x12),
+	AL("cmpb $0xfe,(%rax)", 64, 3, 1, CMP, 0, 0, 0, IMM, 0xfe,
+	   0x80, 0x38, 0xfe),
+	AL("cmpq $0x7fffffff,(%rax)", 64, 7, 8, CMP, 0, 0, 0, IMM, 0x7fffffff,
+	   0x48, 0x81, 0x38, 0xff, 0xff, 0xff, 0x7f),
+	AL("cmp %ecx,(%rax)", 64, 2, 4, CMP, 0, 1, 0, 0, 0, 0x39, 0x08),
+	AL("cmp %bh,(%rax)", 64, 2, 1, CMP, 0, 3, HI, 0, 0, 0x38, 0x38),
+	AL("cmp %r10,(%rax)", 64, 3, 8, CMP, 0, 10, 0, 0, 0, 0x4c, 0x39, 0x10),
+	AL("cmp (%rax),%ecx", 64, 2, 4, CMP, 0, 1, 0, RD, 0, 0x3b, 0x08),
+	AL("cmp (%rax),%r11b", 64, 3, 1, CMP, 0, 11, 0, RD, 0,
+	   0x44, 0x3a, 0x18),
+	AL("cmp (%rax),%dh", 64, 2, 1, CMP, 0, 2, HI, RD, 0, 0x3a, 0x30),
+	AL("cmp (%rax),%ax", 64, 3, 2, CMP, 0, 0, 0, RD, 0, 0x66, 0x3b, 0x00),
+	AL("testl $0x80000001,(%eax)", 32, 6, 4, TEST, 0, 0, 0, IMM,
+	   0x80000001, 0xf7, 0x00, 0x01, 0x00, 0x00, 0x80),
+	AL("cmpw $-3,(%ebx)", 32, 4, 2, CMP, 0, 0, 0, IMM, 0xfffd,
+	   0x66, 0x83, 0x3b, 0xfd),
+	AL("cmp (%esi),%ebp", 32, 2, 4, CMP, 0, 5, 0, RD, 0, 0x3b, 0x2e),
+	AL("testw $0x8001,(%bx)", 16, 4, 2, TEST, 0, 0, 0, IMM, 0x8001,
+	   0xf7, 0x07, 0x01, 0x80),
+	AL("cmpl $0x12345678,(%bx,%si)", 16, 7, 4, CMP, 0, 0, 0, IMM,
+	   0x12345678, 0x66, 0x81, 0x38, 0x78, 0x56, 0x34, 0x12),
+	AL("cmp %al,0x1234", 16, 4, 1, CMP, 0, 0, 0, 0, 0,
+	   0x38, 0x06, 0x34, 0x12),
+	AL("cmpb $0x80,(%di)", 16, 3, 1, CMP, 0, 0, 0, IMM, 0x80,
+	   0x80, 0x3d, 0x80),
+};
+
+/* ALU instructions that write memory, or read it into a register. */
+static const struct dcase alus[] = {
+	MW("orl $0x100,0xf0(%rax)", 64, 10, 4, OR, 0, 0, IMM, 0x100,
+	   0x81, 0x88, 0xf0, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00),
+	MW("andl $0xfffeffff,(%rax)", 64, 6, 4, AND, 0, 0, IMM, 0xfffeffff,
+	   0x81, 0x20, 0xff, 0xff, 0xfe, 0xff),
+	MW("add %ecx,(%rax)", 64, 2, 4, ADD, 1, 0, 0, 0, 0x01, 0x08),
+	MW("lock xorb $1,(%rax)", 64, 4, 1, XOR, 0, 0, IMM | LK, 1,
+	   0xf0, 0x80, 0x30, 0x01),
+	MW("sbb %r8w,(%rdi)", 64, 4, 2, SBB, 8, 0, 0, 0, 0x66, 0x44, 0x19, 0x07),
+	MW("incl (%rax)", 64, 2, 4, INC, 0, 0, 0, 0, 0xff, 0x00),
+	MW("decq (%rax)", 64, 3, 8, DEC, 0, 0, 0, 0, 0x48, 0xff, 0x08),
+	MW("notb (%rax)", 64, 2, 1, NOT, 0, 0, 0, 0, 0xf6, 0x10),
+	MW("negw (%rax)", 64, 3, 2, NEG, 0, 0, 0, 0, 0x66, 0xf7, 0x18),
+	MW("subq $1,(%rax)", 64, 4, 8, SUB, 0, 0, IMM, 1, 0x48, 0x83, 0x28, 0x01),
+	MW("lock or %r15,(%rdx)", 64, 4, 8, OR, 15, 0, LK, 0,
+	   0xf0, 0x4c, 0x09, 0x3a),
+	MW("xor %si,(%rax)", 64, 3, 2, XOR, 6, 0, 0, 0, 0x66, 0x31, 0x30),
+	MW("lock incb (%rax)", 64, 3, 1, INC, 0, 0, LK, 0, 0xf0, 0xfe, 0x00),
+	MW("and %bh,(%ebx)", 32, 2, 1, AND, 3, HI, 0, 0, 0x20, 0x3b),
+	MW("orw $0x8000,(%bx)", 16, 4, 2, OR, 0, 0, IMM, 0x8000,
+	   0x81, 0x0f, 0x00, 0x80),
+	AL("add (%rax),%ecx", 64, 2, 4, ADD, 4, 1, 0, RD, 0, 0x03, 0x08),
+	XC("xchg %ecx,(%rax)", 64, 2, 4, 1, 0, 0, 0x87, 0x08),
+	XC("xchg %ah,(%rax)", 64, 2, 1, 0, HI, 0, 0x86, 0x20),
+	XC("xchg %sil,(%rax)", 64, 3, 1, 6, 0, 0, 0x40, 0x86, 0x30),
+	XC("lock xchg %r9,(%rdx)", 64, 4, 8, 9, 0, LK, 0xf0, 0x4c, 0x87, 0x0a),
+	XC("xchg %ax,(%bx)", 16, 2, 2, 0, 0, 0, 0x87, 0x07),
+	AL("adc (%rax),%ah", 64, 2, 1, ADC, 1, 0, HI, RD, 0, 0x12, 0x20),
+	AL("sub (%rax),%spl", 64, 3, 1, SUB, 1, 4, 0, RD, 0, 0x40, 0x2a, 0x20),
+};
+
 static bool dcase_check(const struct dcase *c)
 {
 	struct vessel_mmio_insn insn;
@@ -194,12 +304,12 @@ static bool dcase_check(const struct dcase *c)
 	    insn.dst_size != c->dst_size || insn.reg != c->reg ||
 	    insn.high_byte != c->high || insn.is_write != c->write ||
 	    insn.ext != c->ext || insn.flags != c->flags ||
-	    insn.imm != c->imm) {
+	    insn.imm != c->imm || insn.op != c->op) {
 		tap_diag(__FILE__, __LINE__,
-			 "%s (mode %u): length %u size %u dst %u reg %u hi %d wr %d ext %u flags %#x imm %#llx",
+			 "%s (mode %u): length %u size %u dst %u reg %u hi %d wr %d ext %u op %u flags %#x imm %#llx",
 			 c->asm_text, c->mode, insn.length, insn.size,
 			 insn.dst_size, insn.reg, insn.high_byte,
-			 insn.is_write, insn.ext, insn.flags,
+			 insn.is_write, insn.ext, insn.op, insn.flags,
 			 (unsigned long long)insn.imm);
 		return false;
 	}
@@ -227,6 +337,16 @@ static void test_decode_loads(void)
 static void test_decode_imm_string_prefixes(void)
 {
 	dcases_check(others, ARRAY_SIZE(others));
+}
+
+static void test_decode_test_cmp(void)
+{
+	dcases_check(reads, ARRAY_SIZE(reads));
+}
+
+static void test_decode_alu(void)
+{
+	dcases_check(alus, ARRAY_SIZE(alus));
 }
 
 static int decode(const u8 *bytes, unsigned int n, unsigned int mode,
@@ -272,7 +392,10 @@ static void test_decode_unsupported(void)
 		u8 bytes[4];
 	} cases[] = {
 		{ 64, 1, { 0x90 } },			/* nop */
-		{ 64, 2, { 0x01, 0x00 } },		/* add */
+		{ 64, 2, { 0xff, 0x10 } },		/* call *(%rax) */
+		{ 64, 2, { 0xfe, 0x10 } },		/* fe /2 */
+		{ 64, 3, { 0x0f, 0xb1, 0x08 } },	/* cmpxchg */
+		{ 64, 3, { 0x0f, 0xc1, 0x08 } },	/* xadd */
 		{ 64, 2, { 0x0f, 0x05 } },		/* syscall */
 		{ 64, 3, { 0xc6, 0x08, 0x00 } },	/* c6 /1 */
 		{ 64, 3, { 0xc7, 0x10, 0x00 } },	/* c7 /2 */
@@ -281,6 +404,10 @@ static void test_decode_unsupported(void)
 		{ 64, 3, { 0xa4, 0x00, 0x00 } },	/* movsb */
 		{ 64, 3, { 0x0f, 0xb8, 0x00 } },	/* jmpe */
 		{ 64, 2, { 0x0f, 0x0f } },		/* 3DNow! */
+		{ 64, 3, { 0xf6, 0x08, 0x00 } },	/* test alias f6 /1 */
+		{ 64, 2, { 0xf7, 0x20 } },		/* mull (%rax) */
+		{ 64, 2, { 0xf6, 0x30 } },		/* divb (%rax) */
+		{ 64, 2, { 0x3c, 0x01 } },		/* cmp $1,%al */
 	};
 	struct vessel_mmio_insn insn;
 	size_t i;
@@ -303,6 +430,10 @@ static void test_decode_register_operand(void)
 		{ 64, 4, { 0x48, 0x0f, 0xbf, 0xc0 } },
 		{ 64, 3, { 0xc6, 0xc0, 0x01 } },
 		{ 32, 2, { 0xc7, 0xc0 } },
+		{ 64, 2, { 0x85, 0xc0 } },		/* test %eax,%eax */
+		{ 64, 2, { 0x3b, 0xc1 } },		/* cmp %ecx,%eax */
+		{ 64, 3, { 0x83, 0xf8, 0x01 } },	/* cmp $1,%eax */
+		{ 16, 3, { 0xf6, 0xc0, 0x01 } },	/* test $1,%al */
 	};
 	struct vessel_mmio_insn insn;
 	size_t i;
@@ -349,6 +480,8 @@ static void test_decode_truncated(void)
 	truncations_check(stores, ARRAY_SIZE(stores));
 	truncations_check(loads, ARRAY_SIZE(loads));
 	truncations_check(others, ARRAY_SIZE(others));
+	truncations_check(reads, ARRAY_SIZE(reads));
+	truncations_check(alus, ARRAY_SIZE(alus));
 }
 
 /* SDM Vol. 2A 2.3.11: 15 bytes at most, prefixes included. */
@@ -473,9 +606,473 @@ static void test_store_data(void)
 	CHECK_EQ(STORE(32, OLD, 0xab), 0x55667788);
 }
 
-/* ---------------------------------------------------------- decoder fuzz */
+/* ------------------------------------------------------------ ALU flags */
 
+#define STATUS	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
+		 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_OF)
+
+/*
+ * The host CPU as the oracle: "insn %src,%dst" run natively with the status
+ * flags of f loaded, f set to RFLAGS after it.  The stack pointer steps
+ * over the red zone around PUSHF/POPF.
+ */
+#define NATIVE_ONE(insn, mod)						\
+	asm("add $-128, %%rsp\n\t"					\
+	    "push %[f]\n\t"						\
+	    "popf\n\t"							\
+	    insn " %" mod "[s], %" mod "[d]\n\t"			\
+	    "pushf\n\t"							\
+	    "pop %[f]\n\t"						\
+	    "sub $-128, %%rsp"						\
+	    : [d] "+r"(dst), [f] "+r"(f) : [s] "r"(src) : "cc")
+
+/* The same for an instruction with one operand (src is unused). */
+#define NATIVE_ONE1(insn, mod)						\
+	asm("add $-128, %%rsp\n\t"					\
+	    "push %[f]\n\t"						\
+	    "popf\n\t"							\
+	    insn " %" mod "[d]\n\t"					\
+	    "pushf\n\t"						\
+	    "pop %[f]\n\t"						\
+	    "sub $-128, %%rsp"						\
+	    : [d] "+r"(dst), [f] "+r"(f) : [s] "r"(src) : "cc")
+
+/* native_@name(): @insn on operands of 1 << @lg bytes. */
+#define NATIVE_ANY(name, insn, one)					\
+static u64 native_##name(unsigned int lg, u64 dst, u64 src, u64 *fl)	\
+{									\
+	u64 f = *fl;							\
+									\
+	if (lg == 0)							\
+		one(insn "b", "b");					\
+	else if (lg == 1)						\
+		one(insn "w", "w");					\
+	else if (lg == 2)						\
+		one(insn "l", "k");					\
+	else								\
+		one(insn "q", "q");					\
+	*fl = f;							\
+	return dst;							\
+}
+#define NATIVE(name, insn)	NATIVE_ANY(name, insn, NATIVE_ONE)
+#define NATIVE1(name, insn)	NATIVE_ANY(name, insn, NATIVE_ONE1)
+
+NATIVE(add, "add")
+NATIVE(or, "or")
+NATIVE(adc, "adc")
+NATIVE(sbb, "sbb")
+NATIVE(and, "and")
+NATIVE(sub, "sub")
+NATIVE(xor, "xor")
+NATIVE(cmp, "cmp")
+NATIVE(test, "test")
+NATIVE1(inc, "inc")
+NATIVE1(dec, "dec")
+NATIVE1(not, "not")
+NATIVE1(neg, "neg")
+
+typedef u64 (*native_fn)(unsigned int lg, u64 dst, u64 src, u64 *fl);
+
+/* Indexed by VESSEL_MMIO_OP_* - VESSEL_MMIO_OP_ADD. */
+static const native_fn natives[] = {
+	native_add, native_or, native_adc, native_sbb, native_and,
+	native_sub, native_xor, native_cmp, native_test, native_inc,
+	native_dec, native_not, native_neg,
+};
+
+static u64 size_mask(unsigned int size)
+{
+	return size == 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+}
+
+/* One operation both ways; false (with a diagnostic) if they differ. */
+static bool alu_check(unsigned int op, unsigned int lg, u64 dst, u64 src,
+		      u64 flags_in)
+{
+	unsigned int size = 1U << lg;
+	u64 mask = size_mask(size), nf = flags_in, vf = flags_in, nr, vr;
+
+	nr = natives[op - VESSEL_MMIO_OP_ADD](lg, dst, src, &nf) & mask;
+	vr = vessel_alu(op, size, dst, src, &vf);
+	/* CMP and TEST write no destination: compare the flags only. */
+	if (op == VESSEL_MMIO_OP_CMP || op == VESSEL_MMIO_OP_TEST)
+		nr = vr;
+	if (nr == vr && (nf & STATUS) == (vf & STATUS) &&
+	    (vf & ~STATUS) == (flags_in & ~STATUS))
+		return true;
+	tap_diag(__FILE__, __LINE__,
+		 "op %u size %u %#llx, %#llx flags %#llx: native %#llx flags %#llx, vessel %#llx flags %#llx",
+		 op, size, (unsigned long long)dst, (unsigned long long)src,
+		 (unsigned long long)flags_in, (unsigned long long)nr,
+		 (unsigned long long)nf, (unsigned long long)vr,
+		 (unsigned long long)vf);
+	return false;
+}
+
+static u64 rng(void);
 static u64 rng_state;
+
+/* Values at the carry, sign and overflow edges of every size. */
+static const u64 edges[] = {
+	0, 1, 2, 0xf, 0x10, 0x7f, 0x80, 0x81, 0xff, 0x100, 0x7fff, 0x8000,
+	0xffff, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ULL,
+	0x7fffffffffffffffULL, 0x8000000000000000ULL, 0xfffffffffffffffeULL,
+	0xffffffffffffffffULL,
+};
+
+/* Every ALU operation at every size, against the host CPU. */
+static void test_alu_flags_native(void)
+{
+	unsigned int op, lg, i, j, n = 0;
+	u64 f;
+
+	rng_state = 0xf1a95;
+	for (op = VESSEL_MMIO_OP_ADD; op <= VESSEL_MMIO_OP_NEG; op++) {
+		for (lg = 0; lg < 4; lg++) {
+			for (i = 0; i < ARRAY_SIZE(edges); i++) {
+				for (j = 0; j < ARRAY_SIZE(edges); j++) {
+					/* CF in and out, the other flags set and clear. */
+					f = X86_EFLAGS_FIXED | X86_EFLAGS_IF |
+					    ((i + j) & 1 ? STATUS : 0);
+					CHECK(alu_check(op, lg, edges[i], edges[j], f));
+					f ^= STATUS;
+					CHECK(alu_check(op, lg, edges[i], edges[j], f));
+					n += 2;
+				}
+			}
+			for (i = 0; i < 20000; i++) {
+				u64 a = rng(), b = rng();
+
+				f = X86_EFLAGS_FIXED | X86_EFLAGS_IF |
+				    (rng() & STATUS);
+				/* Small values too, where AF and PF vary. */
+				if (i & 1) {
+					a &= 0x1ff;
+					b &= 0x1ff;
+				}
+				CHECK(alu_check(op, lg, a, b, f));
+				n++;
+			}
+		}
+	}
+	printf("# alu: %u operations agree with the host CPU\n", n);
+}
+
+/* Every 8-bit pair, with CF clear and set: ADC and SBB included. */
+static void test_alu_flags_exhaustive_8bit(void)
+{
+	unsigned int op, a, b, c;
+
+	for (op = VESSEL_MMIO_OP_ADD; op <= VESSEL_MMIO_OP_NEG; op++)
+		for (a = 0; a < 256; a++)
+			for (b = 0; b < 256; b++)
+				for (c = 0; c < 2; c++)
+					CHECK(alu_check(op, 0, a, b,
+							X86_EFLAGS_FIXED |
+							(c ? X86_EFLAGS_CF : 0)));
+}
+
+/* ---------------------------------------------------- executing TEST/CMP */
+
+/* Decodes @bytes and executes them on @mem, @reg and @flags. */
+static bool exec(const u8 *bytes, unsigned int n, unsigned int mode, u64 mem,
+		 u64 *reg, u64 *flags, u64 *wr)
+{
+	struct vessel_mmio_insn insn;
+
+	if (decode(bytes, n, mode, &insn))
+		return false;
+	*wr = vessel_mmio_execute(&insn, mem, reg, flags);
+	return true;
+}
+
+#define EXEC(mode, mem, reg, flags, ...)				\
+	exec((const u8[]){ __VA_ARGS__ },				\
+	     sizeof((const u8[]){ __VA_ARGS__ }), mode, mem, reg, flags, &wr)
+
+/* @text run natively with flags nf = f0, outputs in @... */
+#define NATIVE_MEM(text, ...)						\
+	do {								\
+		nf = f0;						\
+		asm("add $-128, %%rsp\n\tpush %[f]\n\tpopf\n\t"		\
+		    text "\n\tpushf\n\tpop %[f]\n\tsub $-128, %%rsp"	\
+		    : [f] "+r"(nf), __VA_ARGS__ : : "cc");		\
+	} while (0)
+
+/*
+ * Each case runs the same instruction natively on a host variable (the
+ * memory operand) and compares RFLAGS and the register.
+ */
+static void test_exec_test_cmp(void)
+{
+	u64 m, r, nf, vf, reg, wr, f0 = X86_EFLAGS_FIXED | X86_EFLAGS_IF;
+	u32 m32;
+	u16 m16;
+	u8 m8;
+
+	/* testl $0x80000001,(%rax) on 0x80000000: SF, not ZF. */
+	m32 = 0x80000000;
+	NATIVE_MEM("testl $0x80000001, %[m]", [m] "+m"(m32));
+	vf = f0;
+	reg = OLD;
+	CHECK(EXEC(64, m32, &reg, &vf, 0xf7, 0x00, 0x01, 0x00, 0x00, 0x80));
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK_EQ(vf & ~STATUS, f0);
+	CHECK_EQ(reg, OLD);
+	CHECK(vf & X86_EFLAGS_SF);
+
+	/* cmpl $5,(%rax) on 3: borrow. */
+	m32 = 3;
+	NATIVE_MEM("cmpl $5, %[m]", [m] "+m"(m32));
+	vf = f0;
+	CHECK(EXEC(64, m32, &reg, &vf, 0x83, 0x38, 0x05));
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK(vf & X86_EFLAGS_CF);
+
+	/* cmpq $-128,(%rax) on -128: equal. */
+	m = -128ULL;
+	NATIVE_MEM("cmpq $-128, %[m]", [m] "+m"(m));
+	vf = f0 | X86_EFLAGS_CF;
+	CHECK(EXEC(64, m, &reg, &vf, 0x48, 0x83, 0x38, 0x80));
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK(vf & X86_EFLAGS_ZF);
+
+	/* cmpw $-3,(%rax) on 0x7ffe: signed overflow. */
+	m16 = 0x7ffe;
+	NATIVE_MEM("cmpw $-3, %[m]", [m] "+m"(m16));
+	vf = f0;
+	CHECK(EXEC(64, m16, &reg, &vf, 0x66, 0x83, 0x38, 0xfd));
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK(vf & X86_EFLAGS_OF);
+
+	/* cmp %bh,(%rax): the register's bits 15:8. */
+	m8 = 0x10;
+	r = 0x2000;
+	NATIVE_MEM("cmp %h[r], %[m]", [m] "+m"(m8), [r] "+Q"(r));
+	vf = f0;
+	reg = 0x2000;
+	CHECK(EXEC(64, m8, &reg, &vf, 0x38, 0x38));
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK_EQ(reg, 0x2000);
+
+	/* cmp (%rax),%ecx: register minus memory, register unchanged. */
+	m32 = 0x10;
+	r = 0xffffffff00000001ULL;
+	NATIVE_MEM("cmp %[m], %k[r]", [m] "+m"(m32), [r] "+r"(r));
+	vf = f0;
+	reg = 0xffffffff00000001ULL;
+	CHECK(EXEC(64, m32, &reg, &vf, 0x3b, 0x08));
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK_EQ(reg, 0xffffffff00000001ULL);
+	CHECK(vf & X86_EFLAGS_CF);
+
+	/* test %rsi,(%r12) and testb $0x81: low byte parity. */
+	m = 0x8000000000000003ULL;
+	r = 0x8000000000000001ULL;
+	NATIVE_MEM("test %[r], %[m]", [m] "+m"(m), [r] "+r"(r));
+	vf = f0;
+	reg = r;
+	CHECK(EXEC(64, m, &reg, &vf, 0x49, 0x85, 0x34, 0x24));
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	m8 = 0x83;
+	NATIVE_MEM("testb $0x81, %[m]", [m] "+m"(m8));
+	vf = f0;
+	CHECK(EXEC(64, m8, &reg, &vf, 0xf6, 0x03, 0x81));
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK(vf & X86_EFLAGS_PF);
+
+	/* 16-bit mode: testw $0x8001,(%bx) and cmp %al,0x1234. */
+	m16 = 0x0001;
+	NATIVE_MEM("testw $0x8001, %[m]", [m] "+m"(m16));
+	vf = f0;
+	CHECK(EXEC(16, m16, &reg, &vf, 0xf7, 0x07, 0x01, 0x80));
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	m8 = 0x80;
+	r = 0x7f;
+	NATIVE_MEM("cmp %b[r], %[m]", [m] "+m"(m8), [r] "+r"(r));
+	vf = f0;
+	reg = 0x7f;
+	CHECK(EXEC(16, m8, &reg, &vf, 0x38, 0x06, 0x34, 0x12));
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK(vf & X86_EFLAGS_OF);
+}
+
+/* Read-modify-write and register-destination ALU forms, against the host. */
+static void test_exec_alu(void)
+{
+	u64 m, r, nf, vf, reg, wr, f0;
+	u32 m32;
+	u16 m16;
+	u8 m8;
+
+	/* orl $0x100,0xf0(%rax) */
+	f0 = X86_EFLAGS_FIXED | X86_EFLAGS_IF | STATUS;
+	m32 = 0x80000000;
+	NATIVE_MEM("orl $0x100, %[m]", [m] "+m"(m32));
+	vf = f0;
+	reg = OLD;
+	CHECK(EXEC(64, 0x80000000, &reg, &vf, 0x81, 0x88, 0xf0, 0x00, 0x00,
+		   0x00, 0x00, 0x01, 0x00, 0x00));
+	CHECK_EQ(wr, m32);
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK_EQ(reg, OLD);
+
+	/* add %ecx,(%rax): a carry out and zero. */
+	f0 = X86_EFLAGS_FIXED | X86_EFLAGS_IF;
+	m32 = 1;
+	r = 0xffffffff;
+	NATIVE_MEM("add %k[r], %[m]", [m] "+m"(m32), [r] "+r"(r));
+	vf = f0;
+	reg = 0xffffffff;
+	CHECK(EXEC(64, 1, &reg, &vf, 0x01, 0x08));
+	CHECK_EQ(wr, m32);
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK(vf & X86_EFLAGS_CF);
+
+	/* add (%rax),%ecx: the register is written and zero-extended. */
+	m32 = 0x7fffffff;
+	r = 0xffffffff00000001ULL;
+	NATIVE_MEM("add %[m], %k[r]", [m] "+m"(m32), [r] "+r"(r));
+	vf = f0;
+	reg = 0xffffffff00000001ULL;
+	CHECK(EXEC(64, m32, &reg, &vf, 0x03, 0x08));
+	CHECK_EQ(reg, r);
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK(vf & X86_EFLAGS_OF);
+
+	/* adc (%rax),%ah with CF set: bits 15:8 merge. */
+	f0 = X86_EFLAGS_FIXED | X86_EFLAGS_IF | X86_EFLAGS_CF;
+	m8 = 0x0f;
+	r = 0x1122334455660077ULL;
+	NATIVE_MEM("adc %[m], %h[r]", [m] "+m"(m8), [r] "+Q"(r));
+	vf = f0;
+	reg = 0x1122334455660077ULL;
+	CHECK(EXEC(64, m8, &reg, &vf, 0x12, 0x20));
+	CHECK_EQ(reg, r);
+	CHECK_EQ(reg, 0x1122334455661077ULL);
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+
+	/* sbb %r8w,(%rdi) with CF set. */
+	m16 = 0x1000;
+	r = 0x0fff;
+	NATIVE_MEM("sbb %w[r], %[m]", [m] "+m"(m16), [r] "+r"(r));
+	vf = f0;
+	reg = 0x0fff;
+	CHECK(EXEC(64, 0x1000, &reg, &vf, 0x66, 0x44, 0x19, 0x07));
+	CHECK_EQ(wr, m16);
+	CHECK_EQ(wr, 0);
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+
+	/* incl (%rax) keeps CF; negw (%rax) of 0x8000 overflows. */
+	m32 = 0xffffffff;
+	NATIVE_MEM("incl %[m]", [m] "+m"(m32));
+	vf = f0;
+	CHECK(EXEC(64, 0xffffffff, &reg, &vf, 0xff, 0x00));
+	CHECK_EQ(wr, m32);
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK(vf & X86_EFLAGS_CF);
+	f0 = X86_EFLAGS_FIXED | X86_EFLAGS_IF;
+	m16 = 0x8000;
+	NATIVE_MEM("negw %[m]", [m] "+m"(m16));
+	vf = f0;
+	CHECK(EXEC(64, 0x8000, &reg, &vf, 0x66, 0xf7, 0x18));
+	CHECK_EQ(wr, m16);
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK(vf & X86_EFLAGS_OF);
+
+	/* notb (%rax) changes no flag; subq $1 borrows from 0. */
+	vf = X86_EFLAGS_FIXED | X86_EFLAGS_ZF | X86_EFLAGS_AF;
+	CHECK(EXEC(64, 0x5a, &reg, &vf, 0xf6, 0x10));
+	CHECK_EQ(wr, 0xa5);
+	CHECK_EQ(vf, X86_EFLAGS_FIXED | X86_EFLAGS_ZF | X86_EFLAGS_AF);
+	m = 0;
+	NATIVE_MEM("subq $1, %[m]", [m] "+m"(m));
+	vf = f0;
+	CHECK(EXEC(64, 0, &reg, &vf, 0x48, 0x83, 0x28, 0x01));
+	CHECK_EQ(wr, m);
+	CHECK_EQ(wr, ~0ULL);
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+
+	/* 16-bit mode: orw $0x8000,(%bx) keeps the register. */
+	m16 = 0x0001;
+	NATIVE_MEM("orw $0x8000, %[m]", [m] "+m"(m16));
+	vf = f0;
+	reg = OLD;
+	CHECK(EXEC(16, 0x0001, &reg, &vf, 0x81, 0x0f, 0x00, 0x80));
+	CHECK_EQ(wr, m16);
+	CHECK_EQ(vf & STATUS, nf & STATUS);
+	CHECK_EQ(reg, OLD);
+}
+
+/* XCHG: the register gets memory's old value, memory the register's. */
+static void test_exec_xchg(void)
+{
+	u64 reg, wr, f = X86_EFLAGS_FIXED | STATUS;
+
+	reg = 0xffffffff11223344ULL;
+	CHECK(EXEC(64, 0xaabbccdd, &reg, &f, 0x87, 0x08));
+	CHECK_EQ(wr, 0x11223344);
+	CHECK_EQ(reg, 0xaabbccdd);		/* 32 bits: zero-extended */
+	reg = 0x1122334455667788ULL;
+	CHECK(EXEC(64, 0xee, &reg, &f, 0x86, 0x20));
+	CHECK_EQ(wr, 0x77);			/* AH */
+	CHECK_EQ(reg, 0x112233445566ee88ULL);
+	reg = 0x1122334455667788ULL;
+	CHECK(EXEC(16, 0xabcd, &reg, &f, 0x87, 0x07));
+	CHECK_EQ(wr, 0x7788);
+	CHECK_EQ(reg, 0x112233445566abcdULL);
+	/* No flag changes. */
+	CHECK_EQ(f, X86_EFLAGS_FIXED | STATUS);
+}
+
+/* STOS: rDI steps by the size, REP counts rCX, at each address size. */
+static void test_string_step(void)
+{
+	static const u8 stosl[] = { 0xab };
+	static const u8 rep_stosb[] = { 0xf3, 0xaa };
+	static const u8 rep_stosw_a32[] = { 0x67, 0xf3, 0x66, 0xab };
+	struct vessel_mmio_insn insn;
+	u64 rdi, rcx;
+
+	/* 64-bit: stosl up and down, RCX untouched without REP. */
+	CHECK_EQ(decode(stosl, sizeof(stosl), 64, &insn), 0);
+	rdi = 0x1000;
+	rcx = 7;
+	CHECK(vessel_mmio_string_step(&insn, false, &rdi, &rcx));
+	CHECK_EQ(rdi, 0x1004);
+	CHECK_EQ(rcx, 7);
+	CHECK(vessel_mmio_string_step(&insn, true, &rdi, &rcx));
+	CHECK_EQ(rdi, 0x1000);
+
+	/* rep stosb: not done until RCX reaches 0. */
+	CHECK_EQ(decode(rep_stosb, sizeof(rep_stosb), 64, &insn), 0);
+	rdi = 0xfff;
+	rcx = 2;
+	CHECK(!vessel_mmio_string_step(&insn, false, &rdi, &rcx));
+	CHECK_EQ(rdi, 0x1000);
+	CHECK_EQ(rcx, 1);
+	CHECK(vessel_mmio_string_step(&insn, false, &rdi, &rcx));
+	CHECK_EQ(rdi, 0x1001);
+	CHECK_EQ(rcx, 0);
+
+	/* 32-bit address size in 64-bit mode: EDI wraps, zero-extended. */
+	CHECK_EQ(decode(rep_stosw_a32, sizeof(rep_stosw_a32), 64, &insn), 0);
+	rdi = 0xaaaaaaaaffffffffULL;
+	rcx = 0xbbbbbbbb00000001ULL;
+	CHECK(vessel_mmio_string_step(&insn, false, &rdi, &rcx));
+	CHECK_EQ(rdi, 1);
+	CHECK_EQ(rcx, 0);
+
+	/* 16-bit address size: DI and CX wrap, bits 63:16 kept. */
+	CHECK_EQ(decode(rep_stosb, sizeof(rep_stosb), 16, &insn), 0);
+	rdi = 0x12340000;
+	rcx = 0x56780000;
+	CHECK(!vessel_mmio_string_step(&insn, true, &rdi, &rcx));
+	CHECK_EQ(rdi, 0x1234ffff);
+	CHECK_EQ(rcx, 0x5678ffff);
+}
+
+/* ---------------------------------------------------------- decoder fuzz */
 
 static u64 rng(void)
 {
@@ -492,6 +1089,8 @@ static const u8 interesting[] = {
 	0x40, 0x41, 0x44, 0x48, 0x4c, 0x4f, 0x0f, 0x88, 0x89, 0x8a, 0x8b,
 	0xa0, 0xa1, 0xa2, 0xa3, 0xaa, 0xab, 0xc6, 0xc7, 0xb6, 0xb7, 0xbe,
 	0xbf, 0x04, 0x05, 0x06, 0x44, 0x84, 0x0c, 0x25, 0x65, 0xe5,
+	0x38, 0x39, 0x3a, 0x3b, 0x80, 0x81, 0x83, 0x85, 0xf6, 0xf7,
+	0x01, 0x03, 0x11, 0x21, 0x29, 0x31, 0xfe, 0xff, 0x86, 0x87,
 };
 
 static bool insn_equal(const struct vessel_mmio_insn *a,
@@ -502,7 +1101,7 @@ static bool insn_equal(const struct vessel_mmio_insn *a,
 	       a->ext == b->ext && a->seg == b->seg &&
 	       a->addr_size == b->addr_size && a->is_write == b->is_write &&
 	       a->high_byte == b->high_byte && a->flags == b->flags &&
-	       a->imm == b->imm;
+	       a->imm == b->imm && a->op == b->op;
 }
 
 static bool fuzz_one(u8 *end, unsigned int mode, unsigned int *ok)
@@ -1115,6 +1714,8 @@ int main(void)
 		TAP_TEST(test_decode_stores),
 		TAP_TEST(test_decode_loads),
 		TAP_TEST(test_decode_imm_string_prefixes),
+		TAP_TEST(test_decode_test_cmp),
+		TAP_TEST(test_decode_alu),
 		TAP_TEST(test_decode_segment_and_addr_size),
 		TAP_TEST(test_decode_unsupported),
 		TAP_TEST(test_decode_register_operand),
@@ -1124,6 +1725,12 @@ int main(void)
 		TAP_TEST(test_load_merge),
 		TAP_TEST(test_load_extend),
 		TAP_TEST(test_store_data),
+		TAP_TEST(test_alu_flags_native),
+		TAP_TEST(test_alu_flags_exhaustive_8bit),
+		TAP_TEST(test_exec_test_cmp),
+		TAP_TEST(test_exec_alu),
+		TAP_TEST(test_exec_xchg),
+		TAP_TEST(test_string_step),
 		TAP_TEST(test_decode_fuzz),
 		TAP_TEST(test_walk_unpaged),
 		TAP_TEST(test_walk_4level_map),
