@@ -15,6 +15,7 @@
 
 #include "kselftest_harness.h"
 #include "apic.h"
+#include "hypercall.h"
 #include "processor.h"
 #include "ucall.h"
 #include "usermode.h"
@@ -124,14 +125,7 @@ static uint64_t hv_out[512] __aligned(4096);
 
 static uint64_t hv_hypercall(uint64_t control, uint64_t in, uint64_t out)
 {
-	register uint64_t r8 asm("r8") = out;
-	uint64_t status;
-
-	asm volatile("call *%[pg]"
-		     : "=a"(status), "+c"(control), "+d"(in), "+r"(r8)
-		     : [pg] "r"((uint64_t)hcall_page)
-		     : "memory", "cc", "r9", "r10", "r11");
-	return status;
+	return hv_hypercall_page(hcall_page, control, in, out);
 }
 
 static uint64_t absdiff(uint64_t a, uint64_t b)

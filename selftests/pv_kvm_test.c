@@ -18,6 +18,7 @@
 
 #include "kselftest_harness.h"
 #include "apic.h"
+#include "hypercall.h"
 #include "pvclock.h"
 #include "processor.h"
 #include "ucall.h"
@@ -52,11 +53,7 @@ static struct kvm_clock_pairing pairing __aligned(64);
 
 static long kvm_hypercall(uint64_t nr, uint64_t a0, uint64_t a1)
 {
-	long ret;
-
-	asm volatile("vmcall" : "=a"(ret) : "a"(nr), "b"(a0), "c"(a1)
-		     : "memory");
-	return ret;
+	return kvm_hypercall4(nr, a0, a1, 0, 0);
 }
 
 /* ------------------------------------------------------------- guest */
@@ -480,17 +477,6 @@ TEST(steal_time)
 static uint64_t pv_eoi_word __aligned(64);
 static uint64_t use_pv_eoi, handled, flagged, written, round_cycles;
 static uint32_t apic_bits_seen;	/* what guest_no_apic expects in CPUID */
-
-static long kvm_hypercall4(uint64_t nr, uint64_t a0, uint64_t a1,
-			   uint64_t a2, uint64_t a3)
-{
-	long ret;
-
-	asm volatile("vmcall" : "=a"(ret)
-		     : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
-		     : "memory");
-	return ret;
-}
 
 static uint32_t kvm_features(void)
 {

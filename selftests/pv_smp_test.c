@@ -18,6 +18,7 @@
 
 #include "kselftest_harness.h"
 #include "apic.h"
+#include "hypercall.h"
 #include "pvclock.h"
 #include "processor.h"
 #include "ucall.h"
@@ -92,14 +93,7 @@ TEST(kvmclock_across_vcpus)
 
 static uint64_t hv_hypercall(uint64_t control, uint64_t in)
 {
-	register uint64_t r8 asm("r8") = 0;
-	uint64_t status;
-
-	asm volatile("call *%[pg]"
-		     : "=a"(status), "+c"(control), "+d"(in), "+r"(r8)
-		     : [pg] "r"((uint64_t)hcall_page)
-		     : "memory", "cc", "r9", "r10", "r11");
-	return status;
+	return hv_hypercall_page(hcall_page, control, in, 0);
 }
 
 static uint64_t flush_done, spinner_ready;
@@ -169,17 +163,6 @@ TEST(hyperv_remote_flush)
 
 static uint64_t kk_stage, kk_kick_tsc, kk_halt_tsc[2], kk_stop;
 static uint64_t kk_cnt[2][256], kk_nmis[2];
-
-static long kvm_hypercall4(uint64_t nr, uint64_t a0, uint64_t a1,
-			   uint64_t a2, uint64_t a3)
-{
-	long ret;
-
-	asm volatile("vmcall" : "=a"(ret)
-		     : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
-		     : "memory");
-	return ret;
-}
 
 static void kk_handler(struct ex_regs *regs)
 {

@@ -293,6 +293,17 @@ static void bench_sig_nop(int sig)
 	(void)sig;
 }
 
+/* @until = now + 10 ms, on the clock pthread_timedjoin_np() uses. */
+static void bench_tick_from_now(struct timespec *until)
+{
+	clock_gettime(CLOCK_REALTIME, until);
+	until->tv_nsec += 10 * 1000 * 1000;
+	if (until->tv_nsec >= 1000000000) {
+		until->tv_sec++;
+		until->tv_nsec -= 1000000000;
+	}
+}
+
 /*
  * Wait for vCPU 1's thread: a while on its own after a good run (vCPU 0
  * told it to leave), else stopped by signals.  Returns 0 if it left by
@@ -300,29 +311,18 @@ static void bench_sig_nop(int sig)
  */
 static int bench_ap_join(struct bench_ap *ap, pthread_t t, bool ok)
 {
-	const struct timespec tick = { 0, 10 * 1000 * 1000 };
 	unsigned int waited = 0;
 	struct timespec until;
 
 	while (ok && waited++ < 500) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += tick.tv_nsec;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
+		bench_tick_from_now(&until);
 		if (!pthread_timedjoin_np(t, NULL, &until))
 			return ap->error[0] ? -1 : 0;
 	}
 	__atomic_store_n(&ap->stop, true, __ATOMIC_RELEASE);
 	for (;;) {
 		pthread_kill(t, SIGUSR1);
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += tick.tv_nsec;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
+		bench_tick_from_now(&until);
 		if (!pthread_timedjoin_np(t, NULL, &until))
 			break;
 	}
