@@ -9,6 +9,9 @@
 # KDIR selects the kernel to build against: the pinned Debian headers by
 # default; on a real Intel host: make KDIR=/lib/modules/$(uname -r)/build
 include scripts/pins.mk
+# What scripts/setup resolved on this machine (a newer revision of a pin
+# that left the archive); absent before the first set-up.
+-include .cache/resolved.mk
 
 KDIR ?= /lib/modules/$(KERNEL_RELEASE)/build
 LINUX_SRC := $(CURDIR)/.cache/linux-source
