@@ -133,6 +133,8 @@ static int parse_format(const char *arg, enum vessel_image_format *format)
 		{ "elf32", VESSEL_IMAGE_ELF32 },
 		{ "elf64", VESSEL_IMAGE_ELF64 },
 		{ "multiboot", VESSEL_IMAGE_MULTIBOOT },
+		{ "bzimage", VESSEL_IMAGE_BZIMAGE },
+		{ "pvh", VESSEL_IMAGE_PVH },
 	};
 	size_t i;
 
@@ -142,7 +144,7 @@ static int parse_format(const char *arg, enum vessel_image_format *format)
 			return 0;
 		}
 	}
-	run_error("--format '%s': not one of auto, flat, elf32, elf64, multiboot",
+	run_error("--format '%s': not one of auto, bzimage, pvh, flat, elf32, elf64, multiboot",
 		  arg);
 	return -EINVAL;
 }
@@ -230,6 +232,7 @@ enum {
 	OPT_STATS,
 	OPT_PARAVIRT,
 	OPT_HV_DEBUG,
+	OPT_INITRD,
 };
 
 static const struct option run_options[] = {
@@ -242,6 +245,7 @@ static const struct option run_options[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "paravirt", required_argument, NULL, OPT_PARAVIRT },
 	{ "hv-debug", required_argument, NULL, OPT_HV_DEBUG },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -270,6 +274,9 @@ static int run_parse_opt(int opt, const char *arg, struct run_opts *o)
 		return parse_paravirt(optarg, o);
 	case OPT_HV_DEBUG:
 		o->hv_debug = optarg;
+		return 0;
+	case OPT_INITRD:
+		o->initrd = optarg;
 		return 0;
 	case ':':
 		run_error("option '%s' needs an argument", arg);
@@ -419,7 +426,7 @@ int vmm_load_image(struct vmm *vmm, const struct run_opts *o)
 		.cmdline = o->cmdline,
 		.nr_modules = o->nr_modules,
 	};
-	struct vessel_load_module *mods;
+	struct vessel_load_module *mods, initrd = { .name = o->initrd };
 	unsigned int i;
 	size_t len;
 	char err[256];
@@ -440,6 +447,12 @@ int vmm_load_image(struct vmm *vmm, const struct run_opts *o)
 			goto out_free_modules;
 	}
 	lo.modules = mods;
+	if (o->initrd) {
+		initrd.data = read_file(o->initrd, vmm->ram_size, &initrd.size);
+		if (!initrd.data)
+			goto out_free_modules;
+		lo.initrd = &initrd;
+	}
 
 	img = read_file(o->image, vmm->ram_size, &len);
 	if (!img)
@@ -451,6 +464,7 @@ int vmm_load_image(struct vmm *vmm, const struct run_opts *o)
 		r = 0;
 	free(img);
 out_free_modules:
+	free((void *)initrd.data);
 	free_modules(mods, o->nr_modules);
 	return r;
 }

@@ -14,7 +14,7 @@ static const struct vessel_cmd commands[] = {
 	  "vessel info [--raw]\n"
 	  "  --raw   also print the raw VMX capability MSRs\n",
 	  vessel_cmd_info },
-	{ "run", "run a guest image (ELF, multiboot or flat binary)",
+	{ "run", "run a guest image (Linux, ELF, multiboot or flat binary)",
 	  "vessel run [OPTIONS] IMAGE\n"
 	  "Load IMAGE into a new VM and run it from vCPU 0, one thread per vCPU,\n"
 	  "with its serial port on this terminal: guest output to stdout, stdin\n"
@@ -27,10 +27,12 @@ static const struct vessel_cmd commands[] = {
 	  "                      and ACPI tables; vCPU 0 starts at the image's\n"
 	  "                      entry, the others wait for the guest's INIT/SIPI.\n"
 	  "                      More than 1 needs a local APIC (see --irqchip)\n"
-	  "  --format FORMAT     auto (default: ELF or multiboot, by content),\n"
-	  "                      flat (real mode at 1000:0000), elf32, elf64 or\n"
-	  "                      multiboot\n"
-	  "  --cmdline STRING    the multiboot command line\n"
+	  "  --format FORMAT     auto (default: by content: a Linux bzImage, a\n"
+	  "                      vmlinux with a PVH note, multiboot or ELF),\n"
+	  "                      bzimage, pvh, flat (real mode at 1000:0000),\n"
+	  "                      elf32, elf64 or multiboot\n"
+	  "  --cmdline STRING    the kernel command line (Linux or multiboot)\n"
+	  "  --initrd FILE       Linux's initial ramdisk\n"
 	  "  --module FILE[=CMDLINE]\n"
 	  "                      a multiboot module and its command line (after\n"
 	  "                      the first '='); repeat for more, kept in order\n"

@@ -75,6 +75,7 @@ struct run_opts {
 	unsigned int cpus;
 	enum vessel_image_format format;
 	const char *cmdline;
+	const char *initrd;	/* --initrd FILE, or NULL */
 	const char *image;
 	struct run_module *modules;
 	unsigned int nr_modules;

@@ -43,11 +43,17 @@ static struct vessel_segment seg_real(uint16_t value, uint16_t attrib)
 }
 
 /* Decode the loader's GDT descriptor for @selector (SDM Vol. 3 3.4.5). */
-static int seg_from_gdt(uint16_t selector, struct vessel_segment *seg)
+static int seg_from_gdt(const struct vessel_boot *boot, uint16_t selector,
+			struct vessel_segment *seg)
 {
-	uint64_t d = vessel_gdt_descriptor(selector);
+	unsigned int index = selector >> 3;
 	uint32_t limit;
+	uint64_t d;
 
+	/* Bit 2 (TI) selects the LDT, which loaders never provide. */
+	if (selector & 4 || index >= VESSEL_BOOT_GDT_ENTRIES)
+		return -EINVAL;
+	d = boot->gdt[index];
 	if (!d)
 		return -EINVAL;
 	limit = (d & 0xffff) | ((d >> 32) & 0xf0000);
@@ -76,11 +82,11 @@ static int boot_code_data_segs(const struct vessel_boot *boot,
 		seg[VESSEL_SEG_SS] = seg_real(boot->ss, SEG_ATTR_DATA16);
 		seg[VESSEL_SEG_DS] = seg_real(boot->ds, SEG_ATTR_DATA16);
 	} else {
-		r = seg_from_gdt(boot->cs, &seg[VESSEL_SEG_CS]);
+		r = seg_from_gdt(boot, boot->cs, &seg[VESSEL_SEG_CS]);
 		if (!r)
-			r = seg_from_gdt(boot->ss, &seg[VESSEL_SEG_SS]);
+			r = seg_from_gdt(boot, boot->ss, &seg[VESSEL_SEG_SS]);
 		if (!r)
-			r = seg_from_gdt(boot->ds, &seg[VESSEL_SEG_DS]);
+			r = seg_from_gdt(boot, boot->ds, &seg[VESSEL_SEG_DS]);
 	}
 	for (i = 0; i < ARRAY_SIZE(data_copies); i++)
 		seg[data_copies[i]] = seg[VESSEL_SEG_DS];
@@ -128,6 +134,7 @@ int vessel_vcpu_set_boot_state(struct vessel_vcpu *vcpu,
 	memset(&state.gprs, 0, sizeof(state.gprs));
 	state.gprs.regs[VESSEL_GPR_RAX] = boot->rax;
 	state.gprs.regs[VESSEL_GPR_RBX] = boot->rbx;
+	state.gprs.regs[VESSEL_GPR_RSI] = boot->rsi;
 	state.gprs.regs[VESSEL_GPR_RSP] = boot->rsp;
 	state.gprs.rip = boot->rip;
 	state.gprs.rflags = boot->rflags;
@@ -198,5 +205,10 @@ int vessel_boot_write_tables(void *ram, uint64_t ram_size,
 		return tables_error(err, errlen, n,
 				    "cannot write the MP and ACPI tables: %s",
 				    strerror(-n));
+	/* A Linux guest is told where the RSDP is rather than left to scan. */
+	if (boot && vessel_image_set_rsdp(ram, ram_size, boot, acpi))
+		return tables_error(err, errlen, -EINVAL,
+				    "the Linux boot parameters at %#" PRIx64 " lie outside guest RAM",
+				    boot->linux_params);
 	return 0;
 }
