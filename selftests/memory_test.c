@@ -60,9 +60,8 @@ TEST_F_TIMEOUT(slow, touch_every_page_of_256mib, 300)
 
 	ASSERT_EQ(0, vessel_caps_read(&caps))
 		TH_LOG("cannot open %s: %s", VESSEL_DEVICE, strerror(errno));
-	if (caps.max_mem_bytes < BIG_MEM)
-		SKIP(return, "max_mem_bytes is %llu MiB",
-		     (unsigned long long)caps.max_mem_bytes >> 20);
+	/* The module's own limit: too low is its failure, not a SKIP. */
+	ASSERT_LE(BIG_MEM, caps.max_mem_bytes);
 	vm = vm_create(1, BIG_MEM, guest_touch_all);
 	vcpu = vm->vcpus[0];
 	start = vm_alloc(vm, 0);
