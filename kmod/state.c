@@ -101,8 +101,7 @@ void vessel_state_reset(struct vessel_vcpu *vcpu)
 	vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ULL);
 	for (i = 0; i < VESSEL_NR_SWITCHED_MSRS; i++)
 		vcpu->msr_autoload[i].value = 0;
-	vcpu->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING;
-	vcpu->mtrr_def_type = 0;
+	vessel_msr_reset(vcpu);
 
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
@@ -202,6 +201,7 @@ static void get_msrs(struct vessel_vcpu *vcpu, u64 *m)
 	m[VESSEL_MSR_TSC] = rdtsc() + vcpu->vm->tsc_offset;
 	m[VESSEL_MSR_TSC_AUX] = sw[VESSEL_SW_TSC_AUX].value;
 	m[VESSEL_MSR_MISC_ENABLE] = vcpu->misc_enable;
+	m[VESSEL_MSR_TSC_ADJUST] = vcpu->tsc_adjust;
 }
 
 static void get_events(struct vessel_vcpu *vcpu, struct vessel_events *e)
@@ -520,6 +520,8 @@ static void set_msrs(struct vessel_vcpu *vcpu, const u64 *m)
 	vmcs_write64(GUEST_IA32_PAT, m[VESSEL_MSR_PAT]);
 	WRITE_ONCE(vcpu->vm->tsc_offset, m[VESSEL_MSR_TSC] - rdtsc());
 	vcpu->misc_enable = m[VESSEL_MSR_MISC_ENABLE];
+	/* The host sets the value alone; the TSC is in its own slot. */
+	vcpu->tsc_adjust = m[VESSEL_MSR_TSC_ADJUST];
 }
 
 static void set_events(struct vessel_vcpu *vcpu, const struct vessel_events *e)

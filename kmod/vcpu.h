@@ -96,6 +96,7 @@ int vessel_exit_nmi_window(struct vessel_vcpu *vcpu);
 int vessel_exit_rdmsr(struct vessel_vcpu *vcpu);
 int vessel_exit_wrmsr(struct vessel_vcpu *vcpu);
 void vessel_msr_setup(struct vessel_vcpu *vcpu);
+void vessel_msr_reset(struct vessel_vcpu *vcpu);
 void vessel_msr_complete_user(struct vessel_vcpu *vcpu);
 long vessel_vm_set_user_msrs(struct vessel_vm *vm,
 			     const struct vessel_user_msrs __user *uarg);

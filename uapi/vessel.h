@@ -431,7 +431,8 @@ struct vessel_drs {
 #define VESSEL_MSR_TSC			9
 #define VESSEL_MSR_TSC_AUX		10
 #define VESSEL_MSR_MISC_ENABLE		11
-#define VESSEL_NR_MSRS			12
+#define VESSEL_MSR_TSC_ADJUST		12
+#define VESSEL_NR_MSRS			13
 #define VESSEL_MSR_SLOTS		32
 
 /* vessel_events.flags */
