@@ -29,6 +29,7 @@ selftests: user
 	$(MAKE) -C selftests
 	$(MAKE) -C selftests/testbed/guests
 	$(MAKE) -C selftests/bench
+	$(MAKE) -C selftests/linux
 
 setup:
 	scripts/setup
@@ -56,6 +57,7 @@ clean:
 	$(MAKE) -C selftests clean
 	$(MAKE) -C selftests/testbed/guests clean
 	$(MAKE) -C selftests/bench clean
+	$(MAKE) -C selftests/linux clean
 	$(MAKE) -C tests/unit clean
 
 .PHONY: all kmod user selftests setup unit check bench demo checkpatch clean
