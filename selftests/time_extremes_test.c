@@ -143,13 +143,14 @@ static void guest_deadline(void)
 	}
 
 	/*
-	 * The TSC moved while 2^62 is armed.  2^63 is past it; 2^64-1 has
-	 * wrapped to a few ticks by the next entry, where the deadline is
-	 * looked at again, so 2^62 is ahead once more.
+	 * The TSC moved while 2^62 is armed 10 s ahead: 0, 1 and 2^32-1 put
+	 * it 2^62 ticks away, 2^63 is past it; 2^64-1 has wrapped to a few
+	 * ticks by the next entry, where the deadline is looked at again, so
+	 * 2^62 is ahead once more.
 	 */
 	for (i = 0; i < NR_EXTREMES; i++) {
 		WRITE_ONCE(irq_count, 0);
-		wrmsr(MSR_IA32_TSC, TSC_BASE);
+		wrmsr(MSR_IA32_TSC, FAR_DEADLINE - tsc_of_ns(10000000000ULL));
 		wrmsr(MSR_IA32_TSC_DEADLINE, FAR_DEADLINE);
 		wrmsr(MSR_IA32_TSC, extremes[i]);
 		asm volatile("nop");
@@ -395,6 +396,11 @@ TEST(set_lapic_timer_ns)
 
 /* ------------------------------- the VMM moves the TSC under a deadline */
 
+/*
+ * The deadline 2^62 is armed 10 s ahead, then the VMM moves the TSC: to
+ * 0, 1 or 2^32-1 it is 2^62 ticks away (the issue's "TSC moved while a
+ * deadline is armed"), to 2^63 past.
+ */
 static void guest_tsc_moved(void)
 {
 	unsigned int i;
@@ -402,7 +408,7 @@ static void guest_tsc_moved(void)
 	guest_deadline_mode();
 	for (i = 0; i < NR_EXTREMES; i++) {
 		WRITE_ONCE(irq_count, 0);
-		wrmsr(MSR_IA32_TSC, TSC_BASE);
+		wrmsr(MSR_IA32_TSC, FAR_DEADLINE - tsc_of_ns(10000000000ULL));
 		wrmsr(MSR_IA32_TSC_DEADLINE, FAR_DEADLINE);
 		GUEST_SYNC(i);		/* the host sets the TSC to extremes[i] */
 		check_deadline(FAR_DEADLINE, extremes[i] == ~0ULL ? 0 : extremes[i]);
