@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/compiler.h"
-#include "vessel.h"
+#include "compiler.h"
+#include "cmd/cmd.h"
 
 static const struct vessel_cmd commands[] = {
 	{ "info", "print the module's API version and capabilities",

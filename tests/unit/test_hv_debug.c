@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hv_debug.h"
+#include "hw/hv_debug.h"
 #include "tap.h"
 
 #define IN_GPA		0x1000

@@ -5,7 +5,7 @@
  */
 #include <errno.h>
 
-#include "i8259.h"
+#include "hw/i8259.h"
 #include "tap.h"
 
 static struct pic pic;

@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 
-#include "ioapic.h"
+#include "hw/ioapic.h"
 #include "tap.h"
 
 static struct ioapic io;

@@ -10,8 +10,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "loader.h"
-#include "pagetable.h"
+#include "boot/loader.h"
+#include "boot/pagetable.h"
 #include "tap.h"
 
 #define KIB		1024ULL

@@ -4,7 +4,7 @@
  * would: register reads and writes through uart_io() only.
  */
 #include "tap.h"
-#include "uart16550.h"
+#include "hw/uart16550.h"
 
 static struct uart uart;
 static uint8_t tx_buf[64];

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/compiler.h"
+#include "compiler.h"
 #include "lib/libvessel.h"
-#include "vessel.h"
+#include "cmd/cmd.h"
 
 static void info_print_caps(const struct vessel_caps *c)
 {

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "libvessel.h"
+#include "lib/libvessel.h"
 #include "loader.h"
 #include "platform.h"
 

@@ -16,15 +16,15 @@
 #include <stdint.h>
 #include <termios.h>
 
-#include "io.h"
-#include "lib/boot.h"
-#include "lib/compiler.h"
-#include "lib/hv_debug.h"
-#include "lib/i8259.h"
-#include "lib/ioapic.h"
+#include "hw/bus.h"
+#include "boot/boot.h"
+#include "compiler.h"
+#include "hw/hv_debug.h"
+#include "hw/i8259.h"
+#include "hw/ioapic.h"
 #include "lib/libvessel.h"
-#include "lib/uart16550.h"
-#include "vessel.h"
+#include "hw/uart16550.h"
+#include "cmd/cmd.h"
 
 #define MIB			(UINT64_C(1) << 20)
 #define RUN_MEM_DEFAULT		(64 * MIB)

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "run.h"
+#include "internal.h"
 
 /*
  * Exit handlers run on the vCPU's thread with vmm->lock held and return

@@ -37,9 +37,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/loader.h"
-#include "lib/platform.h"
-#include "run.h"
+#include "boot/loader.h"
+#include "boot/platform.h"
+#include "internal.h"
 
 void run_verror(const char *fmt, va_list ap)
 {

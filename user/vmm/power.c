@@ -24,7 +24,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#include "run.h"
+#include "internal.h"
 
 struct vmm_power_on {
 	struct vessel_vcpu_state state;

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "lib/platform.h"
-#include "run.h"
+#include "boot/platform.h"
+#include "internal.h"
 
 /* ---- Interrupt controllers ------------------------------------------- */
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "run.h"
+#include "internal.h"
 
 void console_flush(struct console *con)
 {
