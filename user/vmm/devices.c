@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "boot/platform.h"
 #include "internal.h"
@@ -28,9 +27,7 @@ static int vmm_signal_msi(void *opaque, const struct vessel_msi *msi)
 {
 	struct vmm *vmm = opaque;
 
-	if (ioctl(vmm->vm.fd, VESSEL_SIGNAL_MSI, msi) < 0)
-		return -errno;
-	return 0;
+	return vessel_vm_signal_msi(&vmm->vm, msi);
 }
 
 int run_irq_failed(struct vmm *vmm)

@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "internal.h"
@@ -35,10 +34,11 @@ struct vmm_power_on {
 /* The provider, as the module names it (version 0 asked for the newest). */
 static int vmm_save_provider(struct vmm *vmm)
 {
-	struct vessel_pv_state st = { 0 };
+	struct vessel_pv_state st;
+	int r = vessel_vm_get_pv_state(&vmm->vm, &st);
 
-	if (ioctl(vmm->vm.fd, VESSEL_PV_GET_VM_STATE, &st) < 0)
-		return -errno;
+	if (r)
+		return r;
 	vmm->pv_provider = st.provider;
 	vmm->pv_version = st.version;
 	return 0;
@@ -53,10 +53,10 @@ static int vcpu_save_power_on(struct vessel_vcpu *vcpu, bool lapic,
 		return r;
 	if (!lapic)
 		return 0;
-	if (ioctl(vcpu->fd, VESSEL_GET_LAPIC, &p->lapic) < 0 ||
-	    ioctl(vcpu->fd, VESSEL_GET_MP_STATE, &p->mp) < 0)
-		return -errno;
-	return 0;
+	r = vessel_vcpu_get_lapic(vcpu, &p->lapic);
+	if (!r)
+		r = vessel_vcpu_get_mp_state(vcpu, &p->mp);
+	return r;
 }
 
 int vmm_save_power_on(struct vmm *vmm)
@@ -112,13 +112,11 @@ static int vmm_reset_provider(struct vmm *vmm)
 		.version = vmm->pv_version,
 	};
 	unsigned int i;
+	int r = vessel_vm_set_pv_state(&vmm->vm, &st);
 
-	if (ioctl(vmm->vm.fd, VESSEL_PV_SET_VM_STATE, &st) < 0)
-		return -errno;
-	for (i = 0; i < vmm->nr_vcpus; i++)
-		if (ioctl(vmm->vcpus[i].fd, VESSEL_PV_SET_VCPU_STATE, &st) < 0)
-			return -errno;
-	return 0;
+	for (i = 0; !r && i < vmm->nr_vcpus; i++)
+		r = vessel_vcpu_set_pv_state(&vmm->vcpus[i], &st);
+	return r;
 }
 
 /* Registers first: setting them also drops an exit left to complete. */
@@ -131,10 +129,10 @@ static int vcpu_restore_power_on(struct vessel_vcpu *vcpu, bool lapic,
 		return r;
 	if (!lapic)
 		return 0;
-	if (ioctl(vcpu->fd, VESSEL_SET_LAPIC, &p->lapic) < 0 ||
-	    ioctl(vcpu->fd, VESSEL_SET_MP_STATE, &p->mp) < 0)
-		return -errno;
-	return 0;
+	r = vessel_vcpu_set_lapic(vcpu, &p->lapic);
+	if (!r)
+		r = vessel_vcpu_set_mp_state(vcpu, &p->mp);
+	return r;
 }
 
 /* The whole machine back to power-on; every other vCPU is parked. */

@@ -30,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
@@ -490,16 +489,14 @@ static int vmm_virtual_wire(struct vessel_vcpu *bsp)
 {
 	static struct vessel_lapic_state ls;
 	uint32_t *svr = (uint32_t *)&ls.regs[APIC_SPIV_OFFSET];
+	int r = vessel_vcpu_get_lapic(bsp, &ls);
 
-	memset(&ls, 0, sizeof(ls));
-	if (ioctl(bsp->fd, VESSEL_GET_LAPIC, &ls) < 0)
-		return -errno;
+	if (r)
+		return r;
 	*svr |= APIC_SVR_SW_ENABLE;
 	*(uint32_t *)&ls.regs[APIC_LVT0_OFFSET] = APIC_LVT_EXTINT;
 	*(uint32_t *)&ls.regs[APIC_LVT1_OFFSET] = APIC_LVT_NMI;
-	if (ioctl(bsp->fd, VESSEL_SET_LAPIC, &ls) < 0)
-		return -errno;
-	return 0;
+	return vessel_vcpu_set_lapic(bsp, &ls);
 }
 
 /*
