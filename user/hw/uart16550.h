@@ -16,7 +16,10 @@
 #define VESSEL_UART16550_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "device.h"
 
 #define UART_NR_PORTS		8
 #define UART_RX_FIFO_SIZE	16
@@ -70,9 +73,8 @@
 /* Called once per byte the guest transmits. */
 typedef void (*uart_tx_fn)(void *opaque, uint8_t byte);
 
-struct uart {
-	uart_tx_fn tx;
-	void *opaque;
+/* What the UART holds: its registers and receive FIFO. */
+struct uart_state {
 	uint8_t ier;
 	uint8_t lcr;
 	uint8_t mcr;
@@ -86,8 +88,31 @@ struct uart {
 	unsigned int rx_count;
 };
 
-/* Power-on state; @tx may be NULL to discard output. */
+struct uart {
+	struct uart_state st;
+	/* The wiring: set by uart_init(), kept by reset and load. */
+	uart_tx_fn tx;
+	void *opaque;
+};
+
+/* Wire the UART to @tx (NULL: output is discarded) and reset it. */
 void uart_init(struct uart *u, uart_tx_fn tx, void *opaque);
+
+/* Power-on state: registers at their reset values, the FIFO empty. */
+void uart_reset(struct uart *u);
+
+/*
+ * Save and load the state in the record format of state.h ("uart16550",
+ * version 1; the fields in Documentation/userspace-devices.rst). A load
+ * that fails returns -EINVAL with one line in @err and changes nothing.
+ */
+struct hw_state_out;
+int uart_save(const struct uart *u, struct hw_state_out *out);
+int uart_load(struct uart *u, const void *buf, size_t len, char *err,
+	      size_t errlen);
+
+/* Reset, save and load for the machine's device table. */
+extern const struct hw_device_ops uart_device_ops;
 
 /* One guest access to register @offset (0..7; others read 0xff). */
 void uart_io(struct uart *u, unsigned int offset, bool is_write, uint8_t *val);

@@ -59,7 +59,7 @@ static void vmm_set_isa_irq(struct vmm *vmm, unsigned int irq, bool level)
 void vmm_update_uart_irq(struct vmm *vmm)
 {
 	bool level = uart_irq_pending(&vmm->uart) &&
-		     (vmm->uart.mcr & UART_MCR_OUT2);
+		     (vmm->uart.st.mcr & UART_MCR_OUT2);
 
 	if (!vmm->lapic || level == vmm->uart_irq)
 		return;
