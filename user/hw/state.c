@@ -267,6 +267,11 @@ void hw_get_bytes(struct hw_state_in *in, void *dst, size_t n)
 		memset(dst, 0, n);
 }
 
+const uint8_t *hw_get_span(struct hw_state_in *in, size_t n)
+{
+	return in_take(in, n);
+}
+
 int hw_state_close(struct hw_state_in *in)
 {
 	if (!in->error && in->left)

@@ -87,6 +87,8 @@ uint64_t hw_get_u64(struct hw_state_in *in);
 bool hw_get_bool(struct hw_state_in *in);
 /* @n bytes into @dst (zeroes after a fault). */
 void hw_get_bytes(struct hw_state_in *in, void *dst, size_t n);
+/* The next @n bytes where they are in the record, or NULL after a fault. */
+const uint8_t *hw_get_span(struct hw_state_in *in, size_t n);
 
 /*
  * Record that a value is out of range: "NAME state: " and the message go
