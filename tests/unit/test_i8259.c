@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 
+#include "hw/bus.h"
 #include "hw/i8259.h"
 #include "state_check.h"
 #include "tap.h"
@@ -525,6 +526,42 @@ static void test_state_bad_values(void)
 	}
 }
 
+/*
+ * On the bus: the three pairs of ports, each access byte by byte, so an
+ * outw reaches two registers, as Linux's outb_p pairs and BIOSes expect.
+ */
+static void test_bus_attach(void)
+{
+	static const uint16_t ports[] = { 0x20, 0x21, 0xa0, 0xa1, 0x4d0, 0x4d1 };
+	struct io_bus bus;
+	uint8_t b[2];
+	size_t i;
+
+	reset();
+	io_bus_init(&bus);
+	CHECK_EQ(pic_attach(&pic, &bus), 0);
+	for (i = 0; i < ARRAY_SIZE(ports); i++)
+		CHECK(io_port_dispatch(&bus, ports[i], false, 1, b));
+	CHECK(!io_port_dispatch(&bus, 0x22, false, 1, b));
+	CHECK(!io_port_dispatch(&bus, 0x4d2, false, 1, b));
+	/* A word at 0x4d0 is both ELCRs, each keeping its edge-only bits. */
+	b[0] = 0xff;
+	b[1] = 0xff;
+	CHECK(io_port_dispatch(&bus, PIC_ELCR1, true, 2, b));
+	CHECK_EQ(inb(PIC_ELCR1), 0xf8);
+	CHECK_EQ(inb(PIC_ELCR2), 0xde);
+	/* A word at the master's command port: OCW3, then OCW1 (IMR). */
+	b[0] = 0x0b;	/* OCW3: read ISR */
+	b[1] = 0x5a;
+	CHECK(io_port_dispatch(&bus, PIC_MASTER_CMD, true, 2, b));
+	CHECK_EQ(inb(PIC_MASTER_DATA), 0x5a);
+	/* A word read at the slave's: its IRR, then its IMR as at reset. */
+	CHECK(io_port_dispatch(&bus, PIC_SLAVE_CMD, false, 2, b));
+	CHECK_EQ(b[0], 0);
+	CHECK_EQ(b[1], 0xff);
+	io_bus_free(&bus);
+}
+
 int main(void)
 {
 	static const struct tap_test tests[] = {
@@ -547,6 +584,7 @@ int main(void)
 		TAP_TEST(test_state_truncated),
 		TAP_TEST(test_state_bit_flips),
 		TAP_TEST(test_state_bad_values),
+		TAP_TEST(test_bus_attach),
 	};
 
 	return tap_run(tests, TAP_COUNT(tests));

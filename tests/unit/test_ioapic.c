@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 
+#include "hw/bus.h"
 #include "hw/ioapic.h"
 #include "state_check.h"
 #include "tap.h"
@@ -415,6 +416,31 @@ static void test_state_bad_values(void)
 	}
 }
 
+/* On the bus at its base: the page is its, the next byte is not. */
+static void test_bus_attach(void)
+{
+	struct io_bus bus;
+	uint8_t b[4];
+	uint32_t v = IOAPIC_REG_VER;
+
+	reset();
+	io_bus_init(&bus);
+	CHECK_EQ(ioapic_attach(&io, &bus, IOAPIC_BASE), 0);
+	memcpy(b, &v, 4);
+	CHECK(io_mmio_dispatch(&bus, IOAPIC_BASE + IOAPIC_REGSEL, true, 4, b));
+	CHECK(io_mmio_dispatch(&bus, IOAPIC_BASE + IOAPIC_WIN, false, 4, b));
+	memcpy(&v, b, 4);
+	CHECK_EQ(v, 0x00170011);
+	CHECK(io_mmio_dispatch(&bus, IOAPIC_BASE + 0xffc, false, 4, b));
+	CHECK(!io_mmio_dispatch(&bus, IOAPIC_BASE + 0x1000, false, 1, b));
+	/* A failed delivery goes to the callback only. */
+	deliver_ret = -EIO;
+	rte_write(4, 0x24);
+	ioapic_set_irq(&io, 4, true);
+	CHECK_EQ(nr_sent, 1);
+	io_bus_free(&bus);
+}
+
 int main(void)
 {
 	static const struct tap_test tests[] = {
@@ -434,6 +460,7 @@ int main(void)
 		TAP_TEST(test_state_truncated),
 		TAP_TEST(test_state_bit_flips),
 		TAP_TEST(test_state_bad_values),
+		TAP_TEST(test_bus_attach),
 	};
 
 	return tap_run(tests, TAP_COUNT(tests));

@@ -3,6 +3,7 @@
  * Host unit tests for the 16550A UART model, driven the way a guest driver
  * would: register reads and writes through uart_io() only.
  */
+#include "hw/bus.h"
 #include "hw/uart16550.h"
 #include "state_check.h"
 #include "tap.h"
@@ -403,6 +404,120 @@ static void test_state_bad_values(void)
 	}
 }
 
+/* What the bus side of the UART reported: the output's changes, rooms. */
+static bool irq_levels[8];
+static unsigned int nr_irq_changes, nr_rooms;
+
+static void irq_record(void *opaque, bool level)
+{
+	if (opaque == &nr_irq_changes && nr_irq_changes < ARRAY_SIZE(irq_levels))
+		irq_levels[nr_irq_changes++] = level;
+}
+
+static void room_record(void *opaque)
+{
+	if (opaque == &nr_irq_changes)
+		nr_rooms++;
+}
+
+static void outp(struct io_bus *bus, uint16_t port, uint32_t val,
+		 uint32_t len)
+{
+	uint8_t b[4];
+
+	memcpy(b, &val, 4);
+	io_port_dispatch(bus, port, true, len, b);
+}
+
+static uint8_t inp(struct io_bus *bus, uint16_t port)
+{
+	uint8_t b = 0;
+
+	io_port_dispatch(bus, port, false, 1, &b);
+	return b;
+}
+
+/*
+ * On the bus as COM1: a word write reaches two registers, the output
+ * reaches the bus only with OUT2, and emptying a full FIFO says so.
+ */
+static void test_bus_attach(void)
+{
+	struct io_bus bus;
+	unsigned int i;
+
+	reset();
+	nr_irq_changes = nr_rooms = 0;
+	io_bus_init(&bus);
+	CHECK_EQ(uart_attach(&uart, &bus, 0x3f8, irq_record, room_record,
+			     &nr_irq_changes), 0);
+	/* LCR = 8N1 and MCR = DTR | RTS in one outw at LCR. */
+	outp(&bus, 0x3fb, 0x0303, 2);
+	CHECK_EQ(inp(&bus, 0x3fb), 0x03);
+	CHECK_EQ(inp(&bus, 0x3fc), 0x03);
+	CHECK_EQ(inp(&bus, 0x3ff + 1), 0xff);	/* past the UART: nobody */
+
+	/* Pending, but not on the bus without OUT2. */
+	outp(&bus, 0x3f9, UART_IER_RDI, 1);
+	CHECK(uart_rx_push(&uart, 'a'));
+	uart_update_irq(&uart);
+	CHECK(uart_irq_pending(&uart));
+	CHECK_EQ(nr_irq_changes, 0);
+	outp(&bus, 0x3fc, UART_MCR_OUT2, 1);
+	CHECK_EQ(nr_irq_changes, 1);
+	CHECK(irq_levels[0]);
+	/* Reading the byte lowers it; nothing more while it stays low. */
+	CHECK_EQ(inp(&bus, 0x3f8), 'a');
+	CHECK_EQ(nr_irq_changes, 2);
+	CHECK(!irq_levels[1]);
+	CHECK_EQ(inp(&bus, 0x3f8), 0);
+	CHECK_EQ(nr_irq_changes, 2);
+
+	/* A full FIFO, then one read: room. Reads that follow: no news. */
+	for (i = 0; i < UART_RX_FIFO_SIZE; i++)
+		CHECK(uart_rx_push(&uart, i));
+	uart_update_irq(&uart);
+	CHECK_EQ(nr_irq_changes, 3);
+	CHECK_EQ(nr_rooms, 0);
+	CHECK_EQ(inp(&bus, 0x3f8), 0);
+	CHECK_EQ(nr_rooms, 1);
+	CHECK_EQ(inp(&bus, 0x3f8), 1);
+	CHECK_EQ(nr_rooms, 1);
+
+	/* A reset lowers the output it had raised. */
+	uart_reset(&uart);
+	CHECK_EQ(nr_irq_changes, 4);
+	CHECK(!irq_levels[3]);
+	CHECK_EQ(inp(&bus, 0x3fc), 0);
+	io_bus_free(&bus);
+}
+
+/* A load takes the output's level from the state, and drives nothing. */
+static void test_bus_load_sets_level(void)
+{
+	struct uart busy;
+	struct io_bus bus;
+
+	uart_init(&busy, NULL, NULL);
+	make_busy(&busy);	/* RDI and OUT2 set, bytes waiting */
+	reset();
+	nr_irq_changes = 0;
+	io_bus_init(&bus);
+	CHECK_EQ(uart_attach(&uart, &bus, 0x3f8, irq_record, room_record,
+			     &nr_irq_changes), 0);
+	check_state_round_trip(&uart_device_ops, &busy, &uart);
+	CHECK_EQ(nr_irq_changes, 0);
+	CHECK(uart.irq_level);
+	/* Emptying the FIFO lowers it: the change is seen. */
+	while (inp(&bus, 0x3fd) & UART_LSR_DR)
+		inp(&bus, 0x3f8);
+	CHECK_EQ(nr_irq_changes, 0);	/* THRE still pending */
+	inp(&bus, 0x3fa);		/* IIR read acknowledges it */
+	CHECK_EQ(nr_irq_changes, 1);
+	CHECK(!irq_levels[0]);
+	io_bus_free(&bus);
+}
+
 static const struct tap_test tests[] = {
 	TAP_TEST(test_reset_state),
 	TAP_TEST(test_dlab_divisor),
@@ -423,6 +538,8 @@ static const struct tap_test tests[] = {
 	TAP_TEST(test_state_truncated),
 	TAP_TEST(test_state_bit_flips),
 	TAP_TEST(test_state_bad_values),
+	TAP_TEST(test_bus_attach),
+	TAP_TEST(test_bus_load_sets_level),
 };
 
 int main(void)

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "bus.h"
 #include "compiler.h"
 #include "i8259.h"
 #include "state.h"
@@ -421,6 +422,46 @@ int pic_io(struct pic *pic, uint16_t port, bool is_write, uint8_t *val)
 		*val = pic_read(pic, port);
 	/* Any access may change INT: an EOI, a mask, a poll. */
 	return pic_update(pic);
+}
+
+/* The ports are byte registers; wider accesses reach the next port. */
+static void pic_ports_io(struct pic *pic, uint16_t port, bool is_write,
+			 uint8_t *data, uint32_t len)
+{
+	uint32_t i;
+
+	for (i = 0; i < len; i++)
+		pic_io(pic, port + i, is_write, &data[i]);
+}
+
+static void pic_master_io(void *opaque, uint64_t offset, bool is_write,
+			  uint8_t *data, uint32_t len)
+{
+	pic_ports_io(opaque, PIC_MASTER_CMD + offset, is_write, data, len);
+}
+
+static void pic_slave_io(void *opaque, uint64_t offset, bool is_write,
+			 uint8_t *data, uint32_t len)
+{
+	pic_ports_io(opaque, PIC_SLAVE_CMD + offset, is_write, data, len);
+}
+
+static void pic_elcr_io(void *opaque, uint64_t offset, bool is_write,
+			uint8_t *data, uint32_t len)
+{
+	pic_ports_io(opaque, PIC_ELCR1 + offset, is_write, data, len);
+}
+
+int pic_attach(struct pic *pic, struct io_bus *bus)
+{
+	int r;
+
+	r = io_register_port(bus, PIC_MASTER_CMD, 2, pic_master_io, pic);
+	if (!r)
+		r = io_register_port(bus, PIC_SLAVE_CMD, 2, pic_slave_io, pic);
+	if (!r)
+		r = io_register_port(bus, PIC_ELCR1, 2, pic_elcr_io, pic);
+	return r;
 }
 
 static uint16_t chip_flags(const struct pic_chip *c)

@@ -104,6 +104,16 @@ struct pic {
 /* Wire the pair to @deliver and reset it. */
 void pic_init(struct pic *pic, msi_fn deliver, void *opaque);
 
+/*
+ * Put the pair on @bus at its ports: master, slave and ELCR, two each.
+ * They are byte registers: a wider access reaches the next port too.
+ * What delivery returns is not passed back to the bus: the callback given
+ * to pic_init() sees every failure first. Returns 0 or what
+ * io_register_port() returned.
+ */
+struct io_bus;
+int pic_attach(struct pic *pic, struct io_bus *bus);
+
 /* Power-on state: what a PC BIOS leaves (see above). */
 void pic_reset(struct pic *pic);
 

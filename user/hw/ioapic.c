@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "bus.h"
 #include "ioapic.h"
 #include "state.h"
 
@@ -260,6 +261,17 @@ int ioapic_mmio(struct ioapic *io, uint64_t offset, bool is_write,
 		len -= n;
 	}
 	return ret;
+}
+
+static void ioapic_bus_io(void *opaque, uint64_t offset, bool is_write,
+			  uint8_t *data, uint32_t len)
+{
+	ioapic_mmio(opaque, offset, is_write, data, len);
+}
+
+int ioapic_attach(struct ioapic *io, struct io_bus *bus, uint64_t base)
+{
+	return io_register_mmio(bus, base, IOAPIC_MMIO_SIZE, ioapic_bus_io, io);
 }
 
 /*

@@ -104,6 +104,15 @@ struct ioapic {
 void ioapic_init(struct ioapic *io, uint8_t id, msi_fn deliver, void *opaque);
 
 /*
+ * Map the I/O APIC's registers on @bus at guest-physical @base (4 KiB,
+ * ioapic_mmio()). What delivery returns is not passed back to the bus:
+ * the callback given to ioapic_init() sees every failure first. Returns 0
+ * or what io_register_mmio() returned.
+ */
+struct io_bus;
+int ioapic_attach(struct ioapic *io, struct io_bus *bus, uint64_t base);
+
+/*
  * Power-on state: the ID given to ioapic_init(), every pin masked, edge,
  * fixed, vector 0, no input asserted.
  */

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "bus.h"
 #include "state.h"
 #include "uart16550.h"
 
@@ -28,6 +29,7 @@ void uart_reset(struct uart *u)
 {
 	memset(&u->st, 0, sizeof(u->st));
 	u->st.dll = UART_RESET_DIVISOR;
+	uart_update_irq(u);
 }
 
 void uart_init(struct uart *u, uart_tx_fn tx, void *opaque)
@@ -227,6 +229,47 @@ void uart_io(struct uart *u, unsigned int offset, bool is_write, uint8_t *val)
 		*val = uart_read(u, offset);
 }
 
+/* The output as a PC board passes it on: gated by MCR OUT2. */
+static bool uart_bus_level(const struct uart *u)
+{
+	return uart_irq_pending(u) && (u->st.mcr & UART_MCR_OUT2);
+}
+
+void uart_update_irq(struct uart *u)
+{
+	bool level = uart_bus_level(u);
+
+	if (!u->irq || level == u->irq_level)
+		return;
+	u->irq_level = level;
+	u->irq(u->bus_opaque, level);
+}
+
+/* Wider accesses reach consecutive registers, as on an 8-bit ISA device. */
+static void uart_port_io(void *opaque, uint64_t offset, bool is_write,
+			 uint8_t *data, uint32_t len)
+{
+	struct uart *u = opaque;
+	bool full = !uart_rx_space(u);
+	uint32_t i;
+
+	for (i = 0; i < len; i++)
+		uart_io(u, offset + i, is_write, &data[i]);
+	uart_update_irq(u);
+	if (full && uart_rx_space(u) && u->room)
+		u->room(u->bus_opaque);
+}
+
+int uart_attach(struct uart *u, struct io_bus *bus, uint16_t base,
+		uart_irq_fn irq, uart_room_fn room, void *opaque)
+{
+	u->irq = irq;
+	u->room = room;
+	u->bus_opaque = opaque;
+	u->irq_level = false;
+	return io_register_port(bus, base, UART_NR_PORTS, uart_port_io, u);
+}
+
 /*
  * Version 1: IER, LCR, MCR, FCR, SCR, DLL, DLM (u8 each), THR-empty
  * pending (bool), the number of bytes in the receive FIFO (u8, 0-16) and
@@ -303,6 +346,7 @@ int uart_load(struct uart *u, const void *buf, size_t len, char *err,
 			return hw_state_invalid(&in, "FIFO slot %u is unused but not 0",
 						i);
 	u->st = st;
+	u->irq_level = u->irq && uart_bus_level(u);
 	return 0;
 }
 

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vessel run: the devices (COM1, the debug-exit port) and, with an
- * in-kernel local APIC, the I/O APIC and the 8259 pair they interrupt through.
+ * The board: which device sits at which port, address and IRQ. COM1 and
+ * the debug-exit port always; with an in-kernel local APIC, the I/O APIC
+ * and the 8259 pair too, with COM1 interrupting through both. Each model
+ * puts its own ranges on the bus (hw/); what is wired here is where, and
+ * where its interrupts and its exit request go. Every device with state
+ * also goes into the device table, through which the machine resets it
+ * (and will save and load it).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,22 +17,19 @@
 
 /* ---- Interrupt controllers ------------------------------------------- */
 
-/* Keep the first failure: the run loop reports it and stops. */
-void vmm_irq_result(struct vmm *vmm, int r)
-{
-	if (r && !vmm->irq_error)
-		vmm->irq_error = r;
-}
-
 /*
  * Every interrupt the I/O APIC or the PICs send: one VESSEL_SIGNAL_MSI.
- * A module without it answers ENOTTY, which run_irq_failed() explains.
+ * The first failure is kept: the run loop reports it and stops. A module
+ * without the ioctl answers ENOTTY, which run_irq_failed() explains.
  */
 static int vmm_signal_msi(void *opaque, const struct vessel_msi *msi)
 {
 	struct vmm *vmm = opaque;
+	int r = vessel_vm_signal_msi(&vmm->vm, msi);
 
-	return vessel_vm_signal_msi(&vmm->vm, msi);
+	if (r && !vmm->irq_error)
+		vmm->irq_error = r;
+	return r;
 }
 
 int run_irq_failed(struct vmm *vmm)
@@ -47,145 +49,89 @@ int run_irq_failed(struct vmm *vmm)
 /* An ISA IRQ goes to both the PIC and its I/O APIC input, as on a PC. */
 static void vmm_set_isa_irq(struct vmm *vmm, unsigned int irq, bool level)
 {
-	vmm_irq_result(vmm, pic_set_irq(&vmm->pic, irq, level));
-	vmm_irq_result(vmm, ioapic_set_irq(&vmm->ioapic,
-					   platform_isa_gsi(irq), level));
-}
-
-/*
- * COM1's IRQ line. On a PC the UART's interrupt output reaches the bus
- * only while MCR OUT2 is set, which is why drivers set it.
- */
-void vmm_update_uart_irq(struct vmm *vmm)
-{
-	bool level = uart_irq_pending(&vmm->uart) &&
-		     (vmm->uart.st.mcr & UART_MCR_OUT2);
-
-	if (!vmm->lapic || level == vmm->uart_irq)
-		return;
-	vmm->uart_irq = level;
-	vmm_set_isa_irq(vmm, COM1_IRQ, level);
-}
-
-static void ioapic_mmio_io(void *opaque, uint64_t offset, bool is_write,
-			   uint8_t *data, uint32_t len)
-{
-	struct vmm *vmm = opaque;
-
-	vmm_irq_result(vmm, ioapic_mmio(&vmm->ioapic, offset, is_write, data,
-					len));
-}
-
-/* The PIC ports are byte registers; wider accesses reach the next port. */
-static void pic_ports_io(struct vmm *vmm, uint16_t port, bool is_write,
-			 uint8_t *data, uint32_t len)
-{
-	uint32_t i;
-
-	for (i = 0; i < len; i++)
-		vmm_irq_result(vmm, pic_io(&vmm->pic, port + i, is_write,
-					   &data[i]));
-}
-
-static void pic_master_io(void *opaque, uint64_t offset, bool is_write,
-			  uint8_t *data, uint32_t len)
-{
-	pic_ports_io(opaque, PIC_MASTER_CMD + offset, is_write, data, len);
-}
-
-static void pic_slave_io(void *opaque, uint64_t offset, bool is_write,
-			 uint8_t *data, uint32_t len)
-{
-	pic_ports_io(opaque, PIC_SLAVE_CMD + offset, is_write, data, len);
-}
-
-static void pic_elcr_io(void *opaque, uint64_t offset, bool is_write,
-			uint8_t *data, uint32_t len)
-{
-	pic_ports_io(opaque, PIC_ELCR1 + offset, is_write, data, len);
-}
-
-static int vmm_add_irqchips(struct vmm *vmm)
-{
-	int r;
-
-	r = io_register_mmio(&vmm->bus, IOAPIC_BASE, IOAPIC_MMIO_SIZE,
-			     ioapic_mmio_io, vmm);
-	if (!r)
-		r = io_register_port(&vmm->bus, PIC_MASTER_CMD, 2,
-				     pic_master_io, vmm);
-	if (!r)
-		r = io_register_port(&vmm->bus, PIC_SLAVE_CMD, 2,
-				     pic_slave_io, vmm);
-	if (!r)
-		r = io_register_port(&vmm->bus, PIC_ELCR1, 2, pic_elcr_io, vmm);
-	return r;
+	pic_set_irq(&vmm->pic, irq, level);
+	ioapic_set_irq(&vmm->ioapic, platform_isa_gsi(irq), level);
 }
 
 /* ---- Devices ---------------------------------------------------------- */
 
-/* Wider accesses reach consecutive registers, as on an 8-bit ISA device. */
-static void com1_io(void *opaque, uint64_t offset, bool is_write,
-		    uint8_t *data, uint32_t len)
+static void com1_irq(void *opaque, bool level)
+{
+	vmm_set_isa_irq(opaque, COM1_IRQ, level);
+}
+
+/* The guest read from a full receive FIFO: stdin may go on. */
+static void com1_room(void *opaque)
 {
 	struct vmm *vmm = opaque;
-	uint32_t i;
 
-	for (i = 0; i < len; i++)
-		uart_io(&vmm->uart, offset + i, is_write, &data[i]);
-	vmm_update_uart_irq(vmm);
-	/* The guest read from a full receive FIFO: stdin may go on. */
-	if (vmm->rx_wanted && uart_rx_space(&vmm->uart)) {
+	if (vmm->rx_wanted) {
 		vmm->rx_wanted = false;
 		vmm_wake_main(vmm);
 	}
 }
 
-/*
- * QEMU's isa-debug-exit: writing CODE makes the exit status (CODE << 1) | 1,
- * odd so that no guest can fake a clean 0. The port is a 32-bit register
- * whose unwritten bytes read as 0, so outb, outw and outl of CODE at 0xf4
- * all mean the same. Reads return 0.
- */
-static void debug_exit_io(void *opaque, uint64_t offset, bool is_write,
-			  uint8_t *data, uint32_t len)
+static void debug_exit(void *opaque, int status)
 {
-	struct vmm *vmm = opaque;
-	uint32_t code = 0;
-
-	if (!is_write) {
-		memset(data, 0, len);
-		return;
-	}
-	/* The bus only hands us accesses inside our 4 bytes. */
-	memcpy((uint8_t *)&code + offset, data, len);
-	vmm_stop_locked(vmm, ((code << 1) | 1) & 0xff);
+	vmm_stop_locked(opaque, status);
 }
 
-/* The devices' power-on state: at set-up and at every reset. */
+static int vmm_add_device(struct vmm *vmm, const struct hw_device_ops *ops,
+			  void *dev)
+{
+	if (vmm->nr_devices == ARRAY_SIZE(vmm->devices))
+		return -ENOSPC;
+	vmm->devices[vmm->nr_devices].ops = ops;
+	vmm->devices[vmm->nr_devices].dev = dev;
+	vmm->nr_devices++;
+	return 0;
+}
+
+/* The devices' power-on state, at every reset. */
 void vmm_reset_devices(struct vmm *vmm)
 {
+	unsigned int i;
+
+	for (i = 0; i < vmm->nr_devices; i++)
+		if (vmm->devices[i].ops->reset)
+			vmm->devices[i].ops->reset(vmm->devices[i].dev);
+}
+
+/* The board, at power-on; the devices' order is the table's. */
+static int vmm_add_board(struct vmm *vmm)
+{
+	int r;
+
 	uart_init(&vmm->uart, console_tx, &vmm->con);
-	vmm->uart_irq = false;
-	if (!vmm->lapic)
-		return;
-	ioapic_init(&vmm->ioapic, vmm_ioapic_id(vmm->nr_vcpus),
-		    vmm_signal_msi, vmm);
-	pic_init(&vmm->pic, vmm_signal_msi, vmm);
+	r = uart_attach(&vmm->uart, &vmm->bus, COM1_BASE,
+			vmm->lapic ? com1_irq : NULL, com1_room, vmm);
+	if (!r)
+		r = vmm_add_device(vmm, &uart_device_ops, &vmm->uart);
+	if (!r && vmm->lapic) {
+		ioapic_init(&vmm->ioapic, vmm_ioapic_id(vmm->nr_vcpus),
+			    vmm_signal_msi, vmm);
+		r = ioapic_attach(&vmm->ioapic, &vmm->bus, IOAPIC_BASE);
+		if (!r)
+			r = vmm_add_device(vmm, &ioapic_device_ops,
+					   &vmm->ioapic);
+		pic_init(&vmm->pic, vmm_signal_msi, vmm);
+		if (!r)
+			r = pic_attach(&vmm->pic, &vmm->bus);
+		if (!r)
+			r = vmm_add_device(vmm, &pic_device_ops, &vmm->pic);
+	}
+	if (!r)
+		r = debug_exit_attach(&vmm->debug_exit, &vmm->bus,
+				      DEBUG_EXIT_PORT, debug_exit, vmm);
+	if (!r)
+		r = vmm_add_device(vmm, &hv_debug_device_ops, &vmm->hv_debug);
+	return r;
 }
 
 int vmm_add_devices(struct vmm *vmm)
 {
-	int r;
+	int r = vmm_add_board(vmm);
 
-	vmm_reset_devices(vmm);
-	r = io_register_port(&vmm->bus, COM1_BASE, UART_NR_PORTS, com1_io,
-			     vmm);
-	if (!r && vmm->lapic)
-		r = vmm_add_irqchips(vmm);
-	if (!r)
-		r = io_register_port(&vmm->bus, DEBUG_EXIT_PORT, DEBUG_EXIT_LEN,
-				     debug_exit_io, vmm);
 	if (r) {
 		run_error("cannot register the devices: %s", strerror(-r));
 		return VESSEL_EXIT_FAILURE;

@@ -162,9 +162,7 @@ static int run_exit_msr(struct vcpu_thread *t)
  */
 static int run_exit_eoi(struct vcpu_thread *t)
 {
-	struct vmm *vmm = t->vmm;
-
-	vmm_irq_result(vmm, ioapic_eoi(&vmm->ioapic, t->vcpu->run->eoi.vector));
+	ioapic_eoi(&t->vmm->ioapic, t->vcpu->run->eoi.vector);
 	return RUN_AGAIN;
 }
 

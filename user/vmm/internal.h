@@ -17,6 +17,8 @@
 #include <termios.h>
 
 #include "hw/bus.h"
+#include "hw/debug_exit.h"
+#include "hw/device.h"
 #include "boot/boot.h"
 #include "compiler.h"
 #include "hw/hv_debug.h"
@@ -49,8 +51,6 @@
 
 #define COM1_BASE		0x3f8
 #define COM1_IRQ		4
-#define DEBUG_EXIT_PORT		0xf4
-#define DEBUG_EXIT_LEN		4	/* room for an outl */
 
 #define RFLAGS_IF		(1ULL << 9)
 /* How long a halted guest waits for input before it is re-entered. */
@@ -98,6 +98,12 @@ struct console {
 
 struct vmm;
 
+/* A device model and its instance, as the machine holds them. */
+struct vmm_device {
+	const struct hw_device_ops *ops;
+	void *dev;
+};
+
 /* A vCPU and the thread that runs it. */
 struct vcpu_thread {
 	struct vmm *vmm;
@@ -126,12 +132,15 @@ struct vmm {
 	pthread_mutex_t lock;
 	struct uart uart;
 	struct console con;
+	struct debug_exit debug_exit;
 	/* With an in-kernel local APIC only: */
 	bool lapic;
 	struct ioapic ioapic;
 	struct pic pic;
-	bool uart_irq;		/* level of COM1's IRQ line as last driven */
 	int irq_error;		/* first failed VESSEL_SIGNAL_MSI, -errno */
+	/* Every device with state, for reset (and save and load). */
+	struct vmm_device devices[8];
+	unsigned int nr_devices;
 	/* Without one: a halted vCPU 0 waits here for input (or the end). */
 	pthread_cond_t input_cond;
 	bool rx_wanted;		/* stdin waits for room in the UART's FIFO */
@@ -171,9 +180,7 @@ void console_close(struct console *con);
 size_t console_read(struct console *con, uint8_t *buf, size_t room);
 
 /* run_devices.c */
-void vmm_irq_result(struct vmm *vmm, int r);
 int run_irq_failed(struct vmm *vmm);
-void vmm_update_uart_irq(struct vmm *vmm);
 int vmm_add_devices(struct vmm *vmm);
 void vmm_reset_devices(struct vmm *vmm);
 

@@ -768,7 +768,7 @@ static void vmm_on_input(struct vmm *vmm, unsigned int room)
 	for (i = 0; i < n; i++)
 		uart_rx_push(&vmm->uart, buf[i]);
 	if (n) {
-		vmm_update_uart_irq(vmm);
+		uart_update_irq(&vmm->uart);
 		pthread_cond_broadcast(&vmm->input_cond);
 	}
 	if (vmm->irq_error && !vmm->stopping)
