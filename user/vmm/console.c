@@ -47,7 +47,7 @@ void console_error(struct console *con, const char *fmt, ...)
 		fputc('\n', stderr);
 	con->mid_line = false;
 	va_start(ap, fmt);
-	run_verror(fmt, ap);
+	vmm_verror(con->name, fmt, ap);
 	va_end(ap);
 }
 

@@ -133,7 +133,7 @@ int vmm_add_devices(struct vmm *vmm)
 	int r = vmm_add_board(vmm);
 
 	if (r) {
-		run_error("cannot register the devices: %s", strerror(-r));
+		vmm_error(vmm, "cannot register the devices: %s", strerror(-r));
 		return VESSEL_EXIT_FAILURE;
 	}
 	return 0;

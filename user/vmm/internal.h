@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vessel run: what its files share. cmd_run.c has the command line, the
- * set-up, the threads and the end; run_console.c the terminal behind the
- * UART; run_devices.c the devices and interrupt controllers; run_exits.c
- * the exit handlers; run_power.c the power-on state and the reset.
+ * What the machine's files share. vmm.c builds and takes apart;
+ * devices.c is the board; loop.c the main thread; vcpu.c the vCPU
+ * threads and exits.c their exit handlers; power.c the power-on state and
+ * the reset; console.c the terminal behind the UART; stats.c --stats.
  */
-#ifndef VESSEL_RUN_H
-#define VESSEL_RUN_H
+#ifndef VESSEL_VMM_INTERNAL_H
+#define VESSEL_VMM_INTERNAL_H
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -16,22 +16,19 @@
 #include <stdint.h>
 #include <termios.h>
 
+#include "boot/boot.h"
+#include "compiler.h"
 #include "hw/bus.h"
 #include "hw/debug_exit.h"
 #include "hw/device.h"
-#include "boot/boot.h"
-#include "compiler.h"
 #include "hw/hv_debug.h"
 #include "hw/i8259.h"
 #include "hw/ioapic.h"
-#include "lib/libvessel.h"
 #include "hw/uart16550.h"
-#include "cmd/cmd.h"
+#include "lib/libvessel.h"
+#include "vmm.h"
 
 #define MIB			(UINT64_C(1) << 20)
-#define RUN_MEM_DEFAULT		(64 * MIB)
-/* Below 1 MiB sits the legacy hole; multiboot kernels load at 1 MiB. */
-#define RUN_MEM_MIN		(2 * MIB)
 
 /* xAPIC register offsets and values (SDM Vol. 3A 11.4.1, 11.5.1). */
 #define APIC_SPIV_OFFSET	0xf0
@@ -58,35 +55,9 @@
 /* What an exit handler returns to go on; anything else is an exit status. */
 #define RUN_AGAIN		(-1)
 
-/* --irqchip: who emulates the interrupt controllers. */
-enum run_irqchip {
-	IRQCHIP_AUTO,		/* the module's APIC if it has one, else none */
-	IRQCHIP_KERNEL,		/* the module's APIC, or fail */
-	IRQCHIP_NONE,		/* no interrupt controller: the UART is polled */
-};
-
-struct run_module {
-	const char *path;
-	const char *cmdline;
-};
-
-struct run_opts {
-	uint64_t mem;
-	unsigned int cpus;
-	enum vessel_image_format format;
-	const char *cmdline;
-	const char *image;
-	struct run_module *modules;
-	unsigned int nr_modules;
-	enum run_irqchip irqchip;
-	bool stats;
-	uint32_t pv_provider;	/* VESSEL_PV_* */
-	uint32_t pv_version;	/* 0: the newest */
-	const char *hv_debug;	/* --hv-debug LINK, or NULL */
-};
-
 /* The terminal side of the UART. */
 struct console {
+	const char *name;	/* the messages' prefix */
 	bool in_open;		/* false once stdin is at EOF or fails */
 	bool tty_raw;
 	bool out_broken;	/* stdout failed: drop guest output */
@@ -116,6 +87,7 @@ struct vcpu_thread {
 struct vmm_power_on;
 
 struct vmm {
+	struct vm_config cfg;	/* a copy; its strings are the caller's */
 	struct vessel_sys sys;
 	struct vessel_vm vm;
 	struct vessel_vcpu *vcpus;
@@ -148,8 +120,7 @@ struct vmm {
 	struct vessel_vcpu_state state;	/* scratch, for RFLAGS at HLT */
 	/* Has its own lock: a retrieval waits without the device lock. */
 	struct hv_debug hv_debug;
-	/* run_power.c: what a reset puts back, and its rendezvous. */
-	const struct run_opts *opts;	/* to load the image again */
+	/* power.c: what a reset puts back, and its rendezvous. */
 	struct vmm_power_on *power_on;	/* per vCPU */
 	uint32_t pv_provider, pv_version;	/* as the module has them */
 	pthread_cond_t reset_cond;	/* parked threads, the resetting one */
@@ -162,16 +133,21 @@ struct vmm {
 	int wake_fd;		/* eventfd: wakes the main thread's poll() */
 };
 
-/* cmd_run.c */
-void run_verror(const char *fmt, va_list ap);
-__printf(1, 2) void run_error(const char *fmt, ...);
-void vmm_wake_main(struct vmm *vmm);
-void vmm_stop_locked(struct vmm *vmm, int status);
+/* vmm.c */
+void vmm_verror(const char *name, const char *fmt, va_list ap);
+__printf(2, 3) void vmm_error(struct vmm *vmm, const char *fmt, ...);
 uint8_t vmm_ioapic_id(unsigned int cpus);
-int vmm_load_image(struct vmm *vmm, const struct run_opts *o);
+int vmm_load_image(struct vmm *vmm);
 int vmm_write_tables(struct vmm *vmm, unsigned int cpus);
 
-/* run_console.c */
+/* loop.c */
+void vmm_wake_main(struct vmm *vmm);
+void vmm_stop_locked(struct vmm *vmm, int status);
+
+/* vcpu.c */
+void *vmm_vcpu_thread(void *arg);
+
+/* console.c */
 void console_flush(struct console *con);
 void console_tx(void *opaque, uint8_t byte);
 __printf(2, 3) void console_error(struct console *con, const char *fmt, ...);
@@ -179,20 +155,19 @@ void console_open(struct console *con);
 void console_close(struct console *con);
 size_t console_read(struct console *con, uint8_t *buf, size_t room);
 
-/* run_devices.c */
+/* devices.c */
 int run_irq_failed(struct vmm *vmm);
 int vmm_add_devices(struct vmm *vmm);
 void vmm_reset_devices(struct vmm *vmm);
 
-/* run_exits.c */
+/* exits.c */
 __printf(2, 3) void vcpu_error(struct vcpu_thread *t, const char *fmt, ...);
 int run_exit(struct vcpu_thread *t);
 
-/* run_power.c */
-struct vmm_power_on;
+/* power.c */
 int vmm_save_power_on(struct vmm *vmm);
 void vmm_free_power_on(struct vmm *vmm);
 int vmm_reset_locked(struct vcpu_thread *t);
 void vcpu_park_locked(struct vcpu_thread *t);
 
-#endif /* VESSEL_RUN_H */
+#endif /* VESSEL_VMM_INTERNAL_H */

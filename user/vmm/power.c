@@ -66,7 +66,7 @@ int vmm_save_power_on(struct vmm *vmm)
 
 	vmm->power_on = calloc(vmm->nr_vcpus, sizeof(*vmm->power_on));
 	if (!vmm->power_on) {
-		run_error("out of memory");
+		vmm_error(vmm, "out of memory");
 		return VESSEL_EXIT_FAILURE;
 	}
 	r = vmm_save_provider(vmm);
@@ -74,8 +74,8 @@ int vmm_save_power_on(struct vmm *vmm)
 		r = vcpu_save_power_on(&vmm->vcpus[i], vmm->lapic,
 				       &vmm->power_on[i]);
 	if (r) {
-		run_error("cannot read the power-on state of the VM: %s",
-			  strerror(-r));
+		vmm_error(vmm, "cannot read the power-on state of the VM: %s",
+			       strerror(-r));
 		return VESSEL_EXIT_FAILURE;
 	}
 	return 0;
@@ -98,7 +98,7 @@ static int vmm_reload_memory(struct vmm *vmm)
 		return VESSEL_EXIT_FAILURE;
 	}
 	console_flush(&vmm->con);
-	status = vmm_load_image(vmm, vmm->opts);
+	status = vmm_load_image(vmm);
 	if (!status && vmm->lapic)
 		status = vmm_write_tables(vmm, vmm->nr_vcpus);
 	return status;
