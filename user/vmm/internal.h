@@ -26,6 +26,7 @@
 #include "hw/ioapic.h"
 #include "hw/uart16550.h"
 #include "lib/libvessel.h"
+#include "timer.h"
 #include "vmm.h"
 
 #define MIB			(UINT64_C(1) << 20)
@@ -127,6 +128,9 @@ struct vmm {
 	unsigned int parked;		/* vCPU threads waiting out a reset */
 	uint64_t resets;
 	atomic_bool resetting;		/* read without the lock too */
+
+	/* Device timers: armed and run under the lock, on the main thread. */
+	struct vmm_timers timers;
 
 	/* Read without the lock; set once, under it, by vmm_stop_locked(). */
 	atomic_bool stopping;

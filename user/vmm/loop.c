@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The running machine's main thread: it starts a thread per vCPU, feeds
- * stdin to the UART, takes SIGINT and SIGTERM, and waits for the end.
+ * stdin to the UART, runs the device timers (timer.h), takes SIGINT and
+ * SIGTERM, and waits for the end.
  *
  * The devices and the terminal are shared: one lock, vmm->lock, covers
  * all of them and is held only while an exit is handled, never while a
@@ -94,14 +95,31 @@ static void vmm_on_input(struct vmm *vmm, unsigned int room)
 }
 
 /*
- * Until the VM stops: wait for a signal, for input when the UART has room
- * for it, or for a vCPU to say the VM stopped or the FIFO has room again.
+ * Device timers expired: run them, under the lock, as an exit handler
+ * would change the devices. A failed interrupt ends the VM as it does
+ * there.
+ */
+static void vmm_on_timers(struct vmm *vmm)
+{
+	pthread_mutex_lock(&vmm->lock);
+	vmm_timers_run(&vmm->timers);
+	console_flush(&vmm->con);
+	if (vmm->irq_error && !vmm->stopping)
+		vmm_stop_locked(vmm, run_irq_failed(vmm));
+	pthread_mutex_unlock(&vmm->lock);
+}
+
+/*
+ * Until the VM stops: wait for a signal, for a device timer, for input
+ * when the UART has room for it, or for a vCPU to say the VM stopped or
+ * the FIFO has room again.
  */
 static void vmm_main_loop(struct vmm *vmm, int sig_fd)
 {
-	struct pollfd pfd[3] = {
+	struct pollfd pfd[4] = {
 		{ .fd = sig_fd, .events = POLLIN },
 		{ .fd = vmm->wake_fd, .events = POLLIN },
+		{ .fd = vmm_timers_fd(&vmm->timers), .events = POLLIN },
 		{ .fd = STDIN_FILENO, .events = POLLIN },
 	};
 	unsigned int room;
@@ -115,7 +133,7 @@ static void vmm_main_loop(struct vmm *vmm, int sig_fd)
 		if (vmm->stopping)
 			return;
 		/* A negative fd is skipped by poll(). */
-		pfd[2].fd = room ? STDIN_FILENO : -1;
+		pfd[3].fd = room ? STDIN_FILENO : -1;
 		if (poll(pfd, ARRAY_SIZE(pfd), -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -130,6 +148,8 @@ static void vmm_main_loop(struct vmm *vmm, int sig_fd)
 		if (pfd[1].revents && read(vmm->wake_fd, &wakes, sizeof(wakes)) < 0)
 			wakes = 0;	/* a counter: nothing to lose */
 		if (pfd[2].revents)
+			vmm_on_timers(vmm);
+		if (pfd[3].revents)
 			vmm_on_input(vmm, room);
 	}
 }

@@ -11,7 +11,7 @@
  * Building: the Hyper-V debugger link first (a bad one is the user's to
  * fix), /dev/vessel and its limits, guest RAM, the image, the VM with its
  * firmware tables, memory and vCPUs, the power-on state (power.c), then
- * the locks, the bus, the board (devices.c) and the timers. Running is
+ * the locks, the timers, the bus and the board (devices.c). Running is
  * loop.c's and vcpu.c's.
  */
 #include <errno.h>
@@ -449,7 +449,7 @@ static void vmm_sync_free(struct vmm *vmm)
 int vmm_create(const struct vm_config *cfg, struct vmm **out)
 {
 	struct vmm *vmm;
-	int status;
+	int status, r;
 
 	/* Holds a whole vCPU state: too big for the stack. */
 	vmm = calloc(1, sizeof(*vmm));
@@ -480,6 +480,12 @@ int vmm_create(const struct vm_config *cfg, struct vmm **out)
 	status = vmm_sync_init(vmm);
 	if (status)
 		goto err_free_power_on;
+	r = vmm_timers_init(&vmm->timers);
+	if (r) {
+		vmm_error(vmm, "timerfd: %s", strerror(-r));
+		status = VESSEL_EXIT_FAILURE;
+		goto err_free_sync;
+	}
 	io_bus_init(&vmm->bus);
 	status = vmm_add_devices(vmm);
 	if (status)
@@ -489,6 +495,8 @@ int vmm_create(const struct vm_config *cfg, struct vmm **out)
 
 err_free_bus:
 	io_bus_free(&vmm->bus);
+	vmm_timers_free(&vmm->timers);
+err_free_sync:
 	vmm_sync_free(vmm);
 err_free_power_on:
 	vmm_free_power_on(vmm);
@@ -509,6 +517,7 @@ err_free_vmm:
 void vmm_destroy(struct vmm *vmm)
 {
 	io_bus_free(&vmm->bus);
+	vmm_timers_free(&vmm->timers);
 	vmm_sync_free(vmm);
 	vmm_free_power_on(vmm);
 	vmm_close_vcpus(vmm);
