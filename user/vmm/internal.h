@@ -2,8 +2,9 @@
 /*
  * What the machine's files share. vmm.c builds and takes apart;
  * devices.c is the board; loop.c the main thread; vcpu.c the vCPU
- * threads and exits.c their exit handlers; power.c the power-on state and
- * the reset; console.c the terminal behind the UART; stats.c --stats.
+ * threads and exits.c their exit handlers; pause.c stops them all at a
+ * known point; power.c the power-on state and the reset; timer.c the
+ * device timers; console.c the terminal behind the UART; stats.c --stats.
  */
 #ifndef VESSEL_VMM_INTERNAL_H
 #define VESSEL_VMM_INTERNAL_H
@@ -121,13 +122,14 @@ struct vmm {
 	struct vessel_vcpu_state state;	/* scratch, for RFLAGS at HLT */
 	/* Has its own lock: a retrieval waits without the device lock. */
 	struct hv_debug hv_debug;
-	/* power.c: what a reset puts back, and its rendezvous. */
+	/* power.c: what a reset puts back. */
 	struct vmm_power_on *power_on;	/* per vCPU */
 	uint32_t pv_provider, pv_version;	/* as the module has them */
-	pthread_cond_t reset_cond;	/* parked threads, the resetting one */
-	unsigned int parked;		/* vCPU threads waiting out a reset */
 	uint64_t resets;
-	atomic_bool resetting;		/* read without the lock too */
+	/* pause.c: the rendezvous. */
+	pthread_cond_t pause_cond;	/* parked threads, the pauser */
+	unsigned int parked;		/* vCPU threads waiting out a pause */
+	atomic_bool pausing;		/* read without the lock too */
 
 	/* Device timers: armed and run under the lock, on the main thread. */
 	struct vmm_timers timers;
@@ -172,6 +174,15 @@ int run_exit(struct vcpu_thread *t);
 int vmm_save_power_on(struct vmm *vmm);
 void vmm_free_power_on(struct vmm *vmm);
 int vmm_reset_locked(struct vcpu_thread *t);
+
+/*
+ * pause.c: with the device lock held, stop every vCPU thread but @self
+ * (the caller's, or NULL on the main thread) at a known point. Returns 0,
+ * paused until vmm_resume_locked(); -EBUSY after waiting out another
+ * pause (parked, if @self); -ECANCELED when the VM is stopping.
+ */
+int vmm_pause_locked(struct vmm *vmm, struct vcpu_thread *self);
+void vmm_resume_locked(struct vmm *vmm);
 void vcpu_park_locked(struct vcpu_thread *t);
 
 #endif /* VESSEL_VMM_INTERNAL_H */

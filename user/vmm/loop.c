@@ -51,7 +51,7 @@ void vmm_stop_locked(struct vmm *vmm, int status)
 		vessel_vcpu_kick(&vmm->vcpus[i]);
 	hv_debug_cancel(&vmm->hv_debug);
 	pthread_cond_broadcast(&vmm->input_cond);
-	pthread_cond_broadcast(&vmm->reset_cond);
+	pthread_cond_broadcast(&vmm->pause_cond);
 	vmm_wake_main(vmm);
 }
 

@@ -12,10 +12,9 @@
  * are made again, as firmware would make them after a reset.
  *
  * A reset (Hyper-V's RESET MSR) runs on the thread of the vCPU that asked
- * for it, with the device lock held. The other vCPU threads first park:
- * each is kicked out of VESSEL_RUN (or out of a wait for the Hyper-V
- * debugger) and waits on reset_cond until the machine is whole again, so
- * nothing runs while it changes. Stopping the VM ends the rendezvous.
+ * for it, with the device lock held, while every other vCPU is paused
+ * (pause.c), so nothing runs while the machine changes. The devices go
+ * back through their reset functions (devices.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -160,46 +159,25 @@ static int vmm_power_on(struct vmm *vmm)
 	return RUN_AGAIN;
 }
 
-/* Wait, parked, until the reset is done (or the VM stops). Lock held. */
-void vcpu_park_locked(struct vcpu_thread *t)
-{
-	struct vmm *vmm = t->vmm;
-
-	vmm->parked++;
-	pthread_cond_broadcast(&vmm->reset_cond);
-	while (vmm->resetting && !vmm->stopping)
-		pthread_cond_wait(&vmm->reset_cond, &vmm->lock);
-	vmm->parked--;
-}
-
 /**
  * vmm_reset_locked() - reset the machine for vCPU thread @t
  *
  * Returns RUN_AGAIN, or the exit status that ends the VM when the reset
- * failed. A reset asked for while another is under way just waits for it.
+ * failed. A reset asked for while another is under way waits for it, and
+ * is done by it.
  */
 int vmm_reset_locked(struct vcpu_thread *t)
 {
 	struct vmm *vmm = t->vmm;
-	unsigned int i;
-	int status = RUN_AGAIN;
+	uint64_t resets = vmm->resets;
+	int r, status;
 
-	if (vmm->resetting) {
-		vcpu_park_locked(t);
-		return RUN_AGAIN;
-	}
-	vmm->resetting = true;
-	for (i = 0; i < vmm->nr_vcpus; i++)
-		if (i != t->id)
-			vessel_vcpu_kick(&vmm->vcpus[i]);
-	hv_debug_cancel(&vmm->hv_debug);
-	while (vmm->parked < vmm->nr_vcpus - 1 && !vmm->stopping)
-		pthread_cond_wait(&vmm->reset_cond, &vmm->lock);
-	if (!vmm->stopping) {
-		hv_debug_resume(&vmm->hv_debug);
-		status = vmm_power_on(vmm);
-	}
-	vmm->resetting = false;
-	pthread_cond_broadcast(&vmm->reset_cond);
+	while ((r = vmm_pause_locked(vmm, t)) == -EBUSY)
+		if (vmm->resets != resets)
+			return RUN_AGAIN;
+	if (r)
+		return RUN_AGAIN;	/* the VM is stopping */
+	status = vmm_power_on(vmm);
+	vmm_resume_locked(vmm);
 	return status;
 }

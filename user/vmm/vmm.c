@@ -434,14 +434,14 @@ static int vmm_sync_init(struct vmm *vmm)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&vmm->input_cond, &attr);
 	pthread_condattr_destroy(&attr);
-	pthread_cond_init(&vmm->reset_cond, NULL);
+	pthread_cond_init(&vmm->pause_cond, NULL);
 	return 0;
 }
 
 static void vmm_sync_free(struct vmm *vmm)
 {
 	pthread_cond_destroy(&vmm->input_cond);
-	pthread_cond_destroy(&vmm->reset_cond);
+	pthread_cond_destroy(&vmm->pause_cond);
 	pthread_mutex_destroy(&vmm->lock);
 	close(vmm->wake_fd);
 }
