@@ -239,6 +239,32 @@ static int vmm_virtual_wire(struct vessel_vcpu *bsp)
 }
 
 /*
+ * The registers @boot describes, on top of what the kernel gave the new
+ * vCPU for the rest (CR2, CR8, XCR0, MSRs, FPU). Returns 0 or -errno,
+ * with errno set.
+ */
+static int vmm_set_boot_state(struct vessel_vcpu *vcpu,
+			      const struct vessel_boot *boot)
+{
+	const uint64_t parts = VESSEL_STATE_GPRS | VESSEL_STATE_SEGS |
+			       VESSEL_STATE_CRS;
+	struct vessel_vcpu_state state;
+	int r;
+
+	/* Start from the kernel's values for CR2, CR8, XCR0 and the rest. */
+	memset(&state, 0, sizeof(state));
+	r = vessel_vcpu_get_state(vcpu, &state, parts);
+	if (r)
+		return r;
+	r = vessel_boot_cpu_state(boot, &state);
+	if (r) {
+		errno = -r;
+		return r;
+	}
+	return vessel_vcpu_set_state(vcpu, &state, parts);
+}
+
+/*
  * Create @cpus vCPUs. Only vCPU 0, the boot processor, is given the boot
  * state: the in-kernel APIC keeps the others waiting for the INIT/SIPI
  * with which the guest starts them.
@@ -258,7 +284,7 @@ static int vmm_create_vcpus(struct vmm *vmm, unsigned int cpus)
 			goto err_close;
 		}
 	}
-	if (vessel_vcpu_set_boot_state(&vmm->vcpus[0], &vmm->boot)) {
+	if (vmm_set_boot_state(&vmm->vcpus[0], &vmm->boot)) {
 		vmm_error(vmm, "cannot set the boot state of vCPU 0: %s",
 			       strerror(errno));
 		goto err_close;
