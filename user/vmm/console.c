@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vessel run: the console, the terminal behind the guest's UART.
+ * The console: the terminal behind the guest's UART.
  */
 #include <errno.h>
 #include <stdio.h>

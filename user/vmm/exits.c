@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vessel run: the exits VESSEL_RUN returns to userspace, one handler each,
+ * The machine: the exits VESSEL_RUN returns to userspace, one handler each,
  * found through one table.
  */
 #include <errno.h>
@@ -188,7 +188,7 @@ static int run_exit_pv_crash(struct vcpu_thread *t)
 #define HV_STATUS_INVALID_CONNECTION_ID	18
 
 /*
- * Hyper-V's debugger calls go over the --hv-debug link (lib/hv_debug.h);
+ * Hyper-V's debugger calls go over the --hv-debug link (hw/hv_debug.h);
  * a retrieval may wait for the debugger, so without the device lock.
  * Messages and events to IDs the kernel does not route: no device here.
  */

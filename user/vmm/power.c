@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vessel run: the machine's power-on state, and the reset that puts it
- * back.
+ * The machine's power-on state, and the reset that puts it back.
  *
  * Power-on is what set-up made: the image, its modules and the firmware
  * tables in RAM, the devices as initialised, each vCPU's registers, local
