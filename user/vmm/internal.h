@@ -107,14 +107,14 @@ struct vmm {
 	struct uart uart;
 	struct console con;
 	struct debug_exit debug_exit;
+	/* Every device with state, for reset (and save and load). */
+	struct vmm_device devices[8];
+	unsigned int nr_devices;
 	/* With an in-kernel local APIC only: */
 	bool lapic;
 	struct ioapic ioapic;
 	struct pic pic;
 	int irq_error;		/* first failed VESSEL_SIGNAL_MSI, -errno */
-	/* Every device with state, for reset (and save and load). */
-	struct vmm_device devices[8];
-	unsigned int nr_devices;
 	/* Without one: a halted vCPU 0 waits here for input (or the end). */
 	pthread_cond_t input_cond;
 	bool rx_wanted;		/* stdin waits for room in the UART's FIFO */
