@@ -134,6 +134,8 @@ struct vmm {
 	/* Device timers: armed and run under the lock, on the main thread. */
 	struct vmm_timers timers;
 
+	bool ran;		/* vmm_run() got as far as the vCPU threads */
+
 	/* Read without the lock; set once, under it, by vmm_stop_locked(). */
 	atomic_bool stopping;
 	int wake_fd;		/* eventfd: wakes the main thread's poll() */

@@ -208,6 +208,7 @@ int vmm_run(struct vmm *vmm)
 	signal(SIGPIPE, SIG_IGN);
 
 	console_open(&vmm->con);
+	vmm->ran = true;
 	vmm_start_vcpus(vmm);
 	vmm_main_loop(vmm, sig_fd);
 	for (i = 0; i < vmm->nr_vcpus; i++)

@@ -44,6 +44,9 @@ void vmm_print_stats(struct vmm *vmm)
 	struct vessel_counters c, sum = { 0 };
 	unsigned int i, v;
 
+	/* A machine that never got to run has nothing to report. */
+	if (!vmm->ran)
+		return;
 	for (v = 0; v < vmm->nr_vcpus; v++) {
 		if (vessel_vcpu_get_counters(&vmm->vcpus[v], &c)) {
 			vmm_error(vmm, "cannot read the exit counters of vCPU %u: %s",

@@ -84,7 +84,10 @@ int vmm_create(const struct vm_config *cfg, struct vmm **vmm);
  */
 int vmm_run(struct vmm *vmm);
 
-/* What the module and the machine counted, to stderr (--stats). */
+/*
+ * What the module and the machine counted, to stderr (--stats); nothing
+ * if vmm_run() failed before the machine ran.
+ */
 void vmm_print_stats(struct vmm *vmm);
 
 void vmm_destroy(struct vmm *vmm);
