@@ -16,8 +16,8 @@
 #include <glob.h>
 #include <stdlib.h>
 
-#include "loader.h"
-#include "pagetable.h"
+#include "boot/loader.h"
+#include "boot/pagetable.h"
 #include "tap.h"
 
 #define KIB		1024ULL
