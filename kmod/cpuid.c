@@ -19,8 +19,17 @@
 
 /* Room for the paravirtual provider's leaves (0x40000000-). */
 #define CPUID_PV_ROOM	16
-/* Room for cpuid_clock_leaves(). */
+/* Room for cpuid_clock_leaves() and cpuid_topology_leaves(). */
 #define CPUID_CLOCK_ROOM	3
+#define CPUID_TOPOLOGY_ROOM	3
+/*
+ * The package: every vCPU a core of one package, one thread each, room
+ * for VESSEL_MAX_VCPUS of them (the APIC ID is the vCPU id).
+ */
+#define CPUID_PKG_SHIFT		6	/* bits of APIC ID within the package */
+#define CPUID_1_EDX_HTT		BIT(28)
+#define CPUID_B_LEVEL_SMT	1
+#define CPUID_B_LEVEL_CORE	2
 /* Room for leaf 0xd's component subleaves: bits 2-63 of XCR0. */
 #define CPUID_XSTATE_ROOM	62
 /* The legacy area and the XSAVE header: where component 2 may start. */
@@ -109,6 +118,9 @@ static void cpuid_fixup(struct vessel_cpuid_entry *e)
 	case 1:
 		/* The guest runs on a hypervisor (the bit VMware and KVM use). */
 		e->ecx |= BIT(31);
+		/* A package of cores (cpuid_topology_leaves()). */
+		e->ebx = (e->ebx & ~0x00ff0000U) | VESSEL_MAX_VCPUS << 16;
+		e->edx |= CPUID_1_EDX_HTT;
 		break;
 	case 7:
 		e->eax = 0;	/* one subleaf */
@@ -247,14 +259,46 @@ static unsigned int cpuid_xstate_leaves(struct vessel_cpuid_entry *e)
 	return n;
 }
 
+/*
+ * Leaf 0xb, the topology: all vCPUs are cores of one package, one thread
+ * each (EDX, the x2APIC ID, is filled per vCPU at the exit). Without it
+ * each vCPU looks like a package of its own ("Converting physical 0 to
+ * logical die 1"), and Linux, which takes an AP's delay-loop calibration
+ * from a sibling in its package (calibrate_delay_is_known()), measures
+ * each AP's again against jiffies, which a busy host makes fail
+ * ("calibrate_delay_direct() failed to get a good estimate"). Under KVM
+ * the preset lpj avoids it, not under the other providers.
+ */
+static unsigned int cpuid_topology_leaves(struct vessel_cpuid_entry *e)
+{
+	BUILD_BUG_ON(VESSEL_MAX_VCPUS > 1 << CPUID_PKG_SHIFT);
+	e[0] = (struct vessel_cpuid_entry) {
+		.function = 0xb, .index = 0,
+		.flags = VESSEL_CPUID_SIGNIFICANT_INDEX,
+		.eax = 0, .ebx = 1, .ecx = 0 | CPUID_B_LEVEL_SMT << 8,
+	};
+	e[1] = (struct vessel_cpuid_entry) {
+		.function = 0xb, .index = 1,
+		.flags = VESSEL_CPUID_SIGNIFICANT_INDEX,
+		.eax = CPUID_PKG_SHIFT, .ebx = VESSEL_MAX_VCPUS,
+		.ecx = 1 | CPUID_B_LEVEL_CORE << 8,
+	};
+	/* The end of the levels: type 0 (invalid). */
+	e[2] = (struct vessel_cpuid_entry) {
+		.function = 0xb, .index = 2,
+		.flags = VESSEL_CPUID_SIGNIFICANT_INDEX, .ecx = 2,
+	};
+	return 3;
+}
+
 int vessel_cpuid_init(struct vessel_vm *vm)
 {
 	struct vessel_cpuid_entry *t;
 	unsigned int i, n = 0;
 
 	t = kcalloc(ARRAY_SIZE(cpuid_masks) + 1 + CPUID_XSTATE_ROOM +
-		    CPUID_CLOCK_ROOM + CPUID_PV_ROOM, sizeof(*t),
-		    GFP_KERNEL_ACCOUNT);
+		    CPUID_CLOCK_ROOM + CPUID_TOPOLOGY_ROOM + CPUID_PV_ROOM,
+		    sizeof(*t), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return -ENOMEM;
 	cpuid_leaf0(&t[n++]);
@@ -284,6 +328,7 @@ int vessel_cpuid_init(struct vessel_vm *vm)
 	}
 	n += cpuid_xstate_leaves(&t[n]);
 	n += cpuid_clock_leaves(vm, &t[n]);
+	n += cpuid_topology_leaves(&t[n]);
 	n += vessel_pv_cpuid(vm, &t[n], CPUID_PV_ROOM);
 	vm->cpuid = t;
 	vm->nr_cpuid = n;
@@ -368,6 +413,9 @@ int vessel_exit_cpuid(struct vessel_vcpu *vcpu)
 	}
 	if (function == 0xd && index == 0 && e)
 		ebx = cpuid_xsave_size(vcpu->vm, vcpu->xcr0);
+	/* Every level of leaf 0xb gives this vCPU's x2APIC ID. */
+	if (function == 0xb && e)
+		edx = vcpu->id;
 	vcpu->regs[VESSEL_GPR_RAX] = eax;
 	vcpu->regs[VESSEL_GPR_RBX] = ebx;
 	vcpu->regs[VESSEL_GPR_RCX] = ecx;

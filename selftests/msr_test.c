@@ -338,4 +338,48 @@ TEST(cpuid_clock_leaves_kvm)
 	check_clock_leaves(_metadata, true, VESSEL_PV_KVM);
 }
 
+/*
+ * Leaf 0xb: every vCPU a core of one package, one thread each, its x2APIC
+ * ID in EDX; leaf 1 agrees (HTT, room for 64 in the package, the APIC ID).
+ */
+static void guest_topology(void)
+{
+	uint32_t a0, b0, c0, d0, a1, b1, c1, d1, a2, b2, c2, d2, b, c, d, x;
+
+	cpuid_count(0xb, 0, &a0, &b0, &c0, &d0);
+	cpuid_count(0xb, 1, &a1, &b1, &c1, &d1);
+	cpuid_count(0xb, 2, &a2, &b2, &c2, &d2);
+	cpuid_count(1, 0, &x, &b, &c, &d);
+	/* SMT: no bits, one thread; core: 6 bits, 64 cores; then the end. */
+	GUEST_ASSERT_EQ(a0, 0);
+	GUEST_ASSERT_EQ(b0, 1);
+	GUEST_ASSERT_EQ(c0, 1 << 8);
+	GUEST_ASSERT_EQ(a1, 6);
+	GUEST_ASSERT_EQ(b1, 64);
+	GUEST_ASSERT_EQ(c1, 1 | 2 << 8);
+	GUEST_ASSERT_EQ((c2 >> 8) & 0xff, 0);
+	GUEST_ASSERT_EQ(d0, d1);
+	GUEST_ASSERT_EQ(d0, b >> 24);
+	GUEST_ASSERT_EQ((b >> 16) & 0xff, 64);
+	GUEST_ASSERT(d & (1U << 28));		/* HTT */
+	GUEST_SYNC_ARGS(1, (uint64_t)d0);
+	GUEST_DONE();
+}
+
+TEST(cpuid_topology)
+{
+	struct vcpu *vcpu, *vcpu1;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_topology);
+	struct ucall uc;
+
+	vcpu1 = vm_vcpu_add(vm, 1, guest_topology);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(0, uc.args[0]);
+	vcpu_run_expect_done(vcpu);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu1, &uc));
+	EXPECT_EQ(1, uc.args[0]);
+	vcpu_run_expect_done(vcpu1);
+	vm_free(vm);
+}
+
 TEST_HARNESS_MAIN
