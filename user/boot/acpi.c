@@ -185,39 +185,123 @@ _Static_assert(offsetof(struct acpi_fadt, sleep_control) == 244, "FADT layout");
 #define RES_IO_DECODE16		0x01
 #define RES_END			0x79	/* end tag; checksum 0: not checked */
 
-/* IO (Decode16, port, port, 1, len): one fixed range. */
-#define AML_IO(port, len)	RES_IO, RES_IO_DECODE16, (port) & 0xff,	\
-				(port) >> 8, (port) & 0xff, (port) >> 8, 1, (len)
-#define AML_IRQ(irq)		RES_IRQ, (1U << (irq)) & 0xff, (1U << (irq)) >> 8
-/* A Device with an EISA ID and a 13-byte _CRS (I/O range, IRQ, end). */
-#define AML_ISA_DEVICE(n0, n1, n2, n3, id, port, len, irq)		\
-	AML_EXT, AML_DEVICE, 37, n0, n1, n2, n3,			\
-	AML_NAME, '_', 'H', 'I', 'D', AML_DWORD,			\
-	(id) & 0xff, ((id) >> 8) & 0xff, ((id) >> 16) & 0xff, (id) >> 24, \
-	AML_NAME, '_', 'C', 'R', 'S', AML_BUFFER, 16, AML_BYTE, 13,	\
-	AML_IO(port, len), AML_IRQ(irq), RES_END, 0
-
 /* EISA IDs, as EisaId() compresses them: "PNP" then the product number. */
 #define EISA_PNP0501		0x0105d041U
 #define EISA_PNP0B00		0x000bd041U
 
-static const uint8_t dsdt_aml[] = {
-	AML_NAME, '_', 'S', '5', '_',
-	AML_PACKAGE, 8, 4,
-	AML_BYTE, PLATFORM_S5_SLP_TYP, AML_BYTE, PLATFORM_S5_SLP_TYP,
-	AML_ZERO, AML_ZERO,
-	AML_ISA_DEVICE('C', 'O', 'M', '1', EISA_PNP0501, PLATFORM_COM1_PORT,
-		       8, PLATFORM_COM1_IRQ),
-	AML_ISA_DEVICE('R', 'T', 'C', '_', EISA_PNP0B00, PLATFORM_RTC_PORT,
-		       2, PLATFORM_RTC_IRQ),
-	AML_EXT, AML_DEVICE, 39, 'P', 'E', 'V', 'T',
-	AML_NAME, '_', 'H', 'I', 'D',
-	AML_STRING, 'Q', 'E', 'M', 'U', '0', '0', '0', '1', 0,
-	AML_NAME, '_', 'C', 'R', 'S',
-	AML_BUFFER, 13, AML_BYTE, 10,
-	AML_IO(PLATFORM_PVPANIC_PORT, 1),
-	RES_END, 0,
+/* The AML is put together byte by byte: @n counts what was (or would be) written. */
+struct aml {
+	uint8_t *buf;		/* NULL: count only */
+	size_t n;
 };
+
+static void aml_bytes(struct aml *a, const void *src, size_t len)
+{
+	if (a->buf)
+		memcpy(a->buf + a->n, src, len);
+	a->n += len;
+}
+
+static void aml_byte(struct aml *a, uint8_t b)
+{
+	aml_bytes(a, &b, 1);
+}
+
+/* Name (@name, ...): the value follows. */
+static void aml_name(struct aml *a, const char name[4])
+{
+	aml_byte(a, AML_NAME);
+	aml_bytes(a, name, 4);
+}
+
+/* IO (Decode16, port, port, 1, len): one fixed range, 8 bytes. */
+static void aml_io(struct aml *a, uint16_t port, uint8_t len)
+{
+	const uint8_t io[] = {
+		RES_IO, RES_IO_DECODE16, port & 0xff, port >> 8,
+		port & 0xff, port >> 8, 1, len,
+	};
+
+	aml_bytes(a, io, sizeof(io));
+}
+
+/* Name (_CRS, ResourceTemplate () { IO (...) [IRQNoFlags () { irq }] }) */
+static void aml_crs(struct aml *a, uint16_t port, uint8_t len, int irq)
+{
+	uint8_t size = 8 + (irq >= 0 ? 3 : 0) + 2;	/* + end tag */
+
+	aml_name(a, "_CRS");
+	aml_byte(a, AML_BUFFER);
+	aml_byte(a, size + 3);		/* PkgLength: itself, the size, the bytes */
+	aml_byte(a, AML_BYTE);
+	aml_byte(a, size);
+	aml_io(a, port, len);
+	if (irq >= 0) {
+		aml_byte(a, RES_IRQ);
+		aml_byte(a, (1U << irq) & 0xff);
+		aml_byte(a, (1U << irq) >> 8);
+	}
+	aml_byte(a, RES_END);
+	aml_byte(a, 0);
+}
+
+/* Device (@name) { Name (_HID, EisaId (@eisa)) _CRS }: 38 bytes with an IRQ. */
+static void aml_isa_device(struct aml *a, const char name[4], uint32_t eisa,
+			   uint16_t port, uint8_t len, int irq)
+{
+	size_t pkg = a->n + 2;
+
+	aml_byte(a, AML_EXT);
+	aml_byte(a, AML_DEVICE);
+	aml_byte(a, 0);			/* PkgLength, set below */
+	aml_bytes(a, name, 4);
+	aml_name(a, "_HID");
+	aml_byte(a, AML_DWORD);
+	aml_byte(a, eisa & 0xff);
+	aml_byte(a, (eisa >> 8) & 0xff);
+	aml_byte(a, (eisa >> 16) & 0xff);
+	aml_byte(a, eisa >> 24);
+	aml_crs(a, port, len, irq);
+	if (a->buf)
+		a->buf[pkg] = a->n - pkg;
+}
+
+/* Device (PEVT) { Name (_HID, "QEMU0001") _CRS }: no IRQ. */
+static void aml_pvpanic(struct aml *a)
+{
+	size_t pkg = a->n + 2;
+
+	aml_byte(a, AML_EXT);
+	aml_byte(a, AML_DEVICE);
+	aml_byte(a, 0);			/* PkgLength, set below */
+	aml_bytes(a, "PEVT", 4);
+	aml_name(a, "_HID");
+	aml_byte(a, AML_STRING);
+	aml_bytes(a, "QEMU0001", 9);	/* with its NUL */
+	aml_crs(a, PLATFORM_PVPANIC_PORT, 1, -1);
+	if (a->buf)
+		a->buf[pkg] = a->n - pkg;
+}
+
+/* The DSDT's AML into @buf (NULL: nothing written); returns its size. */
+static size_t dsdt_aml(uint8_t *buf)
+{
+	struct aml a = { .buf = buf };
+	const uint8_t s5[] = {
+		AML_PACKAGE, 8, 4,
+		AML_BYTE, PLATFORM_S5_SLP_TYP, AML_BYTE, PLATFORM_S5_SLP_TYP,
+		AML_ZERO, AML_ZERO,
+	};
+
+	aml_name(&a, "_S5_");
+	aml_bytes(&a, s5, sizeof(s5));
+	aml_isa_device(&a, "COM1", EISA_PNP0501, PLATFORM_COM1_PORT, 8,
+		       PLATFORM_COM1_IRQ);
+	aml_isa_device(&a, "RTC_", EISA_PNP0B00, PLATFORM_RTC_PORT, 2,
+		       PLATFORM_RTC_IRQ);
+	aml_pvpanic(&a);
+	return a.n;
+}
 
 #define ACPI_RSDP_REVISION	2
 #define ACPI_RSDT_REVISION	1
@@ -247,7 +331,7 @@ static size_t acpi_align(size_t n)
 #define ACPI_NR_TABLES	2
 #define ACPI_RSDT_SIZE	(ACPI_HEADER_SIZE + 4 * ACPI_NR_TABLES)
 #define ACPI_XSDT_SIZE	(ACPI_HEADER_SIZE + 8 * ACPI_NR_TABLES)
-#define ACPI_DSDT_SIZE	(ACPI_HEADER_SIZE + sizeof(dsdt_aml))
+#define ACPI_DSDT_SIZE	(ACPI_HEADER_SIZE + dsdt_aml(NULL))
 
 size_t vessel_acpi_size(unsigned int nr_cpus)
 {
@@ -371,7 +455,7 @@ static void acpi_write_dsdt(uint8_t *buf)
 	struct acpi_header *h = (struct acpi_header *)buf;
 
 	acpi_header_init(h, "DSDT", ACPI_DSDT_SIZE, ACPI_DSDT_REVISION);
-	memcpy(h + 1, dsdt_aml, sizeof(dsdt_aml));
+	dsdt_aml((uint8_t *)(h + 1));
 	acpi_header_sum(h);
 }
 
