@@ -579,6 +579,35 @@ static void test_corruption_is_detected(void)
 	CHECK(acpi_parse(&f) != 0);
 }
 
+/*
+ * f000:fff0 holds code that writes the ACPI reset register: a guest that
+ * reboots through the BIOS (Linux without EFI on a hardware-reduced ACPI
+ * machine) resets the VM. Decoded by hand, so a changed register or value
+ * in platform.h cannot slip past.
+ */
+static void test_reset_vector(void)
+{
+	static const unsigned int cpus[] = { 1, 4, 255 };
+	const uint8_t *v = ram + 0xffff0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cpus); i++) {
+		CHECK_EQ(write_tables(cpus[i]), 0);
+		CHECK_EQ(v[0], 0xba);			/* mov dx, imm16 */
+		CHECK_EQ(v[1] | v[2] << 8, PLATFORM_RESET_REG);
+		CHECK_EQ(v[3], 0xb0);			/* mov al, imm8 */
+		CHECK_EQ(v[4], PLATFORM_RESET_VALUE);
+		CHECK_EQ(v[5], 0xee);			/* out dx, al */
+		CHECK_EQ(v[6], 0xf4);			/* hlt */
+		CHECK_EQ(v[7], 0xeb);			/* jmp to the hlt */
+		CHECK_EQ((int8_t)v[8], -3);
+		/* The tables for 255 vCPUs stay below it: the rest is zero. */
+		CHECK_EQ(v[-1], 0);
+	}
+	CHECK_EQ(PLATFORM_RESET_REG, 0x602);
+	CHECK_EQ(PLATFORM_RESET_VALUE, 0x42);
+}
+
 static void test_errors(void)
 {
 	struct vessel_platform p = { .nr_cpus = 2, .ioapic_base = 0xfec00000 };
@@ -597,6 +626,12 @@ static void test_errors(void)
 					  sizeof(err)), -ENOSPC);
 	CHECK_CONTAINS(err, "0x10000-0xf0001");
 	CHECK(!mp_find());
+	flat.image_start = 0xfffff;		/* the reset vector's last byte */
+	flat.image_end = 0x100000;
+	CHECK_EQ(vessel_boot_write_tables(ram, RAM_SIZE, &flat, &p, err,
+					  sizeof(err)), -ENOSPC);
+	CHECK_CONTAINS(err, "reset vector");
+	flat.image_start = 0x10000;
 	flat.image_end = 0xf0000;		/* just below: fine */
 	CHECK_EQ(vessel_boot_write_tables(ram, RAM_SIZE, &flat, &p, err,
 					  sizeof(err)), 0);
@@ -628,6 +663,7 @@ int main(void)
 		TAP_TEST(test_acpi_4_cpus),
 		TAP_TEST(test_acpi_255_cpus),
 		TAP_TEST(test_corruption_is_detected),
+		TAP_TEST(test_reset_vector),
 		TAP_TEST(test_errors),
 	};
 	int r;

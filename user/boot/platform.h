@@ -49,6 +49,8 @@
 /* Where the firmware tables go: the BIOS area, where guests scan. */
 #define PLATFORM_TABLES_BASE	0xf0000ULL
 #define PLATFORM_TABLES_END	0x100000ULL
+/* f000:fff0, where a CPU starts after reset: the tables end below it. */
+#define PLATFORM_RESET_VECTOR	0xffff0ULL
 
 struct vessel_platform {
 	unsigned int nr_cpus;	/* 1..PLATFORM_MAX_CPUS */
