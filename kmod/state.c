@@ -390,6 +390,10 @@ static int check_injected(u32 info, u32 insn_len)
 		return -EINVAL;
 	if (type == INTR_TYPE_HARD_EXCEPTION && vector > 31)
 		return -EINVAL;
+	/* An error code for an event that has none: VM entry would fail. */
+	if ((info & INTR_INFO_DELIVER_CODE_MASK) &&
+	    (type != INTR_TYPE_HARD_EXCEPTION || !vessel_exc_has_error(vector)))
+		return -EINVAL;
 	if (insn_len > 15)
 		return -EINVAL;
 	return 0;
@@ -414,7 +418,9 @@ static int check_events(const struct vessel_events *e, u64 rflags)
 	if (e->activity > VESSEL_ACTIVITY_HLT)
 		return -EINVAL;
 	if ((e->flags & VESSEL_EV_EXCEPTION_PENDING) &&
-	    (e->exception_vector > 31 || e->exception_vector == X86_TRAP_NMI))
+	    (e->exception_vector > 31 || e->exception_vector == X86_TRAP_NMI ||
+	     !(e->flags & VESSEL_EV_EXCEPTION_HAS_ERROR) !=
+	     !vessel_exc_has_error(e->exception_vector)))
 		return -EINVAL;
 	if ((e->flags & VESSEL_EV_IRQ_PENDING) && e->irq_vector < 16)
 		return -EINVAL;

@@ -80,6 +80,7 @@ int vessel_load_pdptrs(struct vessel_vcpu *vcpu, unsigned long cr3);
 void vessel_dr7_set(struct vessel_vcpu *vcpu, unsigned long dr7);
 
 /* events.c */
+bool vessel_exc_has_error(unsigned int vector);
 void vessel_queue_exception(struct vessel_vcpu *vcpu, u8 vector,
 			    bool has_error, u32 error_code);
 void vessel_queue_gp(struct vessel_vcpu *vcpu);
