@@ -3,7 +3,7 @@
 # Vessel's top-level build.
 #   make            vessel.ko, the vessel tool and the selftests
 #   make check      host unit tests + the selftests in the emulated test machine
-#   make demo       boot the test machine and run the main job in it
+#   make demo       boot the test machine and boot Linux under Vessel in it
 #   make bench      Vessel and KVM side by side in the test machine
 #   make checkpatch the kernel's checkpatch.pl over our C sources
 # KDIR selects the kernel to build against: the pinned Debian headers by
@@ -46,7 +46,7 @@ bench: setup
 
 demo: setup
 	$(MAKE) all
-	selftests/testbed/testbed --show --name demo selftests/testbed/demo.cmds
+	selftests/testbed/testbed --show --name demo --guest-kernel selftests/testbed/demo.cmds
 
 checkpatch:
 	scripts/checkpatch
