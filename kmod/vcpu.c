@@ -170,7 +170,7 @@ static int vcpu_exit_intr(struct vessel_vcpu *vcpu)
 {
 	/* The kick is used up by the RUN it ends. */
 	vessel_check_request(vcpu, VESSEL_REQ_KICK);
-	vcpu->run->exit_reason = VESSEL_EXIT_INTR;
+	vessel_run_exit(vcpu, VESSEL_EXIT_INTR);
 	return -EINTR;
 }
 
@@ -359,7 +359,7 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 	int r;
 
 	vcpu->counters.runs++;
-	vcpu->run->exit_reason = VESSEL_EXIT_NONE;
+	vessel_run_exit(vcpu, VESSEL_EXIT_NONE);
 	if (unlikely(!READ_ONCE(vcpu->vm->ran))) {
 		/* From now on CPUID and the user MSRs are fixed. */
 		mutex_lock(&vcpu->vm->lock);
@@ -402,8 +402,8 @@ out_put:
 	vessel_vcpu_put(vcpu);
 	if (r == -EIO)
 		vessel_vm_mark_dead(vcpu->vm, "VMX instruction failed");
-	if (r == 0 && vcpu->run->exit_reason < VESSEL_NR_USER_EXITS)
-		vcpu->counters.user_exits[vcpu->run->exit_reason]++;
+	if (r == 0 && vcpu->run_exit_reason < VESSEL_NR_USER_EXITS)
+		vcpu->counters.user_exits[vcpu->run_exit_reason]++;
 	if (r == -EINTR)
 		vcpu->counters.user_exits[VESSEL_EXIT_INTR]++;
 	return r;
