@@ -135,6 +135,7 @@ struct vessel_vcpu {
 	struct vessel_vm *vm;
 	u32 id;
 	struct mutex run_lock;	/* one RUN/state operation at a time */
+	unsigned long in_run;	/* bit 0: a thread is in (or entering) RUN */
 	struct vessel_run *run;	/* the page userspace mmaps */
 	u32 run_exit_reason;	/* what the run page was told: counters */
 

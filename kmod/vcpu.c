@@ -466,11 +466,23 @@ static long vessel_vcpu_ioctl(struct file *file, unsigned int cmd,
 	if (cmd == VESSEL_RUN) {
 		if (arg)
 			return -EINVAL;
-		if (!mutex_trylock(&vcpu->run_lock))
+		/*
+		 * Two threads running one vCPU is a VMM bug: the second RUN
+		 * fails, even while the first still waits for the lock.  The
+		 * other vCPU ioctls are short; RUN waits for them as they
+		 * wait for RUN (KVM's vcpu->mutex), rather than failing at
+		 * random when a thread reads counters or state.
+		 */
+		if (test_and_set_bit_lock(0, &vcpu->in_run))
 			return -EBUSY;
+		if (mutex_lock_killable(&vcpu->run_lock)) {
+			clear_bit_unlock(0, &vcpu->in_run);
+			return -EINTR;
+		}
 		/* Guest memory is the creator's: only its threads may run. */
 		r = current->mm == vcpu->vm->mm ? vessel_vcpu_run(vcpu) : -EIO;
 		mutex_unlock(&vcpu->run_lock);
+		clear_bit_unlock(0, &vcpu->in_run);
 		return r;
 	}
 
