@@ -123,7 +123,7 @@ int vessel_events_inject(struct vessel_vcpu *vcpu)
 
 	if (vcpu->shutdown) {
 		vcpu->shutdown = false;
-		vcpu->run->exit_reason = VESSEL_EXIT_SHUTDOWN;
+		vessel_run_exit(vcpu, VESSEL_EXIT_SHUTDOWN);
 		return 0;
 	}
 	/* The common entry: nothing waits, and no window exit is armed. */

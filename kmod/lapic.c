@@ -1170,7 +1170,7 @@ int __vessel_lapic_before_entry(struct vessel_vcpu *vcpu)
 		if (vessel_check_request(vcpu, VESSEL_REQ_EVENT))
 			lapic_process(vcpu);
 		if (l->eoi_exit >= 0) {
-			vcpu->run->exit_reason = VESSEL_EXIT_EOI;
+			vessel_run_exit(vcpu, VESSEL_EXIT_EOI);
 			vcpu->run->eoi.vector = l->eoi_exit;
 			l->eoi_exit = -1;
 			return 0;

@@ -244,7 +244,7 @@ static int msr_exit_to_user(struct vessel_vcpu *vcpu, u32 index,
 {
 	struct vessel_run *run = vcpu->run;
 
-	run->exit_reason = VESSEL_EXIT_MSR;
+	vessel_run_exit(vcpu, VESSEL_EXIT_MSR);
 	run->msr.index = index;
 	run->msr.is_write = is_write;
 	run->msr.error = 0;

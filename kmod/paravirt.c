@@ -166,7 +166,7 @@ int vessel_pv_exit_user(struct vessel_vcpu *vcpu, u32 reason,
 	unsigned int i;
 
 	ndata = min_t(unsigned int, ndata, ARRAY_SIZE(run->paravirt.data));
-	run->exit_reason = reason;
+	vessel_run_exit(vcpu, reason);
 	run->paravirt.provider = vcpu->vm->pv.ops->provider;
 	run->paravirt.ndata = ndata;
 	run->paravirt.ret = 0;
