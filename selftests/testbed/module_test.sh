@@ -77,7 +77,11 @@ control=$(cycles /testbed/kvm/irqbypass.ko irqbypass)
 lost=$(cycles $ko vessel)
 echo "# kB lost over 30 load/unload cycles: vessel $lost, control module $control"
 ok "30 load/unload cycles" [ -n "$lost" ]
-# One leaked page per cycle would be 120 kB.
+# One leaked page per cycle would be 120 kB.  A control that gained memory
+# is noise (pages freed late by earlier work: -16 and -32 kB on 6.12), not
+# a module load that gives memory back, so it counts as 0 rather than
+# raising the bar vessel has to pass.
+[ "${control:-0}" -ge 0 ] || control=0
 ok "no memory leaked over 30 cycles" [ $((lost - control)) -lt 32 ]
 
 # vessel, then kvm_intel, then vessel again, each working.
