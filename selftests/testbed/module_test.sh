@@ -77,12 +77,15 @@ control=$(cycles /testbed/kvm/irqbypass.ko irqbypass)
 lost=$(cycles $ko vessel)
 echo "# kB lost over 30 load/unload cycles: vessel $lost, control module $control"
 ok "30 load/unload cycles" [ -n "$lost" ]
-# One leaked page per cycle would be 120 kB.  A control that gained memory
-# is noise (pages freed late by earlier work: -16 and -32 kB on 6.12), not
-# a module load that gives memory back, so it counts as 0 rather than
-# raising the bar vessel has to pass.
+# One leaked page per cycle would be 120 kB.  Without a leak, vessel came
+# out between 4 and 40 kB (13 runs of several branches on 2026-12-07, 6.1
+# and 6.12), the control between -32 and 4 kB, and 32 kB failed 7 of the
+# 13: the limit is half a page per cycle, 64 kB.  A control that gained
+# memory is noise too (pages freed late by earlier work), not a module
+# load that gives memory back: it counts as 0 rather than raising the bar
+# vessel has to pass.
 [ "${control:-0}" -ge 0 ] || control=0
-ok "no memory leaked over 30 cycles" [ $((lost - control)) -lt 32 ]
+ok "no memory leaked over 30 cycles" [ $((lost - control)) -lt 64 ]
 
 # vessel, then kvm_intel, then vessel again, each working.
 ok "kvm_intel loads after vessel was unloaded" kvm_load
