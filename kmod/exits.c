@@ -218,11 +218,13 @@ int vessel_exit_dispatch(struct vessel_vcpu *vcpu)
 
 /**
  * vessel_complete_user_exit() - finish what the last exit left to userspace
+ * @vcpu:	the vCPU, back in VESSEL_RUN
  *
  * Port input, MMIO reads and user MSR reads complete here with the data
- * userspace put in the run page.  Returns >0 to go on into the guest, 0
- * to return to userspace with the next exit (the write half of an MMIO
- * read-modify-write).
+ * userspace put in the run page.
+ *
+ * Return: >0 to go on into the guest, 0 to return to userspace with the
+ * next exit (the write half of an MMIO read-modify-write).
  */
 int vessel_complete_user_exit(struct vessel_vcpu *vcpu)
 {

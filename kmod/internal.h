@@ -14,6 +14,7 @@
 #include <asm/fpu/api.h>
 #include <vessel.h>
 
+#include "compat.h"
 #include "emulate.h"
 #include "mem.h"
 #include "paravirt.h"
@@ -257,6 +258,7 @@ unsigned int vessel_vmx_nr_cpus(void);
 
 /* vmx_insn.S */
 int vessel_vmxon(u64 vmxon_region_pa);
+int vessel_vmxoff(void);
 int vessel_invept(unsigned long type, u64 eptp);
 int vessel_invvpid(unsigned long type, u16 vpid, u64 gva);
 

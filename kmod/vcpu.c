@@ -311,6 +311,8 @@ static void vcpu_track_thread(struct vessel_vcpu *vcpu)
 
 /**
  * vessel_vcpu_yield_to() - give our CPU to a vCPU of @mask that can use it
+ * @vcpu:	the waiting vCPU, on its own thread
+ * @mask:	the vCPUs (bit i: vCPU id i) it may be waiting for
  *
  * A vCPU waits for another (a lock holder: a PAUSE loop, KVM_HC_SCHED_YIELD,
  * HvNotifyLongSpinWait): yield to the thread of one vCPU in @mask, other
@@ -411,6 +413,7 @@ out_put:
 
 /**
  * vessel_vcpu_wake() - have the vCPU's thread look at its requests
+ * @vcpu:	the vCPU
  *
  * After vessel_make_request(), from any context: wakes the thread asleep
  * in HLT, or sends an IPI to the CPU running the guest, whose exit brings
@@ -666,6 +669,8 @@ static int vcpu_init_vmcs(struct vessel_vcpu *vcpu)
 
 /**
  * vessel_vcpu_create() - VESSEL_CREATE_VCPU: a new vCPU and its fd
+ * @vm:		the VM
+ * @id:		the vCPU id, which is also its initial APIC ID
  *
  * Return: the fd, or -EINVAL (id out of range), -EBUSY (id in use),
  * -ENOMEM, -EIO (VMX failed; the VM is dead).
