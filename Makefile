@@ -72,7 +72,8 @@ check-6.12:
 	$(MAKE) user selftests
 	scripts/check --kernel2
 
-bench: setup
+bench:
+	scripts/setup --bench
 	scripts/bench
 
 demo: setup
