@@ -14,7 +14,7 @@
 #include <asm/fpu/xstate.h>
 #include <asm/processor.h>
 
-#include "lapic.h"
+#include "irq/lapic.h"
 #include "vcpu.h"
 
 /* Room for the paravirtual provider's leaves (0x40000000-). */

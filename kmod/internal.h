@@ -14,9 +14,9 @@
 #include <asm/fpu/api.h>
 #include <vessel.h>
 
-#include "emulate.h"
-#include "mem.h"
-#include "paravirt.h"
+#include "emulate/emulate.h"
+#include "mmu/mem.h"
+#include "pv/paravirt.h"
 
 /* Limits reported in struct vessel_caps. */
 #define VESSEL_MAX_VCPUS	64

@@ -24,7 +24,7 @@
 #include <asm/segment.h>
 #include <asm/tlbflush.h>
 
-#include "lapic.h"
+#include "irq/lapic.h"
 #include "vcpu.h"
 
 /* VPIDs 1..VESSEL_MAX_VPID; 0 is the host's. */

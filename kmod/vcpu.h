@@ -9,7 +9,7 @@
 #include <asm/vmx.h>
 
 #include "internal.h"
-#include "vmx_ops.h"
+#include "vmx/ops.h"
 
 /*
  * CR0 and CR4 bits the host owns: a guest write that would change them

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <asm/processor-flags.h>
 
-#include "emulate.h"
-#include "guest_walk.h"
+#include "emulate/emulate.h"
+#include "emulate/guest_walk.h"
 #include "tap.h"
 #include "vessel.h"
 

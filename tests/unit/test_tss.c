@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 
-#include "tss.h"
+#include "emulate/tss.h"
 #include "tap.h"
 #include "vessel.h"
 

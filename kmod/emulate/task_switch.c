@@ -29,8 +29,8 @@
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 
-#include "guest_walk.h"
-#include "tss.h"
+#include "emulate/guest_walk.h"
+#include "emulate/tss.h"
 #include "vcpu.h"
 
 /* The EFLAGS bits a TSS can load; the rest are reserved (zero). */

@@ -12,7 +12,7 @@
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 
-#include "lapic.h"
+#include "irq/lapic.h"
 #include "vcpu.h"
 
 unsigned long vessel_gpr_read(struct vessel_vcpu *vcpu, unsigned int reg)

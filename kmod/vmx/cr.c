@@ -14,7 +14,7 @@
 #include <asm/traps.h>
 #include <asm/vmx.h>
 
-#include "lapic.h"
+#include "irq/lapic.h"
 #include "vcpu.h"
 
 /* CR4 bits a guest may set at all; CPUID decides about the optional ones. */

@@ -16,7 +16,7 @@
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 
-#include "lapic.h"
+#include "irq/lapic.h"
 #include "vcpu.h"
 
 /* The VMCS fields of each segment register, in uapi VESSEL_SEG_* order. */

@@ -23,8 +23,8 @@
 #include <linux/sched/cputime.h>
 #include <asm/hyperv-tlfs.h>
 
-#include "lapic.h"
-#include "pv_hyperv.h"
+#include "irq/lapic.h"
+#include "pv/hyperv.h"
 #include "vcpu.h"
 
 #define HV_MAX_LEAF		0x40000006

@@ -24,7 +24,7 @@
 
 #include "internal.h"
 #include "vcpu.h"
-#include "vmx_ops.h"
+#include "vmx/ops.h"
 
 atomic_t vessel_vmx_failures = ATOMIC_INIT(0);
 

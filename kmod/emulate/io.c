@@ -26,9 +26,9 @@
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 
-#include "emulate.h"
-#include "guest_walk.h"
-#include "lapic.h"
+#include "emulate/emulate.h"
+#include "emulate/guest_walk.h"
+#include "irq/lapic.h"
 #include "vcpu.h"
 
 static int walk_read_gpa(void *opaque, u64 gpa, void *buf, unsigned int len)

@@ -19,8 +19,8 @@
 #include <asm/msr.h>
 #include <asm/tsc.h>
 
-#include "lapic.h"
-#include "pv_hyperv.h"
+#include "irq/lapic.h"
+#include "pv/hyperv.h"
 #include "vcpu.h"
 
 /* None: only the core's hypervisor-present bit (CPUID.1:ECX[31]). */

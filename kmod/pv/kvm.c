@@ -25,7 +25,7 @@
 #include <asm/kvm_para.h>
 #include <asm/pvclock-abi.h>
 
-#include "lapic.h"
+#include "irq/lapic.h"
 #include "vcpu.h"
 
 #define KVM_FEATURES	(BIT(KVM_FEATURE_CLOCKSOURCE) |			\

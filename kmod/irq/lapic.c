@@ -30,8 +30,8 @@
 #include <asm/tsc.h>
 #include <asm/vmx.h>
 
-#include "lapic.h"
-#include "mem.h"
+#include "irq/lapic.h"
+#include "mmu/mem.h"
 #include "timemath.h"
 #include "vcpu.h"
 
