@@ -133,6 +133,7 @@ struct vessel_vcpu {
 	struct preempt_notifier pn;	/* reloads the VMCS on sched-in */
 	u16 vpid;
 	u32 ctl_pin, ctl_proc, ctl_proc2, ctl_entry;	/* as written */
+	u32 tpr_threshold;	/* as written (TPR shadow) */
 	void *msr_bitmap;	/* one page: 1 = exit */
 	struct vmx_msr_entry *msr_autoload;	/* guest values, loaded on entry */
 	struct vmx_msr_entry *msr_autostore;	/* guest values, saved on exit */
@@ -233,18 +234,6 @@ static inline bool vessel_request_pending(struct vessel_vcpu *vcpu)
 {
 	return READ_ONCE(vcpu->requests) != 0;
 }
-
-/* vmx_cpu.c: detection and per-CPU VMX operation. */
-int vessel_vmx_init(void);
-void vessel_vmx_exit(void);
-int vessel_vmx_get(void);
-void vessel_vmx_put(void);
-unsigned int vessel_vmx_nr_cpus(void);
-
-/* vmx_insn.S */
-int vessel_vmxon(u64 vmxon_region_pa);
-int vessel_invept(unsigned long type, u64 eptp);
-int vessel_invvpid(unsigned long type, u16 vpid, u64 gva);
 
 /* vm.c */
 long vessel_vm_create(const struct vessel_vm_create __user *uarg);

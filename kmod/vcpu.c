@@ -41,17 +41,13 @@ struct vessel_host_state {
 
 static void vcpu_host_save(struct vessel_vcpu *vcpu, struct vessel_host_state *h)
 {
-	unsigned int i;
-
 	savesegment(ds, h->ds);
 	savesegment(es, h->es);
 	savesegment(fs, h->fs);
 	savesegment(gs, h->gs);
 	rdmsrl(MSR_FS_BASE, h->fs_base);
 	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
-	/* The exit reloads these host values: capture the current ones. */
-	for (i = 0; i < VESSEL_NR_SWITCHED_MSRS; i++)
-		rdmsrl(vessel_switched_msrs[i], vcpu->msr_hostload[i].value);
+	vessel_vmx_host_save_msrs(vcpu);
 	h->xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ? xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
 }
 
@@ -132,32 +128,6 @@ static bool vcpu_vmx_failed(struct vessel_vcpu *vcpu, unsigned int mark)
 	return vcpu->load_failed || atomic_read(&vessel_vmx_failures) != mark;
 }
 
-/* Host state that can change between two entries. */
-static void vcpu_host_update(struct vessel_vcpu *vcpu,
-			     const struct vessel_host_state *h)
-{
-	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
-
-	if (cr3 != vcpu->host_cr3) {
-		vmcs_writel(HOST_CR3, cr3);
-		vcpu->host_cr3 = cr3;
-	}
-	if (cr4 != vcpu->host_cr4) {
-		vmcs_writel(HOST_CR4, cr4);
-		vcpu->host_cr4 = cr4;
-	}
-	if (vcpu->tsc_offset != READ_ONCE(vcpu->vm->tsc_offset)) {
-		vcpu->tsc_offset = READ_ONCE(vcpu->vm->tsc_offset);
-		vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
-	}
-	if (vessel_backstop_ticks)
-		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vessel_backstop_ticks);
-	if (h->fs_base != vcpu->host_fs_base) {
-		vmcs_writel(HOST_FS_BASE, h->fs_base);
-		vcpu->host_fs_base = h->fs_base;
-	}
-}
-
 /* Whether RUN must return to userspace before entering the guest. */
 static bool vcpu_should_stop(struct vessel_vcpu *vcpu)
 {
@@ -214,17 +184,15 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 
 	if (r) {
 		/* VMfail: nothing ran; the instruction error says why. */
-		u64 data[2] = { 0, vmcs_read32(VM_INSTRUCTION_ERROR) };
-
-		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+		u64 data[2] = { 0, vessel_vmx_entry_error(vcpu) };
 
 		vcpu->exit_reason = 0;
 		return vessel_exit_internal(vcpu, VESSEL_INTERNAL_ENTRY_FAILED,
 					    2, data);
 	}
 	vcpu->launched = true;
-	vcpu->exit_reason = vmcs_read32(VM_EXIT_REASON);
-	vcpu->exit_intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
+	vcpu->exit_reason = vessel_vmx_exit_reason(vcpu);
+	vcpu->exit_intr_info = vessel_vmx_exit_intr_info(vcpu);
 	/* An NMI that exited must reach the host's handler now. */
 	if ((vcpu->exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
 	    (vcpu->exit_intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
@@ -244,7 +212,7 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 	if (r <= 0)
 		return r == -EINTR ? vcpu_exit_intr(vcpu) : r;
 	preempt_disable();
-	vcpu_host_update(vcpu, h);
+	vessel_vmx_host_update(vcpu, h->fs_base);
 	r = vessel_events_inject(vcpu);
 	if (r <= 0) {
 		preempt_enable();
@@ -644,7 +612,6 @@ static int vcpu_init_vmcs(struct vessel_vcpu *vcpu)
 		vessel_msr_setup(vcpu);
 		vessel_vmcs_setup(vcpu);
 		vessel_state_reset(vcpu);
-		vessel_lapic_vmcs_setup(vcpu);
 		if (vcpu_vmx_failed(vcpu, mark))
 			r = -EIO;
 	}

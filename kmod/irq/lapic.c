@@ -976,14 +976,11 @@ static void lapic_update_tpr_threshold(struct vessel_vcpu *vcpu)
 	int irr = vec_highest(l, APIC_IRR);
 	u32 tpr_class = (reg_get(l, APIC_TASKPRI) >> 4) & 0xf, thr = 0;
 
-	if (!(vcpu->ctl_proc & CPU_BASED_TPR_SHADOW))
+	if (!vessel_vmx_has_tpr_shadow(vcpu))
 		return;
 	if (irr >= 0 && ((u32)irr >> 4) <= tpr_class)
 		thr = (u32)irr >> 4;
-	if (thr != l->tpr_threshold) {
-		vmcs_write32(TPR_THRESHOLD, thr);
-		l->tpr_threshold = thr;
-	}
+	vessel_vmx_set_tpr_threshold(vcpu, thr);
 }
 
 int vessel_exit_tpr_below_threshold(struct vessel_vcpu *vcpu)
@@ -1046,7 +1043,7 @@ int vessel_lapic_halt(struct vessel_vcpu *vcpu)
 {
 	struct vessel_lapic *l = vcpu->lapic;
 
-	l->halt_if = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF;
+	l->halt_if = vessel_vmx_guest_rflags(vcpu) & X86_EFLAGS_IF;
 	l->mp_state = VESSEL_MP_STATE_HALTED;
 	return 1;
 }
@@ -1076,9 +1073,7 @@ static void lapic_do_sipi(struct vessel_vcpu *vcpu)
 
 	if (l->mp_state != VESSEL_MP_STATE_WAIT_SIPI)
 		return;
-	vmcs_write16(GUEST_CS_SELECTOR, vec << 8);
-	vmcs_writel(GUEST_CS_BASE, (unsigned long)vec << 12);
-	vmcs_writel(GUEST_RIP, 0);
+	vessel_state_sipi(vcpu, vec);
 	l->mp_state = VESSEL_MP_STATE_RUNNABLE;
 }
 
@@ -1419,22 +1414,6 @@ void vessel_lapic_free(struct vessel_vcpu *vcpu)
 	vcpu->lapic = NULL;
 }
 
-/* With the TPR shadow, CR8 reads and writes stay in the guest. */
-void vessel_lapic_vmcs_setup(struct vessel_vcpu *vcpu)
-{
-	u32 cr8_exits = CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING;
-
-	if (!vcpu->lapic || !(vessel_vmx.flags & VESSEL_CAP_TPR_SHADOW))
-		return;
-	vcpu->ctl_proc |= CPU_BASED_TPR_SHADOW;
-	/* Unless the CPU insists on them (allowed-0 settings). */
-	vcpu->ctl_proc &= ~(cr8_exits & ~(u32)vessel_vmx.procbased);
-	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vcpu->ctl_proc);
-	vmcs_write64(VIRTUAL_APIC_PAGE_ADDR, __pa(vcpu->lapic->regs));
-	vmcs_write32(TPR_THRESHOLD, 0);
-	vcpu->lapic->tpr_threshold = 0;
-}
-
 /* -------------------------------------------------------------- ioctls */
 
 /**
@@ -1625,7 +1604,7 @@ long vessel_vcpu_set_mp_state(struct vessel_vcpu *vcpu,
 		int r = vessel_vcpu_load(vcpu);
 
 		if (!r)
-			vcpu->lapic->halt_if = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF;
+			vcpu->lapic->halt_if = vessel_vmx_guest_rflags(vcpu) & X86_EFLAGS_IF;
 		vessel_vcpu_put(vcpu);
 		if (r)
 			return r;

@@ -39,7 +39,6 @@
  *		-1 when none
  * @esr_pending: errors since the last ESR write (SDM 11.5.3)
  * @halt_if:	RFLAGS.IF when the guest halted: whether INTR can wake it
- * @tpr_threshold: as last written to the VMCS
  * @wq:		where the vCPU thread sleeps while halted or waiting for SIPI
  * @timer:	backs every timer mode
  * @timer_fired: expiries not yet turned into an interrupt
@@ -66,7 +65,6 @@ struct vessel_lapic {
 	int eoi_exit;
 	u32 esr_pending;
 	bool halt_if;
-	u32 tpr_threshold;
 	/* ExtINT vectors accepted, not yet taken by the CPU: no IRR/ISR. */
 	DECLARE_BITMAP(extint, 256);
 	wait_queue_head_t wq;
@@ -87,7 +85,6 @@ struct vessel_lapic {
 
 int vessel_lapic_create(struct vessel_vcpu *vcpu);
 void vessel_lapic_free(struct vessel_vcpu *vcpu);
-void vessel_lapic_vmcs_setup(struct vessel_vcpu *vcpu);
 
 /*
  * The hooks the run loop and the exit handlers call for every vCPU are

@@ -189,19 +189,6 @@ void vessel_pv_count_hc(struct vessel_vm *vm, u64 code)
 	atomic64_inc(&vm->pv.stats.hypercalls[i]);
 }
 
-/* SS.DPL is the CPL (SDM 5.5), also in real and virtual-8086 mode. */
-int vessel_pv_guest_cpl(struct vessel_vcpu *vcpu)
-{
-	return (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3;
-}
-
-/* 64-bit mode: IA32_EFER.LMA and CS.L. */
-bool vessel_pv_long_mode(struct vessel_vcpu *vcpu)
-{
-	return (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) &&
-	       (vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK);
-}
-
 /* ---------------------------------------------------------- the clock */
 
 u64 vessel_pv_guest_tsc(struct vessel_vm *vm)

@@ -902,13 +902,13 @@ static void hv_complete_user(struct vessel_vcpu *vcpu)
 {
 	u64 ret = READ_ONCE(vcpu->run->paravirt.ret);
 
-	hv_set_result(vcpu, vessel_pv_long_mode(vcpu), ret & 0xffff);
+	hv_set_result(vcpu, vessel_vmx_long_mode(vcpu), ret & 0xffff);
 }
 
 static int hv_hypercall(struct vessel_vcpu *vcpu)
 {
 	struct vessel_pv_hv_vm *hv = &vcpu->vm->pv.hv;
-	bool wide = vessel_pv_long_mode(vcpu);
+	bool wide = vessel_vmx_long_mode(vcpu);
 	unsigned long *r = vcpu->regs;
 	struct hv_hcall hc;
 	u64 control, out = 0;
@@ -936,7 +936,7 @@ static int hv_hypercall(struct vessel_vcpu *vcpu)
 		     HV_HYPERCALL_REP_START_OFFSET;
 	vessel_pv_count_hc(vcpu->vm, hc.code);
 
-	if (vessel_pv_guest_cpl(vcpu)) {
+	if (vessel_vmx_guest_cpl(vcpu)) {
 		status = HV_STATUS_ACCESS_DENIED;
 		goto out;
 	}

@@ -481,7 +481,7 @@ static long kvm_hc_send_ipi(struct vessel_vcpu *vcpu, u64 lo, u64 hi,
 
 static int kvm_hypercall(struct vessel_vcpu *vcpu)
 {
-	bool wide = vessel_pv_long_mode(vcpu);
+	bool wide = vessel_vmx_long_mode(vcpu);
 	u64 nr = vcpu->regs[VESSEL_GPR_RAX];
 	u64 a0 = vcpu->regs[VESSEL_GPR_RBX];
 	u64 a1 = vcpu->regs[VESSEL_GPR_RCX];
@@ -497,7 +497,7 @@ static int kvm_hypercall(struct vessel_vcpu *vcpu)
 		a3 = (u32)a3;
 	}
 	vessel_pv_count_hc(vcpu->vm, nr);
-	if (vessel_pv_guest_cpl(vcpu)) {
+	if (vessel_vmx_guest_cpl(vcpu)) {
 		ret = -KVM_EPERM;
 		goto out;
 	}

@@ -249,8 +249,6 @@ void vessel_pv_clock_sync(struct vessel_vm *vm,
 			  u64 (*eval)(struct vessel_vm *vm, u64 tsc));
 void vessel_pv_clock_set(struct vessel_vm *vm, u64 tsc, u64 val);
 void vessel_pv_count_hc(struct vessel_vm *vm, u64 code);
-int vessel_pv_guest_cpl(struct vessel_vcpu *vcpu);
-bool vessel_pv_long_mode(struct vessel_vcpu *vcpu);
 int vessel_pv_exit_user(struct vessel_vcpu *vcpu, u32 reason,
 			unsigned int ndata, const u64 *data);
 bool vessel_pv_state_tail_zero(const struct vessel_pv_state *st, size_t used);

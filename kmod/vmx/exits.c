@@ -12,6 +12,7 @@
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 
+#include "emulate/exits.h"
 #include "irq/lapic.h"
 #include "vcpu.h"
 

@@ -111,6 +111,14 @@ void vessel_state_reset(struct vessel_vcpu *vcpu)
 	vcpu->pending = VESSEL_PENDING_NONE;
 }
 
+/* SIPI: real mode at vector << 12, after INIT's reset (SDM 9.4.4.1). */
+void vessel_state_sipi(struct vessel_vcpu *vcpu, u8 vector)
+{
+	vmcs_write16(GUEST_CS_SELECTOR, vector << 8);
+	vmcs_writel(GUEST_CS_BASE, (unsigned long)vector << 12);
+	vmcs_writel(GUEST_RIP, 0);
+}
+
 /**
  * vessel_seg_get() - one segment register, in the ABI's form
  * @seg:	VESSEL_SEG_*
