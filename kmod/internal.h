@@ -11,6 +11,7 @@
 #include <linux/preempt.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <asm/fpu/api.h>
 #include <vessel.h>
 
@@ -175,6 +176,17 @@ struct vessel_vcpu {
 	struct vessel_counters counters;
 
 	struct vessel_lapic *lapic;	/* NULL without VESSEL_VM_LAPIC */
+	/*
+	 * The run state, with an in-kernel APIC only (halt.c).  @halt_if:
+	 * RFLAGS.IF when the guest halted, whether an interrupt can wake it;
+	 * @pv_unhalt: a paravirtual kick (KVM_HC_KICK_CPU) not yet used up:
+	 * the current HLT, or the next one, ends at once; @halt_wq: where the
+	 * thread sleeps while halted or waiting for SIPI.
+	 */
+	u32 mp_state;		/* VESSEL_MP_STATE_* */
+	bool halt_if;
+	bool pv_unhalt;
+	wait_queue_head_t halt_wq;
 	struct vessel_pv_vcpu pv;	/* paravirtual provider */
 };
 

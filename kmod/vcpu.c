@@ -302,7 +302,7 @@ void vessel_vcpu_yield_to(struct vessel_vcpu *vcpu, u64 mask)
 
 		/* In the guest, or asleep in HLT: yielding to it cannot help. */
 		if (!(mask & BIT_ULL(i)) || !t || READ_ONCE(t->in_guest_cpu) >= 0 ||
-		    vessel_lapic_halted(t))
+		    vessel_vcpu_halted(t))
 			continue;
 		rcu_read_lock();
 		task = pid_task(rcu_dereference(t->pid), PIDTYPE_PID);
@@ -389,7 +389,7 @@ void vessel_vcpu_wake(struct vessel_vcpu *vcpu)
 {
 	int cpu;
 
-	if (vcpu->lapic && vessel_lapic_wake_halted(vcpu))
+	if (vcpu->lapic && vessel_vcpu_wake_halted(vcpu))
 		return;
 	cpu = READ_ONCE(vcpu->in_guest_cpu);
 	if (cpu >= 0 && cpu != raw_smp_processor_id())
@@ -588,6 +588,7 @@ static struct vessel_vcpu *vcpu_alloc(struct vessel_vm *vm, u32 id)
 		goto err_free;
 	if (vm->lapic && vessel_lapic_create(vcpu))
 		goto err_free;
+	vessel_vcpu_halt_init(vcpu);
 	if (vessel_vmx.flags & VESSEL_CAP_VPID) {
 		vpid = ida_alloc_range(&vpid_ida, 1, VESSEL_MAX_VPID, GFP_KERNEL);
 		/* Out of VPIDs: run untagged, flushing on every entry. */

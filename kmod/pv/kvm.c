@@ -587,7 +587,7 @@ static void kvm_vcpu_reset(struct vessel_vcpu *vcpu)
 	k->pvti_cpu = -1;
 	if (vcpu->lapic) {
 		vessel_lapic_pv_eoi_set(vcpu, 0);
-		vessel_lapic_pv_unhalt_set(vcpu, false);
+		vessel_vcpu_pv_unhalt_set(vcpu, false);
 	}
 }
 
@@ -622,7 +622,7 @@ static void kvm_vcpu_get_state(struct vessel_vcpu *vcpu,
 	st->kvm_vcpu.poll_control_msr = k->poll_control_msr;
 	st->kvm_vcpu.steal_ns = k->steal_ns;
 	st->kvm_vcpu.pv_eoi_msr = vcpu->lapic ? vessel_lapic_pv_eoi_get(vcpu) : 0;
-	if (vcpu->lapic && vessel_lapic_pv_unhalt_get(vcpu))
+	if (vcpu->lapic && vessel_vcpu_pv_unhalt_get(vcpu))
 		st->kvm_vcpu.flags |= VESSEL_PV_KVM_PV_UNHALT;
 }
 
@@ -648,7 +648,7 @@ static int kvm_vcpu_set_state(struct vessel_vcpu *vcpu,
 	k->steal_ns = s->steal_ns;
 	if (vcpu->lapic) {
 		vessel_lapic_pv_eoi_set(vcpu, s->pv_eoi_msr);
-		vessel_lapic_pv_unhalt_set(vcpu,
+		vessel_vcpu_pv_unhalt_set(vcpu,
 					   s->flags & VESSEL_PV_KVM_PV_UNHALT);
 	}
 	/* The guest's copies are rewritten on the next entry. */

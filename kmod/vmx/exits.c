@@ -115,7 +115,7 @@ static int vmx_exit_hlt(struct vessel_vcpu *vcpu)
 	vessel_skip_insn(vcpu);
 	/* With an in-kernel APIC the thread sleeps until an interrupt. */
 	if (vcpu->lapic)
-		return vessel_lapic_halt(vcpu);
+		return vessel_vcpu_halt(vcpu);
 	vcpu->pending = VESSEL_PENDING_HLT;
 	vcpu->run->exit_reason = VESSEL_EXIT_HLT;
 	return 0;
