@@ -247,6 +247,9 @@ static inline bool vessel_request_pending(struct vessel_vcpu *vcpu)
 	return READ_ONCE(vcpu->requests) != 0;
 }
 
+/* abi.c: the uapi layout, checked at build time */
+void vessel_abi_check(void);
+
 /* vm.c */
 long vessel_vm_create(const struct vessel_vm_create __user *uarg);
 void vessel_vm_mark_dead(struct vessel_vm *vm, const char *why);

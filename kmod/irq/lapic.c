@@ -1330,11 +1330,6 @@ long vessel_vm_get_lapic_info(struct vessel_lapic_info __user *uarg)
 {
 	struct vessel_lapic_info info;
 
-	BUILD_BUG_ON(sizeof(struct vessel_msi) != 32);
-	BUILD_BUG_ON(sizeof(struct vessel_lapic_info) != 64);
-	BUILD_BUG_ON(sizeof(struct vessel_lapic_state) != 1152);
-	BUILD_BUG_ON(offsetof(struct vessel_lapic_state, regs) != 128);
-	BUILD_BUG_ON(sizeof(struct vessel_mp_state) != 32);
 	if (copy_from_user(&info, uarg, sizeof(info)))
 		return -EFAULT;
 	if (info.flags || info.reserved0 ||

@@ -56,24 +56,6 @@ u64 vessel_pv_caps(void)
 	return caps;
 }
 
-/* The ABI is fixed: a layout change must be a deliberate, visible act. */
-static void pv_abi_check(void)
-{
-	BUILD_BUG_ON(sizeof(struct vessel_vm_create) != 64);
-	BUILD_BUG_ON(offsetof(struct vessel_vm_create, pv_provider) != 8);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_info) != 64);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_state) != 512);
-	BUILD_BUG_ON(offsetof(struct vessel_pv_state, data) != 32);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_kvm_vm_state) != 64);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_kvm_vcpu_state) != 64);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_hv_vm_state) != 128);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_hv_vcpu_state) != 320);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_counters) != 1216);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_hv_connection) != 64);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_hv_msg_queue) != 4128);
-	BUILD_BUG_ON(offsetof(struct vessel_run, paravirt.data) != 80);
-}
-
 /**
  * vessel_pv_vm_create() - give a new VM its provider
  *
@@ -85,7 +67,6 @@ int vessel_pv_vm_create(struct vessel_vm *vm, u32 provider, u32 version)
 	const struct vessel_pv_ops *ops = pv_find(provider);
 	int r;
 
-	pv_abi_check();
 	if (!ops || version > ops->newest)
 		return -EINVAL;
 	vm->pv.ops = ops;
