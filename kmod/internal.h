@@ -197,7 +197,7 @@ struct vessel_vcpu {
  */
 #define VESSEL_REQ_KICK		0	/* VESSEL_KICK: RUN returns EINTR */
 #define VESSEL_REQ_EVENT	1	/* the local APIC has news (lapic.c) */
-/* Preempted after the provider's enter hook: run it again (pv_kvm.c). */
+/* Preempted after the provider's enter hook: run it again (pv/kvm.c). */
 #define VESSEL_REQ_PV_RESYNC	2
 
 /*
@@ -210,7 +210,7 @@ struct vessel_vcpu {
  * other.  Either the vCPU sees the request and does not enter, or the
  * maker sees it entering and its IPI, pending while IRQs are off, makes
  * the guest exit as soon as it runs.  A vCPU asleep in HLT waits on its
- * APIC's wait queue for the request bits (lapic.c).
+ * halt_wq for the request bits (halt.c).
  */
 static inline void vessel_make_request(struct vessel_vcpu *vcpu,
 				       unsigned int req)

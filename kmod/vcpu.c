@@ -150,7 +150,7 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 {
 	int r;
 
-	/* Cleared first: a request made meanwhile (paravirt.c) is not lost. */
+	/* Cleared first: a request made meanwhile (pv/core.c) is not lost. */
 	if (READ_ONCE(vcpu->flush_on_entry)) {
 		WRITE_ONCE(vcpu->flush_on_entry, false);
 		if (vcpu->vpid)

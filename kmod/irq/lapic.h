@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Vessel: the in-kernel local APIC of a vCPU (kmod/lapic.c).
+ * Vessel: the in-kernel local APIC of a vCPU (kmod/irq/lapic.c).
  */
 #ifndef VESSEL_LAPIC_H
 #define VESSEL_LAPIC_H
@@ -141,7 +141,7 @@ u64 vessel_lapic_cr8_read(struct vessel_vcpu *vcpu);
 void vessel_lapic_cr8_write(struct vessel_vcpu *vcpu, u64 cr8);
 bool vessel_lapic_hw_disabled(struct vessel_vcpu *vcpu);
 
-/* The KVM provider's interrupt features (pv_kvm.c). */
+/* The KVM provider's interrupt features (pv/kvm.c). */
 void vessel_lapic_pv_kick(struct vessel_vm *vm, u64 apic_id);
 int vessel_lapic_pv_send_ipi(struct vessel_vm *vm, const u64 *bitmap,
 			     u64 min, unsigned int cluster, u32 icr);

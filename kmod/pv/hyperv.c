@@ -49,7 +49,7 @@
 			  HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED)
 /*
  * With an in-kernel APIC (VESSEL_VM_LAPIC) also these: the APIC MSRs, the
- * SynIC, the synthetic timers and their direct mode (kmod/pv_hv_synic.c).
+ * SynIC, the synthetic timers and their direct mode (kmod/pv/hyperv_synic.c).
  */
 #define HV_LAPIC_FEATURES_EAX	(HV_MSR_APIC_ACCESS_AVAILABLE |		\
 				 HV_MSR_SYNIC_AVAILABLE |		\

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Vessel: what the Hyper-V provider's files share (kmod/pv_hyperv.c, the
- * MSRs, hypercalls and CPUID; kmod/pv_hv_synic.c, the SynIC and the
+ * Vessel: what the Hyper-V provider's files share (kmod/pv/hyperv.c, the
+ * MSRs, hypercalls and CPUID; kmod/pv/hyperv_synic.c, the SynIC and the
  * synthetic timers, which need the in-kernel APIC).
  */
 #ifndef VESSEL_PV_HYPERV_H
@@ -14,12 +14,12 @@ struct vessel_vcpu;
 struct vessel_pv_state;
 struct vessel_pv_hv_connection;
 
-/* pv_hyperv.c: the partition reference time now, 100 ns units. */
+/* pv/hyperv.c: the partition reference time now, 100 ns units. */
 u64 vessel_hv_ref_now(struct vessel_vm *vm);
 long vessel_hv_set_connection(struct vessel_vm *vm,
 			      const struct vessel_pv_hv_connection __user *u);
 
-/* pv_hv_synic.c */
+/* pv/hyperv_synic.c */
 void vessel_hv_synic_init(struct vessel_vcpu *vcpu);
 void vessel_hv_synic_free(struct vessel_vcpu *vcpu);
 void vessel_hv_synic_reset(struct vessel_vcpu *vcpu);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests for the MMIO instruction decoder (kmod/emulate.c) and the
- * guest page walker (kmod/guest_walk.c), built from the module's own files.
+ * Host unit tests for the MMIO instruction decoder (kmod/emulate/emulate.c) and the
+ * guest page walker (kmod/emulate/guest_walk.c), built from the module's own files.
  *
  * Every expected encoding was checked against GNU as (objdump -d); inputs
  * are copied to the end of a heap buffer of exactly their length so that

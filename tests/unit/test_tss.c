@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests for the task-switch logic (kmod/tss.c): descriptor
+ * Host unit tests for the task-switch logic (kmod/emulate/tss.c): descriptor
  * decoding, the TSS layouts, and the exception and error code of every
  * check (SDM Vol. 3A 7.3, Table 7-1).
  */
