@@ -107,6 +107,7 @@ static void halt_block(struct vessel_vcpu *vcpu)
 
 /**
  * __vessel_vcpu_wait_runnable() - a vCPU that is not runnable, before entry
+ * @vcpu:	halted or waiting for SIPI; loaded, preemptible
  *
  * A halted vCPU whose halt ends becomes runnable; otherwise its thread
  * sleeps until something happens.  Return: 1 runnable; 0 after a sleep
