@@ -213,6 +213,7 @@ int vessel_exit_dispatch(struct vessel_vcpu *vcpu)
 	if (!handler)
 		return vmx_exit_unexpected(vcpu);
 	vcpu->exit_insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	vessel_stage(vcpu, VESSEL_STAGE_DISPATCH);
 	return handler(vcpu);
 }
 

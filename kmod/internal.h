@@ -15,6 +15,7 @@
 #include <vessel.h>
 
 #include "emulate.h"
+#include "exit_stages.h"
 #include "mem.h"
 #include "paravirt.h"
 
@@ -175,6 +176,9 @@ struct vessel_vcpu {
 
 	struct vessel_lapic *lapic;	/* NULL without VESSEL_VM_LAPIC */
 	struct vessel_pv_vcpu pv;	/* paravirtual provider */
+#ifdef VESSEL_EXIT_STAGES
+	struct vessel_exit_stages stages;	/* debug build: exit_stages.h */
+#endif
 };
 
 /*

@@ -200,7 +200,9 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 		set_debugreg(vcpu->dr6, 6);
 	}
 
+	vessel_stage(vcpu, VESSEL_STAGE_CHECKS);
 	r = vessel_vmx_enter(vcpu->regs, vcpu->launched);
+	vessel_stage(vcpu, VESSEL_STAGE_GUEST);
 	WRITE_ONCE(vcpu->in_guest_cpu, -1);
 
 	vcpu->cr2 = native_read_cr2();
@@ -224,6 +226,7 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 	}
 	vcpu->launched = true;
 	vcpu->exit_reason = vmcs_read32(VM_EXIT_REASON);
+	vessel_stage_exit(vcpu, vcpu->exit_reason & 0xffff);
 	vcpu->exit_intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
 	/* An NMI that exited must reach the host's handler now. */
 	if ((vcpu->exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
@@ -241,11 +244,13 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 
 	/* In-kernel APIC: pending events; sleeps while the guest halts. */
 	r = vessel_lapic_before_entry(vcpu);
+	vessel_stage(vcpu, VESSEL_STAGE_LAPIC);
 	if (r <= 0)
 		return r == -EINTR ? vcpu_exit_intr(vcpu) : r;
 	preempt_disable();
 	vcpu_host_update(vcpu, h);
 	r = vessel_events_inject(vcpu);
+	vessel_stage(vcpu, VESSEL_STAGE_EVENTS);
 	if (r <= 0) {
 		preempt_enable();
 		return r;
@@ -284,8 +289,10 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 	preempt_enable();
 	/* A PV EOI the guest did is done before any handler sees ISR. */
 	vessel_lapic_after_exit(vcpu);
+	vessel_stage(vcpu, VESSEL_STAGE_EXIT);
 	if (r > 0)
 		r = vessel_exit_dispatch(vcpu);
+	vessel_stage(vcpu, VESSEL_STAGE_HANDLER);
 	if (vcpu_vmx_failed(vcpu, mark))
 		r = -EIO;
 	return r;
@@ -355,9 +362,11 @@ void vessel_vcpu_yield_to(struct vessel_vcpu *vcpu, u64 mask)
 static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 {
 	struct vessel_host_state h;
+	bool first = true;
 	unsigned int mark;
 	int r;
 
+	vessel_stage(vcpu, VESSEL_STAGE_USER);
 	vcpu->counters.runs++;
 	vcpu->run->exit_reason = VESSEL_EXIT_NONE;
 	if (unlikely(!READ_ONCE(vcpu->vm->ran))) {
@@ -381,6 +390,9 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
 	vcpu_host_save(vcpu, &h);
 	for (;;) {
+		vessel_stage(vcpu, first ? VESSEL_STAGE_RUN_ENTER :
+					   VESSEL_STAGE_LOOP);
+		first = false;
 		if (vcpu_should_stop(vcpu)) {
 			r = vcpu_exit_intr(vcpu);
 			break;
@@ -388,6 +400,7 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 		/* Tested here: most VMs' providers have no hook to call. */
 		if (vcpu->vm->pv.ops->vcpu_enter)
 			vessel_pv_vcpu_enter(vcpu);
+		vessel_stage(vcpu, VESSEL_STAGE_PV);
 		r = vcpu_run_once(vcpu, &h);
 		if (r <= 0)
 			break;
@@ -406,6 +419,7 @@ out_put:
 		vcpu->counters.user_exits[vcpu->run->exit_reason]++;
 	if (r == -EINTR)
 		vcpu->counters.user_exits[VESSEL_EXIT_INTR]++;
+	vessel_stage(vcpu, VESSEL_STAGE_RUN_LEAVE);
 	return r;
 }
 
@@ -551,6 +565,7 @@ static void vcpu_free_pages(struct vessel_vcpu *vcpu)
 
 static void vcpu_free(struct vessel_vcpu *vcpu)
 {
+	vessel_stages_fold(vcpu);
 	vessel_vmcs_clear(vcpu);
 	vessel_pv_vcpu_free(vcpu);
 	vessel_lapic_free(vcpu);
@@ -626,6 +641,7 @@ static struct vessel_vcpu *vcpu_alloc(struct vessel_vm *vm, u32 id)
 		vcpu->vpid = vpid > 0 ? vpid : 0;
 	}
 	vessel_pv_vcpu_init(vcpu);
+	vessel_stages_init(vcpu);
 	return vcpu;
 
 err_free:
