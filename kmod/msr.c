@@ -15,20 +15,15 @@
 #include "lapic.h"
 #include "vcpu.h"
 
-const u32 vessel_switched_msrs[VESSEL_NR_SWITCHED_MSRS] = {
-	[VESSEL_SW_STAR]		= MSR_STAR,
-	[VESSEL_SW_LSTAR]		= MSR_LSTAR,
-	[VESSEL_SW_CSTAR]		= MSR_CSTAR,
-	[VESSEL_SW_SFMASK]		= MSR_SYSCALL_MASK,
-	[VESSEL_SW_KERNEL_GS_BASE]	= MSR_KERNEL_GS_BASE,
-	[VESSEL_SW_TSC_AUX]		= MSR_TSC_AUX,
-};
-
-/* Guest values live in the VMCS or the switched areas: no exit needed. */
+/*
+ * Guest values live in the VMCS, or in the CPU for as long as RUN runs
+ * (KERNEL_GS_BASE, which SWAPGS changes without an exit): no exit needed.
+ * The user-return MSRs (uret.c) exit: Vessel keeps their values, which
+ * a guest writes once per CPU at boot.
+ */
 static const u32 passthrough_msrs[] = {
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
-	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_TSC_AUX,
 	MSR_IA32_CR_PAT,
 };
 
@@ -71,13 +66,7 @@ static void msr_bitmap_build(struct vessel_vcpu *vcpu)
 
 void vessel_msr_setup(struct vessel_vcpu *vcpu)
 {
-	unsigned int i;
-
 	msr_bitmap_build(vcpu);
-	for (i = 0; i < VESSEL_NR_SWITCHED_MSRS; i++) {
-		vcpu->msr_autoload[i].index = vessel_switched_msrs[i];
-		vcpu->msr_hostload[i].index = vessel_switched_msrs[i];
-	}
 }
 
 static u64 guest_tsc(struct vessel_vcpu *vcpu)
@@ -195,6 +184,30 @@ static const struct vessel_msr vessel_msrs[] = {
 	{ MSR_IA32_DEBUGCTLMSR, msr_debugctl_read, msr_debugctl_write },
 };
 
+/* The user-return MSRs (uret.c): VESSEL_URET_*, or -1. */
+static int msr_uret_slot(u32 index)
+{
+	unsigned int i;
+
+	for (i = 0; i < VESSEL_NR_URET_MSRS; i++)
+		if (vessel_uret_msrs[i] == index)
+			return i;
+	return -1;
+}
+
+static int msr_uret_access(struct vessel_vcpu *vcpu, int slot, bool write,
+			   u64 *val)
+{
+	if (!write) {
+		*val = vcpu->uret[slot];
+		return 0;
+	}
+	if (!vessel_uret_valid(slot, *val))
+		return -EINVAL;
+	vessel_uret_set(vcpu, slot, *val);
+	return 0;
+}
+
 static const struct vessel_msr *msr_find(u32 index)
 {
 	unsigned int i;
@@ -222,6 +235,9 @@ static int msr_access(struct vessel_vcpu *vcpu, u32 index, bool write,
 			return m->write ? m->write(vcpu, *val) : -EINVAL;
 		return m->read ? m->read(vcpu, val) : -EINVAL;
 	}
+	r = msr_uret_slot(index);
+	if (r >= 0)
+		return msr_uret_access(vcpu, r, write, val);
 	r = vessel_pv_msr(vcpu, index, write, val);
 	if (r != -ENOENT)
 		return r;

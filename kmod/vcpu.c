@@ -41,17 +41,12 @@ struct vessel_host_state {
 
 static void vcpu_host_save(struct vessel_vcpu *vcpu, struct vessel_host_state *h)
 {
-	unsigned int i;
-
 	savesegment(ds, h->ds);
 	savesegment(es, h->es);
 	savesegment(fs, h->fs);
 	savesegment(gs, h->gs);
 	rdmsrl(MSR_FS_BASE, h->fs_base);
 	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
-	/* The exit reloads these host values: capture the current ones. */
-	for (i = 0; i < VESSEL_NR_SWITCHED_MSRS; i++)
-		rdmsrl(vessel_switched_msrs[i], vcpu->msr_hostload[i].value);
 	h->xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ? xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
 }
 
@@ -78,6 +73,49 @@ static void vcpu_host_restore(const struct vessel_host_state *h)
 }
 
 /*
+ * The guest's KERNEL_GS_BASE is in the CPU from the start of RUN to its
+ * end (SWAPGS in the guest changes it without an exit), except while the
+ * thread is scheduled out: the context switch saves the outgoing task's
+ * user GS base from that MSR.  Preemption off.
+ */
+static void vcpu_kgs_enter(struct vessel_vcpu *vcpu)
+{
+	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+	if (vcpu->kernel_gs_base != vcpu->host_kernel_gs_base)
+		wrmsrl(MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
+}
+
+static void vcpu_kgs_leave(struct vessel_vcpu *vcpu)
+{
+	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
+	if (vcpu->kernel_gs_base != vcpu->host_kernel_gs_base)
+		wrmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+}
+
+u64 vessel_kernel_gs_base_get(struct vessel_vcpu *vcpu)
+{
+	u64 v;
+
+	preempt_disable();
+	if (vcpu->run_active)
+		rdmsrl(MSR_KERNEL_GS_BASE, v);
+	else
+		v = vcpu->kernel_gs_base;
+	preempt_enable();
+	return v;
+}
+
+/* @val is canonical (the callers check). */
+void vessel_kernel_gs_base_set(struct vessel_vcpu *vcpu, u64 val)
+{
+	preempt_disable();
+	vcpu->kernel_gs_base = val;
+	if (vcpu->run_active)
+		wrmsrl(MSR_KERNEL_GS_BASE, val);
+	preempt_enable();
+}
+
+/*
  * While a vCPU thread is inside RUN or a state ioctl its VMCS stays current
  * on whatever CPU the thread runs: a preempt notifier loads it again when
  * the thread is scheduled in (possibly elsewhere).  Exit handlers can then
@@ -89,6 +127,8 @@ static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
 
 	if (vessel_vmcs_load(vcpu))
 		vcpu->load_failed = true;
+	if (vcpu->run_active)
+		vcpu_kgs_enter(vcpu);
 }
 
 /*
@@ -100,6 +140,10 @@ static void vcpu_sched_out(struct preempt_notifier *pn,
 {
 	struct vessel_vcpu *vcpu = container_of(pn, struct vessel_vcpu, pn);
 
+	/* Another task may return to userspace here: the host's MSRs back. */
+	vcpu->uret_loaded = false;
+	if (vcpu->run_active)
+		vcpu_kgs_leave(vcpu);
 	if (current->on_rq && vcpu->vm->pv.ops->vcpu_sched_out)
 		vcpu->vm->pv.ops->vcpu_sched_out(vcpu);
 }
@@ -248,6 +292,9 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 	if (r <= 0)
 		return r == -EINTR ? vcpu_exit_intr(vcpu) : r;
 	preempt_disable();
+	/* Since a schedule-out this CPU may hold the host's values (uret.c). */
+	if (unlikely(!vcpu->uret_loaded))
+		vessel_uret_load(vcpu);
 	vcpu_host_update(vcpu, h);
 	r = vessel_events_inject(vcpu);
 	vessel_stage(vcpu, VESSEL_STAGE_EVENTS);
@@ -389,6 +436,10 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 	vcpu_track_thread(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
 	vcpu_host_save(vcpu, &h);
+	preempt_disable();
+	vcpu_kgs_enter(vcpu);
+	vcpu->run_active = true;
+	preempt_enable();
 	for (;;) {
 		vessel_stage(vcpu, first ? VESSEL_STAGE_RUN_ENTER :
 					   VESSEL_STAGE_LOOP);
@@ -409,6 +460,12 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 	/* An entry cancelled after an offer: userspace sees no PV EOI state. */
 	vessel_lapic_after_exit(vcpu);
 	vessel_pv_vcpu_leave(vcpu);
+	preempt_disable();
+	vcpu_kgs_leave(vcpu);
+	vcpu->run_active = false;
+	/* Returning to userspace puts the host's values back (uret.c). */
+	vcpu->uret_loaded = false;
+	preempt_enable();
 	vcpu_host_restore(&h);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
 out_put:
@@ -555,8 +612,6 @@ static int vessel_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 /* The pages of a vCPU and the vCPU itself; free_page(0) does nothing. */
 static void vcpu_free_pages(struct vessel_vcpu *vcpu)
 {
-	free_page((unsigned long)vcpu->msr_hostload);
-	free_page((unsigned long)vcpu->msr_autoload);
 	free_page((unsigned long)vcpu->msr_bitmap);
 	free_page((unsigned long)vcpu->vmcs);
 	free_page((unsigned long)vcpu->run);
@@ -627,10 +682,7 @@ static struct vessel_vcpu *vcpu_alloc(struct vessel_vm *vm, u32 id)
 	vcpu->run = vcpu_zalloc_page();
 	vcpu->vmcs = vessel_vmcs_alloc();
 	vcpu->msr_bitmap = vcpu_zalloc_page();
-	vcpu->msr_autoload = vcpu_zalloc_page();
-	vcpu->msr_hostload = vcpu_zalloc_page();
 	if (!vcpu->run || !vcpu->vmcs || !vcpu->msr_bitmap ||
-	    !vcpu->msr_autoload || !vcpu->msr_hostload ||
 	    !fpu_alloc_guest_fpstate(&vcpu->fpu))
 		goto err_free;
 	if (vm->lapic && vessel_lapic_create(vcpu))

@@ -22,19 +22,6 @@
 #define VESSEL_CR4_GUEST_OWNED	(X86_CR4_PGE)
 #define VESSEL_CR4_HOST_OWNED	(~(unsigned long)VESSEL_CR4_GUEST_OWNED)
 
-/* MSRs without a VMCS field, switched through the MSR load/store areas. */
-enum vessel_switched_msr {
-	VESSEL_SW_STAR,
-	VESSEL_SW_LSTAR,
-	VESSEL_SW_CSTAR,
-	VESSEL_SW_SFMASK,
-	VESSEL_SW_KERNEL_GS_BASE,
-	VESSEL_SW_TSC_AUX,
-	VESSEL_NR_SWITCHED_MSRS
-};
-
-extern const u32 vessel_switched_msrs[VESSEL_NR_SWITCHED_MSRS];
-
 /* Exit handlers return >0 to re-enter, 0 to return to userspace, <0 error. */
 typedef int (*vessel_exit_handler)(struct vessel_vcpu *vcpu);
 
@@ -99,6 +86,15 @@ void vessel_msr_setup(struct vessel_vcpu *vcpu);
 void vessel_msr_complete_user(struct vessel_vcpu *vcpu);
 long vessel_vm_set_user_msrs(struct vessel_vm *vm,
 			     const struct vessel_user_msrs __user *uarg);
+
+/* uret.c */
+void vessel_uret_load(struct vessel_vcpu *vcpu);
+bool vessel_uret_valid(unsigned int i, u64 val);
+void vessel_uret_set(struct vessel_vcpu *vcpu, unsigned int i, u64 val);
+
+/* vcpu.c: the guest's KERNEL_GS_BASE, wherever it is now */
+u64 vessel_kernel_gs_base_get(struct vessel_vcpu *vcpu);
+void vessel_kernel_gs_base_set(struct vessel_vcpu *vcpu, u64 val);
 
 /* cpuid.c */
 int vessel_cpuid_init(struct vessel_vm *vm);
