@@ -133,7 +133,7 @@ static u32 lapic_xapic_id(const struct vessel_lapic *l)
 static u32 lapic_update_ppr(struct vessel_lapic *l)
 {
 	u32 tpr = reg_get(l, APIC_TASKPRI) & 0xff;
-	int isrv = vec_highest(l, APIC_ISR);
+	int isrv = l->isr_top;
 	u32 ppr;
 
 	if (isrv < 0)
@@ -167,6 +167,7 @@ static void lapic_reset_regs(struct vessel_lapic *l)
 	l->tsc_deadline = 0;
 	l->period_ns = 0;
 	memset(l->regs, 0, PAGE_SIZE);
+	l->isr_top = -1;
 	reg_set(l, APIC_ID, vcpu->id << 24);
 	reg_set(l, APIC_LVR, LAPIC_VERSION);
 	reg_set(l, APIC_DFR, APIC_DFR_FLAT);
@@ -213,6 +214,41 @@ static void lapic_post(struct vessel_vcpu *vcpu, unsigned int req)
 
 /* ---------------------------------------------------------- acceptance */
 
+/*
+ * A bit was just set in IRR or @extint: irr_pending after it, so that the
+ * vCPU's thread, which clears irr_pending before it looks at both, either
+ * finds the bit or sees irr_pending set again (lapic_irr_empty()).
+ */
+static void lapic_irr_posted(struct vessel_lapic *l)
+{
+	/* The bit before irr_pending: pairs with the smp_mb() there. */
+	smp_mb__after_atomic();
+	WRITE_ONCE(l->irr_pending, true);
+}
+
+static bool lapic_extint_pending(const struct vessel_lapic *l)
+{
+	return !bitmap_empty(l->extint, 256);
+}
+
+/*
+ * The vCPU's thread: whether IRR and @extint are both empty, without a
+ * look at either when irr_pending says so.  Clears irr_pending when they
+ * are found empty.
+ */
+static bool lapic_irr_empty(struct vessel_lapic *l)
+{
+	if (!READ_ONCE(l->irr_pending))
+		return true;
+	WRITE_ONCE(l->irr_pending, false);
+	/* The clear before the look: pairs with lapic_irr_posted(). */
+	smp_mb();
+	if (vec_highest(l, APIC_IRR) < 0 && !lapic_extint_pending(l))
+		return true;
+	WRITE_ONCE(l->irr_pending, true);
+	return false;
+}
+
 static void lapic_set_irr(struct vessel_vcpu *vcpu, u8 vec, bool level)
 {
 	struct vessel_lapic *l = vcpu->lapic;
@@ -222,6 +258,7 @@ static void lapic_set_irr(struct vessel_vcpu *vcpu, u8 vec, bool level)
 	else
 		clear_bit(vec & 31, vec_word(l, APIC_TMR, vec));
 	set_bit(vec & 31, vec_word(l, APIC_IRR, vec));
+	lapic_irr_posted(l);
 	lapic_post_event(vcpu);
 }
 
@@ -255,6 +292,7 @@ static bool lapic_accept(struct vessel_vcpu *vcpu, u32 mode, u8 vec, bool level)
 		if (!lapic_takes_extint(l))
 			return false;
 		set_bit(vec, l->extint);
+		lapic_irr_posted(l);
 		lapic_post_event(vcpu);
 		return true;
 	}
@@ -406,11 +444,12 @@ static void lapic_icr_send(struct vessel_vcpu *vcpu, u32 low, u32 high)
 static void lapic_eoi(struct vessel_vcpu *vcpu)
 {
 	struct vessel_lapic *l = vcpu->lapic;
-	int vec = vec_highest(l, APIC_ISR);
+	int vec = l->isr_top;
 
 	if (vec < 0)
 		return;
 	*(u32 *)(l->regs + APIC_ISR + (vec >> 5) * 0x10) &= ~BIT(vec & 31);
+	l->isr_top = vec_highest(l, APIC_ISR);
 	lapic_update_ppr(l);
 	/* Level-triggered: a userspace IOAPIC must see it (VESSEL_EXIT_EOI). */
 	if (test_bit(vec & 31, vec_word(l, APIC_TMR, vec)))
@@ -964,11 +1003,13 @@ void vessel_lapic_cr8_write(struct vessel_vcpu *vcpu, u64 cr8)
 static void lapic_update_tpr_threshold(struct vessel_vcpu *vcpu)
 {
 	struct vessel_lapic *l = vcpu->lapic;
-	int irr = vec_highest(l, APIC_IRR);
-	u32 tpr_class = (reg_get(l, APIC_TASKPRI) >> 4) & 0xf, thr = 0;
+	u32 tpr_class, thr = 0;
+	int irr;
 
 	if (!(vcpu->ctl_proc & CPU_BASED_TPR_SHADOW))
 		return;
+	irr = lapic_irr_empty(l) ? -1 : vec_highest(l, APIC_IRR);
+	tpr_class = (reg_get(l, APIC_TASKPRI) >> 4) & 0xf;
 	if (irr >= 0 && ((u32)irr >> 4) <= tpr_class)
 		thr = (u32)irr >> 4;
 	if (thr != l->tpr_threshold) {
@@ -989,17 +1030,15 @@ bool vessel_lapic_hw_disabled(struct vessel_vcpu *vcpu)
 
 /* ------------------------------------------------------ entry and HLT */
 
-static bool lapic_extint_pending(const struct vessel_lapic *l)
-{
-	return !bitmap_empty(l->extint, 256);
-}
-
 static void lapic_pv_eoi_offer(struct vessel_vcpu *vcpu, int vec);
 
 bool __vessel_lapic_has_irq(struct vessel_vcpu *vcpu)
 {
-	return lapic_extint_pending(vcpu->lapic) ||
-	       lapic_deliverable(vcpu->lapic) >= 0;
+	struct vessel_lapic *l = vcpu->lapic;
+
+	if (lapic_irr_empty(l))
+		return false;
+	return lapic_extint_pending(l) || lapic_deliverable(l) >= 0;
 }
 
 /*
@@ -1011,6 +1050,8 @@ bool __vessel_lapic_ack(struct vessel_vcpu *vcpu)
 	struct vessel_lapic *l = vcpu->lapic;
 	int vec;
 
+	if (lapic_irr_empty(l))
+		return false;
 	vec = find_last_bit(l->extint, 256);
 	if (vec < 256 && test_and_clear_bit(vec, l->extint)) {
 		vcpu->ev.irq_vector = vec;
@@ -1024,8 +1065,10 @@ bool __vessel_lapic_ack(struct vessel_vcpu *vcpu)
 		lapic_pv_eoi_offer(vcpu, vec);
 	clear_bit(vec & 31, vec_word(l, APIC_IRR, vec));
 	/* An auto-EOI vector is retired as it is taken (TLFS 11.8.2). */
-	if (!test_bit(vec, l->auto_eoi))
+	if (!test_bit(vec, l->auto_eoi)) {
 		*(u32 *)(l->regs + APIC_ISR + (vec >> 5) * 0x10) |= BIT(vec & 31);
+		l->isr_top = max(l->isr_top, vec);
+	}
 	lapic_update_ppr(l);
 	vcpu->ev.irq_vector = vec;
 	vcpu->ev.irq_pending = true;
@@ -1078,6 +1121,9 @@ static void lapic_process(struct vessel_vcpu *vcpu)
 	struct vessel_lapic *l = vcpu->lapic;
 
 	lapic_timer_deliver(vcpu);
+	/* Most events are IRR bits or the timer: none of these. */
+	if (!READ_ONCE(l->req))
+		return;
 	if (test_and_clear_bit(LAPIC_REQ_INIT, &l->req))
 		lapic_do_init(vcpu);
 	if (test_and_clear_bit(LAPIC_REQ_SIPI, &l->req))
@@ -1292,7 +1338,7 @@ static void lapic_pv_eoi_offer(struct vessel_vcpu *vcpu, int vec)
 
 	int i;
 
-	if (vec_highest(l, APIC_ISR) >= 0 ||
+	if (l->isr_top >= 0 ||
 	    test_bit(vec & 31, vec_word(l, APIC_TMR, vec)))
 		return;
 	/* @vec is still in IRR: any other bit there is another request. */
@@ -1555,6 +1601,7 @@ long vessel_vcpu_set_lapic(struct vessel_vcpu *vcpu,
 	memcpy(l->regs, s->regs, sizeof(s->regs));
 	reg_set(l, APIC_LVR, LAPIC_VERSION);
 	reg_set(l, APIC_TMCCT, 0);
+	l->isr_top = vec_highest(l, APIC_ISR);
 	if (lapic_x2apic(l)) {
 		reg_set(l, APIC_ID, vcpu->id);
 		reg_set(l, APIC_LDR, ((vcpu->id >> 4) << 16) | (1U << (vcpu->id & 0xf)));
@@ -1567,6 +1614,8 @@ long vessel_vcpu_set_lapic(struct vessel_vcpu *vcpu,
 	l->tsc_deadline = 0;
 	l->period_ns = 0;
 	bitmap_from_arr64(l->extint, s->extint, 256);
+	/* Whatever IRR and extint now hold: the next look scans them. */
+	WRITE_ONCE(l->irr_pending, true);
 	if (lapic_timer_mode(l) == APIC_LVT_TIMER_TSCDEADLINE)
 		lapic_deadline_set(vcpu, s->tsc_deadline);
 	else if (s->timer_ns)

@@ -55,6 +55,11 @@
  *		next exit looks whether the guest cleared it (its EOI)
  * @auto_eoi:	vectors acknowledged without setting ISR (Hyper-V SINTs
  *		with auto-EOI); written by the vCPU's thread only
+ * @isr_top:	the highest vector in ISR, -1 for none: changed by the
+ *		vCPU's thread with ISR, so PPR and EOI need no scan of it
+ * @irr_pending: IRR or @extint may have a bit set; false only when both
+ *		are empty (KVM's irr_pending), so that the checks before
+ *		every entry need not scan IRR when nothing was requested
  */
 struct vessel_lapic {
 	struct vessel_vcpu *vcpu;
@@ -79,6 +84,8 @@ struct vessel_lapic {
 	u64 tsc_deadline;
 	s64 deadline_offset;
 
+	int isr_top;
+	bool irr_pending;
 	bool pv_unhalt;
 	bool pv_eoi_pending;
 	u64 pv_eoi_msr;

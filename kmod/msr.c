@@ -91,6 +91,7 @@ static int msr_tsc_write(struct vessel_vcpu *vcpu, u64 val)
 {
 	/* One TSC per VM: every vCPU picks the offset up on its next entry. */
 	WRITE_ONCE(vcpu->vm->tsc_offset, val - rdtsc());
+	vessel_pv_resync_all(vcpu->vm);
 	return 0;
 }
 

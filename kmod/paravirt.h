@@ -233,6 +233,8 @@ int vessel_exit_vmcall(struct vessel_vcpu *vcpu);
 void vessel_pv_complete_user(struct vessel_vcpu *vcpu);
 void vessel_pv_vcpu_init(struct vessel_vcpu *vcpu);
 void vessel_pv_vcpu_enter(struct vessel_vcpu *vcpu);
+void vessel_pv_request_resync(struct vessel_vcpu *vcpu);
+void vessel_pv_resync_all(struct vessel_vm *vm);
 void vessel_pv_vcpu_leave(struct vessel_vcpu *vcpu);
 void vessel_pv_vcpu_free(struct vessel_vcpu *vcpu);
 void vessel_pv_vcpu_event(struct vessel_vcpu *vcpu);

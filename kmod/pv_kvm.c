@@ -411,6 +411,7 @@ static int kvm_msr(struct vessel_vcpu *vcpu, u32 index, bool write, u64 *val)
 			kvm_write_steal(vcpu);
 			/* A new record: its byte is cleared at the next entry. */
 			WRITE_ONCE(k->preempted, true);
+			vessel_pv_request_resync(vcpu);
 		} else {
 			WRITE_ONCE(k->in_run, false);
 		}

@@ -519,6 +519,7 @@ static void set_msrs(struct vessel_vcpu *vcpu, const u64 *m)
 	vessel_kernel_gs_base_set(vcpu, m[VESSEL_MSR_KERNEL_GS_BASE]);
 	vmcs_write64(GUEST_IA32_PAT, m[VESSEL_MSR_PAT]);
 	WRITE_ONCE(vcpu->vm->tsc_offset, m[VESSEL_MSR_TSC] - rdtsc());
+	vessel_pv_resync_all(vcpu->vm);
 	vcpu->misc_enable = m[VESSEL_MSR_MISC_ENABLE];
 }
 

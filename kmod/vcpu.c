@@ -129,6 +129,8 @@ static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
 		vcpu->load_failed = true;
 	if (vcpu->run_active)
 		vcpu_kgs_enter(vcpu);
+	/* Steal time, the CPU the clock was written on: the provider looks. */
+	vessel_pv_request_resync(vcpu);
 }
 
 /*
@@ -434,6 +436,7 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 		goto out_put;
 
 	vcpu_track_thread(vcpu);
+	vessel_pv_request_resync(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
 	vcpu_host_save(vcpu, &h);
 	preempt_disable();
@@ -448,8 +451,8 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 			r = vcpu_exit_intr(vcpu);
 			break;
 		}
-		/* Tested here: most VMs' providers have no hook to call. */
-		if (vcpu->vm->pv.ops->vcpu_enter)
+		/* Only when asked: RUN began, the thread ran elsewhere, ... */
+		if (unlikely(vessel_check_request(vcpu, VESSEL_REQ_PV_RESYNC)))
 			vessel_pv_vcpu_enter(vcpu);
 		vessel_stage(vcpu, VESSEL_STAGE_PV);
 		r = vcpu_run_once(vcpu, &h);
