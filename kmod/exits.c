@@ -103,6 +103,16 @@ static int vmx_exit_external_interrupt(struct vessel_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * The backstop (vmcs.c) let the host take its IRQs; or the APIC's TSC
+ * deadline, which the VMX-preemption timer watches inside RUN, passed.
+ */
+static int vmx_exit_preemption_timer(struct vessel_vcpu *vcpu)
+{
+	vessel_lapic_hv_expired(vcpu);
+	return 1;
+}
+
 static int vmx_exit_triple_fault(struct vessel_vcpu *vcpu)
 {
 	vcpu->run->exit_reason = VESSEL_EXIT_SHUTDOWN;
@@ -193,7 +203,7 @@ static const vessel_exit_handler vmx_exit_handlers[] = {
 	[EXIT_REASON_INVVPID]			= vmx_exit_ud,
 	[EXIT_REASON_WBINVD]			= vmx_exit_skip,
 	[EXIT_REASON_XSETBV]			= vessel_exit_xsetbv,
-	[EXIT_REASON_PREEMPTION_TIMER]		= vmx_exit_external_interrupt,
+	[EXIT_REASON_PREEMPTION_TIMER]		= vmx_exit_preemption_timer,
 	[EXIT_REASON_VMFUNC]			= vmx_exit_ud,
 };
 

@@ -157,7 +157,8 @@ struct vessel_vcpu {
 	bool uret_loaded;	/* this CPU holds them (until a schedule-out) */
 	/*
 	 * Between the start and the end of RUN: the CPU holds the guest's
-	 * KERNEL_GS_BASE (but while scheduled out).
+	 * KERNEL_GS_BASE (but while scheduled out), and the APIC's deadline
+	 * may be watched by the VMX-preemption timer (lapic.c).
 	 */
 	bool run_active;
 	u64 kernel_gs_base;	/* the guest's, while not in the CPU */

@@ -512,6 +512,7 @@ static void lapic_timer_arm(struct vessel_lapic *l, u64 ns)
 
 static void lapic_timer_stop(struct vessel_lapic *l)
 {
+	l->hv_timer = false;
 	hrtimer_cancel(&l->timer);
 	atomic_set(&l->timer_fired, 0);
 }
@@ -532,13 +533,69 @@ static void lapic_timer_start(struct vessel_lapic *l, u64 first_ns)
 	lapic_timer_arm(l, first_ns ? first_ns : ns);
 }
 
+/*
+ * TSC-deadline mode inside RUN (KVM's "hv timer"): a guest re-arms its
+ * deadline at every clock event, and an hrtimer would cost a cancel and a
+ * start each time.  While RUN runs, the deadline is watched instead by
+ * the VMX-preemption timer, which the run loop programs before every entry
+ * (vessel_lapic_hv_timer()) and whose exit looks at the TSC
+ * (vessel_lapic_hv_expired()); the hrtimer takes over only when the thread
+ * sleeps in HLT.  Between two RUNs no guest code runs: the next entry, or
+ * GET_LAPIC, looks at the TSC.
+ */
+static bool lapic_hv_usable(struct vessel_vcpu *vcpu)
+{
+	return (vessel_vmx.flags & VESSEL_CAP_PREEMPTION_TIMER) &&
+	       vcpu->run_active;
+}
+
+/* The deadline passed: expire it as the hrtimer's callback would. */
+static void lapic_hv_fire(struct vessel_vcpu *vcpu)
+{
+	vcpu->lapic->hv_timer = false;
+	atomic_inc(&vcpu->lapic->timer_fired);
+	vessel_make_request(vcpu, VESSEL_REQ_EVENT);
+}
+
+bool vessel_lapic_hv_expired(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+
+	if (!l || !l->hv_timer || rdtsc() < l->target_tsc)
+		return false;
+	lapic_hv_fire(vcpu);
+	return true;
+}
+
+/* The thread goes to sleep (HLT): the hrtimer watches the deadline. */
+static void lapic_hv_to_hrtimer(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	u64 now = rdtsc();
+
+	if (now >= l->target_tsc) {
+		lapic_hv_fire(vcpu);
+		return;
+	}
+	l->hv_timer = false;
+	hrtimer_start(&l->timer, ktime_add_ns(ktime_get(),
+					      tsc_to_ns(l->target_tsc - now)),
+		      HRTIMER_MODE_ABS_HARD);
+}
+
 /* IA32_TSC_DEADLINE (11.5.4.1): a deadline in the past fires at once. */
 static void lapic_deadline_set(struct vessel_vcpu *vcpu, u64 deadline)
 {
 	struct vessel_lapic *l = vcpu->lapic;
 	u64 host, now;
 
-	lapic_timer_stop(l);
+	/* Watched by the VMX-preemption timer: no hrtimer to cancel. */
+	if (l->hv_timer) {
+		l->hv_timer = false;
+		atomic_set(&l->timer_fired, 0);
+	} else {
+		lapic_timer_stop(l);
+	}
 	l->period_ns = 0;
 	l->tsc_deadline = deadline;
 	if (!deadline)
@@ -552,6 +609,10 @@ static void lapic_deadline_set(struct vessel_vcpu *vcpu, u64 deadline)
 		return;
 	}
 	l->target_tsc = host;
+	if (lapic_hv_usable(vcpu)) {
+		l->hv_timer = true;
+		return;
+	}
 	hrtimer_start(&l->timer, ktime_add_ns(ktime_get(), tsc_to_ns(host - now)),
 		      HRTIMER_MODE_ABS_HARD);
 }
@@ -581,6 +642,7 @@ static void lapic_timer_deliver(struct vessel_vcpu *vcpu)
 	struct vessel_lapic *l = vcpu->lapic;
 	u32 lvt;
 
+	vessel_lapic_hv_expired(vcpu);
 	if (!atomic_xchg(&l->timer_fired, 0))
 		return;
 	lvt = reg_get(l, APIC_LVTT);
@@ -1171,6 +1233,13 @@ static void lapic_block(struct vessel_vcpu *vcpu)
 {
 	struct vessel_lapic *l = vcpu->lapic;
 	unsigned int poll = min_t(unsigned int, READ_ONCE(halt_poll_ns), NSEC_PER_MSEC);
+
+	/* Asleep, the thread cannot watch the deadline: the hrtimer does. */
+	if (l->hv_timer) {
+		lapic_hv_to_hrtimer(vcpu);
+		if (lapic_wake_wanted(vcpu))
+			return;
+	}
 
 	if (poll) {
 		ktime_t end = ktime_add_ns(ktime_get(), poll);

@@ -55,6 +55,8 @@
  *		next exit looks whether the guest cleared it (its EOI)
  * @auto_eoi:	vectors acknowledged without setting ISR (Hyper-V SINTs
  *		with auto-EOI); written by the vCPU's thread only
+ * @hv_timer:	TSC-deadline mode inside RUN: @target_tsc is watched by
+ *		the VMX-preemption timer, the hrtimer is off (lapic.c)
  * @isr_top:	the highest vector in ISR, -1 for none: changed by the
  *		vCPU's thread with ISR, so PPR and EOI need no scan of it
  * @irr_pending: IRR or @extint may have a bit set; false only when both
@@ -83,6 +85,7 @@ struct vessel_lapic {
 	u64 period_tsc;
 	u64 tsc_deadline;
 	s64 deadline_offset;
+	bool hv_timer;
 
 	int isr_top;
 	bool irr_pending;
@@ -148,6 +151,23 @@ static inline void vessel_lapic_after_exit(struct vessel_vcpu *vcpu)
 	if (vcpu->lapic && unlikely(vcpu->lapic->pv_eoi_pending))
 		__vessel_lapic_pv_eoi_sync(vcpu);
 }
+
+/*
+ * Before every entry (IRQs off): whether the VMX-preemption timer must
+ * run, and for how many TSC ticks, for the APIC's deadline.
+ */
+static inline bool vessel_lapic_hv_timer(struct vessel_vcpu *vcpu, u64 *ticks)
+{
+	const struct vessel_lapic *l = vcpu->lapic;
+	u64 now;
+
+	if (!l || !l->hv_timer)
+		return false;
+	now = rdtsc();
+	*ticks = l->target_tsc > now ? l->target_tsc - now : 0;
+	return true;
+}
+bool vessel_lapic_hv_expired(struct vessel_vcpu *vcpu);
 
 /* vessel_vcpu_wake(): wake the thread if asleep in HLT; whether it was. */
 bool vessel_lapic_wake_halted(struct vessel_vcpu *vcpu);

@@ -196,8 +196,6 @@ static void vcpu_host_update(struct vessel_vcpu *vcpu,
 		vcpu->tsc_offset = READ_ONCE(vcpu->vm->tsc_offset);
 		vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
 	}
-	if (vessel_backstop_ticks)
-		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vessel_backstop_ticks);
 	if (h->fs_base != vcpu->host_fs_base) {
 		vmcs_writel(HOST_FS_BASE, h->fs_base);
 		vcpu->host_fs_base = h->fs_base;
@@ -218,6 +216,32 @@ static int vcpu_exit_intr(struct vessel_vcpu *vcpu)
 	vessel_check_request(vcpu, VESSEL_REQ_KICK);
 	vcpu->run->exit_reason = VESSEL_EXIT_INTR;
 	return -EINTR;
+}
+
+/*
+ * The VMX-preemption timer, just before an entry (IRQs off): the emulator
+ * backstop (vmcs.c) and the APIC's TSC deadline while the run loop
+ * watches it (lapic.c).  It counts TSC ticks >> IA32_VMX_MISC[4:0], and
+ * is off when neither needs it.
+ */
+static void vcpu_preemption_timer(struct vessel_vcpu *vcpu)
+{
+	unsigned int rate = vessel_vmx.misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK;
+	u64 ticks = vessel_backstop_ticks, deadline;
+	bool on = ticks;
+
+	if (vessel_lapic_hv_timer(vcpu, &deadline)) {
+		deadline >>= rate;
+		ticks = on ? min(ticks, deadline) : deadline;
+		on = true;
+	}
+	if (on != !!(vcpu->ctl_pin & PIN_BASED_VMX_PREEMPTION_TIMER)) {
+		vcpu->ctl_pin ^= PIN_BASED_VMX_PREEMPTION_TIMER;
+		vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vcpu->ctl_pin);
+	}
+	if (on)
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
+			     min_t(u64, ticks, U32_MAX));
 }
 
 /* Everything between taking IRQs off and giving them back. */
@@ -246,6 +270,7 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 		set_debugreg(vcpu->dr6, 6);
 	}
 
+	vcpu_preemption_timer(vcpu);
 	vessel_stage(vcpu, VESSEL_STAGE_CHECKS);
 	r = vessel_vmx_enter(vcpu->regs, vcpu->launched);
 	vessel_stage(vcpu, VESSEL_STAGE_GUEST);
