@@ -350,7 +350,8 @@ static bool lapic_match(struct vessel_lapic *l, u32 dest, u32 bcast, bool logica
  * Send an interrupt message to every APIC it names.  vm->lock keeps the
  * targets alive (vCPU release takes it before freeing).  Lowest priority
  * goes to the matching APIC with the lowest TPR.  Returns how many APICs
- * got it.
+ * got it.  To itself (the SELF shorthand) no lock: the sender is alive,
+ * and such an IPI can be sent from the fast path.
  */
 static int lapic_send(struct vessel_vm *vm, struct vessel_vcpu *src,
 		      u32 shorthand, u32 dest, u32 bcast, bool logical,
@@ -360,6 +361,8 @@ static int lapic_send(struct vessel_vm *vm, struct vessel_vcpu *src,
 	unsigned int i;
 	int n = 0;
 
+	if (shorthand == SH_SELF)
+		return src->lapic ? lapic_accept(src, mode, vec, level) : 0;
 	mutex_lock(&vm->lock);
 	for (i = 0; i < VESSEL_MAX_VCPUS; i++) {
 		struct vessel_vcpu *t = vm->vcpus[i];
@@ -987,6 +990,56 @@ int vessel_lapic_wrmsr(struct vessel_vcpu *vcpu, u32 index, u64 val)
 	if (!lapic_x2apic(l) || (off != APIC_ICR && (val >> 32)))
 		return -EINVAL;
 	return x2apic_write(vcpu, off, val);
+}
+
+/**
+ * vessel_lapic_msr_fast() - the APIC's MSRs in the fast path (IRQs off)
+ *
+ * IA32_TSC_DEADLINE, x2APIC reads, and the x2APIC writes that need no
+ * sleeping lock: EOI, TPR, SELF IPI, and ICR with the SELF shorthand.
+ * The checks of vessel_lapic_wrmsr() come first, so a refusal changes
+ * nothing.
+ *
+ * Return: 0 done; 1 done, and the entry must take the slow way (an
+ * interrupt may be deliverable now, or an EOI must reach userspace);
+ * -EAGAIN not here (an IPI to others, the other registers, a #GP).
+ */
+int vessel_lapic_msr_fast(struct vessel_vcpu *vcpu, u32 index, bool write,
+			  u64 *val)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	u32 off;
+
+	if (!l)
+		return -EAGAIN;
+	if (index == MSR_IA32_TSC_DEADLINE) {
+		/* An expiry at once posts an event: the caller sees it. */
+		if (write)
+			return vessel_lapic_wrmsr(vcpu, index, *val);
+		return vessel_lapic_rdmsr(vcpu, index, val);
+	}
+	if (index < APIC_BASE_MSR || index > APIC_BASE_MSR + 0xff ||
+	    !lapic_x2apic(l))
+		return -EAGAIN;
+	off = (index - APIC_BASE_MSR) << 4;
+	if (!write)
+		return x2apic_read(l, off, val) ? -EAGAIN : 0;
+	switch (off) {
+	case APIC_ICR:
+		if (((*val >> 18) & 3) != SH_SELF)
+			return -EAGAIN;
+		break;
+	case APIC_EOI:
+	case APIC_TASKPRI:
+	case APIC_SELF_IPI:
+		break;
+	default:
+		return -EAGAIN;
+	}
+	if (x2apic_write(vcpu, off, *val))
+		return -EAGAIN;
+	/* What EOI and TPR change: is a held-back vector deliverable now? */
+	return l->eoi_exit >= 0 || !lapic_irr_empty(l);
 }
 
 /**

@@ -175,6 +175,8 @@ bool vessel_lapic_wake_halted(struct vessel_vcpu *vcpu);
 /* Exit handlers' hooks. */
 int vessel_lapic_halt(struct vessel_vcpu *vcpu);
 int vessel_lapic_rdmsr(struct vessel_vcpu *vcpu, u32 index, u64 *val);
+int vessel_lapic_msr_fast(struct vessel_vcpu *vcpu, u32 index, bool write,
+			  u64 *val);
 int vessel_lapic_wrmsr(struct vessel_vcpu *vcpu, u32 index, u64 val);
 int vessel_exit_tpr_below_threshold(struct vessel_vcpu *vcpu);
 int vessel_lapic_hv_msr(struct vessel_vcpu *vcpu, u32 off, bool write,

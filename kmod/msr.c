@@ -74,11 +74,16 @@ static u64 guest_tsc(struct vessel_vcpu *vcpu)
 	return rdtsc() + vcpu->vm->tsc_offset;
 }
 
-/* In-kernel MSRs: read and write return 0, or -EINVAL for #GP. */
+/*
+ * In-kernel MSRs: read and write return 0, or -EINVAL for #GP.  Every
+ * read may run in the fast path (IRQs off); a write only with @fast_write
+ * (no lock that sleeps, nothing to tell other vCPUs).
+ */
 struct vessel_msr {
 	u32 index;
 	int (*read)(struct vessel_vcpu *vcpu, u64 *val);
 	int (*write)(struct vessel_vcpu *vcpu, u64 val);
+	bool fast_write;
 };
 
 static int msr_tsc_read(struct vessel_vcpu *vcpu, u64 *val)
@@ -175,14 +180,15 @@ static int msr_debugctl_write(struct vessel_vcpu *vcpu, u64 val)
 static const struct vessel_msr vessel_msrs[] = {
 	{ MSR_IA32_TSC, msr_tsc_read, msr_tsc_write },
 	{ MSR_EFER, msr_efer_read, msr_efer_write },
-	{ MSR_IA32_MISC_ENABLE, msr_misc_enable_read, msr_misc_enable_write },
+	{ MSR_IA32_MISC_ENABLE, msr_misc_enable_read, msr_misc_enable_write,
+	  true },
 	{ MSR_MTRRcap, msr_mtrrcap_read, NULL },
-	{ MSR_MTRRdefType, msr_mtrr_def_read, msr_mtrr_def_write },
+	{ MSR_MTRRdefType, msr_mtrr_def_read, msr_mtrr_def_write, true },
 	{ MSR_IA32_FEAT_CTL, msr_feature_control_read, NULL },
 	/* Linux writes 0, runs CPUID, reads the microcode revision. */
-	{ MSR_IA32_UCODE_REV, msr_zero_read, msr_ignore_write },
+	{ MSR_IA32_UCODE_REV, msr_zero_read, msr_ignore_write, true },
 	{ MSR_IA32_PLATFORM_ID, msr_zero_read, NULL },
-	{ MSR_IA32_DEBUGCTLMSR, msr_debugctl_read, msr_debugctl_write },
+	{ MSR_IA32_DEBUGCTLMSR, msr_debugctl_read, msr_debugctl_write, true },
 };
 
 /* The user-return MSRs (uret.c): VESSEL_URET_*, or -1. */
@@ -310,6 +316,50 @@ int vessel_exit_wrmsr(struct vessel_vcpu *vcpu)
 	}
 	vessel_skip_insn(vcpu);
 	return 1;
+}
+
+/**
+ * vessel_msr_fast() - RDMSR/WRMSR in the fast path (IRQs off)
+ *
+ * The table's MSRs (writes with fast_write), the user-return MSRs and
+ * the APIC's TSC deadline and x2APIC registers.  Anything else, a user
+ * MSR, and an access that would #GP are left to the exit handler, which
+ * does them again from the start: nothing here changes state first.
+ *
+ * Return: VESSEL_FAST_NONE, _REENTER or _DONE.
+ */
+int vessel_msr_fast(struct vessel_vcpu *vcpu, bool write)
+{
+	u32 index = vcpu->regs[VESSEL_GPR_RCX];
+	u64 val = (vcpu->regs[VESSEL_GPR_RDX] << 32) |
+		  (u32)vcpu->regs[VESSEL_GPR_RAX];
+	const struct vessel_msr *m;
+	int r, slot;
+
+	if (unlikely(vcpu->vm->nr_user_msrs) && msr_is_user(vcpu->vm, index))
+		return VESSEL_FAST_NONE;
+	m = msr_find(index);
+	if (m) {
+		if (write)
+			r = m->write && m->fast_write ? m->write(vcpu, val) :
+			    -EAGAIN;
+		else
+			r = m->read ? m->read(vcpu, &val) : -EINVAL;
+	} else {
+		slot = msr_uret_slot(index);
+		if (slot >= 0)
+			r = msr_uret_access(vcpu, slot, write, &val);
+		else
+			r = vessel_lapic_msr_fast(vcpu, index, write, &val);
+	}
+	if (r < 0)
+		return VESSEL_FAST_NONE;
+	if (!write) {
+		vcpu->regs[VESSEL_GPR_RAX] = (u32)val;
+		vcpu->regs[VESSEL_GPR_RDX] = val >> 32;
+	}
+	vessel_skip_insn(vcpu);
+	return r ? VESSEL_FAST_DONE : VESSEL_FAST_REENTER;
 }
 
 /* The next RUN after a VESSEL_EXIT_MSR: userspace's answer. */

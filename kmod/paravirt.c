@@ -143,12 +143,22 @@ int vessel_exit_vmcall(struct vessel_vcpu *vcpu)
 	int r = -ENOENT;
 
 	if (ops->hypercall)
-		r = ops->hypercall(vcpu);
+		r = ops->hypercall(vcpu, false);
 	if (r == -ENOENT) {
 		vessel_queue_ud(vcpu);
 		return 1;
 	}
 	return r;
+}
+
+/* VMCALL in the fast path: a call the provider answers at once, or none. */
+int vessel_vmcall_fast(struct vessel_vcpu *vcpu)
+{
+	const struct vessel_pv_ops *ops = vcpu->vm->pv.ops;
+
+	if (!ops->hypercall || ops->hypercall(vcpu, true) <= 0)
+		return VESSEL_FAST_NONE;
+	return VESSEL_FAST_REENTER;
 }
 
 /* The next RUN after a VESSEL_EXIT_PV_* that left work to finish. */

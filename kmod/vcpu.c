@@ -222,14 +222,21 @@ static int vcpu_exit_intr(struct vessel_vcpu *vcpu)
  * The VMX-preemption timer, just before an entry (IRQs off): the emulator
  * backstop (vmcs.c) and the APIC's TSC deadline while the run loop
  * watches it (lapic.c).  It counts TSC ticks >> IA32_VMX_MISC[4:0], and
- * is off when neither needs it.
+ * is off when neither needs it.  The backstop counts from the first entry
+ * with IRQs off (@since): the fast path's entries do not start it again,
+ * or a guest exiting often enough would never let the host's IRQs in.
+ * Run out, it makes the next entry exit at once, the slow way.
  */
-static void vcpu_preemption_timer(struct vessel_vcpu *vcpu)
+static void vcpu_preemption_timer(struct vessel_vcpu *vcpu, u64 since)
 {
 	unsigned int rate = vessel_vmx.misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK;
-	u64 ticks = vessel_backstop_ticks, deadline;
+	u64 ticks = vessel_backstop_ticks, deadline, spent;
 	bool on = ticks;
 
+	if (on) {
+		spent = (rdtsc() - since) >> rate;
+		ticks = spent < ticks ? ticks - spent : 0;
+	}
 	if (vessel_lapic_hv_timer(vcpu, &deadline)) {
 		deadline >>= rate;
 		ticks = on ? min(ticks, deadline) : deadline;
@@ -244,10 +251,43 @@ static void vcpu_preemption_timer(struct vessel_vcpu *vcpu)
 			     min_t(u64, ticks, U32_MAX));
 }
 
-/* Everything between taking IRQs off and giving them back. */
-static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
-			    const struct vessel_host_state *h)
+/*
+ * Whether the fast path must stop re-entering the guest and take the
+ * slow way round: anything the checks before a normal entry would act on.
+ * A request (an APIC event, a kick, the provider), a signal or a
+ * reschedule for the thread, a TLB flush or TSC offset to apply, a failed
+ * VMX instruction.  (TIF_NOTIFY_RESUME, rseq's and task work's, waits for
+ * the return to userspace in either path.)  IRQs off.
+ */
+static bool vcpu_fast_stop(struct vessel_vcpu *vcpu, unsigned int mark)
 {
+	return READ_ONCE(vcpu->requests) ||
+	       (read_thread_flags() & (_TIF_SIGPENDING | _TIF_NOTIFY_SIGNAL |
+				       _TIF_NEED_RESCHED)) ||
+	       READ_ONCE(vcpu->run->immediate_exit) ||
+	       READ_ONCE(vcpu->flush_on_entry) ||
+	       READ_ONCE(vcpu->vm->tsc_offset) != vcpu->tsc_offset ||
+	       atomic_read(&vessel_vmx_failures) != mark;
+}
+
+/*
+ * Everything between taking IRQs off and giving them back: the entry, and
+ * while exits are ones the fast path finishes with IRQs still off (the
+ * exits KVM's fastpath takes: CPUID, in-kernel MSRs, hypercalls, the
+ * TSC-deadline write, ...), entry again at once, as long as nothing asks
+ * for the slow way round (vcpu_fast_stop()).  The guest's CR2, XCR0 and
+ * debug registers stay in the CPU meanwhile: with IRQs off nothing of the
+ * host's runs that would use or change them.
+ *
+ * Return: 1 with an exit to dispatch, 2 when the fast path handled the
+ * last exit, or as an exit handler (a failed entry).
+ */
+static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
+			    const struct vessel_host_state *h,
+			    unsigned int mark)
+{
+	int fast = VESSEL_FAST_NONE;
+	u64 since = rdtsc();
 	int r;
 
 	/* Cleared first: a request made meanwhile (paravirt.c) is not lost. */
@@ -270,10 +310,34 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 		set_debugreg(vcpu->dr6, 6);
 	}
 
-	vcpu_preemption_timer(vcpu);
-	vessel_stage(vcpu, VESSEL_STAGE_CHECKS);
-	r = vessel_vmx_enter(vcpu->regs, vcpu->launched);
-	vessel_stage(vcpu, VESSEL_STAGE_GUEST);
+	for (;;) {
+		vcpu_preemption_timer(vcpu, since);
+		vessel_stage(vcpu, VESSEL_STAGE_CHECKS);
+		r = vessel_vmx_enter(vcpu->regs, vcpu->launched);
+		vessel_stage(vcpu, VESSEL_STAGE_GUEST);
+		vcpu->counters.entries++;
+		if (r)
+			break;
+		vcpu->launched = true;
+		vcpu->exit_reason = vmcs_read32(VM_EXIT_REASON);
+		vessel_stage_exit(vcpu, vcpu->exit_reason & 0xffff);
+		/* An NMI that exited must reach the host's handler now. */
+		if ((vcpu->exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI) {
+			vcpu->exit_intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
+			if ((vcpu->exit_intr_info & INTR_INFO_INTR_TYPE_MASK) ==
+			    INTR_TYPE_NMI_INTR)
+				vessel_vmx_host_nmi();
+			break;
+		}
+		fast = vessel_exit_fast(vcpu);
+		vessel_stage(vcpu, VESSEL_STAGE_FAST);
+		if (fast != VESSEL_FAST_REENTER)
+			break;
+		if (vcpu_fast_stop(vcpu, mark)) {
+			fast = VESSEL_FAST_DONE;
+			break;
+		}
+	}
 	WRITE_ONCE(vcpu->in_guest_cpu, -1);
 
 	vcpu->cr2 = native_read_cr2();
@@ -295,15 +359,7 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 		return vessel_exit_internal(vcpu, VESSEL_INTERNAL_ENTRY_FAILED,
 					    2, data);
 	}
-	vcpu->launched = true;
-	vcpu->exit_reason = vmcs_read32(VM_EXIT_REASON);
-	vessel_stage_exit(vcpu, vcpu->exit_reason & 0xffff);
-	vcpu->exit_intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
-	/* An NMI that exited must reach the host's handler now. */
-	if ((vcpu->exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
-	    (vcpu->exit_intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
-		vessel_vmx_host_nmi();
-	return 1;
+	return fast == VESSEL_FAST_NONE ? 1 : 2;
 }
 
 /* One trip into the guest and back; returns like an exit handler. */
@@ -355,17 +411,18 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 	 */
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
-	r = vcpu_enter_guest(vcpu, h);
-	vcpu->counters.entries++;
-	if (r > 0)
+	r = vcpu_enter_guest(vcpu, h, mark);
+	if (r == 1)
 		vessel_events_save_vectoring(vcpu);
 	local_irq_enable();
 	preempt_enable();
 	/* A PV EOI the guest did is done before any handler sees ISR. */
 	vessel_lapic_after_exit(vcpu);
 	vessel_stage(vcpu, VESSEL_STAGE_EXIT);
-	if (r > 0)
+	if (r == 1)
 		r = vessel_exit_dispatch(vcpu);
+	else if (r > 0)
+		r = 1;
 	vessel_stage(vcpu, VESSEL_STAGE_HANDLER);
 	if (vcpu_vmx_failed(vcpu, mark))
 		r = -EIO;

@@ -45,6 +45,15 @@ void vessel_vcpu_put(struct vessel_vcpu *vcpu);
 
 /* exits.c */
 int vessel_exit_dispatch(struct vessel_vcpu *vcpu);
+/*
+ * The fast path (IRQs off, right after the exit): not its exit, handled
+ * and the guest may be entered again at once, or handled but the entry
+ * must take the slow way (an event to inject, say).
+ */
+#define VESSEL_FAST_NONE	0
+#define VESSEL_FAST_REENTER	1
+#define VESSEL_FAST_DONE	2
+int vessel_exit_fast(struct vessel_vcpu *vcpu);
 void vessel_skip_insn(struct vessel_vcpu *vcpu);
 int vessel_complete_user_exit(struct vessel_vcpu *vcpu);
 unsigned long vessel_gpr_read(struct vessel_vcpu *vcpu, unsigned int reg);
@@ -81,6 +90,7 @@ int vessel_exit_nmi_window(struct vessel_vcpu *vcpu);
 
 /* msr.c */
 int vessel_exit_rdmsr(struct vessel_vcpu *vcpu);
+int vessel_msr_fast(struct vessel_vcpu *vcpu, bool write);
 int vessel_exit_wrmsr(struct vessel_vcpu *vcpu);
 void vessel_msr_setup(struct vessel_vcpu *vcpu);
 void vessel_msr_complete_user(struct vessel_vcpu *vcpu);

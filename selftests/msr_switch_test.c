@@ -122,7 +122,7 @@ static void guest_code(void)
 	for (i = 0;; i++) {
 		GUEST_SYNC(i);
 		guest_check();
-		/* Exits the kernel answers, checked every 64. */
+		/* Exits the fast path finishes, checked every 64. */
 		for (j = 0; j < READ_ONCE(spin_rounds); j++) {
 			cpuid_count(0, 0, &a, &b, &c, &d);
 			if (!(j & 63))
