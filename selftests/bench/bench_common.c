@@ -140,7 +140,7 @@ static const struct bench_workload bench_workloads[] = {
 		"IA32_TSC_DEADLINE re-armed far ahead, a new deadline each time",
 		2000, 0, false, 0, true, BENCH_PV_KVM, 1, true },
 	[BENCH_WL_LM_SELF_IPI] = { "lm_self_ipi",
-		"x2APIC self IPI by ICR, taken, EOI by MSR, IRETQ: the round trip",
+		"x2APIC self IPI by ICR, taken, EOI (PV EOI, as Linux), IRETQ",
 		2000, 0, false, 0, true, BENCH_PV_KVM, 1, true },
 	[BENCH_WL_LM_KVM_HC] = { "lm_kvm_hc",
 		"KVM hypercall KVM_HC_VAPIC_POLL_IRQ in the state Linux runs in",
