@@ -236,6 +236,7 @@ static int vmx_fast_vmcall(struct vessel_vcpu *vcpu)
 
 /**
  * vessel_exit_fast() - finish an exit before IRQs are enabled again
+ * @vcpu:	the vCPU that exited, on its own thread, IRQs off
  *
  * The exits that need nothing preemptible - no sleep, no lock that
  * sleeps, no guest memory - and are frequent in a running guest, as

@@ -994,6 +994,10 @@ int vessel_lapic_wrmsr(struct vessel_vcpu *vcpu, u32 index, u64 val)
 
 /**
  * vessel_lapic_msr_fast() - the APIC's MSRs in the fast path (IRQs off)
+ * @vcpu:	the vCPU that exited
+ * @index:	the MSR (ECX)
+ * @write:	WRMSR rather than RDMSR
+ * @val:	the value written, or where the value read goes
  *
  * IA32_TSC_DEADLINE, x2APIC reads, and the x2APIC writes that need no
  * sleeping lock: EOI, TPR, SELF IPI, and ICR with the SELF shorthand.

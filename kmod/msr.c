@@ -320,6 +320,8 @@ int vessel_exit_wrmsr(struct vessel_vcpu *vcpu)
 
 /**
  * vessel_msr_fast() - RDMSR/WRMSR in the fast path (IRQs off)
+ * @vcpu:	the vCPU that exited
+ * @write:	WRMSR rather than RDMSR
  *
  * The table's MSRs (writes with fast_write), the user-return MSRs and
  * the APIC's TSC deadline and x2APIC registers.  Anything else, a user

@@ -105,6 +105,7 @@ static void uret_write(struct uret_cpu *u, unsigned int i, u64 val)
 
 /**
  * vessel_uret_load() - this CPU holds the vCPU's values from now on
+ * @vcpu:	the vCPU about to enter
  *
  * Preemption off, before an entry with uret_loaded clear.  Writes only
  * the MSRs whose value differs from what the CPU holds, and registers
@@ -146,6 +147,9 @@ bool vessel_uret_valid(unsigned int i, u64 val)
 
 /**
  * vessel_uret_set() - the guest's (or userspace's) new value of MSR @i
+ * @vcpu:	the vCPU whose MSR it is
+ * @i:		VESSEL_URET_*
+ * @val:	the value
  *
  * @val passed vessel_uret_valid().  Written through at once when this
  * CPU holds the vCPU's values, else at the next vessel_uret_load().
