@@ -191,15 +191,36 @@ static const struct vessel_msr vessel_msrs[] = {
 	{ MSR_IA32_DEBUGCTLMSR, msr_debugctl_read, msr_debugctl_write, true },
 };
 
-/* The user-return MSRs (uret.c): VESSEL_URET_*, or -1. */
-static int msr_uret_slot(u32 index)
+/*
+ * The user-return MSRs (uret.c): VESSEL_URET_*, or -1.  A switch, not a
+ * walk of vessel_uret_msrs[]: every MSR exit that is not the table's asks.
+ */
+static inline int msr_uret_slot(u32 index)
 {
-	unsigned int i;
+	switch (index) {
+	case MSR_STAR:
+		return VESSEL_URET_STAR;
+	case MSR_LSTAR:
+		return VESSEL_URET_LSTAR;
+	case MSR_CSTAR:
+		return VESSEL_URET_CSTAR;
+	case MSR_SYSCALL_MASK:
+		return VESSEL_URET_SFMASK;
+	case MSR_TSC_AUX:
+		return VESSEL_URET_TSC_AUX;
+	default:
+		return -1;
+	}
+}
 
-	for (i = 0; i < VESSEL_NR_URET_MSRS; i++)
-		if (vessel_uret_msrs[i] == index)
-			return i;
-	return -1;
+/*
+ * The providers' MSRs live in the range reserved for hypervisors
+ * (0x40000000-0x4fffffff; KVM's at 0x4b564dxx): the fast path never
+ * finishes one, so their exits go the slow way without a look further.
+ */
+static inline bool msr_fast_candidate(u32 index)
+{
+	return (index >> 28) != 4;
 }
 
 static int msr_uret_access(struct vessel_vcpu *vcpu, int slot, bool write,
@@ -338,7 +359,8 @@ int vessel_msr_fast(struct vessel_vcpu *vcpu, bool write)
 	const struct vessel_msr *m;
 	int r, slot;
 
-	if (unlikely(vcpu->vm->nr_user_msrs) && msr_is_user(vcpu->vm, index))
+	if (!msr_fast_candidate(index) ||
+	    (unlikely(vcpu->vm->nr_user_msrs) && msr_is_user(vcpu->vm, index)))
 		return VESSEL_FAST_NONE;
 	m = msr_find(index);
 	if (m) {

@@ -233,6 +233,10 @@ static void vcpu_preemption_timer(struct vessel_vcpu *vcpu, u64 since)
 	u64 ticks = vessel_backstop_ticks, deadline, spent;
 	bool on = ticks;
 
+	/* Nothing uses it, and it is off: the common case, no work. */
+	if (!on && !(vcpu->ctl_pin & PIN_BASED_VMX_PREEMPTION_TIMER) &&
+	    !(vcpu->lapic && vcpu->lapic->hv_timer))
+		return;
 	if (on) {
 		spent = (rdtsc() - since) >> rate;
 		ticks = spent < ticks ? ticks - spent : 0;
@@ -329,6 +333,8 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 				vessel_vmx_host_nmi();
 			break;
 		}
+		if (!vessel_exit_fast_candidate(vcpu->exit_reason))
+			break;
 		fast = vessel_exit_fast(vcpu);
 		vessel_stage(vcpu, VESSEL_STAGE_FAST);
 		if (fast != VESSEL_FAST_REENTER)

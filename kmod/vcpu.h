@@ -54,6 +54,24 @@ int vessel_exit_dispatch(struct vessel_vcpu *vcpu);
 #define VESSEL_FAST_REENTER	1
 #define VESSEL_FAST_DONE	2
 int vessel_exit_fast(struct vessel_vcpu *vcpu);
+
+/*
+ * The exit reasons vessel_exit_fast() may finish, tested inline so that
+ * the other exits (I/O, EPT, ...) pay no call.  An entry failure (bit 31
+ * of the full reason) is none of them.
+ */
+#define VESSEL_FAST_REASONS	(BIT_ULL(EXIT_REASON_CPUID) |		\
+				 BIT_ULL(EXIT_REASON_INVD) |		\
+				 BIT_ULL(EXIT_REASON_VMCALL) |		\
+				 BIT_ULL(EXIT_REASON_MSR_READ) |	\
+				 BIT_ULL(EXIT_REASON_MSR_WRITE) |	\
+				 BIT_ULL(EXIT_REASON_PREEMPTION_TIMER) | \
+				 BIT_ULL(EXIT_REASON_WBINVD))
+
+static inline bool vessel_exit_fast_candidate(u32 reason)
+{
+	return reason < 64 && (BIT_ULL(reason) & VESSEL_FAST_REASONS);
+}
 void vessel_skip_insn(struct vessel_vcpu *vcpu);
 int vessel_complete_user_exit(struct vessel_vcpu *vcpu);
 unsigned long vessel_gpr_read(struct vessel_vcpu *vcpu, unsigned int reg);
