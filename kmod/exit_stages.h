@@ -103,7 +103,7 @@ void vessel_exit_stages_init(void);
 
 #else
 
-#define vessel_stage(vcpu, s)		do { (void)(s); } while (0)
+#define vessel_stage(vcpu, s)		((void)(s))
 #define vessel_stage_exit(vcpu, reason)	do { } while (0)
 #define vessel_stages_init(vcpu)	do { } while (0)
 #define vessel_stages_fold(vcpu)	do { } while (0)

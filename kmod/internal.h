@@ -11,13 +11,15 @@
 #include <linux/preempt.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <asm/fpu/api.h>
 #include <vessel.h>
 
-#include "emulate.h"
+#include "compat.h"
+#include "emulate/emulate.h"
 #include "exit_stages.h"
-#include "mem.h"
-#include "paravirt.h"
+#include "mmu/mem.h"
+#include "pv/paravirt.h"
 
 /* Limits reported in struct vessel_caps. */
 #define VESSEL_MAX_VCPUS	64
@@ -98,6 +100,22 @@ enum vessel_pending_user {
 	VESSEL_PENDING_PV,		/* a VESSEL_EXIT_PV_* to complete */
 };
 
+/*
+ * The port I/O instruction the last exit left to userspace: all that the
+ * next RUN needs to complete it, decided at the exit.  Userspace may have
+ * rewritten any field of the run page since; only the IN data is read back.
+ */
+struct vessel_pio {
+	u8 size;		/* element size: 1, 2 or 4 */
+	u8 insn_len;
+	bool string;		/* INS/OUTS */
+	bool rep;
+	bool down;		/* string: RFLAGS.DF at the exit */
+	u32 count;		/* string: elements in the run page */
+	u64 start;		/* string: linear address of the lowest one */
+	u64 addr_mask;		/* string: address size of RSI/RDI/RCX */
+};
+
 /* Events queued for the guest, delivered on VM entry when unblocked. */
 struct vessel_vcpu_events {
 	bool exception_pending;
@@ -138,7 +156,9 @@ struct vessel_vcpu {
 	struct vessel_vm *vm;
 	u32 id;
 	struct mutex run_lock;	/* one RUN/state operation at a time */
+	unsigned long in_run;	/* bit 0: a thread is in (or entering) RUN */
 	struct vessel_run *run;	/* the page userspace mmaps */
+	u32 run_exit_reason;	/* what the run page was told: counters */
 
 	/* VMX */
 	void *vmcs;		/* VMCS region (one page) */
@@ -152,6 +172,7 @@ struct vessel_vcpu {
 	struct preempt_notifier pn;	/* reloads the VMCS on sched-in */
 	u16 vpid;
 	u32 ctl_pin, ctl_proc, ctl_proc2, ctl_entry;	/* as written */
+	u32 tpr_threshold;	/* as written (TPR shadow) */
 	void *msr_bitmap;	/* one page: 1 = exit */
 	u64 uret[VESSEL_NR_URET_MSRS];	/* guest values (uret.c) */
 	bool uret_loaded;	/* this CPU holds them (until a schedule-out) */
@@ -181,11 +202,7 @@ struct vessel_vcpu {
 	struct vessel_vcpu_events ev;
 	enum vessel_pending_user pending;
 	struct vessel_mmio_insn mmio_insn;	/* the MMIO access in flight */
-	unsigned int io_size;			/* the port I/O in flight */
-	unsigned int io_insn_len;
-	u64 io_string_start;
-	u32 io_string_count;
-	bool io_string_rep;
+	struct vessel_pio pio;			/* the port I/O in flight */
 
 	unsigned long requests;	/* VESSEL_REQ_*: vessel_make_request() */
 	int in_guest_cpu;	/* CPU running the guest, or -1 */
@@ -200,6 +217,17 @@ struct vessel_vcpu {
 	struct vessel_counters counters;
 
 	struct vessel_lapic *lapic;	/* NULL without VESSEL_VM_LAPIC */
+	/*
+	 * The run state, with an in-kernel APIC only (halt.c).  @halt_if:
+	 * RFLAGS.IF when the guest halted, whether an interrupt can wake it;
+	 * @pv_unhalt: a paravirtual kick (KVM_HC_KICK_CPU) not yet used up:
+	 * the current HLT, or the next one, ends at once; @halt_wq: where the
+	 * thread sleeps while halted or waiting for SIPI.
+	 */
+	u32 mp_state;		/* VESSEL_MP_STATE_* */
+	bool halt_if;
+	bool pv_unhalt;
+	wait_queue_head_t halt_wq;
 	struct vessel_pv_vcpu pv;	/* paravirtual provider */
 #ifdef VESSEL_EXIT_STAGES
 	struct vessel_exit_stages stages;	/* debug build: exit_stages.h */
@@ -213,7 +241,7 @@ struct vessel_vcpu {
  */
 #define VESSEL_REQ_KICK		0	/* VESSEL_KICK: RUN returns EINTR */
 #define VESSEL_REQ_EVENT	1	/* the local APIC has news (lapic.c) */
-/* Preempted after the provider's enter hook: run it again (pv_kvm.c). */
+/* Preempted after the provider's enter hook: run it again (pv/kvm.c). */
 #define VESSEL_REQ_PV_RESYNC	2
 
 /*
@@ -226,7 +254,7 @@ struct vessel_vcpu {
  * other.  Either the vCPU sees the request and does not enter, or the
  * maker sees it entering and its IPI, pending while IRQs are off, makes
  * the guest exit as soon as it runs.  A vCPU asleep in HLT waits on its
- * APIC's wait queue for the request bits (lapic.c).
+ * halt_wq for the request bits (halt.c).
  */
 static inline void vessel_make_request(struct vessel_vcpu *vcpu,
 				       unsigned int req)
@@ -263,20 +291,19 @@ static inline bool vessel_request_pending(struct vessel_vcpu *vcpu)
 	return READ_ONCE(vcpu->requests) != 0;
 }
 
-/* vmx_cpu.c: detection and per-CPU VMX operation. */
-int vessel_vmx_init(void);
-void vessel_vmx_exit(void);
-int vessel_vmx_get(void);
-void vessel_vmx_put(void);
-unsigned int vessel_vmx_nr_cpus(void);
+/*
+ * Every return to userspace names its reason here.  The kernel keeps a
+ * copy for its counters rather than reading the run page back: userspace
+ * may write the page at any time, from another thread during RUN too.
+ */
+static inline void vessel_run_exit(struct vessel_vcpu *vcpu, u32 reason)
+{
+	vcpu->run_exit_reason = reason;
+	vcpu->run->exit_reason = reason;
+}
 
-/* uret.c: the host's MSRs back before a CPU leaves VMX operation */
-void vessel_uret_drop(void);
-
-/* vmx_insn.S */
-int vessel_vmxon(u64 vmxon_region_pa);
-int vessel_invept(unsigned long type, u64 eptp);
-int vessel_invvpid(unsigned long type, u16 vpid, u64 gva);
+/* abi.c: the uapi layout, checked at build time */
+void vessel_abi_check(void);
 
 /* vm.c */
 long vessel_vm_create(const struct vessel_vm_create __user *uarg);

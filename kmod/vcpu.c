@@ -24,7 +24,7 @@
 #include <asm/segment.h>
 #include <asm/tlbflush.h>
 
-#include "lapic.h"
+#include "irq/lapic.h"
 #include "vcpu.h"
 
 /* VPIDs 1..VESSEL_MAX_VPID; 0 is the host's. */
@@ -178,30 +178,6 @@ static bool vcpu_vmx_failed(struct vessel_vcpu *vcpu, unsigned int mark)
 	return vcpu->load_failed || atomic_read(&vessel_vmx_failures) != mark;
 }
 
-/* Host state that can change between two entries. */
-static void vcpu_host_update(struct vessel_vcpu *vcpu,
-			     const struct vessel_host_state *h)
-{
-	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
-
-	if (cr3 != vcpu->host_cr3) {
-		vmcs_writel(HOST_CR3, cr3);
-		vcpu->host_cr3 = cr3;
-	}
-	if (cr4 != vcpu->host_cr4) {
-		vmcs_writel(HOST_CR4, cr4);
-		vcpu->host_cr4 = cr4;
-	}
-	if (vcpu->tsc_offset != READ_ONCE(vcpu->vm->tsc_offset)) {
-		vcpu->tsc_offset = READ_ONCE(vcpu->vm->tsc_offset);
-		vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
-	}
-	if (h->fs_base != vcpu->host_fs_base) {
-		vmcs_writel(HOST_FS_BASE, h->fs_base);
-		vcpu->host_fs_base = h->fs_base;
-	}
-}
-
 /* Whether RUN must return to userspace before entering the guest. */
 static bool vcpu_should_stop(struct vessel_vcpu *vcpu)
 {
@@ -214,45 +190,8 @@ static int vcpu_exit_intr(struct vessel_vcpu *vcpu)
 {
 	/* The kick is used up by the RUN it ends. */
 	vessel_check_request(vcpu, VESSEL_REQ_KICK);
-	vcpu->run->exit_reason = VESSEL_EXIT_INTR;
+	vessel_run_exit(vcpu, VESSEL_EXIT_INTR);
 	return -EINTR;
-}
-
-/*
- * The VMX-preemption timer, just before an entry (IRQs off): the emulator
- * backstop (vmcs.c) and the APIC's TSC deadline while the run loop
- * watches it (lapic.c).  It counts TSC ticks >> IA32_VMX_MISC[4:0], and
- * is off when neither needs it.  The backstop counts from the first entry
- * with IRQs off (@since): the fast path's entries do not start it again,
- * or a guest exiting often enough would never let the host's IRQs in.
- * Run out, it makes the next entry exit at once, the slow way.
- */
-static void vcpu_preemption_timer(struct vessel_vcpu *vcpu, u64 since)
-{
-	unsigned int rate = vessel_vmx.misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK;
-	u64 ticks = vessel_backstop_ticks, deadline, spent;
-	bool on = ticks;
-
-	/* Nothing uses it, and it is off: the common case, no work. */
-	if (!on && !(vcpu->ctl_pin & PIN_BASED_VMX_PREEMPTION_TIMER) &&
-	    !(vcpu->lapic && vcpu->lapic->hv_timer))
-		return;
-	if (on) {
-		spent = (rdtsc() - since) >> rate;
-		ticks = spent < ticks ? ticks - spent : 0;
-	}
-	if (vessel_lapic_hv_timer(vcpu, &deadline)) {
-		deadline >>= rate;
-		ticks = on ? min(ticks, deadline) : deadline;
-		on = true;
-	}
-	if (on != !!(vcpu->ctl_pin & PIN_BASED_VMX_PREEMPTION_TIMER)) {
-		vcpu->ctl_pin ^= PIN_BASED_VMX_PREEMPTION_TIMER;
-		vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vcpu->ctl_pin);
-	}
-	if (on)
-		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
-			     min_t(u64, ticks, U32_MAX));
 }
 
 /*
@@ -291,10 +230,10 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 			    unsigned int mark)
 {
 	int fast = VESSEL_FAST_NONE;
-	u64 since = rdtsc();
+	u64 since = rdtsc(), deadline;
 	int r;
 
-	/* Cleared first: a request made meanwhile (paravirt.c) is not lost. */
+	/* Cleared first: a request made meanwhile (pv/core.c) is not lost. */
 	if (READ_ONCE(vcpu->flush_on_entry)) {
 		WRITE_ONCE(vcpu->flush_on_entry, false);
 		if (vcpu->vpid)
@@ -315,7 +254,9 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 	}
 
 	for (;;) {
-		vcpu_preemption_timer(vcpu, since);
+		vessel_vmx_preemption_timer(vcpu, since,
+					    vessel_lapic_hv_timer(vcpu, &deadline) ?
+					    &deadline : NULL);
 		vessel_stage(vcpu, VESSEL_STAGE_CHECKS);
 		r = vessel_vmx_enter(vcpu->regs, vcpu->launched);
 		vessel_stage(vcpu, VESSEL_STAGE_GUEST);
@@ -323,11 +264,11 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 		if (r)
 			break;
 		vcpu->launched = true;
-		vcpu->exit_reason = vmcs_read32(VM_EXIT_REASON);
+		vcpu->exit_reason = vessel_vmx_exit_reason(vcpu);
 		vessel_stage_exit(vcpu, vcpu->exit_reason & 0xffff);
 		/* An NMI that exited must reach the host's handler now. */
 		if ((vcpu->exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI) {
-			vcpu->exit_intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
+			vcpu->exit_intr_info = vessel_vmx_exit_intr_info(vcpu);
 			if ((vcpu->exit_intr_info & INTR_INFO_INTR_TYPE_MASK) ==
 			    INTR_TYPE_NMI_INTR)
 				vessel_vmx_host_nmi();
@@ -357,9 +298,7 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 
 	if (r) {
 		/* VMfail: nothing ran; the instruction error says why. */
-		u64 data[2] = { 0, vmcs_read32(VM_INSTRUCTION_ERROR) };
-
-		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+		u64 data[2] = { 0, vessel_vmx_entry_error(vcpu) };
 
 		vcpu->exit_reason = 0;
 		return vessel_exit_internal(vcpu, VESSEL_INTERNAL_ENTRY_FAILED,
@@ -381,10 +320,10 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 	if (r <= 0)
 		return r == -EINTR ? vcpu_exit_intr(vcpu) : r;
 	preempt_disable();
-	/* Since a schedule-out this CPU may hold the host's values (uret.c). */
+	/* Since a schedule-out this CPU may hold the host's values (vmx/uret.c). */
 	if (unlikely(!vcpu->uret_loaded))
 		vessel_uret_load(vcpu);
-	vcpu_host_update(vcpu, h);
+	vessel_vmx_host_update(vcpu, h->fs_base);
 	r = vessel_events_inject(vcpu);
 	vessel_stage(vcpu, VESSEL_STAGE_EVENTS);
 	if (r <= 0) {
@@ -455,6 +394,8 @@ static void vcpu_track_thread(struct vessel_vcpu *vcpu)
 
 /**
  * vessel_vcpu_yield_to() - give our CPU to a vCPU of @mask that can use it
+ * @vcpu:	the waiting vCPU, on its own thread
+ * @mask:	the vCPUs (bit i: vCPU id i) it may be waiting for
  *
  * A vCPU waits for another (a lock holder: a PAUSE loop, KVM_HC_SCHED_YIELD,
  * HvNotifyLongSpinWait): yield to the thread of one vCPU in @mask, other
@@ -478,7 +419,7 @@ void vessel_vcpu_yield_to(struct vessel_vcpu *vcpu, u64 mask)
 
 		/* In the guest, or asleep in HLT: yielding to it cannot help. */
 		if (!(mask & BIT_ULL(i)) || !t || READ_ONCE(t->in_guest_cpu) >= 0 ||
-		    vessel_lapic_halted(t))
+		    vessel_vcpu_halted(t))
 			continue;
 		rcu_read_lock();
 		task = pid_task(rcu_dereference(t->pid), PIDTYPE_PID);
@@ -505,7 +446,7 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 
 	vessel_stage(vcpu, VESSEL_STAGE_USER);
 	vcpu->counters.runs++;
-	vcpu->run->exit_reason = VESSEL_EXIT_NONE;
+	vessel_run_exit(vcpu, VESSEL_EXIT_NONE);
 	if (unlikely(!READ_ONCE(vcpu->vm->ran))) {
 		/* From now on CPUID and the user MSRs are fixed. */
 		mutex_lock(&vcpu->vm->lock);
@@ -563,8 +504,8 @@ out_put:
 	vessel_vcpu_put(vcpu);
 	if (r == -EIO)
 		vessel_vm_mark_dead(vcpu->vm, "VMX instruction failed");
-	if (r == 0 && vcpu->run->exit_reason < VESSEL_NR_USER_EXITS)
-		vcpu->counters.user_exits[vcpu->run->exit_reason]++;
+	if (r == 0 && vcpu->run_exit_reason < VESSEL_NR_USER_EXITS)
+		vcpu->counters.user_exits[vcpu->run_exit_reason]++;
 	if (r == -EINTR)
 		vcpu->counters.user_exits[VESSEL_EXIT_INTR]++;
 	vessel_stage(vcpu, VESSEL_STAGE_RUN_LEAVE);
@@ -573,6 +514,7 @@ out_put:
 
 /**
  * vessel_vcpu_wake() - have the vCPU's thread look at its requests
+ * @vcpu:	the vCPU
  *
  * After vessel_make_request(), from any context: wakes the thread asleep
  * in HLT, or sends an IPI to the CPU running the guest, whose exit brings
@@ -583,7 +525,7 @@ void vessel_vcpu_wake(struct vessel_vcpu *vcpu)
 {
 	int cpu;
 
-	if (vcpu->lapic && vessel_lapic_wake_halted(vcpu))
+	if (vcpu->lapic && vessel_vcpu_wake_halted(vcpu))
 		return;
 	cpu = READ_ONCE(vcpu->in_guest_cpu);
 	if (cpu >= 0 && cpu != raw_smp_processor_id())
@@ -628,11 +570,23 @@ static long vessel_vcpu_ioctl(struct file *file, unsigned int cmd,
 	if (cmd == VESSEL_RUN) {
 		if (arg)
 			return -EINVAL;
-		if (!mutex_trylock(&vcpu->run_lock))
+		/*
+		 * Two threads running one vCPU is a VMM bug: the second RUN
+		 * fails, even while the first still waits for the lock.  The
+		 * other vCPU ioctls are short; RUN waits for them as they
+		 * wait for RUN (KVM's vcpu->mutex), rather than failing at
+		 * random when a thread reads counters or state.
+		 */
+		if (test_and_set_bit_lock(0, &vcpu->in_run))
 			return -EBUSY;
+		if (mutex_lock_killable(&vcpu->run_lock)) {
+			clear_bit_unlock(0, &vcpu->in_run);
+			return -EINTR;
+		}
 		/* Guest memory is the creator's: only its threads may run. */
 		r = current->mm == vcpu->vm->mm ? vessel_vcpu_run(vcpu) : -EIO;
 		mutex_unlock(&vcpu->run_lock);
+		clear_bit_unlock(0, &vcpu->in_run);
 		return r;
 	}
 
@@ -778,6 +732,7 @@ static struct vessel_vcpu *vcpu_alloc(struct vessel_vm *vm, u32 id)
 		goto err_free;
 	if (vm->lapic && vessel_lapic_create(vcpu))
 		goto err_free;
+	vessel_vcpu_halt_init(vcpu);
 	if (vessel_vmx.flags & VESSEL_CAP_VPID) {
 		vpid = ida_alloc_range(&vpid_ida, 1, VESSEL_MAX_VPID, GFP_KERNEL);
 		/* Out of VPIDs: run untagged, flushing on every entry. */
@@ -803,7 +758,6 @@ static int vcpu_init_vmcs(struct vessel_vcpu *vcpu)
 		vessel_msr_setup(vcpu);
 		vessel_vmcs_setup(vcpu);
 		vessel_state_reset(vcpu);
-		vessel_lapic_vmcs_setup(vcpu);
 		if (vcpu_vmx_failed(vcpu, mark))
 			r = -EIO;
 	}
@@ -813,6 +767,8 @@ static int vcpu_init_vmcs(struct vessel_vcpu *vcpu)
 
 /**
  * vessel_vcpu_create() - VESSEL_CREATE_VCPU: a new vCPU and its fd
+ * @vm:		the VM
+ * @id:		the vCPU id, which is also its initial APIC ID
  *
  * Return: the fd, or -EINVAL (id out of range), -EBUSY (id in use),
  * -ENOMEM, -EIO (VMX failed; the VM is dead).
