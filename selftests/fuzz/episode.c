@@ -144,6 +144,7 @@ static void fctx_init(struct fctx *c, uint64_t iteration, unsigned int thread)
 	c->iteration = iteration;
 	c->thread = thread;
 	c->caps = caps;
+	c->racy_fds = false;
 	sh->threads[thread].iteration = iteration;
 }
 
@@ -539,7 +540,7 @@ struct episode {
 	bool lapic;
 	bool racing;
 	bool vm_closed, sys_closed;	/* by a racing thread */
-	volatile bool stop;
+	bool stop;			/* read and written atomically */
 	uint64_t deadline;
 };
 
@@ -681,10 +682,12 @@ static void *chaos_thread(void *p)
 	int which;
 
 	fctx_init(&c, e->c->iteration, a->thread);
+	c.racy_fds = true;
 	if (fctx_memory(&c))
 		return NULL;
 	timer_init();
-	while (!e->stop && now_ns() < e->deadline) {
+	while (!__atomic_load_n(&e->stop, __ATOMIC_RELAXED) &&
+	       now_ns() < e->deadline) {
 		struct rng *r = &c.rng;
 		unsigned int op = rng_below(r, 100);
 
@@ -751,7 +754,7 @@ static void guest_episode(struct fctx *c, bool racing)
 	struct guest_prog prog = { 0 };
 	pthread_t chaos[2];
 	struct chaos_arg ca[2];
-	unsigned int nr_chaos = 0, i, runs, max_runs;
+	unsigned int nr_chaos = 0, i, runs, max_runs, stuck = 0;
 	static uint8_t *ram_copy;
 	struct announced an;
 	bool stop = false;
@@ -799,7 +802,10 @@ static void guest_episode(struct fctx *c, bool racing)
 	for (i = 0; i < e.nr_vcpus; i++) {
 		e.vcpu[i] = fz_ioctl(c, e.vm, VESSEL_CREATE_VCPU, i,
 				     stat_of(VESSEL_CREATE_VCPU, FD_VM));
-		if (e.vcpu[i] < 0 || !(e.run[i] = map_run(e.vcpu[i])))
+		if (e.vcpu[i] < 0)
+			goto out_vcpus;
+		e.run[i] = map_run(e.vcpu[i]);
+		if (!e.run[i])
 			goto out_vcpus;
 	}
 	if (!vcpu_load_program(c, &e, &prog, st, e.vcpu[0]))
@@ -825,13 +831,23 @@ static void guest_episode(struct fctx *c, bool racing)
 
 		if (sh->failed)
 			break;
-		ret = vcpu_run(c, e.vcpu[0], run, 2000 + rng_below(r, 20000));
+		ret = vcpu_run(c, e.vcpu[0], run, 1000 + rng_below(r, 4000));
+		/* A scribbled immediate_exit holds for one RUN only. */
+		run->immediate_exit = 0;
 		if (ret < 0) {
 			/* EINTR: timer, kick; EBUSY: a racing RUN; else stop. */
 			if (errno != EINTR && errno != EBUSY && errno != EAGAIN)
 				stop = true;
+			/* A guest stuck without exits: start it again. */
+			if (errno == EINTR && ++stuck >= 3) {
+				stuck = 0;
+				if (racing || !vcpu_load_program(c, &e, &prog, st,
+								 e.vcpu[0]))
+					stop = true;
+			}
 			continue;
 		}
+		stuck = 0;
 		announce(run, &an);
 		answer_exit(c, run);
 		switch (run->exit_reason) {
@@ -884,7 +900,7 @@ static void guest_episode(struct fctx *c, bool racing)
 		}
 	}
 
-	e.stop = true;
+	__atomic_store_n(&e.stop, true, __ATOMIC_RELAXED);
 	for (i = 0; i < nr_chaos; i++)
 		pthread_join(chaos[i], NULL);
 out_vcpus:
@@ -1042,6 +1058,7 @@ static void *storm_thread(void *arg)
 	unsigned int i;
 
 	fctx_init(&c, a->iteration, a->thread);
+	c.racy_fds = true;
 	if (fctx_memory(&c))
 		return NULL;
 	timer_init();
@@ -1083,6 +1100,7 @@ static void storm(struct fctx *c)
 		}
 	}
 	p.threads = 1 + (rng_chance(r, 40) ? 1 + rng_below(r, 2) : 0);
+	c->racy_fds = p.threads > 1;
 	p.deadline = now_ns() + 400 * 1000000ULL;
 	for (i = 0; i < p.threads; i++) {
 		a[i] = (struct storm_arg){ &p, c->iteration, i, 50 + rng_below(r, 250) };

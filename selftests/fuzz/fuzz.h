@@ -25,9 +25,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <compiler.h>
 #include <vessel.h>
 
+#ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 /* ----------------------------------------------------------- random */
 
@@ -123,7 +126,7 @@ static inline void stat_add(uint64_t *p, uint64_t n)
 uint64_t now_ns(void);
 
 /* A finding: recorded once in @sh, printed, and the worker stops. */
-void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fuzz_fail(const char *fmt, ...) __printf(1, 2);
 
 /* ------------------------------------------------------------ targets */
 
@@ -157,6 +160,8 @@ struct fctx {
 	unsigned int thread;		/* slot in sh->threads */
 	uint64_t iteration;
 	struct vessel_caps caps;
+	/* Another thread may close our fds (or reuse their numbers). */
+	bool racy_fds;
 	/* Scratch memory the generators point into. */
 	uint8_t *scratch;		/* 64 KiB read-write */
 	uint8_t *scratch_ro;		/* one read-only page */

@@ -708,36 +708,59 @@ static void g_mmio(struct rng *r, struct asm_buf *a)
 		b(a, 0xf0);					/* lock */
 	switch (op) {
 	case 0:
-		b(a, 0x88), b(a, rm);				/* mov [bx], al */
+		/* mov [bx], al */
+		b(a, 0x88);
+		b(a, rm);
 		break;
 	case 1:
-		b(a, 0x8b), b(a, rm);				/* mov eax, [bx] */
+		/* mov eax, [bx] */
+		b(a, 0x8b);
+		b(a, rm);
 		break;
 	case 2:
-		o32(a), b(a, 0x89), b(a, rm);			/* mov [bx], eax */
+		/* mov [bx], eax */
+		o32(a);
+		b(a, 0x89);
+		b(a, rm);
 		break;
 	case 3:
+		/* mov [rbx], rax */
 		if (a->mode == MODE_LONG)
 			b(a, 0x48);
-		b(a, 0x89), b(a, rm);				/* mov [rbx], rax */
+		b(a, 0x89);
+		b(a, rm);
 		break;
 	case 4:
-		b(a, 0x01), b(a, rm);				/* add [bx], eax */
+		/* add [bx], eax */
+		b(a, 0x01);
+		b(a, rm);
 		break;
 	case 5:
-		b(a, 0x83), b(a, rm | 0x08), b(a, rng_value(r, 1));	/* or */
+		/* or [bx], imm8 */
+		b(a, 0x83);
+		b(a, rm | 0x08);
+		b(a, rng_value(r, 1));
 		break;
 	case 6:
-		b(a, 0x87), b(a, rm);				/* xchg */
+		/* xchg [bx], eax */
+		b(a, 0x87);
+		b(a, rm);
 		break;
 	case 7:
-		b(a, 0x85), b(a, rm);				/* test */
+		/* test [bx], eax */
+		b(a, 0x85);
+		b(a, rm);
 		break;
 	case 8:
-		b(a, 0x0f), b(a, 0xb6), b(a, rm);		/* movzx */
+		/* movzx eax, byte [bx] */
+		b(a, 0x0f);
+		b(a, 0xb6);
+		b(a, rm);
 		break;
 	case 9:
-		b(a, 0xc7), b(a, rm);				/* mov [bx], imm */
+		/* mov [bx], imm */
+		b(a, 0xc7);
+		b(a, rm);
 		bn(a, rng_value(r, 4), a->mode == MODE_REAL ? 2 : 4);
 		break;
 	default:
@@ -876,7 +899,9 @@ static void g_misc(struct rng *r, struct asm_buf *a)
 
 		if (a->mode == MODE_LONG) {
 			/* jmp/call far [m16:64]: the host's far pointer. */
-			b(a, 0x48), b(a, 0xff), modrm_abs(a, call ? 3 : 5, D_FARPTR);
+			b(a, 0x48);
+			b(a, 0xff);
+			modrm_abs(a, call ? 3 : 5, D_FARPTR);
 			break;
 		}
 		b(a, call ? 0x9a : 0xea);
@@ -890,7 +915,8 @@ static void g_misc(struct rng *r, struct asm_buf *a)
 		break;
 	}
 	case 5:
-		b(a, 0xff), modrm_abs(a, 5, D_FARPTR);	/* jmp far [m16:32] */
+		b(a, 0xff);
+		modrm_abs(a, 5, D_FARPTR); /* jmp far [m16:32] */
 		break;
 	case 6:
 		if (rng_chance(r, 60))
@@ -919,31 +945,38 @@ static void g_misc(struct rng *r, struct asm_buf *a)
 		EMIT(a, 0x0f, 0x01); modrm_abs(a, 7, G_BUF);	/* invlpg */
 		break;
 	case 12:
-		b(a, 0x0f), b(a, PICK(r, 0x09, 0x08, 0x06, 0x37, 0xaa, 0x05,
-				     0x34, 0x07, 0x35, 0x0b));
-		break;			/* wbinvd invd clts getsec rsm syscall ... */
+		b(a, 0x0f);
+		/* wbinvd invd clts getsec rsm syscall sysenter sysret ... */
+		b(a, PICK(r, 0x09, 0x08, 0x06, 0x37, 0xaa, 0x05, 0x34, 0x07,
+			  0x35, 0x0b));
+		break;
 	case 13:
 		mov_imm(a, RAX, PICK(r, 0, SEL_TSS, SEL_DATA, SEL_CODE32, 0xffff));
-		b(a, 0x0f), b(a, 0x00), b(a, 0xc0 | rng_below(r, 6) << 3);
+		b(a, 0x0f);
+		b(a, 0x00);
+		b(a, 0xc0 | rng_below(r, 6) << 3);
 		break;				/* sldt str lldt ltr verr verw */
 	case 14:
 		mov_imm(a, RAX, rng_value(r, 2));
 		EMIT(a, 0x0f, 0x01, 0xf0);			/* lmsw ax */
 		break;
 	case 15:
-		b(a, 0xcd), b(a, rng_value(r, 1));		/* int n */
+		b(a, 0xcd);
+		b(a, rng_value(r, 1));				/* int n */
 		break;
 	case 16:
 		b(a, PICK(r, 0xcc, 0xf1, 0xce, 0xcf, 0xfa, 0xfb, 0x9c, 0xf4));
 		break;
 	case 17:
 		/* Flags with TF, AC, NT, IOPL, DF. */
-		b(a, 0x68), bn(a, PICK(r, 0x102, 0x302, 0x40002, 0x4002, 0x3002,
-				       0x402, 0x200202, 0x246), a->mode == MODE_REAL ? 2 : 4);
+		b(a, 0x68);
+		bn(a, PICK(r, 0x102, 0x302, 0x40002, 0x4002, 0x3002, 0x402,
+			   0x200202, 0x246), a->mode == MODE_REAL ? 2 : 4);
 		b(a, 0x9d);
 		break;
 	case 18:
-		mov_imm(a, RAX, 7), mov_imm(a, RDX, 0);
+		mov_imm(a, RAX, 7);
+		mov_imm(a, RDX, 0);
 		EMIT(a, 0x0f, 0xae); modrm_abs(a, rng_chance(r, 50) ? 4 : 5, D_XSAVE);
 		break;						/* xsave/xrstor */
 	case 19:

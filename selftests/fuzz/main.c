@@ -229,11 +229,27 @@ static int worker(void)
 
 /* -------------------------------------------------------- supervisor */
 
-static const char bad_pattern[] =
-	"Oops|WARNING:|BUG:|general protection|soft lockup|hard LOCKUP|KASAN|"
-	"Call Trace|Kernel panic|divide error|invalid opcode:|double fault|"
-	"stack segment|kernel BUG|rcu: INFO|self-detected stall|detected stall|"
-	"rcu_sched kthread starved|blocked for more than|hung_task";
+/* What the kernel logs when it is in trouble (as selftests/testbed/init). */
+static const char *const bad_words[] = {
+	"Oops", "WARNING:", "BUG:", "general protection", "soft lockup",
+	"hard LOCKUP", "KASAN", "Call Trace", "Kernel panic", "divide error",
+	"invalid opcode:", "double fault", "stack segment", "kernel BUG",
+	"rcu: INFO", "self-detected stall", "detected stall",
+	"rcu_sched kthread starved", "blocked for more than", "hung_task",
+};
+
+static int bad_words_compile(regex_t *re)
+{
+	char pattern[512] = "";
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad_words); i++) {
+		if (i)
+			strcat(pattern, "|");
+		strcat(pattern, bad_words[i]);
+	}
+	return regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
+}
 
 /* One record of /dev/kmsg: "prio,seq,usec,flags;text", continuations after. */
 static const char *kmsg_text(char *rec)
@@ -313,7 +329,7 @@ static void report_threads(void)
 	}
 }
 
-static void usage(FILE *f)
+static void help(FILE *f)
 {
 	fprintf(f,
 "usage: vessel_fuzz [--seed N] [--start I] [--iterations N | --seconds S]\n"
@@ -371,15 +387,15 @@ static int parse(int argc, char **argv)
 			opt.verbose++;
 			break;
 		case 'h':
-			usage(stdout);
+			help(stdout);
 			exit(0);
 		default:
-			usage(stderr);
+			help(stderr);
 			return -1;
 		}
 	}
 	if (optind != argc || opt.seconds <= 0 || opt.progress_every <= 0) {
-		usage(stderr);
+		help(stderr);
 		return -1;
 	}
 	if (!seeded)
@@ -406,7 +422,8 @@ int main(int argc, char **argv)
 	}
 	sh->seed = opt.seed;
 	sh->start = opt.start;
-	regcomp(&re, bad_pattern, REG_EXTENDED | REG_NOSUB);
+	if (bad_words_compile(&re))
+		return 2;
 	/* Only what the kernel logs from now on. */
 	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 	if (kmsg >= 0)
