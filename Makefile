@@ -5,6 +5,8 @@
 #   make check      host unit tests + the selftests in the emulated test machine
 #   make demo       boot the test machine and run the main job in it
 #   make bench      Vessel and KVM side by side in the test machine
+#   make fuzz       the long fuzzing runs: host harnesses, then the
+#                   in-machine fuzzer (FUZZ_SECONDS, FUZZ_SEED)
 #   make checkpatch the kernel's checkpatch.pl over our C sources
 # KDIR selects the kernel to build against: the pinned Debian headers by
 # default; on a real Intel host: make KDIR=/lib/modules/$(uname -r)/build
@@ -43,6 +45,10 @@ check: setup
 bench: setup
 	scripts/bench
 
+fuzz: setup
+	$(MAKE) all
+	scripts/fuzz
+
 demo: setup
 	$(MAKE) all
 	selftests/testbed/testbed --show --name demo selftests/testbed/demo.cmds
@@ -57,5 +63,6 @@ clean:
 	$(MAKE) -C selftests/testbed/guests clean
 	$(MAKE) -C selftests/bench clean
 	$(MAKE) -C tests/unit clean
+	$(MAKE) -C tests/fuzz clean
 
-.PHONY: all kmod user selftests setup unit check bench demo checkpatch clean
+.PHONY: all kmod user selftests setup unit check bench fuzz demo checkpatch clean
