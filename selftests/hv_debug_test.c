@@ -2,7 +2,7 @@
 /*
  * `vessel run --paravirt hyperv --hv-debug udp:...` end to end: this test
  * is the debugger. It listens on 127.0.0.1, starts the tool on the
- * hvdebug_mb guest (selftests/testbed/guests/hvdebug_mb.S), checks what
+ * hvdebug_mb guest (selftests/testbed/guests/hvdebug_mb.c), checks what
  * HvResetDebugSession told the guest about both ends and the guest's
  * hello, sends it a datagram and gets every byte back, in the guest's
  * chunks, before the guest finds nothing more to retrieve and exits.

@@ -40,16 +40,9 @@ hello_none() {
 	run --irqchip none --cmdline "hi there" $guest
 	[ "$rc" = 85 ] && hello_printed && [ ! -s $err ]
 }
-# Until the module has a local APIC (VESSEL_VM_LAPIC), asking for one fails.
-hello_kernel_or_refused() {
+hello_kernel() {
 	run --irqchip kernel --cmdline "hi there" $guest
-	if [ "$rc" = 85 ]; then
-		lapic=yes
-		hello_printed && [ ! -s $err ]
-	else
-		fails_with 1 "cannot create a VM with an in-kernel local APIC: Invalid argument (this vessel.ko has none" \
-			--irqchip kernel $guest
-	fi
+	[ "$rc" = 85 ] && hello_printed && [ ! -s $err ]
 }
 # tables_mb scans for the MP and ACPI tables, reads the I/O APIC version
 # over MMIO and the master PIC's mask over port I/O.
@@ -141,8 +134,8 @@ ok "no IMAGE is a usage error (status 2)" fails_with 2 "no IMAGE given"
 ok "an unknown --irqchip is a usage error" \
 	fails_with 2 "not one of auto, kernel, none" --irqchip bogus $guest
 ok "--irqchip none runs the guest as before" hello_none
-ok "--irqchip kernel: the guest runs, or one line says the module has no APIC" \
-	hello_kernel_or_refused
+ok "--irqchip kernel: the guest runs with an in-kernel local APIC" \
+	hello_kernel
 ok "--irqchip none: no MP or ACPI tables" no_tables
 ok "--irqchip kernel with RAM over the I/O APIC is a usage error" \
 	fails_with 2 "would cover the I/O APIC at 0xfec00000" \
@@ -155,34 +148,18 @@ ok "--cpus 2 with --irqchip none is a usage error (APs could never start)" \
 ok "--cpus 2 with RAM over the I/O APIC is a usage error" \
 	fails_with 2 "--cpus 2 needs a local APIC and an I/O APIC" \
 	--mem 5G --cpus 2 $guest
-if [ "$lapic" = yes ]; then
-	ok "1 vCPU: MP and ACPI tables, I/O APIC and PIC seen by the guest" \
-		tables_seen 1
-	ok "3 vCPUs: MP and ACPI tables, I/O APIC and PIC seen by the guest" \
-		tables_seen 3
-	ok "the UART's IRQ 4 reaches the guest through the I/O APIC" irq_seen
-	ok "level-triggered IRQ 4: Remote IRR, EOI exit, re-delivery" \
-		irq_level_seen
-	ok "the UART's IRQ 4 reaches the guest through the PIC (ExtINT, LINT0)" \
-		pic_seen
-	ok "stdin reaches a guest halted in the kernel through IRQ 4" \
-		echo_input 1 ping_now ping
-	ok "input 1 s late wakes the halted vCPU" echo_input 1 ping_late late
-else
-	skip "MP and ACPI tables, I/O APIC and PIC seen by the guest" \
-		"vessel.ko has no local APIC"
-	skip "the UART's IRQ 4 reaches the guest through the I/O APIC" \
-		"vessel.ko has no local APIC"
-	skip "level-triggered IRQ 4: Remote IRR, EOI exit, re-delivery" \
-		"vessel.ko has no local APIC"
-	skip "the UART's IRQ 4 reaches the guest through the PIC (ExtINT, LINT0)" \
-		"vessel.ko has no local APIC"
-	skip "stdin reaches a guest halted in the kernel through IRQ 4" \
-		"vessel.ko has no local APIC"
-	ok "--cpus 2 on a module without a local APIC: status 1, one line" \
-		fails_with 1 "this vessel.ko has no local APIC, so vCPUs other than 0 could never be started" \
-		--cpus 2 $guest
-fi
+ok "1 vCPU: MP and ACPI tables, I/O APIC and PIC seen by the guest" \
+	tables_seen 1
+ok "3 vCPUs: MP and ACPI tables, I/O APIC and PIC seen by the guest" \
+	tables_seen 3
+ok "the UART's IRQ 4 reaches the guest through the I/O APIC" irq_seen
+ok "level-triggered IRQ 4: Remote IRR, EOI exit, re-delivery" \
+	irq_level_seen
+ok "the UART's IRQ 4 reaches the guest through the PIC (ExtINT, LINT0)" \
+	pic_seen
+ok "stdin reaches a guest halted in the kernel through IRQ 4" \
+	echo_input 1 ping_now ping
+ok "input 1 s late wakes the halted vCPU" echo_input 1 ping_late late
 ok "vessel run --help: status 0" help_ok
 
 pv_runs() {

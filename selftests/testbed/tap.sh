@@ -20,9 +20,16 @@ ok() {
 		'BEGIN { if (b - a >= 1) printf "# %.1fs for the above\n", b - a }'
 }
 
-# skip DESCRIPTION REASON: a case this machine cannot run (TAP SKIP).
+# skip DESCRIPTION REASON: a case this machine cannot run (TAP SKIP);
+# REASON names what the machine lacks. Never for what the module under
+# test lacks or refuses: that is a failure. A SKIP without a REASON fails.
 skip() {
 	tap_n=$((tap_n + 1))
+	if [ -z "$2" ]; then
+		echo "not ok $tap_n - $1 (a skip without a reason)"
+		tap_failed=$((tap_failed + 1))
+		return
+	fi
 	echo "ok $tap_n - $1 # SKIP $2"
 }
 
