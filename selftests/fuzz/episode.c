@@ -91,6 +91,25 @@ static void timer_disarm(void)
 
 /* ------------------------------------------------------- bookkeeping */
 
+static int trace_fd = -1;
+
+/*
+ * --trace: every call, before it is made, as a KERN_EMERG line, which the
+ * console prints at once: the last one before a machine hangs is in the
+ * serial log.  Slow; for replaying one iteration.
+ */
+static void trace(struct fctx *c, const char *what, int fd, unsigned long cmd,
+		  unsigned long arg)
+{
+	char line[160];
+	int n;
+
+	n = snprintf(line, sizeof(line), "<0>vessel-fuzz: trace [%u] it %llu %s fd %d cmd %#lx arg %#lx\n",
+		     c->thread, (unsigned long long)c->iteration, what, fd, cmd, arg);
+	if (write(trace_fd, line, n) < 0)
+		trace_fd = -1;
+}
+
 long fz_ioctl(struct fctx *c, int fd, unsigned long cmd, unsigned long arg,
 	      unsigned int stat)
 {
@@ -103,11 +122,17 @@ long fz_ioctl(struct fctx *c, int fd, unsigned long cmd, unsigned long arg,
 		stat = MAX_DESCS + OP_UNKNOWN_CMD;
 	slot->desc = stat;
 	slot->iteration = c->iteration;
+	if (trace_fd >= 0)
+		trace(c, desc_name(stat), fd, cmd, arg);
 	__atomic_store_n(&slot->since_ns, now_ns(), __ATOMIC_RELAXED);
 	ret = ioctl(fd, cmd, arg);
 	err = errno;
 	__atomic_store_n(&slot->since_ns, 0, __ATOMIC_RELAXED);
 	stat_add(&sh->heartbeat, 1);
+	if (opt.verbose >= 2)
+		fprintf(stderr, "[%u] %s fd %d cmd %#lx arg %#lx: %ld %s\n",
+			c->thread, desc_name(stat), fd, cmd, arg, ret,
+			ret < 0 ? strerror(err) : "");
 	s = &sh->ops[stat];
 	stat_add(&s->calls, 1);
 	if (ret >= 0)
@@ -122,6 +147,8 @@ static void note_op(struct fctx *c, unsigned int op, int ret, int err)
 {
 	struct ioctl_stats *s = &sh->ops[MAX_DESCS + op];
 
+	if (trace_fd >= 0)
+		trace(c, desc_name(MAX_DESCS + op), -1, 0, ret);
 	stat_add(&s->calls, 1);
 	if (ret >= 0)
 		stat_add(&s->ok, 1);
@@ -1153,6 +1180,15 @@ int episode_init(void)
 	foreign[nr_foreign++] = open("/tmp/vessel-fuzz-file", O_RDWR | O_CREAT, 0600);
 	if (ioctls_init() || fctx_memory(&main_ctx))
 		return -1;
+	if (opt.trace) {
+		/* /dev/kmsg would drop all but 10 lines in 5 s otherwise. */
+		fd = open("/proc/sys/kernel/printk_devkmsg", O_WRONLY);
+		if (fd >= 0 && write(fd, "on\n", 3) < 0)
+			perror("fuzz: printk_devkmsg");
+		if (fd >= 0)
+			close(fd);
+		trace_fd = open("/dev/kmsg", O_WRONLY);
+	}
 	timer_init();
 	return 0;
 }
@@ -1164,6 +1200,9 @@ void run_iteration(uint64_t iteration)
 
 	fctx_init(c, iteration, 0);
 	kind = rng_below(&c->rng, 100);
+	/* --only: the same decisions after this one, a fixed kind. */
+	if (opt.only)
+		kind = opt.only == 1 ? 0 : opt.only == 2 ? 55 : 75;
 	if (kind < 55)
 		guest_episode(c, false);
 	else if (kind < 75)

@@ -256,6 +256,8 @@ struct options {
 	uint64_t iterations;		/* 0: until @seconds */
 	double seconds;
 	unsigned int verbose;
+	int only;			/* 0 all kinds, 1 guest, 2 race, 3 storm */
+	bool trace;
 	double progress_every;		/* seconds between console lines */
 };
 

@@ -819,6 +819,12 @@ static void violation(struct fctx *c, const char *what, const struct desc *d,
 		  what);
 }
 
+static const char *const place_names[] = {
+	"valid", "NULL", "1", "a kernel address", "a non-canonical address",
+	"an unmapped page", "one running into an unmapped page",
+	"a read-only page",
+};
+
 static void check_out_zero(struct fctx *c, const struct desc *d,
 			   const uint8_t *buf)
 {
@@ -904,8 +910,12 @@ static long call_desc(struct fctx *c, const struct desc *d,
 				violation(c, "succeeded with an argument that runs into an unmapped page",
 					  d, NULL, ret, err);
 		} else if (!failed_with(c, ret, err, EFAULT, d->pre)) {
-			violation(c, "wanted EFAULT for a bad argument pointer",
-				  d, NULL, ret, err);
+			char what[96];
+
+			snprintf(what, sizeof(what),
+				 "wanted EFAULT for an argument at %s (%#lx)",
+				 place_names[p], uarg);
+			violation(c, what, d, NULL, ret, err);
 		}
 		errno = err;
 		return ret;

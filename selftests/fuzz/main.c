@@ -333,7 +333,7 @@ static void help(FILE *f)
 {
 	fprintf(f,
 "usage: vessel_fuzz [--seed N] [--start I] [--iterations N | --seconds S]\n"
-"                   [--progress S] [--hang S] [--verbose]\n"
+"                   [--progress S] [--hang S] [--only KIND] [--trace] [--verbose]\n"
 "Fuzzes /dev/vessel (vessel.ko must be loaded) and fails on a kernel oops,\n"
 "WARN, lockup or stall, a hang, or a broken ABI contract, printing the seed\n"
 "and iteration to replay: --seed S --start I --iterations 1.\n"
@@ -343,7 +343,9 @@ static void help(FILE *f)
 "  --seconds S     run for S seconds (default 60)\n"
 "  --progress S    a progress line on the console every S seconds (default 2)\n"
 "  --hang S        no progress for S seconds is a hang (default 60)\n"
-"  --verbose       say more on stderr\n");
+"  --only KIND     only iterations of KIND: guest, race or storm\n"
+"  --trace         every call on the console before it is made (slow)\n"
+"  --verbose       say more on stderr; twice: every call\n");
 }
 
 static int parse(int argc, char **argv)
@@ -356,6 +358,8 @@ static int parse(int argc, char **argv)
 		{ "progress", required_argument, NULL, 'p' },
 		{ "hang", required_argument, NULL, 'H' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "trace", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -385,6 +389,18 @@ static int parse(int argc, char **argv)
 			break;
 		case 'v':
 			opt.verbose++;
+			break;
+		case 'T':
+			opt.trace = true;
+			break;
+		case 'o':
+			opt.only = !strcmp(optarg, "guest") ? 1 :
+				   !strcmp(optarg, "race") ? 2 :
+				   !strcmp(optarg, "storm") ? 3 : -1;
+			if (opt.only < 0) {
+				help(stderr);
+				return -1;
+			}
 			break;
 		case 'h':
 			help(stdout);
@@ -505,6 +521,8 @@ int main(int argc, char **argv)
 			     (unsigned long long)opt.seed,
 			     (unsigned long long)sh->iteration, (now_ns() - t0) / 1e9,
 			     (unsigned long long)sh->iterations_done, bad);
+		/* The call the kernel died in is still marked as running. */
+		report_threads();
 		kill(pid, SIGKILL);
 		rc = 1;
 	} else if (sh->failed) {
