@@ -19,7 +19,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/math64.h>
 #include <linux/moduleparam.h>
 #include <linux/nospec.h>
 #include <linux/sched/signal.h>
@@ -33,6 +32,7 @@
 
 #include "lapic.h"
 #include "mem.h"
+#include "timemath.h"
 #include "vcpu.h"
 
 /* Version 0x14 (integrated xAPIC), max LVT entry 5: no CMCI, no EOI suppression. */
@@ -44,8 +44,8 @@
  */
 #define LAPIC_TIMER_HZ		(VESSEL_APIC_TIMER_KHZ * 1000ULL)
 static_assert(LAPIC_TIMER_HZ == NSEC_PER_SEC);
-/* A periodic timer faster than this would keep a host CPU busy delivering it. */
-#define LAPIC_MIN_PERIOD_NS	100000ULL
+/* So the longest count is 2^32-1 ticks at divide-by-128, in ns. */
+static_assert(VESSEL_LAPIC_MAX_TIMER_NS == (u64)U32_MAX * 128);
 
 #define LVT_TIMER_MODE_MASK	(3U << 17)
 #define LVT_TIMER_BITS		(APIC_VECTOR_MASK | APIC_LVT_MASKED | LVT_TIMER_MODE_MASK)
@@ -419,17 +419,6 @@ static void lapic_eoi(struct vessel_vcpu *vcpu)
 
 /* --------------------------------------------------------------- timer */
 
-static u64 ns_to_tsc(u64 ns)
-{
-	return mul_u64_u32_div(ns, tsc_khz, NSEC_PER_MSEC);
-}
-
-/* Rounded up: a timer armed from it never expires before the TSC target. */
-static u64 tsc_to_ns(u64 tsc)
-{
-	return mul_u64_u32_div(tsc, NSEC_PER_MSEC, tsc_khz) + 1;
-}
-
 static u32 lapic_timer_mode(const struct vessel_lapic *l)
 {
 	return reg_get(l, APIC_LVTT) & LVT_TIMER_MODE_MASK;
@@ -443,22 +432,35 @@ static u32 lapic_divide(const struct vessel_lapic *l)
 	return d == 7 ? 1 : 2U << d;
 }
 
+/*
+ * The hrtimer's expiry for @ns from now.  Saturated, never in the past: a
+ * timer restarted at or before now would fire again at once, forever, in
+ * hard-IRQ context.
+ */
+static ktime_t lapic_expiry(u64 ns)
+{
+	return vessel_ktime_after_ns(ktime_get(), max(ns, 1ULL));
+}
+
 static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 {
 	struct vessel_lapic *l = container_of(t, struct vessel_lapic, timer);
 	u64 now = rdtsc();
 
-	/* The clock ran ahead of the TSC: the guest must not see it early. */
-	if ((s64)(l->target_tsc - now) > 0) {
-		hrtimer_set_expires(t, ktime_add_ns(ktime_get(),
-						    tsc_to_ns(l->target_tsc - now)));
+	/*
+	 * The clock ran ahead of the TSC: the guest must not see it early.
+	 * A target of VESSEL_TIME_MAX (saturated) is never reached.
+	 */
+	if (now < l->target_tsc) {
+		hrtimer_set_expires(t, lapic_expiry(vessel_tsc_to_ns(l->target_tsc - now,
+								     tsc_khz)));
 		return HRTIMER_RESTART;
 	}
 	atomic_inc(&l->timer_fired);
 	lapic_post_event(l->vcpu);
 	if (!l->period_ns)
 		return HRTIMER_NORESTART;
-	l->target_tsc = now + l->period_tsc;
+	l->target_tsc = vessel_add_sat(now, l->period_tsc);
 	hrtimer_forward_now(t, ns_to_ktime(l->period_ns));
 	return HRTIMER_RESTART;
 }
@@ -466,9 +468,8 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 /* Arm for @ns from now; the timer must be stopped. */
 static void lapic_timer_arm(struct vessel_lapic *l, u64 ns)
 {
-	l->target_tsc = rdtsc() + ns_to_tsc(ns);
-	hrtimer_start(&l->timer, ktime_add_ns(ktime_get(), ns),
-		      HRTIMER_MODE_ABS_HARD);
+	l->target_tsc = vessel_add_sat(rdtsc(), vessel_ns_to_tsc(ns, tsc_khz));
+	hrtimer_start(&l->timer, lapic_expiry(ns), HRTIMER_MODE_ABS_HARD);
 }
 
 static void lapic_timer_stop(struct vessel_lapic *l)
@@ -487,17 +488,23 @@ static void lapic_timer_start(struct vessel_lapic *l, u64 first_ns)
 	if (!ns)
 		return;
 	if (lapic_timer_mode(l) == APIC_LVT_TIMER_PERIODIC) {
-		l->period_ns = max(ns, LAPIC_MIN_PERIOD_NS);
-		l->period_tsc = ns_to_tsc(l->period_ns);
+		l->period_ns = max(ns, VESSEL_MIN_PERIOD_NS);
+		l->period_tsc = vessel_ns_to_tsc(l->period_ns, tsc_khz);
 	}
 	lapic_timer_arm(l, first_ns ? first_ns : ns);
 }
 
-/* IA32_TSC_DEADLINE (11.5.4.1): a deadline in the past fires at once. */
+/*
+ * IA32_TSC_DEADLINE (11.5.4.1): the timer fires when the guest TSC is at
+ * or past the deadline, an unsigned comparison as the CPU makes it, so a
+ * deadline at or below the TSC fires at once and any later one waits,
+ * however far (one beyond the host timer's range never fires).  Looked at
+ * again on the next entry after the guest TSC moved.
+ */
 static void lapic_deadline_set(struct vessel_vcpu *vcpu, u64 deadline)
 {
 	struct vessel_lapic *l = vcpu->lapic;
-	u64 host, now;
+	u64 now, guest_now, ticks;
 
 	lapic_timer_stop(l);
 	l->period_ns = 0;
@@ -505,15 +512,17 @@ static void lapic_deadline_set(struct vessel_vcpu *vcpu, u64 deadline)
 	if (!deadline)
 		return;
 	l->deadline_offset = READ_ONCE(vcpu->vm->tsc_offset);
-	host = deadline - l->deadline_offset;
 	now = rdtsc();
-	if ((s64)(host - now) <= 0) {
+	guest_now = now + l->deadline_offset;
+	if (deadline <= guest_now) {
 		atomic_inc(&l->timer_fired);
 		lapic_post_event(vcpu);
 		return;
 	}
-	l->target_tsc = host;
-	hrtimer_start(&l->timer, ktime_add_ns(ktime_get(), tsc_to_ns(host - now)),
+	/* The host TSC runs at the guest's rate (no scaling). */
+	ticks = deadline - guest_now;
+	l->target_tsc = vessel_add_sat(now, ticks);
+	hrtimer_start(&l->timer, lapic_expiry(vessel_tsc_to_ns(ticks, tsc_khz)),
 		      HRTIMER_MODE_ABS_HARD);
 }
 
@@ -1524,7 +1533,8 @@ long vessel_vcpu_get_lapic(struct vessel_vcpu *vcpu,
 
 /*
  * VESSEL_SET_LAPIC: -EFAULT; -EINVAL (flags, reserved, reserved bits of
- * apic_base or EXTD without EN); -ENXIO (no in-kernel APIC).
+ * apic_base or EXTD without EN, timer_ns above VESSEL_LAPIC_MAX_TIMER_NS);
+ * -ENXIO (no in-kernel APIC).  Any tsc_deadline is taken, as WRMSR takes it.
  */
 long vessel_vcpu_set_lapic(struct vessel_vcpu *vcpu,
 			   const struct vessel_lapic_state __user *uarg)
@@ -1545,8 +1555,10 @@ long vessel_vcpu_set_lapic(struct vessel_vcpu *vcpu,
 		r = -ENXIO;
 		goto out;
 	}
+	/* No count runs longer than timer_ns may say: GET never gives more. */
 	if ((s->apic_base & ((~0ULL << boot_cpu_data.x86_phys_bits) | 0x2ff)) ||
-	    base_mode(s->apic_base) == LAPIC_INVALID) {
+	    base_mode(s->apic_base) == LAPIC_INVALID ||
+	    s->timer_ns > VESSEL_LAPIC_MAX_TIMER_NS) {
 		r = -EINVAL;
 		goto out;
 	}

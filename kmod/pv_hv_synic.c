@@ -26,6 +26,7 @@
 
 #include "lapic.h"
 #include "pv_hyperv.h"
+#include "timemath.h"
 #include "vcpu.h"
 
 /* union hv_synic_sint: vector 0-7, masked 16, auto-EOI 17, polling 18. */
@@ -44,6 +45,8 @@
 #define STIMER_DIRECT		BIT_ULL(12)
 #define STIMER_SINT(c)		(((c) >> 16) & 0xf)
 #define STIMER_VALID		(GENMASK_ULL(12, 0) | GENMASK_ULL(19, 16))
+/* The reference time counts 100 ns; the shortest period, in those units. */
+#define STIMER_MIN_PERIOD	(VESSEL_MIN_PERIOD_NS / 100)
 
 static_assert(sizeof(struct hv_message) == VESSEL_HV_MSG_SIZE);
 static_assert(HV_SYNIC_SINT_COUNT == VESSEL_HV_SINTS);
@@ -128,12 +131,27 @@ static int synic_deliver(struct vessel_vcpu *vcpu, u32 sint,
 
 /* ----------------------------------------------------------- timers */
 
+/*
+ * The expiry and count are the guest's (or the VMM's), any 64-bit value:
+ * the wait saturates, so one too far for the hrtimer never fires (rather
+ * than wrapping to "now" and firing, unexpired, again and again).
+ */
 static void stimer_arm(struct vessel_hv_stimer *t, u64 now)
 {
 	u64 delta = t->exp > now ? t->exp - now : 0;
+	u64 ns = min_t(u64, vessel_mul_sat(delta, 100), VESSEL_KTIME_MAX);
 
 	t->armed = true;
-	hrtimer_start(&t->timer, ns_to_ktime(delta * 100), HRTIMER_MODE_REL);
+	hrtimer_start(&t->timer, ns_to_ktime(ns), HRTIMER_MODE_REL);
+}
+
+/*
+ * A periodic timer's period: COUNT, but no shorter than the APIC timer's
+ * shortest, which a host CPU can deliver without spending itself on it.
+ */
+static u64 stimer_period(const struct vessel_hv_stimer *t)
+{
+	return max_t(u64, t->count, STIMER_MIN_PERIOD);
 }
 
 static void stimer_stop(struct vessel_hv_synic *s, unsigned int i)
@@ -157,7 +175,8 @@ static void stimer_start(struct vessel_vcpu *vcpu, struct vessel_hv_stimer *t)
 
 	if (!t->count)
 		return;
-	t->exp = t->config & STIMER_PERIODIC ? now + t->count : t->count;
+	t->exp = t->config & STIMER_PERIODIC ?
+		 vessel_add_sat(now, stimer_period(t)) : t->count;
 	stimer_arm(t, now);
 }
 
@@ -185,7 +204,11 @@ static int stimer_deliver(struct vessel_vcpu *vcpu, unsigned int i, u64 now)
  * The timer fired (or its delivery was pending): deliver, then re-arm a
  * periodic timer for its next period (missed periods are skipped, with
  * or without the lazy bit) or disable a one-shot one.  A message that
- * found its slot busy stays pending until EOM.  synic->lock held.
+ * found its slot busy stays pending until EOM.  A periodic timer with a
+ * zero COUNT (restored state can have one) is disabled as a zero COUNT
+ * write does; one whose next expiry saturates at the end of the
+ * reference time stays enabled and never fires again.  Never re-armed at
+ * or before @now.  synic->lock held.
  */
 static void stimer_expire(struct vessel_vcpu *vcpu, unsigned int i, u64 now)
 {
@@ -209,14 +232,15 @@ static void stimer_expire(struct vessel_vcpu *vcpu, unsigned int i, u64 now)
 		return;
 	t->pending = false;
 	atomic64_inc(&vcpu->vm->pv.stats.timer_expirations);
-	if (t->config & STIMER_PERIODIC) {
-		t->exp += t->count;
-		if (t->exp <= now)
-			t->exp = now + t->count;
-		stimer_arm(t, now);
-	} else {
+	if (!(t->config & STIMER_PERIODIC) || !t->count) {
 		t->config &= ~STIMER_ENABLE;
+		return;
 	}
+	t->exp = vessel_add_sat(t->exp, stimer_period(t));
+	if (t->exp <= now)
+		t->exp = vessel_add_sat(now, stimer_period(t));
+	if (t->exp > now)
+		stimer_arm(t, now);
 }
 
 static enum hrtimer_restart stimer_fn(struct hrtimer *h)

@@ -569,6 +569,12 @@ struct vessel_lapic_info {
 
 /* Bytes of APIC registers in struct vessel_lapic_state (xAPIC layout). */
 #define VESSEL_LAPIC_REGS_SIZE	1024
+/*
+ * The longest a one-shot or periodic count can run: 2^32-1 ticks of the
+ * 1 GHz timer clock at divide-by-128 (about 550 s).  A larger timer_ns is
+ * refused (VESSEL_SET_LAPIC).
+ */
+#define VESSEL_LAPIC_MAX_TIMER_NS	(0xffffffffULL * 128)
 
 /**
  * struct vessel_lapic_state - VESSEL_GET_LAPIC / VESSEL_SET_LAPIC
@@ -576,7 +582,7 @@ struct vessel_lapic_info {
  * @apic_base:	IA32_APIC_BASE
  * @tsc_deadline: IA32_TSC_DEADLINE (guest TSC), 0 when not armed
  * @timer_ns:	one-shot or periodic timer: nanoseconds to its next expiry,
- *		0 when it is not running
+ *		0 when it is not running; at most VESSEL_LAPIC_MAX_TIMER_NS
  * @extint:	ExtINT vectors the APIC passed on (LINT0 in ExtINT mode, or
  *		hardware-disabled) that the CPU has not taken yet: bit n of
  *		word n / 64 for vector n

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer harness: the guest image loaders (ELF32, ELF64, Multiboot v1
- * and flat binaries, LOADER_SRCS in the Makefile), which `vessel run` runs
+ * and flat binaries; LOADER_SRCS in the Makefile), which `vessel run` runs
  * on whatever file it is given.
  *
  * Input: a 4-byte header - the format to ask for (auto-detect, flat, ELF32,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests for the Hyper-V debugger link (lib/hv_debug.c): the
+ * Host unit tests for the Hyper-V debugger link (hw/hv_debug.c): the
  * guest's blocks in a buffer standing for guest memory, real files, and a
  * real UDP peer on 127.0.0.1.
  */
@@ -12,7 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hv_debug.h"
+#include "hw/hv_debug.h"
+#include "state_check.h"
 #include "tap.h"
 
 #define IN_GPA		0x1000
@@ -318,6 +319,159 @@ static void test_bad_specs(void)
 	hv_debug_close(&d);
 }
 
+/* Two UDP links to one peer, for state to go from the first to the second. */
+static struct hv_debug udp_a, udp_b;
+
+/*
+ * Open both on a new peer: the debugger sends @sent to the first, whose
+ * guest retrieves @taken bytes of it. Returns the peer's socket, or -1.
+ */
+static int open_udp_pair(const char *sent, uint32_t taken)
+{
+	struct sockaddr_in peer;
+	char spec[64];
+	int fd = udp_peer(&peer);
+
+	if (fd < 0)
+		return -1;
+	snprintf(spec, sizeof(spec), "udp:127.0.0.1:%u", ntohs(peer.sin_port));
+	if (hv_debug_open(&udp_a, spec, err, sizeof(err)) ||
+	    hv_debug_open(&udp_b, spec, err, sizeof(err)))
+		return -1;
+	if (sendto(fd, sent, strlen(sent), 0, (struct sockaddr *)&udp_a.self,
+		   sizeof(udp_a.self)) != (ssize_t)strlen(sent) ||
+	    retrieve(&udp_a, taken, 1000 * MS) != HV_DEBUG_OK)
+		return -1;
+	return fd;
+}
+
+static void close_udp_pair(int fd)
+{
+	hv_debug_close(&udp_a);
+	hv_debug_close(&udp_b);
+	close(fd);
+}
+
+/* The rest of a datagram goes with the state, and only it. */
+static void test_state_round_trip(void)
+{
+	int fd = open_udp_pair("0123456789", 4);
+
+	CHECK(fd >= 0);
+	CHECK(retrieved_is("0123"));
+	check_state_round_trip(&hv_debug_device_ops, &udp_a, &udp_b);
+	if (tap_failed)
+		return;
+	CHECK_EQ(retrieve(&udp_b, 64, 0), HV_DEBUG_OK);
+	CHECK(retrieved_is("456789"));
+	CHECK_EQ(rd32(OUT_GPA + 4), 0);
+	/* Nothing is left in the copy now; the original still has it. */
+	CHECK_EQ(retrieve(&udp_b, 64, 0), HV_DEBUG_NO_DATA);
+	CHECK_EQ(retrieve(&udp_a, 3, 0), HV_DEBUG_OK);
+	CHECK(retrieved_is("456"));
+	close_udp_pair(fd);
+}
+
+/* Bytes waiting for the guest: refused by a link that cannot hold them. */
+static void check_refused_by(struct hv_debug *d, const char *msg)
+{
+	size_t len = 0, before_len = 0;
+	uint8_t *rec = state_save(&hv_debug_device_ops, &udp_a, &len);
+	uint8_t *before = state_save(&hv_debug_device_ops, d, &before_len);
+
+	CHECK(rec && before);
+	CHECK_EQ(hv_debug_load(d, rec, len, err, sizeof(err)), -EINVAL);
+	CHECK_STR_EQ(err, msg);
+	check_state_refused(&hv_debug_device_ops, d, rec, len, before,
+			    before_len);
+	free(rec);
+	free(before);
+}
+
+/* Nothing waiting loads into any link; something only into a UDP one. */
+static void test_state_link_kinds(void)
+{
+	static const char msg[] = "hv_debug state: 2 bytes waiting for the guest, but only a udp link holds any";
+	struct hv_debug none, file;
+	char path[64], spec[80];
+	int fd = open_udp_pair("abc", 64);
+
+	CHECK(fd >= 0);
+	CHECK(!hv_debug_device_ops.reset);	/* the link is kept */
+	make_file(path, "");
+	snprintf(spec, sizeof(spec), "file:%s", path);
+	CHECK_EQ(hv_debug_open(&file, spec, err, sizeof(err)), 0);
+	CHECK_EQ(hv_debug_open(&none, NULL, err, sizeof(err)), 0);
+	check_state_round_trip(&hv_debug_device_ops, &udp_a, &none);
+	check_state_round_trip(&hv_debug_device_ops, &udp_a, &file);
+	check_state_round_trip(&hv_debug_device_ops, &none, &udp_b);
+	if (tap_failed)
+		return;
+
+	CHECK_EQ(sendto(fd, "xyz", 3, 0, (struct sockaddr *)&udp_a.self,
+			sizeof(udp_a.self)), 3);
+	CHECK_EQ(retrieve(&udp_a, 1, 1000 * MS), HV_DEBUG_OK);
+	check_state_round_trip(&hv_debug_device_ops, &udp_a, &udp_b);
+	check_refused_by(&file, msg);
+	check_refused_by(&none, msg);
+	hv_debug_close(&none);
+	hv_debug_close(&file);
+	unlink(path);
+	close_udp_pair(fd);
+}
+
+static void test_state_truncated(void)
+{
+	int fd = open_udp_pair("0123456789", 4);
+
+	CHECK(fd >= 0);
+	check_state_truncated(&hv_debug_device_ops, &udp_a, &udp_b);
+	close_udp_pair(fd);
+}
+
+static void test_state_bit_flips(void)
+{
+	size_t accepted;
+	int fd = open_udp_pair("0123456789", 4);
+
+	CHECK(fd >= 0);
+	check_state_bit_flips(&hv_debug_device_ops, &udp_a, &udp_b, &accepted);
+	/* Every bit of the six bytes waiting, and nothing else. */
+	CHECK_EQ(accepted, 6 * 8);
+	close_udp_pair(fd);
+}
+
+/* Counts that do not match the payload, or no datagram could have. */
+static void test_state_bad_counts(void)
+{
+	static const struct {
+		uint32_t count;
+		const char *msg;
+	} bad[] = {
+		{ 5, "bytes left after the last field: 1" },
+		{ 7, "the payload ends inside a field" },
+		{ 65536, "65536 bytes waiting, more than a 65535-byte datagram" },
+		{ UINT32_MAX, "more than a 65535-byte datagram" },
+	};
+	size_t len = 0, i;
+	uint8_t *rec;
+	int fd = open_udp_pair("0123456789", 4);
+
+	CHECK(fd >= 0);
+	rec = state_save(&hv_debug_device_ops, &udp_a, &len);
+	CHECK(rec);
+	CHECK_EQ(len, HW_STATE_HEADER_SIZE + 4 + 6);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		memcpy(rec + HW_STATE_HEADER_SIZE, &bad[i].count, 4);
+		CHECK_EQ(hv_debug_load(&udp_b, rec, len, err, sizeof(err)),
+			 -EINVAL);
+		CHECK_CONTAINS(err, bad[i].msg);
+	}
+	CHECK_EQ(retrieve(&udp_b, 64, 0), HV_DEBUG_NO_DATA);
+	free(rec);
+	close_udp_pair(fd);
+}
+
 int main(void)
 {
 	static const struct tap_test tests[] = {
@@ -328,6 +482,11 @@ int main(void)
 		TAP_TEST(test_udp_timeout_and_cancel),
 		TAP_TEST(test_bad_blocks),
 		TAP_TEST(test_bad_specs),
+		TAP_TEST(test_state_round_trip),
+		TAP_TEST(test_state_link_kinds),
+		TAP_TEST(test_state_truncated),
+		TAP_TEST(test_state_bit_flips),
+		TAP_TEST(test_state_bad_counts),
 	};
 
 	return tap_run(tests, TAP_COUNT(tests));

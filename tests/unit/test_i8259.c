@@ -5,7 +5,9 @@
  */
 #include <errno.h>
 
-#include "i8259.h"
+#include "hw/bus.h"
+#include "hw/i8259.h"
+#include "state_check.h"
 #include "tap.h"
 
 static struct pic pic;
@@ -393,6 +395,173 @@ static void test_delivery_error_is_returned(void)
 	CHECK_EQ(nr_sent, 1);
 }
 
+/*
+ * A pair a guest has been using: Linux's initialisation, IRQ 10 level
+ * through ELCR and asserted, IRQ 1 in service (which holds the cascade
+ * back), IRQ 6 masked and pending, rotation and special mask mode on the
+ * slave, ISR selected for reading on the master.
+ */
+static void make_busy(struct pic *out)
+{
+	reset();
+	linux_init(0x01);
+	outb(PIC_ELCR2, 0x04);
+	outb(PIC_MASTER_DATA, 0x40);
+	pic_set_irq(&pic, 1, true);
+	pic_set_irq(&pic, 10, true);
+	pic_set_irq(&pic, 6, true);
+	outb(PIC_SLAVE_CMD, PIC_OCW2_SET_PRIORITY | 4);
+	outb(PIC_SLAVE_CMD, PIC_OCW3 | PIC_OCW3_ESMM | PIC_OCW3_SMM);
+	outb(PIC_MASTER_CMD, PIC_OCW3 | PIC_OCW3_RR | PIC_OCW3_RIS);
+	*out = pic;
+	nr_sent = 0;
+}
+
+/* What the guest reads, in an order that reads every register. */
+static void read_all(struct pic *dev, uint8_t *seen)
+{
+	struct pic saved = pic;
+
+	pic = *dev;
+	seen[0] = inb(PIC_MASTER_CMD);
+	seen[1] = read_irr(PIC_MASTER_CMD);
+	seen[2] = inb(PIC_MASTER_DATA);
+	seen[3] = read_isr(PIC_SLAVE_CMD);
+	seen[4] = read_irr(PIC_SLAVE_CMD);
+	seen[5] = inb(PIC_SLAVE_DATA);
+	seen[6] = inb(PIC_ELCR1);
+	seen[7] = inb(PIC_ELCR2);
+	*dev = pic;
+	pic = saved;
+}
+
+static void test_state_round_trip(void)
+{
+	struct pic busy, copy;
+	uint8_t a[8], b[8];
+
+	make_busy(&busy);
+	pic_init(&copy, record, &nr_sent);
+	check_state_round_trip(&pic_device_ops, &busy, &copy);
+	if (tap_failed)
+		return;
+	CHECK_EQ(nr_sent, 0);		/* a load sends nothing */
+	read_all(&busy, a);
+	read_all(&copy, b);
+	CHECK(!memcmp(a, b, sizeof(a)));
+	CHECK_EQ(a[0], 0x02);		/* IRQ 1 in service */
+	CHECK_EQ(a[1], 0x44);		/* the cascade and IRQ 6 wait */
+	/* The EOI of IRQ 1 lets the slave's level IRQ 10 through. */
+	pic = copy;
+	eoi(PIC_MASTER_CMD);
+	CHECK_EQ(nr_sent, 1);
+	CHECK_EQ(vec(0), 0x3a);
+}
+
+static void test_state_reset(void)
+{
+	struct pic busy, fresh;
+	size_t len = 0;
+	uint8_t *rec;
+
+	make_busy(&busy);
+	pic_device_ops.reset(&busy);
+	pic_init(&fresh, NULL, NULL);
+	rec = state_save(&pic_device_ops, &fresh, &len);
+	CHECK(rec);
+	CHECK_EQ(len, HW_STATE_HEADER_SIZE + 23);
+	CHECK(state_saves_as(&pic_device_ops, &busy, rec, len));
+	CHECK(busy.deliver == record);
+	free(rec);
+}
+
+static void test_state_truncated(void)
+{
+	struct pic busy, scratch;
+
+	make_busy(&busy);
+	pic_init(&scratch, NULL, NULL);
+	check_state_truncated(&pic_device_ops, &busy, &scratch);
+}
+
+static void test_state_bit_flips(void)
+{
+	struct pic busy, scratch;
+	size_t accepted;
+
+	make_busy(&busy);
+	pic_init(&scratch, NULL, NULL);
+	check_state_bit_flips(&pic_device_ops, &busy, &scratch, &accepted);
+	/* IRR, ISR, IMR, the levels and ICW3 of both chips take any value. */
+	CHECK(accepted >= 2 * 5 * 8);
+}
+
+static void test_state_bad_values(void)
+{
+	static const struct {
+		size_t offset;
+		uint8_t val;
+	} bad[] = {
+		{ 28, 0x01 },		/* master ELCR: IRQ 0 level */
+		{ 39, 0x01 },		/* slave ELCR: IRQ 8 level */
+		{ 40, 0x39 },		/* slave vector base 0x39 */
+		{ 31, 8 },		/* master lowest priority input 8 */
+		{ 43, 1 },		/* slave waits for ICW1 */
+		{ 43, 5 },
+		{ 34, 0x02 },		/* master flag bit 9 */
+		{ 46, 2 },		/* INT: not a flag */
+	};
+	struct pic busy, scratch;
+	size_t i;
+
+	make_busy(&busy);
+	pic_init(&scratch, NULL, NULL);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		check_state_refuses_byte(&pic_device_ops, &busy, &scratch,
+					 bad[i].offset, bad[i].val);
+		if (tap_failed) {
+			printf("# (byte %zu = %#x)\n", bad[i].offset, bad[i].val);
+			return;
+		}
+	}
+}
+
+/*
+ * On the bus: the three pairs of ports, each access byte by byte, so an
+ * outw reaches two registers, as Linux's outb_p pairs and BIOSes expect.
+ */
+static void test_bus_attach(void)
+{
+	static const uint16_t ports[] = { 0x20, 0x21, 0xa0, 0xa1, 0x4d0, 0x4d1 };
+	struct io_bus bus;
+	uint8_t b[2];
+	size_t i;
+
+	reset();
+	io_bus_init(&bus);
+	CHECK_EQ(pic_attach(&pic, &bus), 0);
+	for (i = 0; i < ARRAY_SIZE(ports); i++)
+		CHECK(io_port_dispatch(&bus, ports[i], false, 1, b));
+	CHECK(!io_port_dispatch(&bus, 0x22, false, 1, b));
+	CHECK(!io_port_dispatch(&bus, 0x4d2, false, 1, b));
+	/* A word at 0x4d0 is both ELCRs, each keeping its edge-only bits. */
+	b[0] = 0xff;
+	b[1] = 0xff;
+	CHECK(io_port_dispatch(&bus, PIC_ELCR1, true, 2, b));
+	CHECK_EQ(inb(PIC_ELCR1), 0xf8);
+	CHECK_EQ(inb(PIC_ELCR2), 0xde);
+	/* A word at the master's command port: OCW3, then OCW1 (IMR). */
+	b[0] = 0x0b;	/* OCW3: read ISR */
+	b[1] = 0x5a;
+	CHECK(io_port_dispatch(&bus, PIC_MASTER_CMD, true, 2, b));
+	CHECK_EQ(inb(PIC_MASTER_DATA), 0x5a);
+	/* A word read at the slave's: its IRR, then its IMR as at reset. */
+	CHECK(io_port_dispatch(&bus, PIC_SLAVE_CMD, false, 2, b));
+	CHECK_EQ(b[0], 0);
+	CHECK_EQ(b[1], 0xff);
+	io_bus_free(&bus);
+}
+
 int main(void)
 {
 	static const struct tap_test tests[] = {
@@ -410,6 +579,12 @@ int main(void)
 		TAP_TEST(test_elcr_level),
 		TAP_TEST(test_special_mask_mode),
 		TAP_TEST(test_delivery_error_is_returned),
+		TAP_TEST(test_state_round_trip),
+		TAP_TEST(test_state_reset),
+		TAP_TEST(test_state_truncated),
+		TAP_TEST(test_state_bit_flips),
+		TAP_TEST(test_state_bad_values),
+		TAP_TEST(test_bus_attach),
 	};
 
 	return tap_run(tests, TAP_COUNT(tests));

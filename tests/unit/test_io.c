@@ -7,7 +7,7 @@
 #include <errno.h>
 
 #include "tap.h"
-#include "../../user/io.h"
+#include "hw/bus.h"
 
 /* The last access a handler saw. */
 struct access {

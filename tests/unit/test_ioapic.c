@@ -6,7 +6,9 @@
  */
 #include <errno.h>
 
-#include "ioapic.h"
+#include "hw/bus.h"
+#include "hw/ioapic.h"
+#include "state_check.h"
 #include "tap.h"
 
 static struct ioapic io;
@@ -281,6 +283,164 @@ static void test_delivery_error_is_returned(void)
 	CHECK_EQ(nr_sent, 2);
 }
 
+/*
+ * An I/O APIC a guest has programmed: a new ID, an edge entry, a level
+ * entry holding Remote IRR, a masked logical one with its line high, an
+ * NMI entry left with Remote IRR from its level days, and IOREGSEL
+ * pointing at a redirection entry.
+ */
+static void make_busy(struct ioapic *out)
+{
+	reset();
+	reg_write(IOAPIC_REG_ID, 9U << 24);
+	rte_write(4, 0x0100000000000024ULL);
+	ioapic_set_irq(&io, 4, true);
+	rte_write(10, IOAPIC_RTE_LEVEL | 0x5a);
+	ioapic_set_irq(&io, 10, true);
+	rte_write(17, 0x0f00000000000000ULL | IOAPIC_RTE_MASKED |
+		  IOAPIC_RTE_LEVEL | IOAPIC_RTE_DESTMODE | 0x1a9);
+	ioapic_set_irq(&io, 17, true);
+	rte_write(20, IOAPIC_RTE_LEVEL | 0x30);
+	ioapic_set_irq(&io, 20, true);
+	ioapic_set_irq(&io, 20, false);
+	reg_write(IOAPIC_REG_REDTBL + 40, IOAPIC_RTE_LEVEL | 0x430);
+	wr32(IOAPIC_REGSEL, IOAPIC_REG_REDTBL + 21);
+	*out = io;
+	nr_sent = 0;
+}
+
+/* IOREGSEL, then every register, as the guest reads them. */
+static void read_all(struct ioapic *dev, uint32_t *seen)
+{
+	struct ioapic saved = io;
+	unsigned int reg;
+
+	io = *dev;
+	seen[0] = rd32(IOAPIC_REGSEL);
+	for (reg = 0; reg < IOAPIC_REG_REDTBL + 2 * IOAPIC_NR_PINS; reg++)
+		seen[1 + reg] = reg_read(reg);
+	*dev = io;
+	io = saved;
+}
+
+static void test_state_round_trip(void)
+{
+	uint32_t a[1 + 0x40], b[1 + 0x40];
+	struct ioapic busy, copy;
+
+	make_busy(&busy);
+	CHECK(busy.st.rte[10] & IOAPIC_RTE_REMOTE_IRR);
+	CHECK(busy.st.rte[20] & IOAPIC_RTE_REMOTE_IRR);
+	ioapic_init(&copy, 0, record, &nr_sent);
+	check_state_round_trip(&ioapic_device_ops, &busy, &copy);
+	if (tap_failed)
+		return;
+	CHECK_EQ(nr_sent, 0);		/* a load sends nothing */
+	read_all(&busy, a);
+	read_all(&copy, b);
+	CHECK(!memcmp(a, b, sizeof(a)));
+	CHECK_EQ(a[0], IOAPIC_REG_REDTBL + 21);
+	CHECK_EQ(a[1 + IOAPIC_REG_ID], 9U << 24);
+	/* And it goes on as the original would: the EOI sends again. */
+	CHECK_EQ(ioapic_eoi(&copy, 0x5a), 0);
+	CHECK_EQ(nr_sent, 1);
+	CHECK_EQ(sent[0].data, 0xc05a);
+	/* The edge line is still high: no new edge. */
+	ioapic_set_irq(&copy, 4, true);
+	CHECK_EQ(nr_sent, 1);
+}
+
+/* Reset goes back to the ID given at init, everything else power-on. */
+static void test_state_reset(void)
+{
+	struct ioapic busy, fresh;
+	size_t len = 0;
+	uint8_t *rec;
+
+	make_busy(&busy);
+	ioapic_device_ops.reset(&busy);
+	ioapic_init(&fresh, 3, NULL, NULL);
+	rec = state_save(&ioapic_device_ops, &fresh, &len);
+	CHECK(rec);
+	CHECK_EQ(len, HW_STATE_HEADER_SIZE + 198);
+	CHECK(state_saves_as(&ioapic_device_ops, &busy, rec, len));
+	CHECK(busy.deliver == record);
+	free(rec);
+}
+
+static void test_state_truncated(void)
+{
+	struct ioapic busy, scratch;
+
+	make_busy(&busy);
+	ioapic_init(&scratch, 0, NULL, NULL);
+	check_state_truncated(&ioapic_device_ops, &busy, &scratch);
+}
+
+static void test_state_bit_flips(void)
+{
+	struct ioapic busy, scratch;
+	size_t accepted;
+
+	make_busy(&busy);
+	ioapic_init(&scratch, 0, NULL, NULL);
+	check_state_bit_flips(&ioapic_device_ops, &busy, &scratch, &accepted);
+	/* IOREGSEL, and at least 22 writable bits of every entry. */
+	CHECK(accepted >= 8 + 24 * 22);
+}
+
+static void test_state_bad_values(void)
+{
+	static const struct {
+		size_t offset;
+		uint8_t val;
+	} bad[] = {
+		{ 25, 0x10 },		/* a 5-bit ID */
+		{ 29, 0x01 },		/* input 24 asserted */
+		{ 30 + 2, 0x03 },	/* entry 0: reserved bit 17 */
+		{ 30 + 6, 0x80 },	/* entry 0: reserved bit 55 */
+		{ 30 + 32 + 1, 0x40 },	/* entry 4: Remote IRR, edge */
+	};
+	struct ioapic busy, scratch;
+	size_t i;
+
+	make_busy(&busy);
+	ioapic_init(&scratch, 0, NULL, NULL);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		check_state_refuses_byte(&ioapic_device_ops, &busy, &scratch,
+					 bad[i].offset, bad[i].val);
+		if (tap_failed) {
+			printf("# (byte %zu = %#x)\n", bad[i].offset, bad[i].val);
+			return;
+		}
+	}
+}
+
+/* On the bus at its base: the page is its, the next byte is not. */
+static void test_bus_attach(void)
+{
+	struct io_bus bus;
+	uint8_t b[4];
+	uint32_t v = IOAPIC_REG_VER;
+
+	reset();
+	io_bus_init(&bus);
+	CHECK_EQ(ioapic_attach(&io, &bus, IOAPIC_BASE), 0);
+	memcpy(b, &v, 4);
+	CHECK(io_mmio_dispatch(&bus, IOAPIC_BASE + IOAPIC_REGSEL, true, 4, b));
+	CHECK(io_mmio_dispatch(&bus, IOAPIC_BASE + IOAPIC_WIN, false, 4, b));
+	memcpy(&v, b, 4);
+	CHECK_EQ(v, 0x00170011);
+	CHECK(io_mmio_dispatch(&bus, IOAPIC_BASE + 0xffc, false, 4, b));
+	CHECK(!io_mmio_dispatch(&bus, IOAPIC_BASE + 0x1000, false, 1, b));
+	/* A failed delivery goes to the callback only. */
+	deliver_ret = -EIO;
+	rte_write(4, 0x24);
+	ioapic_set_irq(&io, 4, true);
+	CHECK_EQ(nr_sent, 1);
+	io_bus_free(&bus);
+}
+
 int main(void)
 {
 	static const struct tap_test tests[] = {
@@ -295,6 +455,12 @@ int main(void)
 		TAP_TEST(test_level_to_edge_clears_remote_irr),
 		TAP_TEST(test_eoi_all_matching_pins),
 		TAP_TEST(test_delivery_error_is_returned),
+		TAP_TEST(test_state_round_trip),
+		TAP_TEST(test_state_reset),
+		TAP_TEST(test_state_truncated),
+		TAP_TEST(test_state_bit_flips),
+		TAP_TEST(test_state_bad_values),
+		TAP_TEST(test_bus_attach),
 	};
 
 	return tap_run(tests, TAP_COUNT(tests));

@@ -10,8 +10,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "loader.h"
-#include "pagetable.h"
+#include "boot/boot.h"
+#include "boot/loader.h"
+#include "boot/pagetable.h"
 #include "tap.h"
 
 #define KIB		1024ULL
@@ -1099,6 +1100,130 @@ static void test_gdt(void)
 	CHECK_EQ(vessel_gdt_build(ram, RAM_SIZE, RAM_SIZE - 16, &gdt), -ENOSPC);
 }
 
+/* ---- Boot CPU state ------------------------------------------------------ */
+
+static struct vessel_vcpu_state cpu;
+
+/* What the kernel gave a new vCPU, as far as the boot state keeps it. */
+static void cpu_from_kernel(void)
+{
+	memset(&cpu, 0xa5, sizeof(cpu));
+	cpu.crs.cr2 = 0x2222;
+	cpu.crs.cr8 = 0x8;
+	cpu.crs.xcr0 = 1;
+}
+
+static void check_kernel_crs_kept(void)
+{
+	CHECK_EQ(cpu.crs.cr2, 0x2222);
+	CHECK_EQ(cpu.crs.cr8, 0x8);
+	CHECK_EQ(cpu.crs.xcr0, 1);
+}
+
+/* VM entry's needs outside the image's own segments: TR busy, no LDT. */
+static void check_system_segs(void)
+{
+	CHECK_EQ(cpu.segs.seg[VESSEL_SEG_TR].attrib, 0x8b);
+	CHECK_EQ(cpu.segs.seg[VESSEL_SEG_TR].limit, 0x67);
+	CHECK_EQ(cpu.segs.seg[VESSEL_SEG_LDTR].attrib, 0);
+}
+
+static void test_cpu_state_real_mode(void)
+{
+	struct vessel_load_opts opts = { .format = VESSEL_IMAGE_FLAT };
+	const struct vessel_segment *cs = &cpu.segs.seg[VESSEL_SEG_CS];
+	unsigned int i;
+
+	memset(img, 0x90, 16);
+	CHECK_EQ(load(RAM_SIZE, 16, &opts), 0);
+	cpu_from_kernel();
+	CHECK_EQ(vessel_boot_cpu_state(&boot, &cpu), 0);
+	CHECK_EQ(cs->base, 0x10000);
+	CHECK_EQ(cs->selector, 0x1000);
+	CHECK_EQ(cs->limit, 0xffff);
+	CHECK_EQ(cs->attrib, 0x9b);
+	for (i = 0; i < VESSEL_NR_SEGS; i++) {
+		if (i == VESSEL_SEG_CS || i == VESSEL_SEG_SS ||
+		    i == VESSEL_SEG_TR || i == VESSEL_SEG_LDTR)
+			continue;
+		CHECK_EQ(cpu.segs.seg[i].base, 0x10000);
+		CHECK_EQ(cpu.segs.seg[i].attrib, 0x93);
+	}
+	CHECK_EQ(cpu.segs.seg[VESSEL_SEG_SS].base, boot.ss * 16);
+	check_system_segs();
+	CHECK_EQ(cpu.segs.idt.limit, 0xffff);	/* the reset IVT */
+	CHECK_EQ(cpu.segs.idt.base, 0);
+	CHECK_EQ(cpu.gprs.rip, 0);
+	CHECK_EQ(cpu.gprs.regs[VESSEL_GPR_RSP], boot.rsp);
+	CHECK_EQ(cpu.gprs.rflags, 2);
+	for (i = 0; i < VESSEL_NR_GPRS; i++)
+		if (i != VESSEL_GPR_RSP)
+			CHECK_EQ(cpu.gprs.regs[i], 0);
+	CHECK_EQ(cpu.crs.cr0, boot.cr0);
+	check_kernel_crs_kept();
+}
+
+/* Long mode: segments from the loader's GDT, with L on CS. */
+static void test_cpu_state_long_mode(void)
+{
+	const struct vessel_segment *cs = &cpu.segs.seg[VESSEL_SEG_CS];
+	size_t len = build_kernel_elf(ELFCLASS64);
+
+	CHECK_EQ(load(RAM_SIZE, len, NULL), 0);
+	cpu_from_kernel();
+	CHECK_EQ(vessel_boot_cpu_state(&boot, &cpu), 0);
+	CHECK_EQ(cs->selector, VESSEL_GDT_SEL_CODE64);
+	CHECK_EQ(cs->base, 0);
+	CHECK_EQ(cs->attrib, (vessel_gdt_descriptor(boot.cs) >> 40) & 0xf0ff);
+	CHECK(cs->attrib & (1U << 13));		/* L */
+	CHECK_EQ(cpu.segs.seg[VESSEL_SEG_DS].selector, VESSEL_GDT_SEL_DATA);
+	CHECK_EQ(cpu.segs.seg[VESSEL_SEG_DS].limit, 0xffffffff);
+	CHECK_EQ(cpu.segs.seg[VESSEL_SEG_GS].attrib,
+		 cpu.segs.seg[VESSEL_SEG_DS].attrib);
+	check_system_segs();
+	CHECK_EQ(cpu.segs.gdt.base, boot.gdt_base);
+	CHECK_EQ(cpu.segs.gdt.limit, boot.gdt_limit);
+	CHECK_EQ(cpu.segs.idt.limit, 0);	/* any early fault: shutdown */
+	CHECK_EQ(cpu.gprs.rip, ELF_ENTRY);
+	CHECK_EQ(cpu.crs.cr3, boot.cr3);
+	CHECK_EQ(cpu.crs.cr4, boot.cr4);
+	CHECK_EQ(cpu.crs.efer, VESSEL_EFER_LME | VESSEL_EFER_LMA);
+	check_kernel_crs_kept();
+}
+
+/* Multiboot: EAX and EBX as the specification says; D on CS. */
+static void test_cpu_state_multiboot(void)
+{
+	size_t len = build_multiboot_elf(0);
+
+	CHECK_EQ(load(RAM_SIZE, len, NULL), 0);
+	cpu_from_kernel();
+	CHECK_EQ(vessel_boot_cpu_state(&boot, &cpu), 0);
+	CHECK_EQ(cpu.gprs.regs[VESSEL_GPR_RAX], VESSEL_MULTIBOOT_BOOT_MAGIC);
+	CHECK_EQ(cpu.gprs.regs[VESSEL_GPR_RBX], boot.rbx);
+	CHECK(boot.rbx);
+	CHECK(cpu.segs.seg[VESSEL_SEG_CS].attrib & (1U << 14));	/* D */
+	CHECK_EQ(cpu.crs.cr0, VESSEL_CR0_PE | VESSEL_CR0_ET);
+}
+
+/* A selector the loader's GDT lacks: refused, nothing changed. */
+static void test_cpu_state_bad_selector(void)
+{
+	struct vessel_vcpu_state before;
+	size_t len = build_kernel_elf(ELFCLASS32);
+
+	CHECK_EQ(load(RAM_SIZE, len, NULL), 0);
+	boot.ds = VESSEL_GDT_SIZE;	/* one past the last descriptor */
+	cpu_from_kernel();
+	before = cpu;
+	CHECK_EQ(vessel_boot_cpu_state(&boot, &cpu), -EINVAL);
+	CHECK(!memcmp(&cpu, &before, sizeof(cpu)));
+	boot.ds = VESSEL_GDT_SEL_DATA;
+	boot.cs = VESSEL_GDT_SEL_NULL;
+	CHECK_EQ(vessel_boot_cpu_state(&boot, &cpu), -EINVAL);
+	CHECK(!memcmp(&cpu, &before, sizeof(cpu)));
+}
+
 static const struct tap_test tests[] = {
 	TAP_TEST(test_detect),
 	TAP_TEST(test_auto_refuses_unknown),
@@ -1107,6 +1232,10 @@ static const struct tap_test tests[] = {
 	TAP_TEST(test_flat_refuses_cmdline),
 	TAP_TEST(test_elf32_loads_protected_mode),
 	TAP_TEST(test_elf64_loads_long_mode),
+	TAP_TEST(test_cpu_state_real_mode),
+	TAP_TEST(test_cpu_state_long_mode),
+	TAP_TEST(test_cpu_state_multiboot),
+	TAP_TEST(test_cpu_state_bad_selector),
 	TAP_TEST(test_elf_forced_class_mismatch),
 	TAP_TEST(test_elf_bad_magic),
 	TAP_TEST(test_elf_bad_class),

@@ -9,9 +9,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "acpi.h"
-#include "boot.h"
-#include "mptable.h"
+#include "boot/acpi.h"
+#include "boot/boot.h"
+#include "boot/mptable.h"
 #include "tap.h"
 
 #define RAM_SIZE	(2U << 20)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * libvessel: a thin wrapper around the /dev/vessel ioctl ABI, shared by the
- * vessel tool and the selftests.
+ * vessel tool and the selftests.  Every ioctl has its function here, and
+ * nothing else of the tool calls ioctl() on a vessel fd.
  */
 #ifndef LIBVESSEL_H
 #define LIBVESSEL_H
@@ -77,6 +78,40 @@ int vessel_vcpu_inject(struct vessel_vcpu *vcpu, const struct vessel_event *ev);
 int vessel_vcpu_kick(struct vessel_vcpu *vcpu);
 int vessel_vcpu_get_counters(struct vessel_vcpu *vcpu,
 			     struct vessel_counters *c);
+
+/*
+ * In-kernel interrupts (VESSEL_CAP_LAPIC; lib/irq.c). The getters clear
+ * the struct first, so its input fields are zero.
+ */
+int vessel_vm_signal_msi(struct vessel_vm *vm, const struct vessel_msi *msi);
+int vessel_vm_get_lapic_info(struct vessel_vm *vm,
+			     struct vessel_lapic_info *info);
+int vessel_vcpu_get_lapic(struct vessel_vcpu *vcpu,
+			  struct vessel_lapic_state *ls);
+int vessel_vcpu_set_lapic(struct vessel_vcpu *vcpu,
+			  const struct vessel_lapic_state *ls);
+int vessel_vcpu_get_mp_state(struct vessel_vcpu *vcpu,
+			     struct vessel_mp_state *mp);
+int vessel_vcpu_set_mp_state(struct vessel_vcpu *vcpu,
+			     const struct vessel_mp_state *mp);
+
+/* Paravirtual providers (lib/pv.c); the getters clear the struct first. */
+int vessel_vm_get_pv_info(struct vessel_vm *vm, struct vessel_pv_info *info);
+int vessel_vm_get_pv_state(struct vessel_vm *vm, struct vessel_pv_state *st);
+int vessel_vm_set_pv_state(struct vessel_vm *vm,
+			   const struct vessel_pv_state *st);
+int vessel_vcpu_get_pv_state(struct vessel_vcpu *vcpu,
+			     struct vessel_pv_state *st);
+int vessel_vcpu_set_pv_state(struct vessel_vcpu *vcpu,
+			     const struct vessel_pv_state *st);
+int vessel_vm_get_pv_counters(struct vessel_vm *vm,
+			      struct vessel_pv_counters *c);
+int vessel_vm_set_hv_connection(struct vessel_vm *vm,
+				const struct vessel_pv_hv_connection *conn);
+int vessel_vcpu_get_hv_msg_queue(struct vessel_vcpu *vcpu,
+				 struct vessel_pv_hv_msg_queue *q);
+int vessel_vcpu_set_hv_msg_queue(struct vessel_vcpu *vcpu,
+				 const struct vessel_pv_hv_msg_queue *q);
 
 /* Name of a VESSEL_EXIT_* reason, for messages ("io", "mmio", ...). */
 const char *vessel_exit_name(uint32_t reason);

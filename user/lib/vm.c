@@ -7,20 +7,12 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "compiler.h"
+#include "internal.h"
 #include "libvessel.h"
-
-/* ioctl() returns -1 with errno; turn that into -errno, keeping errno. */
-static int vessel_ioctl(int fd, unsigned long req, void *arg)
-{
-	int r = ioctl(fd, req, arg);
-
-	return r < 0 ? -errno : r;
-}
 
 static int vessel_fail(int err)
 {

@@ -28,9 +28,13 @@
 #include <unistd.h>
 
 #include "hv_debug.h"
+#include "state.h"
 
 /* The timeout is in 100 ns units; poll() takes milliseconds. */
 #define HV_DEBUG_UNITS_PER_MS	10000
+
+#define HV_DEBUG_STATE_NAME	"hv_debug"
+#define HV_DEBUG_STATE_VERSION	1
 
 static void hv_debug_init(struct hv_debug *d)
 {
@@ -99,11 +103,6 @@ static int open_udp_link(struct hv_debug *d, char *arg, char *err,
 		return -EINVAL;
 	}
 	d->peer.sin_port = htons(p);
-	d->rx = malloc(HV_DEBUG_DATAGRAM_MAX);
-	if (!d->rx) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
@@ -171,10 +170,8 @@ void hv_debug_close(struct hv_debug *d)
 		close(d->out_fd);
 	if (d->cancel_fd >= 0)
 		close(d->cancel_fd);
-	free(d->rx);
 	pthread_mutex_destroy(&d->lock);
 	d->in_fd = d->out_fd = d->cancel_fd = -1;
-	d->rx = NULL;
 }
 
 void hv_debug_cancel(struct hv_debug *d)
@@ -230,7 +227,7 @@ static uint32_t link_remaining(struct hv_debug *d)
 	off_t pos;
 
 	if (d->kind == HV_DEBUG_UDP)
-		return d->rx_len - d->rx_off;
+		return d->st.rx_len - d->st.rx_off;
 	if (d->in_fd < 0 || fstat(d->in_fd, &st) || !S_ISREG(st.st_mode))
 		return 0;
 	pos = lseek(d->in_fd, 0, SEEK_CUR);
@@ -265,17 +262,17 @@ static uint32_t link_read(struct hv_debug *d, uint8_t *buf, uint32_t count,
 
 	if (d->in_fd < 0)
 		return 0;
-	if (d->kind == HV_DEBUG_UDP && d->rx_off == d->rx_len) {
+	if (d->kind == HV_DEBUG_UDP && d->st.rx_off == d->st.rx_len) {
 		if (!link_wait(d, timeout))
 			return 0;
-		n = recv(d->in_fd, d->rx, HV_DEBUG_DATAGRAM_MAX, 0);
-		d->rx_off = 0;
-		d->rx_len = n > 0 ? n : 0;
+		n = recv(d->in_fd, d->st.rx, HV_DEBUG_DATAGRAM_MAX, 0);
+		d->st.rx_off = 0;
+		d->st.rx_len = n > 0 ? n : 0;
 	}
 	if (d->kind == HV_DEBUG_UDP) {
-		n = d->rx_len - d->rx_off < count ? d->rx_len - d->rx_off : count;
-		memcpy(buf, d->rx + d->rx_off, n);
-		d->rx_off += n;
+		n = d->st.rx_len - d->st.rx_off < count ? d->st.rx_len - d->st.rx_off : count;
+		memcpy(buf, d->st.rx + d->st.rx_off, n);
+		d->st.rx_off += n;
 		return n;
 	}
 	if (!link_wait(d, timeout))
@@ -372,10 +369,10 @@ static uint16_t hv_debug_retrieve(struct hv_debug *d, uint8_t *ram,
 /* Drop what the debugger sent and the guest has not retrieved. */
 static void link_purge(struct hv_debug *d)
 {
-	d->rx_off = d->rx_len;
+	d->st.rx_off = d->st.rx_len;
 	if (d->kind != HV_DEBUG_UDP)
 		return;
-	while (recv(d->in_fd, d->rx, HV_DEBUG_DATAGRAM_MAX, MSG_DONTWAIT) >= 0)
+	while (recv(d->in_fd, d->st.rx, HV_DEBUG_DATAGRAM_MAX, MSG_DONTWAIT) >= 0)
 		;
 }
 
@@ -421,3 +418,72 @@ uint16_t hv_debug_call(struct hv_debug *d, uint8_t *ram, uint64_t ram_size,
 	pthread_mutex_unlock(&d->lock);
 	return status;
 }
+
+/*
+ * Version 1: how many bytes wait for the guest (u32, at most 65535), then
+ * those bytes. Where in the datagram they started is not state.
+ */
+int hv_debug_save(struct hv_debug *d, struct hw_state_out *out)
+{
+	uint32_t n;
+	int r;
+
+	pthread_mutex_lock(&d->lock);
+	n = d->st.rx_len - d->st.rx_off;
+	hw_state_begin(out, HV_DEBUG_STATE_NAME, HV_DEBUG_STATE_VERSION);
+	hw_put_u32(out, n);
+	hw_put_bytes(out, d->st.rx + d->st.rx_off, n);
+	r = hw_state_end(out);
+	pthread_mutex_unlock(&d->lock);
+	return r;
+}
+
+int hv_debug_load(struct hv_debug *d, const void *buf, size_t len,
+		  char *err, size_t errlen)
+{
+	struct hw_state_in in;
+	const uint8_t *data;
+	uint32_t version, n;
+	int r;
+
+	r = hw_state_open(&in, buf, len, HV_DEBUG_STATE_NAME,
+			  HV_DEBUG_STATE_VERSION, &version, err, errlen);
+	if (r)
+		return r;
+	n = hw_get_u32(&in);
+	if (n > HV_DEBUG_DATAGRAM_MAX)
+		return hw_state_invalid(&in, "%u bytes waiting, more than a %u-byte datagram",
+					n, HV_DEBUG_DATAGRAM_MAX);
+	if (n && d->kind != HV_DEBUG_UDP)
+		return hw_state_invalid(&in, "%u bytes waiting for the guest, but only a udp link holds any",
+					n);
+	/* Read in place, and copied only once all of the record is good. */
+	data = hw_get_span(&in, n);
+	r = hw_state_close(&in);
+	if (r)
+		return r;
+	pthread_mutex_lock(&d->lock);
+	memcpy(d->st.rx, data, n);
+	d->st.rx_off = 0;
+	d->st.rx_len = n;
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+static int hv_debug_dev_save(void *dev, struct hw_state_out *out)
+{
+	return hv_debug_save(dev, out);
+}
+
+static int hv_debug_dev_load(void *dev, const void *buf, size_t len,
+			     char *err, size_t errlen)
+{
+	return hv_debug_load(dev, buf, len, err, errlen);
+}
+
+const struct hw_device_ops hv_debug_device_ops = {
+	.name = HV_DEBUG_STATE_NAME,
+	.reset = NULL,		/* the link is kept: see hv_debug.h */
+	.save = hv_debug_dev_save,
+	.load = hv_debug_dev_load,
+};

@@ -1,27 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Put a vCPU into the state a guest image loader asked for.  Kept apart
- * from libvessel.h so that users of the bare ioctl wrappers need not pull
- * in the loader.
+ * What a loaded image needs besides its bytes in RAM: the boot CPU's
+ * registers, and the firmware tables that describe the machine. Pure
+ * functions of their arguments, as all of boot/ is: the machine (vmm/)
+ * reads and writes the vCPU.
  */
 #ifndef VESSEL_BOOT_H
 #define VESSEL_BOOT_H
 
 #include <stddef.h>
+#include <vessel.h>
 
-#include "libvessel.h"
 #include "loader.h"
 #include "platform.h"
 
 /*
- * Read @vcpu's state, replace its general-purpose, segment and control
- * registers with those @boot describes (real mode, 32-bit flat protected
- * mode or long mode; see struct vessel_boot) and write them back. Other
- * parts (MSRs, FPU, ...) keep what the kernel gave the new vCPU.
- * Returns 0 or -errno, with errno set.
+ * Replace the general-purpose, segment and control registers in @state
+ * (VESSEL_STATE_GPRS, SEGS and CRS) with those @boot describes: real
+ * mode, 32-bit flat protected mode or long mode (see struct vessel_boot).
+ * CR2, CR8 and XCR0 keep what @state holds, which should be what the
+ * kernel gave the new vCPU. Returns 0, or -EINVAL (and @state unchanged)
+ * when @boot names a selector its GDT does not have.
  */
-int vessel_vcpu_set_boot_state(struct vessel_vcpu *vcpu,
-			       const struct vessel_boot *boot);
+int vessel_boot_cpu_state(const struct vessel_boot *boot,
+			  struct vessel_vcpu_state *state);
 
 /*
  * Firmware tables for a VM with an in-kernel APIC: write the MP tables

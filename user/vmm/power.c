@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vessel run: the machine's power-on state, and the reset that puts it
- * back.
+ * The machine's power-on state, and the reset that puts it back.
  *
  * Power-on is what set-up made: the image, its modules and the firmware
  * tables in RAM, the devices as initialised, each vCPU's registers, local
@@ -12,19 +11,17 @@
  * are made again, as firmware would make them after a reset.
  *
  * A reset (Hyper-V's RESET MSR) runs on the thread of the vCPU that asked
- * for it, with the device lock held. The other vCPU threads first park:
- * each is kicked out of VESSEL_RUN (or out of a wait for the Hyper-V
- * debugger) and waits on reset_cond until the machine is whole again, so
- * nothing runs while it changes. Stopping the VM ends the rendezvous.
+ * for it, with the device lock held, while every other vCPU is paused
+ * (pause.c), so nothing runs while the machine changes. The devices go
+ * back through their reset functions (devices.c).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#include "run.h"
+#include "internal.h"
 
 struct vmm_power_on {
 	struct vessel_vcpu_state state;
@@ -35,10 +32,11 @@ struct vmm_power_on {
 /* The provider, as the module names it (version 0 asked for the newest). */
 static int vmm_save_provider(struct vmm *vmm)
 {
-	struct vessel_pv_state st = { 0 };
+	struct vessel_pv_state st;
+	int r = vessel_vm_get_pv_state(&vmm->vm, &st);
 
-	if (ioctl(vmm->vm.fd, VESSEL_PV_GET_VM_STATE, &st) < 0)
-		return -errno;
+	if (r)
+		return r;
 	vmm->pv_provider = st.provider;
 	vmm->pv_version = st.version;
 	return 0;
@@ -53,10 +51,10 @@ static int vcpu_save_power_on(struct vessel_vcpu *vcpu, bool lapic,
 		return r;
 	if (!lapic)
 		return 0;
-	if (ioctl(vcpu->fd, VESSEL_GET_LAPIC, &p->lapic) < 0 ||
-	    ioctl(vcpu->fd, VESSEL_GET_MP_STATE, &p->mp) < 0)
-		return -errno;
-	return 0;
+	r = vessel_vcpu_get_lapic(vcpu, &p->lapic);
+	if (!r)
+		r = vessel_vcpu_get_mp_state(vcpu, &p->mp);
+	return r;
 }
 
 int vmm_save_power_on(struct vmm *vmm)
@@ -66,7 +64,7 @@ int vmm_save_power_on(struct vmm *vmm)
 
 	vmm->power_on = calloc(vmm->nr_vcpus, sizeof(*vmm->power_on));
 	if (!vmm->power_on) {
-		run_error("out of memory");
+		vmm_error(vmm, "out of memory");
 		return VESSEL_EXIT_FAILURE;
 	}
 	r = vmm_save_provider(vmm);
@@ -74,8 +72,8 @@ int vmm_save_power_on(struct vmm *vmm)
 		r = vcpu_save_power_on(&vmm->vcpus[i], vmm->lapic,
 				       &vmm->power_on[i]);
 	if (r) {
-		run_error("cannot read the power-on state of the VM: %s",
-			  strerror(-r));
+		vmm_error(vmm, "cannot read the power-on state of the VM: %s",
+			       strerror(-r));
 		return VESSEL_EXIT_FAILURE;
 	}
 	return 0;
@@ -98,7 +96,7 @@ static int vmm_reload_memory(struct vmm *vmm)
 		return VESSEL_EXIT_FAILURE;
 	}
 	console_flush(&vmm->con);
-	status = vmm_load_image(vmm, vmm->opts);
+	status = vmm_load_image(vmm);
 	if (!status && vmm->lapic)
 		status = vmm_write_tables(vmm, vmm->nr_vcpus);
 	return status;
@@ -112,13 +110,11 @@ static int vmm_reset_provider(struct vmm *vmm)
 		.version = vmm->pv_version,
 	};
 	unsigned int i;
+	int r = vessel_vm_set_pv_state(&vmm->vm, &st);
 
-	if (ioctl(vmm->vm.fd, VESSEL_PV_SET_VM_STATE, &st) < 0)
-		return -errno;
-	for (i = 0; i < vmm->nr_vcpus; i++)
-		if (ioctl(vmm->vcpus[i].fd, VESSEL_PV_SET_VCPU_STATE, &st) < 0)
-			return -errno;
-	return 0;
+	for (i = 0; !r && i < vmm->nr_vcpus; i++)
+		r = vessel_vcpu_set_pv_state(&vmm->vcpus[i], &st);
+	return r;
 }
 
 /* Registers first: setting them also drops an exit left to complete. */
@@ -131,10 +127,10 @@ static int vcpu_restore_power_on(struct vessel_vcpu *vcpu, bool lapic,
 		return r;
 	if (!lapic)
 		return 0;
-	if (ioctl(vcpu->fd, VESSEL_SET_LAPIC, &p->lapic) < 0 ||
-	    ioctl(vcpu->fd, VESSEL_SET_MP_STATE, &p->mp) < 0)
-		return -errno;
-	return 0;
+	r = vessel_vcpu_set_lapic(vcpu, &p->lapic);
+	if (!r)
+		r = vessel_vcpu_set_mp_state(vcpu, &p->mp);
+	return r;
 }
 
 /* The whole machine back to power-on; every other vCPU is parked. */
@@ -162,46 +158,25 @@ static int vmm_power_on(struct vmm *vmm)
 	return RUN_AGAIN;
 }
 
-/* Wait, parked, until the reset is done (or the VM stops). Lock held. */
-void vcpu_park_locked(struct vcpu_thread *t)
-{
-	struct vmm *vmm = t->vmm;
-
-	vmm->parked++;
-	pthread_cond_broadcast(&vmm->reset_cond);
-	while (vmm->resetting && !vmm->stopping)
-		pthread_cond_wait(&vmm->reset_cond, &vmm->lock);
-	vmm->parked--;
-}
-
 /**
  * vmm_reset_locked() - reset the machine for vCPU thread @t
  *
  * Returns RUN_AGAIN, or the exit status that ends the VM when the reset
- * failed. A reset asked for while another is under way just waits for it.
+ * failed. A reset asked for while another is under way waits for it, and
+ * is done by it.
  */
 int vmm_reset_locked(struct vcpu_thread *t)
 {
 	struct vmm *vmm = t->vmm;
-	unsigned int i;
-	int status = RUN_AGAIN;
+	uint64_t resets = vmm->resets;
+	int r, status;
 
-	if (vmm->resetting) {
-		vcpu_park_locked(t);
-		return RUN_AGAIN;
-	}
-	vmm->resetting = true;
-	for (i = 0; i < vmm->nr_vcpus; i++)
-		if (i != t->id)
-			vessel_vcpu_kick(&vmm->vcpus[i]);
-	hv_debug_cancel(&vmm->hv_debug);
-	while (vmm->parked < vmm->nr_vcpus - 1 && !vmm->stopping)
-		pthread_cond_wait(&vmm->reset_cond, &vmm->lock);
-	if (!vmm->stopping) {
-		hv_debug_resume(&vmm->hv_debug);
-		status = vmm_power_on(vmm);
-	}
-	vmm->resetting = false;
-	pthread_cond_broadcast(&vmm->reset_cond);
+	while ((r = vmm_pause_locked(vmm, t)) == -EBUSY)
+		if (vmm->resets != resets)
+			return RUN_AGAIN;
+	if (r)
+		return RUN_AGAIN;	/* the VM is stopping */
+	status = vmm_power_on(vmm);
+	vmm_resume_locked(vmm);
 	return status;
 }

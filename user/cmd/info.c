@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/compiler.h"
+#include "cmd.h"
+#include "compiler.h"
 #include "lib/libvessel.h"
-#include "vessel.h"
 
 static void info_print_caps(const struct vessel_caps *c)
 {
@@ -50,7 +50,7 @@ static void info_print_raw(const struct vessel_caps *c)
 		printf("%-26s %#018" PRIx64 "\n", raw[i].name, raw[i].val);
 }
 
-int vessel_cmd_info(int argc, char **argv)
+static int info_main(int argc, char **argv)
 {
 	struct vessel_sys sys;
 	char err[256];
@@ -80,3 +80,12 @@ int vessel_cmd_info(int argc, char **argv)
 	vessel_sys_close(&sys);
 	return VESSEL_EXIT_OK;
 }
+
+const struct vessel_cmd vessel_cmd_info = {
+	.name = "info",
+	.summary = "print the module's API version and capabilities",
+	.usage =
+		"vessel info [--raw]\n"
+		"  --raw   also print the raw VMX capability MSRs\n",
+	.run = info_main,
+};

@@ -9,8 +9,8 @@
  * the address: reads return all-ones, writes are dropped, and both are
  * counted so that `vessel run --stats` can show what a guest probed.
  */
-#ifndef VESSEL_IO_H
-#define VESSEL_IO_H
+#ifndef VESSEL_HW_BUS_H
+#define VESSEL_HW_BUS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -70,4 +70,4 @@ bool io_port_dispatch(struct io_bus *bus, uint16_t port, bool is_write,
 bool io_mmio_dispatch(struct io_bus *bus, uint64_t gpa, bool is_write,
 		      uint32_t len, uint8_t *data);
 
-#endif /* VESSEL_IO_H */
+#endif /* VESSEL_HW_BUS_H */

@@ -24,8 +24,11 @@
 #define VESSEL_IOAPIC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <vessel.h>
+
+#include "device.h"
 
 #define IOAPIC_BASE		0xfec00000ULL
 #define IOAPIC_MMIO_SIZE	0x1000ULL
@@ -81,17 +84,54 @@
  */
 typedef int (*msi_fn)(void *opaque, const struct vessel_msi *msi);
 
-struct ioapic {
-	msi_fn deliver;
-	void *opaque;
+/* What the I/O APIC holds. */
+struct ioapic_state {
 	uint8_t regsel;
 	uint8_t id;		/* bits 27:24 of the ID register */
 	uint32_t lines;		/* bit n: pin n asserted */
 	uint64_t rte[IOAPIC_NR_PINS];
 };
 
-/* Reset state: every pin masked, edge, fixed, vector 0. */
+struct ioapic {
+	struct ioapic_state st;
+	/* The wiring: set by ioapic_init(), kept by reset and load. */
+	msi_fn deliver;
+	void *opaque;
+	uint8_t reset_id;	/* the ID at power-on */
+};
+
+/* Wire the I/O APIC, with ID @id at power-on, and reset it. */
 void ioapic_init(struct ioapic *io, uint8_t id, msi_fn deliver, void *opaque);
+
+/*
+ * Map the I/O APIC's registers on @bus at guest-physical @base (4 KiB,
+ * ioapic_mmio()). What delivery returns is not passed back to the bus:
+ * the callback given to ioapic_init() sees every failure first. Returns 0
+ * or what io_register_mmio() returned.
+ */
+struct io_bus;
+int ioapic_attach(struct ioapic *io, struct io_bus *bus, uint64_t base);
+
+/*
+ * Power-on state: the ID given to ioapic_init(), every pin masked, edge,
+ * fixed, vector 0, no input asserted.
+ */
+void ioapic_reset(struct ioapic *io);
+
+/*
+ * Save and load the state in the record format of state.h ("ioapic",
+ * version 1; the fields in Documentation/userspace-devices.rst). A load
+ * sends nothing: it restores what the guest and the devices left, lines
+ * included. One that fails returns -EINVAL with one line in @err and
+ * changes nothing.
+ */
+struct hw_state_out;
+int ioapic_save(const struct ioapic *io, struct hw_state_out *out);
+int ioapic_load(struct ioapic *io, const void *buf, size_t len, char *err,
+		size_t errlen);
+
+/* Reset, save and load for the machine's device table. */
+extern const struct hw_device_ops ioapic_device_ops;
 
 /*
  * One guest access of @len bytes at @offset into the MMIO page, with the

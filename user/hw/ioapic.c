@@ -6,22 +6,35 @@
  */
 #include <string.h>
 
+#include "bus.h"
 #include "ioapic.h"
+#include "state.h"
 
 #define IOAPIC_ID_SHIFT		24
 #define IOAPIC_ID_MASK		0xfU	/* the 82093AA has a 4-bit ID */
 #define IOAPIC_VER_MAXREDIR_SHIFT 16
+#define IOAPIC_LINES_MASK	((1U << IOAPIC_NR_PINS) - 1)
 
-void ioapic_init(struct ioapic *io, uint8_t id, msi_fn deliver, void *opaque)
+#define IOAPIC_STATE_NAME	"ioapic"
+#define IOAPIC_STATE_VERSION	1
+
+void ioapic_reset(struct ioapic *io)
 {
 	unsigned int pin;
 
+	memset(&io->st, 0, sizeof(io->st));
+	io->st.id = io->reset_id;
+	for (pin = 0; pin < IOAPIC_NR_PINS; pin++)
+		io->st.rte[pin] = IOAPIC_RTE_MASKED;
+}
+
+void ioapic_init(struct ioapic *io, uint8_t id, msi_fn deliver, void *opaque)
+{
 	memset(io, 0, sizeof(*io));
 	io->deliver = deliver;
 	io->opaque = opaque;
-	io->id = id & IOAPIC_ID_MASK;
-	for (pin = 0; pin < IOAPIC_NR_PINS; pin++)
-		io->rte[pin] = IOAPIC_RTE_MASKED;
+	io->reset_id = id & IOAPIC_ID_MASK;
+	ioapic_reset(io);
 }
 
 static unsigned int rte_delmode(uint64_t rte)
@@ -61,13 +74,13 @@ static int ioapic_send(struct ioapic *io, unsigned int pin)
 {
 	struct vessel_msi msi;
 
-	ioapic_rte_to_msi(io->rte[pin], &msi);
+	ioapic_rte_to_msi(io->st.rte[pin], &msi);
 	/*
 	 * Remote IRR says a local APIC holds the level interrupt; it is set
 	 * even if delivery fails, so a broken callback cannot cause a storm.
 	 */
-	if (rte_is_level(io->rte[pin]))
-		io->rte[pin] |= IOAPIC_RTE_REMOTE_IRR;
+	if (rte_is_level(io->st.rte[pin]))
+		io->st.rte[pin] |= IOAPIC_RTE_REMOTE_IRR;
 	return io->deliver ? io->deliver(io->opaque, &msi) : 0;
 }
 
@@ -77,9 +90,9 @@ static int ioapic_send(struct ioapic *io, unsigned int pin)
  */
 static int ioapic_service_level(struct ioapic *io, unsigned int pin)
 {
-	uint64_t rte = io->rte[pin];
+	uint64_t rte = io->st.rte[pin];
 
-	if (!(io->lines & (1U << pin)) || !rte_is_level(rte) ||
+	if (!(io->st.lines & (1U << pin)) || !rte_is_level(rte) ||
 	    rte & (IOAPIC_RTE_MASKED | IOAPIC_RTE_REMOTE_IRR))
 		return 0;
 	return ioapic_send(io, pin);
@@ -93,16 +106,16 @@ int ioapic_set_irq(struct ioapic *io, unsigned int pin, bool level)
 	if (pin >= IOAPIC_NR_PINS)
 		return 0;
 	bit = 1U << pin;
-	rising = level && !(io->lines & bit);
+	rising = level && !(io->st.lines & bit);
 	if (level)
-		io->lines |= bit;
+		io->st.lines |= bit;
 	else
-		io->lines &= ~bit;
+		io->st.lines &= ~bit;
 
-	if (rte_is_level(io->rte[pin]))
+	if (rte_is_level(io->st.rte[pin]))
 		return ioapic_service_level(io, pin);
 	/* An edge that arrives while the pin is masked is lost. */
-	if (rising && !(io->rte[pin] & IOAPIC_RTE_MASKED))
+	if (rising && !(io->st.rte[pin] & IOAPIC_RTE_MASKED))
 		return ioapic_send(io, pin);
 	return 0;
 }
@@ -113,12 +126,12 @@ int ioapic_eoi(struct ioapic *io, uint8_t vector)
 	int r, ret = 0;
 
 	for (pin = 0; pin < IOAPIC_NR_PINS; pin++) {
-		uint64_t rte = io->rte[pin];
+		uint64_t rte = io->st.rte[pin];
 
 		if (!(rte & IOAPIC_RTE_REMOTE_IRR) ||
 		    (rte & IOAPIC_RTE_VECTOR) != vector)
 			continue;
-		io->rte[pin] &= ~IOAPIC_RTE_REMOTE_IRR;
+		io->st.rte[pin] &= ~IOAPIC_RTE_REMOTE_IRR;
 		/* Still asserted: the device wants service again. */
 		r = ioapic_service_level(io, pin);
 		if (r && !ret)
@@ -133,27 +146,27 @@ static uint32_t ioapic_read_reg(const struct ioapic *io, uint8_t reg)
 
 	switch (reg) {
 	case IOAPIC_REG_ID:
-		return (uint32_t)io->id << IOAPIC_ID_SHIFT;
+		return (uint32_t)io->st.id << IOAPIC_ID_SHIFT;
 	case IOAPIC_REG_VER:
 		return (IOAPIC_NR_PINS - 1) << IOAPIC_VER_MAXREDIR_SHIFT |
 		       IOAPIC_VERSION;
 	case IOAPIC_REG_ARB:
 		/* The arbitration ID is loaded from the APIC ID at reset. */
-		return (uint32_t)io->id << IOAPIC_ID_SHIFT;
+		return (uint32_t)io->st.id << IOAPIC_ID_SHIFT;
 	}
 	if (reg < IOAPIC_REG_REDTBL ||
 	    reg >= IOAPIC_REG_REDTBL + 2 * IOAPIC_NR_PINS)
 		return 0;	/* the datasheet leaves these undefined */
 	pin = (reg - IOAPIC_REG_REDTBL) / 2;
 	if (reg & 1)
-		return io->rte[pin] >> 32;
-	return (uint32_t)io->rte[pin];
+		return io->st.rte[pin] >> 32;
+	return (uint32_t)io->st.rte[pin];
 }
 
 static int ioapic_write_rte(struct ioapic *io, unsigned int pin, bool high,
 			    uint32_t val)
 {
-	uint64_t old = io->rte[pin], rte;
+	uint64_t old = io->st.rte[pin], rte;
 
 	if (high)
 		rte = (old & 0xffffffffULL) | (uint64_t)val << 32;
@@ -167,7 +180,7 @@ static int ioapic_write_rte(struct ioapic *io, unsigned int pin, bool high,
 	 */
 	if (!(rte & IOAPIC_RTE_LEVEL))
 		rte &= ~IOAPIC_RTE_REMOTE_IRR;
-	io->rte[pin] = rte;
+	io->st.rte[pin] = rte;
 	/* Unmasking an asserted level pin sends it at once. */
 	return ioapic_service_level(io, pin);
 }
@@ -176,7 +189,7 @@ static int ioapic_write_reg(struct ioapic *io, uint8_t reg, uint32_t val)
 {
 	switch (reg) {
 	case IOAPIC_REG_ID:
-		io->id = (val >> IOAPIC_ID_SHIFT) & IOAPIC_ID_MASK;
+		io->st.id = (val >> IOAPIC_ID_SHIFT) & IOAPIC_ID_MASK;
 		return 0;
 	case IOAPIC_REG_VER:
 	case IOAPIC_REG_ARB:
@@ -194,9 +207,9 @@ static uint32_t ioapic_read_dword(const struct ioapic *io, uint64_t offset)
 {
 	switch (offset) {
 	case IOAPIC_REGSEL:
-		return io->regsel;
+		return io->st.regsel;
 	case IOAPIC_WIN:
-		return ioapic_read_reg(io, io->regsel);
+		return ioapic_read_reg(io, io->st.regsel);
 	default:
 		return 0;
 	}
@@ -207,10 +220,10 @@ static int ioapic_write_dword(struct ioapic *io, uint64_t offset,
 {
 	switch (offset) {
 	case IOAPIC_REGSEL:
-		io->regsel = val;	/* an 8-bit register */
+		io->st.regsel = val;	/* an 8-bit register */
 		return 0;
 	case IOAPIC_WIN:
-		return ioapic_write_reg(io, io->regsel, val);
+		return ioapic_write_reg(io, io->st.regsel, val);
 	default:
 		return 0;
 	}
@@ -249,3 +262,107 @@ int ioapic_mmio(struct ioapic *io, uint64_t offset, bool is_write,
 	}
 	return ret;
 }
+
+static void ioapic_bus_io(void *opaque, uint64_t offset, bool is_write,
+			  uint8_t *data, uint32_t len)
+{
+	ioapic_mmio(opaque, offset, is_write, data, len);
+}
+
+int ioapic_attach(struct ioapic *io, struct io_bus *bus, uint64_t base)
+{
+	return io_register_mmio(bus, base, IOAPIC_MMIO_SIZE, ioapic_bus_io, io);
+}
+
+/*
+ * Version 1: IOREGSEL (u8), the ID (u8, 0-15), the input levels (u32, bit
+ * n for pin n, 0-23) and the 24 redirection entries (u64 each), with
+ * Remote IRR.
+ */
+int ioapic_save(const struct ioapic *io, struct hw_state_out *out)
+{
+	unsigned int pin;
+
+	hw_state_begin(out, IOAPIC_STATE_NAME, IOAPIC_STATE_VERSION);
+	hw_put_u8(out, io->st.regsel);
+	hw_put_u8(out, io->st.id);
+	hw_put_u32(out, io->st.lines);
+	for (pin = 0; pin < IOAPIC_NR_PINS; pin++)
+		hw_put_u64(out, io->st.rte[pin]);
+	return hw_state_end(out);
+}
+
+/*
+ * An entry holds what a guest can write, and Remote IRR only while its
+ * trigger mode is level: writing edge clears it (ioapic_write_rte()).
+ */
+static int ioapic_check_rte(struct hw_state_in *in, unsigned int pin,
+			    uint64_t rte)
+{
+	if (rte & ~(IOAPIC_RTE_WRITABLE | IOAPIC_RTE_REMOTE_IRR))
+		return hw_state_invalid(in, "redirection entry %u (%#llx) has reserved bits set",
+					pin, (unsigned long long)rte);
+	if ((rte & IOAPIC_RTE_REMOTE_IRR) && !(rte & IOAPIC_RTE_LEVEL))
+		return hw_state_invalid(in, "redirection entry %u has Remote IRR set but is edge-triggered",
+					pin);
+	return 0;
+}
+
+int ioapic_load(struct ioapic *io, const void *buf, size_t len, char *err,
+		size_t errlen)
+{
+	struct ioapic_state st = { 0 };
+	struct hw_state_in in;
+	uint32_t version;
+	unsigned int pin;
+	int r;
+
+	r = hw_state_open(&in, buf, len, IOAPIC_STATE_NAME,
+			  IOAPIC_STATE_VERSION, &version, err, errlen);
+	if (r)
+		return r;
+	st.regsel = hw_get_u8(&in);
+	st.id = hw_get_u8(&in);
+	st.lines = hw_get_u32(&in);
+	for (pin = 0; pin < IOAPIC_NR_PINS; pin++)
+		st.rte[pin] = hw_get_u64(&in);
+	r = hw_state_close(&in);
+	if (r)
+		return r;
+	if (st.id & ~IOAPIC_ID_MASK)
+		return hw_state_invalid(&in, "ID %u does not fit in 4 bits",
+					st.id);
+	if (st.lines & ~IOAPIC_LINES_MASK)
+		return hw_state_invalid(&in, "input levels %#x name pins above %u",
+					st.lines, IOAPIC_NR_PINS - 1);
+	for (pin = 0; pin < IOAPIC_NR_PINS; pin++) {
+		r = ioapic_check_rte(&in, pin, st.rte[pin]);
+		if (r)
+			return r;
+	}
+	io->st = st;
+	return 0;
+}
+
+static void ioapic_dev_reset(void *dev)
+{
+	ioapic_reset(dev);
+}
+
+static int ioapic_dev_save(void *dev, struct hw_state_out *out)
+{
+	return ioapic_save(dev, out);
+}
+
+static int ioapic_dev_load(void *dev, const void *buf, size_t len,
+			   char *err, size_t errlen)
+{
+	return ioapic_load(dev, buf, len, err, errlen);
+}
+
+const struct hw_device_ops ioapic_device_ops = {
+	.name = IOAPIC_STATE_NAME,
+	.reset = ioapic_dev_reset,
+	.save = ioapic_dev_save,
+	.load = ioapic_dev_load,
+};

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vessel run: what its files share. cmd_run.c has the command line, the
- * set-up, the threads and the end; run_console.c the terminal behind the
- * UART; run_devices.c the devices and interrupt controllers; run_exits.c
- * the exit handlers; run_power.c the power-on state and the reset.
+ * What the machine's files share. vmm.c builds and takes apart;
+ * devices.c is the board; loop.c the main thread; vcpu.c the vCPU
+ * threads and exits.c their exit handlers; pause.c stops them all at a
+ * known point; power.c the power-on state and the reset; timer.c the
+ * device timers; console.c the terminal behind the UART; stats.c --stats.
  */
-#ifndef VESSEL_RUN_H
-#define VESSEL_RUN_H
+#ifndef VESSEL_VMM_INTERNAL_H
+#define VESSEL_VMM_INTERNAL_H
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -16,20 +17,20 @@
 #include <stdint.h>
 #include <termios.h>
 
-#include "io.h"
-#include "lib/boot.h"
-#include "lib/compiler.h"
-#include "lib/hv_debug.h"
-#include "lib/i8259.h"
-#include "lib/ioapic.h"
+#include "boot/boot.h"
+#include "compiler.h"
+#include "hw/bus.h"
+#include "hw/debug_exit.h"
+#include "hw/device.h"
+#include "hw/hv_debug.h"
+#include "hw/i8259.h"
+#include "hw/ioapic.h"
+#include "hw/uart16550.h"
 #include "lib/libvessel.h"
-#include "lib/uart16550.h"
-#include "vessel.h"
+#include "timer.h"
+#include "vmm.h"
 
 #define MIB			(UINT64_C(1) << 20)
-#define RUN_MEM_DEFAULT		(64 * MIB)
-/* Below 1 MiB sits the legacy hole; multiboot kernels load at 1 MiB. */
-#define RUN_MEM_MIN		(2 * MIB)
 
 /* xAPIC register offsets and values (SDM Vol. 3A 11.4.1, 11.5.1). */
 #define APIC_SPIV_OFFSET	0xf0
@@ -49,8 +50,6 @@
 
 #define COM1_BASE		0x3f8
 #define COM1_IRQ		4
-#define DEBUG_EXIT_PORT		0xf4
-#define DEBUG_EXIT_LEN		4	/* room for an outl */
 
 #define RFLAGS_IF		(1ULL << 9)
 /* How long a halted guest waits for input before it is re-entered. */
@@ -58,35 +57,9 @@
 /* What an exit handler returns to go on; anything else is an exit status. */
 #define RUN_AGAIN		(-1)
 
-/* --irqchip: who emulates the interrupt controllers. */
-enum run_irqchip {
-	IRQCHIP_AUTO,		/* the module's APIC if it has one, else none */
-	IRQCHIP_KERNEL,		/* the module's APIC, or fail */
-	IRQCHIP_NONE,		/* no interrupt controller: the UART is polled */
-};
-
-struct run_module {
-	const char *path;
-	const char *cmdline;
-};
-
-struct run_opts {
-	uint64_t mem;
-	unsigned int cpus;
-	enum vessel_image_format format;
-	const char *cmdline;
-	const char *image;
-	struct run_module *modules;
-	unsigned int nr_modules;
-	enum run_irqchip irqchip;
-	bool stats;
-	uint32_t pv_provider;	/* VESSEL_PV_* */
-	uint32_t pv_version;	/* 0: the newest */
-	const char *hv_debug;	/* --hv-debug LINK, or NULL */
-};
-
 /* The terminal side of the UART. */
 struct console {
+	const char *name;	/* the messages' prefix */
 	bool in_open;		/* false once stdin is at EOF or fails */
 	bool tty_raw;
 	bool out_broken;	/* stdout failed: drop guest output */
@@ -97,6 +70,12 @@ struct console {
 };
 
 struct vmm;
+
+/* A device model and its instance, as the machine holds them. */
+struct vmm_device {
+	const struct hw_device_ops *ops;
+	void *dev;
+};
 
 /* A vCPU and the thread that runs it. */
 struct vcpu_thread {
@@ -110,6 +89,7 @@ struct vcpu_thread {
 struct vmm_power_on;
 
 struct vmm {
+	struct vm_config cfg;	/* a copy; its strings are the caller's */
 	struct vessel_sys sys;
 	struct vessel_vm vm;
 	struct vessel_vcpu *vcpus;
@@ -126,11 +106,14 @@ struct vmm {
 	pthread_mutex_t lock;
 	struct uart uart;
 	struct console con;
+	struct debug_exit debug_exit;
+	/* Every device with state, for reset (and save and load). */
+	struct vmm_device devices[8];
+	unsigned int nr_devices;
 	/* With an in-kernel local APIC only: */
 	bool lapic;
 	struct ioapic ioapic;
 	struct pic pic;
-	bool uart_irq;		/* level of COM1's IRQ line as last driven */
 	int irq_error;		/* first failed VESSEL_SIGNAL_MSI, -errno */
 	/* Without one: a halted vCPU 0 waits here for input (or the end). */
 	pthread_cond_t input_cond;
@@ -139,30 +122,40 @@ struct vmm {
 	struct vessel_vcpu_state state;	/* scratch, for RFLAGS at HLT */
 	/* Has its own lock: a retrieval waits without the device lock. */
 	struct hv_debug hv_debug;
-	/* run_power.c: what a reset puts back, and its rendezvous. */
-	const struct run_opts *opts;	/* to load the image again */
+	/* power.c: what a reset puts back. */
 	struct vmm_power_on *power_on;	/* per vCPU */
 	uint32_t pv_provider, pv_version;	/* as the module has them */
-	pthread_cond_t reset_cond;	/* parked threads, the resetting one */
-	unsigned int parked;		/* vCPU threads waiting out a reset */
 	uint64_t resets;
-	atomic_bool resetting;		/* read without the lock too */
+	/* pause.c: the rendezvous. */
+	pthread_cond_t pause_cond;	/* parked threads, the pauser */
+	unsigned int parked;		/* vCPU threads waiting out a pause */
+	atomic_bool pausing;		/* read without the lock too */
+
+	/* Device timers: armed and run under the lock, on the main thread. */
+	struct vmm_timers timers;
+
+	bool ran;		/* vmm_run() got as far as the vCPU threads */
 
 	/* Read without the lock; set once, under it, by vmm_stop_locked(). */
 	atomic_bool stopping;
 	int wake_fd;		/* eventfd: wakes the main thread's poll() */
 };
 
-/* cmd_run.c */
-void run_verror(const char *fmt, va_list ap);
-__printf(1, 2) void run_error(const char *fmt, ...);
-void vmm_wake_main(struct vmm *vmm);
-void vmm_stop_locked(struct vmm *vmm, int status);
+/* vmm.c */
+void vmm_verror(const char *name, const char *fmt, va_list ap);
+__printf(2, 3) void vmm_error(struct vmm *vmm, const char *fmt, ...);
 uint8_t vmm_ioapic_id(unsigned int cpus);
-int vmm_load_image(struct vmm *vmm, const struct run_opts *o);
+int vmm_load_image(struct vmm *vmm);
 int vmm_write_tables(struct vmm *vmm, unsigned int cpus);
 
-/* run_console.c */
+/* loop.c */
+void vmm_wake_main(struct vmm *vmm);
+void vmm_stop_locked(struct vmm *vmm, int status);
+
+/* vcpu.c */
+void *vmm_vcpu_thread(void *arg);
+
+/* console.c */
 void console_flush(struct console *con);
 void console_tx(void *opaque, uint8_t byte);
 __printf(2, 3) void console_error(struct console *con, const char *fmt, ...);
@@ -170,22 +163,28 @@ void console_open(struct console *con);
 void console_close(struct console *con);
 size_t console_read(struct console *con, uint8_t *buf, size_t room);
 
-/* run_devices.c */
-void vmm_irq_result(struct vmm *vmm, int r);
+/* devices.c */
 int run_irq_failed(struct vmm *vmm);
-void vmm_update_uart_irq(struct vmm *vmm);
 int vmm_add_devices(struct vmm *vmm);
 void vmm_reset_devices(struct vmm *vmm);
 
-/* run_exits.c */
+/* exits.c */
 __printf(2, 3) void vcpu_error(struct vcpu_thread *t, const char *fmt, ...);
 int run_exit(struct vcpu_thread *t);
 
-/* run_power.c */
-struct vmm_power_on;
+/* power.c */
 int vmm_save_power_on(struct vmm *vmm);
 void vmm_free_power_on(struct vmm *vmm);
 int vmm_reset_locked(struct vcpu_thread *t);
+
+/*
+ * pause.c: with the device lock held, stop every vCPU thread but @self
+ * (the caller's, or NULL on the main thread) at a known point. Returns 0,
+ * paused until vmm_resume_locked(); -EBUSY after waiting out another
+ * pause (parked, if @self); -ECANCELED when the VM is stopping.
+ */
+int vmm_pause_locked(struct vmm *vmm, struct vcpu_thread *self);
+void vmm_resume_locked(struct vmm *vmm);
 void vcpu_park_locked(struct vcpu_thread *t);
 
-#endif /* VESSEL_RUN_H */
+#endif /* VESSEL_VMM_INTERNAL_H */

@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "device.h"
+
 /* Call codes and statuses (TLFS), as the guest sees them. */
 #define HV_DEBUG_POST			0x69
 #define HV_DEBUG_RETRIEVE		0x6a
@@ -50,16 +52,25 @@ enum hv_debug_kind {
 	HV_DEBUG_UDP,
 };
 
+/*
+ * What the guest has yet to see: the part of the last datagram a UDP
+ * link received that no retrieval has taken (bytes [rx_off, rx_len)).
+ */
+struct hv_debug_state {
+	uint32_t rx_len, rx_off;
+	uint8_t rx[HV_DEBUG_DATAGRAM_MAX];
+};
+
 struct hv_debug {
+	struct hv_debug_state st;
+	/* The link: set up by hv_debug_open(), kept by load. */
 	enum hv_debug_kind kind;
 	int out_fd;		/* posted bytes go here; -1: dropped */
 	int in_fd;		/* retrieved bytes come from here; -1: none */
 	int cancel_fd;		/* eventfd: hv_debug_cancel() ends any wait */
 	struct sockaddr_in peer;	/* UDP: the debugger */
 	struct sockaddr_in self;	/* UDP: our end */
-	/* UDP: the part of the last datagram not yet retrieved. */
-	uint8_t *rx;
-	uint32_t rx_len, rx_off;
+	/* For --stats, not state: what went over the link. */
 	uint64_t bytes_out, bytes_in, dropped;
 	/* vCPUs call in parallel; a retrieval may wait with it held. */
 	pthread_mutex_t lock;
@@ -80,6 +91,25 @@ void hv_debug_close(struct hv_debug *d);
  */
 void hv_debug_cancel(struct hv_debug *d);
 void hv_debug_resume(struct hv_debug *d);
+
+/*
+ * Save and load the state in the record format of state.h ("hv_debug",
+ * version 1; the fields in Documentation/userspace-devices.rst). Bytes
+ * waiting for the guest load only into a UDP link, the only kind that
+ * holds any. A load that fails returns -EINVAL with one line in @err and
+ * changes nothing.
+ *
+ * There is no reset: the link is the host's, as the terminal is, and a
+ * machine reset keeps it with what it holds; a guest that starts a new
+ * debugging session drops that with HvResetDebugSession.
+ */
+struct hw_state_out;
+int hv_debug_save(struct hv_debug *d, struct hw_state_out *out);
+int hv_debug_load(struct hv_debug *d, const void *buf, size_t len,
+		  char *err, size_t errlen);
+
+/* Save and load for the machine's device table. */
+extern const struct hw_device_ops hv_debug_device_ops;
 
 /*
  * hv_debug_call() - complete call @code with its input block at @in_gpa

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vessel run: the console, the terminal behind the guest's UART.
+ * The console: the terminal behind the guest's UART.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <unistd.h>
 
-#include "run.h"
+#include "internal.h"
 
 void console_flush(struct console *con)
 {
@@ -47,7 +47,7 @@ void console_error(struct console *con, const char *fmt, ...)
 		fputc('\n', stderr);
 	con->mid_line = false;
 	va_start(ap, fmt);
-	run_verror(fmt, ap);
+	vmm_verror(con->name, fmt, ap);
 	va_end(ap);
 }
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io.h"
+#include "bus.h"
 
 static void io_space_init(struct io_space *space, uint64_t last)
 {

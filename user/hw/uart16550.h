@@ -16,7 +16,10 @@
 #define VESSEL_UART16550_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "device.h"
 
 #define UART_NR_PORTS		8
 #define UART_RX_FIFO_SIZE	16
@@ -69,10 +72,13 @@
 
 /* Called once per byte the guest transmits. */
 typedef void (*uart_tx_fn)(void *opaque, uint8_t byte);
+/* The interrupt output, as it reaches the bus, changed to @level. */
+typedef void (*uart_irq_fn)(void *opaque, bool level);
+/* The guest made room in a receive FIFO that had none: input may go on. */
+typedef void (*uart_room_fn)(void *opaque);
 
-struct uart {
-	uart_tx_fn tx;
-	void *opaque;
+/* What the UART holds: its registers and receive FIFO. */
+struct uart_state {
 	uint8_t ier;
 	uint8_t lcr;
 	uint8_t mcr;
@@ -86,8 +92,56 @@ struct uart {
 	unsigned int rx_count;
 };
 
-/* Power-on state; @tx may be NULL to discard output. */
+struct uart {
+	struct uart_state st;
+	/* The wiring: set by uart_init() and uart_attach(), kept by load. */
+	uart_tx_fn tx;
+	void *opaque;
+	uart_irq_fn irq;
+	uart_room_fn room;
+	void *bus_opaque;
+	bool irq_level;		/* the output as last driven */
+};
+
+/* Wire the UART to @tx (NULL: output is discarded) and reset it. */
 void uart_init(struct uart *u, uart_tx_fn tx, void *opaque);
+
+/*
+ * Put the UART on @bus at ports @base to @base + 7, as a PC's COM ports
+ * are: accesses wider than a byte reach consecutive registers, and the
+ * interrupt output reaches the bus only while MCR OUT2 is set, which is
+ * why drivers set it. @irq (may be NULL) hears each change of that
+ * output, @room (may be NULL) when the guest empties a full receive
+ * FIFO; both get @opaque. Returns 0 or what io_register_port() returned.
+ */
+struct io_bus;
+int uart_attach(struct uart *u, struct io_bus *bus, uint16_t base,
+		uart_irq_fn irq, uart_room_fn room, void *opaque);
+
+/* Drive the output anew after host input went into the FIFO. */
+void uart_update_irq(struct uart *u);
+
+/*
+ * Power-on state: registers at their reset values, the FIFO empty, and
+ * the interrupt output low (lowered through the callback if it was high).
+ */
+void uart_reset(struct uart *u);
+
+/*
+ * Save and load the state in the record format of state.h ("uart16550",
+ * version 1; the fields in Documentation/userspace-devices.rst). A load
+ * drives nothing: the interrupt controllers' state, loaded with the
+ * machine's, already has the line at the level the UART's state gives.
+ * One that fails returns -EINVAL with one line in @err and changes
+ * nothing.
+ */
+struct hw_state_out;
+int uart_save(const struct uart *u, struct hw_state_out *out);
+int uart_load(struct uart *u, const void *buf, size_t len, char *err,
+	      size_t errlen);
+
+/* Reset, save and load for the machine's device table. */
+extern const struct hw_device_ops uart_device_ops;
 
 /* One guest access to register @offset (0..7; others read 0xff). */
 void uart_io(struct uart *u, unsigned int offset, bool is_write, uint8_t *val);

@@ -30,8 +30,10 @@
 #define VESSEL_I8259_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "device.h"
 #include "ioapic.h"	/* msi_fn */
 
 #define PIC_MASTER_CMD		0x20
@@ -71,7 +73,6 @@ struct pic_chip {
 	uint8_t imr;
 	uint8_t lines;		/* input levels, for edge detection */
 	uint8_t elcr;
-	uint8_t elcr_mask;	/* which inputs may be level-triggered */
 	uint8_t base;		/* ICW2: vector of IR0 */
 	uint8_t icw3;
 	uint8_t lowest;		/* the input with the lowest priority */
@@ -87,14 +88,48 @@ struct pic_chip {
 	bool poll;		/* OCW3 P: next read is a poll */
 };
 
-struct pic {
+/* What the pair holds. */
+struct pic_state {
 	struct pic_chip chip[2];	/* master, slave */
-	msi_fn deliver;
-	void *opaque;
 	bool output;		/* master INT as last seen */
 };
 
+struct pic {
+	struct pic_state st;
+	/* The wiring: set by pic_init(), kept by reset and load. */
+	msi_fn deliver;
+	void *opaque;
+};
+
+/* Wire the pair to @deliver and reset it. */
 void pic_init(struct pic *pic, msi_fn deliver, void *opaque);
+
+/*
+ * Put the pair on @bus at its ports: master, slave and ELCR, two each.
+ * They are byte registers: a wider access reaches the next port too.
+ * What delivery returns is not passed back to the bus: the callback given
+ * to pic_init() sees every failure first. Returns 0 or what
+ * io_register_port() returned.
+ */
+struct io_bus;
+int pic_attach(struct pic *pic, struct io_bus *bus);
+
+/* Power-on state: what a PC BIOS leaves (see above). */
+void pic_reset(struct pic *pic);
+
+/*
+ * Save and load the state in the record format of state.h ("i8259",
+ * version 1; the fields in Documentation/userspace-devices.rst). A load
+ * sends nothing; one that fails returns -EINVAL with one line in @err
+ * and changes nothing.
+ */
+struct hw_state_out;
+int pic_save(const struct pic *pic, struct hw_state_out *out);
+int pic_load(struct pic *pic, const void *buf, size_t len, char *err,
+	     size_t errlen);
+
+/* Reset, save and load for the machine's device table. */
+extern const struct hw_device_ops pic_device_ops;
 
 /*
  * One byte-wide guest access to @port (one of the six above; others read

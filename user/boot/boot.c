@@ -10,15 +10,10 @@
  * register must not see it change under its feet.
  */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "acpi.h"
 #include "boot.h"
 #include "compiler.h"
-#include "mptable.h"
 #include "pagetable.h"
 
 #define SEG_ATTR_CODE16		0x9b	/* present, exec/read, accessed */
@@ -110,93 +105,31 @@ static int boot_segs(const struct vessel_boot *boot, struct vessel_segs *segs)
 	return 0;
 }
 
-int vessel_vcpu_set_boot_state(struct vessel_vcpu *vcpu,
-			       const struct vessel_boot *boot)
+int vessel_boot_cpu_state(const struct vessel_boot *boot,
+			  struct vessel_vcpu_state *state)
 {
-	const uint64_t parts = VESSEL_STATE_GPRS | VESSEL_STATE_SEGS |
-			       VESSEL_STATE_CRS;
-	struct vessel_vcpu_state state;
-	int r;
+	struct vessel_segs segs;
+	int r = boot_segs(boot, &segs);
 
-	/* Start from the kernel's values for CR2, CR8, XCR0 and the rest. */
-	memset(&state, 0, sizeof(state));
-	r = vessel_vcpu_get_state(vcpu, &state, parts);
 	if (r)
 		return r;
+	state->segs = segs;
 
 	/* struct vessel_boot: registers not listed are 0. */
-	memset(&state.gprs, 0, sizeof(state.gprs));
-	state.gprs.regs[VESSEL_GPR_RAX] = boot->rax;
-	state.gprs.regs[VESSEL_GPR_RBX] = boot->rbx;
-	state.gprs.regs[VESSEL_GPR_RSP] = boot->rsp;
-	state.gprs.rip = boot->rip;
-	state.gprs.rflags = boot->rflags;
+	memset(&state->gprs, 0, sizeof(state->gprs));
+	state->gprs.regs[VESSEL_GPR_RAX] = boot->rax;
+	state->gprs.regs[VESSEL_GPR_RBX] = boot->rbx;
+	state->gprs.regs[VESSEL_GPR_RSP] = boot->rsp;
+	state->gprs.rip = boot->rip;
+	state->gprs.rflags = boot->rflags;
 
-	r = boot_segs(boot, &state.segs);
-	if (r) {
-		errno = -r;
-		return r;
-	}
-
-	/* The architectural values; the kernel adds what VMX forces on. */
-	state.crs.cr0 = boot->cr0;
-	state.crs.cr3 = boot->cr3;
-	state.crs.cr4 = boot->cr4;
-	state.crs.efer = boot->efer;
-
-	return vessel_vcpu_set_state(vcpu, &state, parts);
-}
-
-__printf(4, 5)
-static int tables_error(char *err, size_t errlen, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
-
-int vessel_boot_write_tables(void *ram, uint64_t ram_size,
-			     const struct vessel_boot *boot,
-			     const struct vessel_platform *p,
-			     char *err, size_t errlen)
-{
-	const uint64_t base = PLATFORM_TABLES_BASE;
-	const size_t room = PLATFORM_TABLES_END - PLATFORM_TABLES_BASE;
-	uint64_t acpi, end;
-	ssize_t n;
-
-	if (!p->nr_cpus || p->nr_cpus > PLATFORM_MAX_CPUS)
-		return tables_error(err, errlen, -EINVAL,
-				    "%u vCPUs: the MP and ACPI tables describe 1 to %u",
-				    p->nr_cpus, PLATFORM_MAX_CPUS);
-	if (ram_size < PLATFORM_TABLES_END)
-		return tables_error(err, errlen, -ENOSPC,
-				    "guest RAM ends below 1 MiB, where the MP and ACPI tables go");
-	/* Both writers check @room; the area holds 255 vCPUs with room to spare. */
-	acpi = base + ((vessel_mptable_size(p->nr_cpus) + 15) & ~15ULL);
-	end = acpi + vessel_acpi_size(p->nr_cpus);
-	if (end > PLATFORM_TABLES_END)
-		return tables_error(err, errlen, -ENOSPC,
-				    "MP and ACPI tables for %u vCPUs do not fit below 1 MiB",
-				    p->nr_cpus);
-	if (boot && boot->image_start < end && boot->image_end > base)
-		return tables_error(err, errlen, -ENOSPC,
-				    "the image (%#" PRIx64 "-%#" PRIx64 ") covers %#" PRIx64 "-%#" PRIx64 ", where the MP and ACPI tables go",
-				    boot->image_start, boot->image_end, base,
-				    end);
-
-	n = vessel_mptable_write((uint8_t *)ram + base, room, base, p);
-	if (n >= 0)
-		n = vessel_acpi_write((uint8_t *)ram + acpi,
-				      PLATFORM_TABLES_END - acpi, acpi, p);
-	if (n < 0)
-		return tables_error(err, errlen, n,
-				    "cannot write the MP and ACPI tables: %s",
-				    strerror(-n));
+	/*
+	 * The architectural values; the kernel adds what VMX forces on. CR2,
+	 * CR8 and XCR0 keep what the caller read from the kernel.
+	 */
+	state->crs.cr0 = boot->cr0;
+	state->crs.cr3 = boot->cr3;
+	state->crs.cr4 = boot->cr4;
+	state->crs.efer = boot->efer;
 	return 0;
 }

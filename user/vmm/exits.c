@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vessel run: the exits VESSEL_RUN returns to userspace, one handler each,
+ * The machine: the exits VESSEL_RUN returns to userspace, one handler each,
  * found through one table.
  */
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "run.h"
+#include "internal.h"
 
 /*
  * Exit handlers run on the vCPU's thread with vmm->lock held and return
@@ -162,9 +162,7 @@ static int run_exit_msr(struct vcpu_thread *t)
  */
 static int run_exit_eoi(struct vcpu_thread *t)
 {
-	struct vmm *vmm = t->vmm;
-
-	vmm_irq_result(vmm, ioapic_eoi(&vmm->ioapic, t->vcpu->run->eoi.vector));
+	ioapic_eoi(&t->vmm->ioapic, t->vcpu->run->eoi.vector);
 	return RUN_AGAIN;
 }
 
@@ -190,7 +188,7 @@ static int run_exit_pv_crash(struct vcpu_thread *t)
 #define HV_STATUS_INVALID_CONNECTION_ID	18
 
 /*
- * Hyper-V's debugger calls go over the --hv-debug link (lib/hv_debug.h);
+ * Hyper-V's debugger calls go over the --hv-debug link (hw/hv_debug.h);
  * a retrieval may wait for the debugger, so without the device lock.
  * Messages and events to IDs the kernel does not route: no device here.
  */

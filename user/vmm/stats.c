@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * --stats: what the module counted for each vCPU, and what the machine
+ * counted itself (unclaimed I/O, the debugger link, resets).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Reasons SDM Vol. 3 Appendix C names, for --stats. */
+static const char *vmx_exit_name(unsigned int reason)
+{
+	static const char * const names[] = {
+		[0] = "exception_nmi", [1] = "external_interrupt",
+		[2] = "triple_fault", [3] = "init", [4] = "sipi",
+		[7] = "interrupt_window", [8] = "nmi_window",
+		[9] = "task_switch", [10] = "cpuid", [12] = "hlt",
+		[13] = "invd", [14] = "invlpg", [15] = "rdpmc",
+		[16] = "rdtsc", [18] = "vmcall", [28] = "cr_access",
+		[29] = "dr_access", [30] = "io_instruction", [31] = "rdmsr",
+		[32] = "wrmsr", [33] = "invalid_guest_state",
+		[34] = "msr_load_fail", [36] = "mwait", [37] = "mtf",
+		[39] = "monitor", [40] = "pause", [43] = "tpr_below_threshold",
+		[44] = "apic_access", [45] = "eoi_induced",
+		[46] = "gdtr_idtr", [47] = "ldtr_tr", [48] = "ept_violation",
+		[49] = "ept_misconfig", [50] = "invept", [51] = "rdtscp",
+		[52] = "preemption_timer", [53] = "invvpid", [54] = "wbinvd",
+		[55] = "xsetbv", [56] = "apic_write", [57] = "rdrand",
+		[58] = "invpcid", [61] = "rdseed", [62] = "pml_full",
+		[63] = "xsaves", [64] = "xrstors",
+	};
+
+	if (reason < ARRAY_SIZE(names) && names[reason])
+		return names[reason];
+	return "other";
+}
+
+/* The exit counts of all vCPUs added up, and each vCPU's entries. */
+void vmm_print_stats(struct vmm *vmm)
+{
+	struct vessel_counters c, sum = { 0 };
+	unsigned int i, v;
+
+	/* A machine that never got to run has nothing to report. */
+	if (!vmm->ran)
+		return;
+	for (v = 0; v < vmm->nr_vcpus; v++) {
+		if (vessel_vcpu_get_counters(&vmm->vcpus[v], &c)) {
+			vmm_error(vmm, "cannot read the exit counters of vCPU %u: %s",
+				       v, strerror(errno));
+			return;
+		}
+		if (vmm->nr_vcpus > 1)
+			fprintf(stderr, "vCPU %u: runs %" PRIu64 ", VM entries %" PRIu64 "\n",
+				v, (uint64_t)c.runs, (uint64_t)c.entries);
+		sum.runs += c.runs;
+		sum.entries += c.entries;
+		for (i = 0; i < VESSEL_NR_USER_EXITS; i++)
+			sum.user_exits[i] += c.user_exits[i];
+		for (i = 0; i < VESSEL_NR_VMX_EXIT_REASONS; i++)
+			sum.vmx_exits[i] += c.vmx_exits[i];
+	}
+	fprintf(stderr, "runs %" PRIu64 ", VM entries %" PRIu64 "\n",
+		(uint64_t)sum.runs, (uint64_t)sum.entries);
+	for (i = 0; i < VESSEL_NR_USER_EXITS; i++)
+		if (sum.user_exits[i])
+			fprintf(stderr, "  exit to userspace %-20s %" PRIu64 "\n",
+				vessel_exit_name(i), (uint64_t)sum.user_exits[i]);
+	for (i = 0; i < VESSEL_NR_VMX_EXIT_REASONS; i++)
+		if (sum.vmx_exits[i])
+			fprintf(stderr, "  vmx exit %2u %-20s %" PRIu64 "\n",
+				i, vmx_exit_name(i), (uint64_t)sum.vmx_exits[i]);
+	fprintf(stderr, "unclaimed port I/O: %" PRIu64 " reads, %" PRIu64 " writes\n",
+		vmm->bus.port.unclaimed_reads, vmm->bus.port.unclaimed_writes);
+	fprintf(stderr, "unclaimed MMIO:     %" PRIu64 " reads, %" PRIu64 " writes\n",
+		vmm->bus.mmio.unclaimed_reads, vmm->bus.mmio.unclaimed_writes);
+	if (vmm->hv_debug.kind != HV_DEBUG_NONE || vmm->hv_debug.dropped)
+		fprintf(stderr, "Hyper-V debugger: %" PRIu64 " bytes out, %" PRIu64
+			" in, %" PRIu64 " dropped\n", vmm->hv_debug.bytes_out,
+			vmm->hv_debug.bytes_in, vmm->hv_debug.dropped);
+	fprintf(stderr, "guest resets: %" PRIu64 "\n", vmm->resets);
+}
