@@ -9,10 +9,10 @@
  * Hyper-V and KVM MSRs, hypercall codes, ports) and from boundary values
  * (0, 1, 2^32-1, 2^63, ~0, ...), not only random ones.
  *
- * Every gadget starts by storing its own address at G_RESUME; every vector
- * of the IVT/IDT leads to a handler that resets the stack and jumps there,
- * so a faulting gadget is retried once by the next interrupt-free path and
- * a program does not die at its first #GP.  Gadgets are chosen mostly from
+ * Every gadget starts by storing the address of the next one at G_RESUME;
+ * every vector of the IVT/IDT leads to a handler that resets the stack and
+ * jumps there, so a gadget that faults is cut short and a program does not
+ * die at its first #GP.  Gadgets are chosen mostly from
  * one or two focus groups (the APIC timer, a provider, I/O, ...) so that
  * sequences which need several steps - enable x2APIC, set TSC-deadline
  * mode, write a deadline - come up often.  The program ends with an OUT and
@@ -166,31 +166,51 @@ static void jmp_to(struct asm_buf *a, uint32_t target)
 }
 
 /*
- * The gadget prologue: store where to resume should the gadget fault.
- * Real mode: DS = 0 first (random code may have changed it); protected
- * mode: DS = the flat data selector.
+ * The gadget prologue: store where to resume should the gadget fault -
+ * the next gadget, whose address resume_next() fills in once known, so a
+ * fault skips the rest of this one.  Real mode loads DS = 0 first (random
+ * code may have changed it; no load can fault there); protected mode
+ * writes through SS, which the handler reloads; 64-bit mode ignores DS.
+ * Returns where the address goes.
  */
-static void resume_here(struct asm_buf *a)
+static unsigned int resume_slot(struct asm_buf *a)
 {
-	uint32_t start = here(a);
+	unsigned int at;
 
 	switch (a->mode) {
 	case MODE_REAL:
-		EMIT(a, 0x31, 0xc0, 0x8e, 0xd8);		/* xor ax,ax; mov ds,ax */
-		b(a, 0xc7); b(a, 0x06); bn(a, G_RESUME, 2); bn(a, start, 2);
-		b(a, 0xc7); b(a, 0x06); bn(a, G_RESUME + 2, 2);
+		EMIT(a, 0x31, 0xc0, 0x8e, 0xd8);	/* xor ax,ax; mov ds,ax */
+		EMIT(a, 0xc7, 0x06);			/* mov word [seg], cs */
+		bn(a, G_RESUME + 2, 2);
 		bn(a, a->cs_base >> 4, 2);
+		EMIT(a, 0xc7, 0x06);			/* mov word [off], imm16 */
+		bn(a, G_RESUME, 2);
+		at = a->len;
+		bn(a, 0, 2);
 		break;
 	case MODE_PROT:
-		EMIT(a, 0x66, 0xb8, SEL_DATA, 0x00, 0x8e, 0xd8);
-		b(a, 0xc7); b(a, 0x05); bn(a, G_RESUME, 4); bn(a, start, 4);
-		break;
-	case MODE_LONG:
-		EMIT(a, 0x48, 0xc7, 0x04, 0x25);
+		EMIT(a, 0x36, 0xc7, 0x05);		/* mov dword ss:[off], imm32 */
 		bn(a, G_RESUME, 4);
-		bn(a, start, 4);
+		at = a->len;
+		bn(a, 0, 4);
+		break;
+	default:
+		EMIT(a, 0x48, 0xc7, 0x04, 0x25);	/* mov qword [off], simm32 */
+		bn(a, G_RESUME, 4);
+		at = a->len;
+		bn(a, 0, 4);
 		break;
 	}
+	return at;
+}
+
+/* Resume at @target from the gadget whose slot is at @at. */
+static void resume_patch(struct asm_buf *a, unsigned int at, uint32_t target)
+{
+	unsigned int i, n = a->mode == MODE_REAL ? 2 : 4;
+
+	for (i = 0; i < n && at + i < a->cap; i++)
+		a->p[at + i] = target >> (8 * i);
 }
 
 /* ----------------------------------------------------- operand tables */
@@ -1195,7 +1215,7 @@ void guest_build(struct rng *r, struct guest_prog *p, uint8_t *ram,
 	};
 	enum focus focus[2];
 	uint32_t start;
-	unsigned int i, n;
+	unsigned int i, n, slot;
 
 	build_tables(r, ram, p->mode);
 	focus[0] = rng_below(r, NR_FOCUS);
@@ -1211,17 +1231,20 @@ void guest_build(struct rng *r, struct guest_prog *p, uint8_t *ram,
 	/* The set-up a guest of this provider would do first. */
 	if (rng_chance(r, 60)) {
 		for (i = 0; i < 1 + rng_below(r, 4); i++) {
-			resume_here(&a);
+			slot = resume_slot(&a);
 			g_provider_setup(r, &a, p->provider);
+			resume_patch(&a, slot, here(&a));
 		}
 	}
 	for (i = 0; i < n && a.len < a.cap - 256; i++) {
-		resume_here(&a);
+		slot = resume_slot(&a);
 		gadget(r, &a, rng_chance(r, 70) ? focus[rng_below(r, 2)] :
 			      rng_below(r, NR_FOCUS), p);
+		resume_patch(&a, slot, here(&a));
 	}
 	/* One exit per pass, then again from the start. */
-	resume_here(&a);
+	slot = resume_slot(&a);
+	resume_patch(&a, slot, start);
 	EMIT(&a, 0xe6, 0x80);					/* out 0x80, al */
 	jmp_to(&a, start);
 	p->len = a.len;
