@@ -563,6 +563,7 @@ struct episode {
 	struct vessel_run *run[2];
 	uint8_t *ram, *rom;
 	uint64_t ram_owned;		/* bit per 4 KiB page still ours */
+	pthread_mutex_t ram_lock;	/* ram_owned and the changes to RAM */
 	uint32_t provider;
 	bool lapic;
 	bool racing;
@@ -597,13 +598,21 @@ static void change_memory(struct fctx *c, struct episode *e)
 	unsigned int pages = 1 + rng_below(r, G_RAM_SIZE / 4096 - first);
 	uint8_t *p = e->ram + first * 4096;
 	size_t len = pages * 4096ULL;
+	uint64_t mask = (pages < 64 ? 1ULL << pages : 0) - 1;
 	int ret = 0;
 	void *q;
 
-	/* Only pages still ours: another mapping may sit in a hole. */
-	if (((e->ram_owned >> first) & ((pages < 64 ? 1ULL << pages : 0) - 1)) !=
-	    ((pages < 64 ? 1ULL << pages : 0) - 1))
+	/*
+	 * Only pages still ours: another thread's mapping (a scratch area, a
+	 * stack) may sit in a hole, and MAP_FIXED over it would corrupt that
+	 * thread (its PROT_NONE page made readable, say). The lock keeps a
+	 * second racer from checking the bits while the first has a hole open.
+	 */
+	pthread_mutex_lock(&e->ram_lock);
+	if (((e->ram_owned >> first) & mask) != mask) {
+		pthread_mutex_unlock(&e->ram_lock);
 		return;
+	}
 	switch (rng_below(r, 7)) {
 	case 0:
 		ret = mprotect(p, len, PICK(r, PROT_NONE, PROT_READ,
@@ -627,7 +636,7 @@ static void change_memory(struct fctx *c, struct episode *e)
 		q = mmap(p, len, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 		if (q == MAP_FAILED)
-			e->ram_owned &= ~((((pages < 64 ? 1ULL << pages : 0) - 1)) << first);
+			e->ram_owned &= ~(mask << first);
 		break;
 	case 4: {
 		/* A shared file mapping over it. */
@@ -647,11 +656,13 @@ static void change_memory(struct fctx *c, struct episode *e)
 		ret = set_memory(c, e->vm, 0, rng_chance(r, 30) ? VESSEL_MEM_READONLY : 0,
 				 rng_chance(r, 70) ? 0 : rng_below(r, 16) << 20,
 				 rng_chance(r, 20) ? 0 : G_RAM_SIZE, e->ram);
+		pthread_mutex_unlock(&e->ram_lock);
 		return;
 	default:
 		ret = mprotect(p, len, PROT_READ | PROT_WRITE);
 		break;
 	}
+	pthread_mutex_unlock(&e->ram_lock);
 	stat_add(&sh->memory_changes, 1);
 	note_op(c, OP_MEMORY, ret, errno);
 }
@@ -809,6 +820,7 @@ static void guest_episode(struct fctx *c, bool racing)
 	if (e.ram == MAP_FAILED || e.rom == MAP_FAILED)
 		goto out_vm;
 	e.ram_owned = ~0ULL;
+	pthread_mutex_init(&e.ram_lock, NULL);
 	for (i = 0; i < G_ROM_SIZE; i += 8)
 		*(uint64_t *)(e.rom + i) = rng_value(r, 8);
 	if (set_memory(c, e.vm, 0, 0, 0, G_RAM_SIZE, e.ram) < 0 ||
@@ -1043,12 +1055,13 @@ static void storm_op(struct fctx *c, struct pool *p)
 	}
 	if (type == FD_VCPU && rng_chance(r, 3)) {
 		/* mmap of the run page with bad offsets, sizes, flags. */
-		void *q = mmap(NULL, PICK(r, 4096, 8192, 1), PROT_READ | PROT_WRITE,
+		size_t len = PICK(r, 4096, 8192, 1);
+		void *q = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			       PICK(r, MAP_SHARED, MAP_PRIVATE), fd,
 			       PICK(r, 0, 4096, 1ULL << 40));
 
 		if (q != MAP_FAILED)
-			munmap(q, 4096);
+			munmap(q, len);
 		return;
 	}
 	ret = fuzz_ioctl_on(c, fd, type, NULL, NULL, &which);

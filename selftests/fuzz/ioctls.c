@@ -819,6 +819,28 @@ static void violation(struct fctx *c, const char *what, const struct desc *d,
 		  what);
 }
 
+/* The /proc/self/maps line of the mapping holding @addr, for a finding. */
+static void mapping_of(unsigned long addr, char *out, size_t len)
+{
+	unsigned long lo, hi;
+	char line[256], found[130] = "no mapping";
+	unsigned int n = 0;
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		n++;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && addr >= lo && addr < hi) {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(found, sizeof(found), "%.120s", line);
+		}
+	}
+	fclose(f);
+	snprintf(out, len, "%s; %u mappings", found, n);
+}
+
 static const char *const place_names[] = {
 	"valid", "NULL", "1", "a kernel address", "a non-canonical address",
 	"an unmapped page", "one running into an unmapped page",
@@ -910,11 +932,12 @@ static long call_desc(struct fctx *c, const struct desc *d,
 				violation(c, "succeeded with an argument that runs into an unmapped page",
 					  d, NULL, ret, err);
 		} else if (!failed_with(c, ret, err, EFAULT, d->pre)) {
-			char what[96];
+			char what[256], map[160];
 
+			mapping_of(uarg, map, sizeof(map));
 			snprintf(what, sizeof(what),
-				 "wanted EFAULT for an argument at %s (%#lx)",
-				 place_names[p], uarg);
+				 "wanted EFAULT for an argument at %s (%#lx; %s)",
+				 place_names[p], uarg, map);
 			violation(c, what, d, NULL, ret, err);
 		}
 		errno = err;
