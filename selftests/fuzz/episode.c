@@ -98,8 +98,8 @@ static int trace_fd = -1;
  * console prints at once: the last one before a machine hangs is in the
  * serial log.  Slow; for replaying one iteration.
  */
-static void trace(struct fctx *c, const char *what, int fd, unsigned long cmd,
-		  unsigned long arg)
+static void trace_call(struct fctx *c, const char *what, int fd,
+		       unsigned long cmd, unsigned long arg)
 {
 	char line[160];
 	int n;
@@ -123,7 +123,7 @@ long fz_ioctl(struct fctx *c, int fd, unsigned long cmd, unsigned long arg,
 	slot->desc = stat;
 	slot->iteration = c->iteration;
 	if (trace_fd >= 0)
-		trace(c, desc_name(stat), fd, cmd, arg);
+		trace_call(c, desc_name(stat), fd, cmd, arg);
 	__atomic_store_n(&slot->since_ns, now_ns(), __ATOMIC_RELAXED);
 	ret = ioctl(fd, cmd, arg);
 	err = errno;
@@ -148,7 +148,7 @@ static void note_op(struct fctx *c, unsigned int op, int ret, int err)
 	struct ioctl_stats *s = &sh->ops[MAX_DESCS + op];
 
 	if (trace_fd >= 0)
-		trace(c, desc_name(MAX_DESCS + op), -1, 0, ret);
+		trace_call(c, desc_name(MAX_DESCS + op), -1, 0, ret);
 	stat_add(&s->calls, 1);
 	if (ret >= 0)
 		stat_add(&s->ok, 1);
