@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer harness: the MMIO instruction decoder and emulator
- * (kmod/emulate.c), as the module runs it on the bytes at a guest's RIP.
+ * (kmod/emulate/emulate.c), as the module runs it on the bytes at a guest's RIP.
  *
  * Input: byte 0 picks the code size (16, 32, 64, or another value), the
  * next 16 bytes are the instruction (fewer if the input is shorter), the

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer harness: the guest page-table walker (kmod/guest_walk.c),
+ * libFuzzer harness: the guest page-table walker (kmod/emulate/guest_walk.c),
  * which the module runs on guest-controlled page tables to fetch an MMIO
  * instruction and to copy string I/O.
  *

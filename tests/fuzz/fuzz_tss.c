@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer harness: the task-switch checks (kmod/tss.c), which the module
+ * libFuzzer harness: the task-switch checks (kmod/emulate/tss.c), which the module
  * runs on descriptors and TSS images read from guest memory.
  *
  * Input: a header (two raw descriptors, a selector, the switch source, the
