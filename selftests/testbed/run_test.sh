@@ -119,8 +119,8 @@ ok "a missing file: status 1, one line naming it" \
 head -c 200 $guest >/tmp/truncated.elf
 ok "a truncated ELF: status 1, one line naming it" \
 	fails_with 1 "/tmp/truncated.elf: .*beyond the end of the file" /tmp/truncated.elf
-ok "neither ELF nor multiboot: status 1, one line" \
-	fails_with 1 "/testbed/tap.sh: not an ELF or multiboot image" /testbed/tap.sh
+ok "neither ELF, multiboot nor bzImage: status 1, one line" \
+	fails_with 1 "/testbed/tap.sh: not an ELF, multiboot or Linux bzImage image" /testbed/tap.sh
 make_high_elf /tmp/high.elf
 ok "a segment outside guest memory: status 1, one line" \
 	fails_with 1 "/tmp/high.elf: .*outside guest memory" /tmp/high.elf
