@@ -25,6 +25,9 @@
 #include "hw/hv_debug.h"
 #include "hw/i8259.h"
 #include "hw/ioapic.h"
+#include "hw/power.h"
+#include "hw/pvpanic.h"
+#include "hw/rtc.h"
 #include "hw/uart16550.h"
 #include "lib/libvessel.h"
 #include "timer.h"
@@ -48,8 +51,8 @@
 #define VESSEL_VM_LAPIC		(1U << 0)
 #endif
 
-#define COM1_BASE		0x3f8
-#define COM1_IRQ		4
+#define COM1_BASE		PLATFORM_COM1_PORT
+#define COM1_IRQ		PLATFORM_COM1_IRQ
 
 #define RFLAGS_IF		(1ULL << 9)
 /* How long a halted guest waits for input before it is re-entered. */
@@ -107,6 +110,11 @@ struct vmm {
 	struct uart uart;
 	struct console con;
 	struct debug_exit debug_exit;
+	struct rtc rtc;
+	struct power power;
+	struct pvpanic pvpanic;
+	/* A device asked for a reset: the vCPU whose exit it was does it. */
+	bool reset_requested;
 	/* Every device with state, for reset (and save and load). */
 	struct vmm_device devices[8];
 	unsigned int nr_devices;

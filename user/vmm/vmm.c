@@ -157,7 +157,7 @@ int vmm_load_image(struct vmm *vmm)
 		.cmdline = o->cmdline,
 		.nr_modules = o->nr_modules,
 	};
-	struct vessel_load_module *mods;
+	struct vessel_load_module *mods, initrd = { .name = o->initrd };
 	unsigned int i;
 	size_t len;
 	char err[256];
@@ -178,6 +178,13 @@ int vmm_load_image(struct vmm *vmm)
 			goto out_free_modules;
 	}
 	lo.modules = mods;
+	if (o->initrd) {
+		initrd.data = read_file(vmm, o->initrd, vmm->ram_size,
+					&initrd.size);
+		if (!initrd.data)
+			goto out_free_modules;
+		lo.initrd = &initrd;
+	}
 
 	img = read_file(vmm, o->image, vmm->ram_size, &len);
 	if (!img)
@@ -189,6 +196,7 @@ int vmm_load_image(struct vmm *vmm)
 		r = 0;
 	free(img);
 out_free_modules:
+	free((void *)initrd.data);
 	free_modules(mods, o->nr_modules);
 	return r;
 }
