@@ -82,4 +82,8 @@ void vmm_print_stats(struct vmm *vmm)
 			" in, %" PRIu64 " dropped\n", vmm->hv_debug.bytes_out,
 			vmm->hv_debug.bytes_in, vmm->hv_debug.dropped);
 	fprintf(stderr, "guest resets: %" PRIu64 "\n", vmm->resets);
+	if (vmm->restore_start_ns)
+		fprintf(stderr, "restore: machine built in %" PRIu64 " us, first VESSEL_RUN %" PRIu64 " us after the start\n",
+			(vmm->restore_built_ns - vmm->restore_start_ns) / 1000,
+			(vmm->first_run_ns - vmm->restore_start_ns) / 1000);
 }
