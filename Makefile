@@ -57,5 +57,6 @@ clean:
 	$(MAKE) -C selftests/testbed/guests clean
 	$(MAKE) -C selftests/bench clean
 	$(MAKE) -C tests/unit clean
+	$(MAKE) -C tests/fuzz clean
 
 .PHONY: all kmod user selftests setup unit check bench demo checkpatch clean

@@ -109,7 +109,7 @@ static void config(struct vm_config *cfg, unsigned int cpus,
 static int run_straight(const struct vm_config *cfg, const char *out)
 {
 	char cpus[16];
-	const char *argv[] = {
+	const char *const argv[] = {
 		VESSEL, "run", "--cpus", cpus, "--paravirt",
 		vm_pv_providers[cfg->pv_provider].name, "--irqchip",
 		cfg->irqchip == VM_IRQCHIP_NONE ? "none" : "kernel", GUEST, NULL,
@@ -122,7 +122,7 @@ static int run_straight(const struct vm_config *cfg, const char *out)
 static int restore_tool(const char *file, bool eager, const char *out,
 			const char *err)
 {
-	const char *argv[] = { VESSEL, "restore", file, eager ? "--eager" : NULL,
+	const char *const argv[] = { VESSEL, "restore", file, eager ? "--eager" : NULL,
 			       NULL };
 
 	return spawn(argv, out, err);
@@ -602,7 +602,7 @@ TEST_F_TIMEOUT(slow, bad_files_are_refused, 600)
  */
 TEST_F_TIMEOUT(slow, corrupt_memory, 600)
 {
-	const char *check[] = { VESSEL, "snapshot", "check", TDIR "/bad", NULL };
+	const char *const check[] = { VESSEL, "snapshot", "check", TDIR "/bad", NULL };
 	uint8_t *f;
 	uint64_t mem;
 	char *err, *out;

@@ -10,6 +10,10 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "hw/hv_debug.h"
+#include "hw/i8259.h"
+#include "hw/ioapic.h"
+#include "hw/uart16550.h"
 #include "tap.h"
 #include "vmm/snapfile.h"
 
@@ -49,36 +53,43 @@ static void fill_cpu(struct snap_cpu *c, unsigned int seed)
 }
 
 /*
- * The snapshot of a machine with NR_VCPUS vCPUs, a local APIC, the KVM
- * provider, two devices and RAM_SIZE bytes of memory, a few pages of it
- * not zero.
+ * The snapshot of a machine with @cpus vCPUs, with or without a local
+ * APIC, @provider, two devices and @ram_size bytes of memory (a multiple
+ * of the page), its first and last byte and one in its second chunk not
+ * zero.
  */
-static void make_file(struct file *f, uint32_t provider)
+static void make_file_of(struct file *f, uint32_t provider, uint32_t cpus,
+			 bool lapic, uint64_t ram_size)
 {
-	static char *mods[] = { "initrd" }, *mod_cmds[] = { NULL };
+	char *mods[1] = { NULL }, *mod_cmds[1] = { NULL };
 	struct snap_config cfg = {
-		.mem = RAM_SIZE, .cpus = NR_VCPUS, .irqchip = 1, .format = 4,
+		.mem = ram_size, .cpus = cpus, .irqchip = lapic ? 1 : 2, .format = 4,
 		.image = "/guest.elf", .cmdline = "console=ttyS0",
 		.nr_modules = 1, .module_paths = mods, .module_cmdlines = mod_cmds,
 	};
 	struct snap_writer *w = calloc(1, sizeof(*w));
 	struct vessel_pv_state pv = { 0 };
 	struct vessel_pv_hv_msg_queue q = { 0 };
+	struct hv_debug *hv = calloc(1, sizeof(*hv));
 	struct hw_state_out *o;
+	struct ioapic ioapic;
+	struct uart uart;
+	struct pic pic;
 	struct snap_cpu cpu;
-	uint64_t sums[3], i;
+	uint64_t sums[3], i, n;
 	uint8_t *state, *ram;
 	size_t state_len;
 
+	mods[0] = "initrd";
 	snap_writer_init(w);
-	w->h.flags = SNAP_F_LAPIC;
+	w->h.flags = lapic ? SNAP_F_LAPIC : 0;
 	w->h.provider = provider;
 	w->h.provider_version = 1;
-	w->h.nr_vcpus = NR_VCPUS;
+	w->h.nr_vcpus = cpus;
 	w->h.tsc_hz = 2000000000;
 	w->h.chunk_size = SNAP_CHUNK_SIZE;
 	w->h.nr_ram = 1;
-	w->h.ram[0].size = RAM_SIZE;
+	w->h.ram[0].size = ram_size;
 	if (snap_header_cpu(&w->h, cpuid, ARRAY_SIZE(cpuid)))
 		abort();
 	snap_put_config(snap_section(w, SNAP_SEC_CONFIG, 0), &cfg);
@@ -87,40 +98,54 @@ static void make_file(struct file *f, uint32_t provider)
 	pv.kvm_vm.clock_tsc = 12345;
 	snap_put_vm(snap_section(w, SNAP_SEC_VM, 0), 0x123456789ULL, provider,
 		    &pv);
-	for (i = 0; i < NR_VCPUS; i++) {
+	for (i = 0; i < cpus; i++) {
 		o = snap_section(w, SNAP_SEC_VCPU, i);
 		fill_cpu(&cpu, i);
-		snap_put_cpu(o, &cpu, true);
+		snap_put_cpu(o, &cpu, lapic);
 		pv.kvm_vcpu.system_time_msr = 0x5001 + i;
 		snap_put_vcpu_pv(o, provider, &pv, &q);
 		fill_cpu(&cpu, 100 + i);
-		snap_put_cpu(snap_section(w, SNAP_SEC_POWER_ON, i), &cpu, true);
+		snap_put_cpu(snap_section(w, SNAP_SEC_POWER_ON, i), &cpu, lapic);
 	}
-	o = snap_section(w, SNAP_SEC_DEVICE, 0);
-	hw_state_begin(o, "uart16550", 1);
-	hw_put_u32(o, 0xabcd);
-	hw_state_end(o);
-	o = snap_section(w, SNAP_SEC_DEVICE, 1);
-	hw_state_begin(o, "ioapic", 1);
-	hw_state_end(o);
+	/* The board's devices, as they save themselves. */
+	uart_init(&uart, NULL, NULL);
+	uart_save(&uart, snap_section(w, SNAP_SEC_DEVICE, 0));
+	if (lapic) {
+		ioapic_init(&ioapic, cpus, NULL, NULL);
+		ioapic_save(&ioapic, snap_section(w, SNAP_SEC_DEVICE, 1));
+		pic_init(&pic, NULL, NULL);
+		pic_save(&pic, snap_section(w, SNAP_SEC_DEVICE, 2));
+	}
+	hv_debug_open(hv, NULL, NULL, 0);
+	hv_debug_save(hv, snap_section(w, SNAP_SEC_DEVICE, lapic ? 3 : 1));
+	hv_debug_close(hv);
+	free(hv);
 	if (snap_layout(w))
 		abort();
-	ram = calloc(1, RAM_SIZE);
+	ram = calloc(1, ram_size);
 	ram[0] = 1;
-	ram[SNAP_CHUNK_SIZE + 7] = 2;
-	ram[RAM_SIZE - 1] = 3;
-	for (i = 0; i < 3; i++)
+	if (ram_size > SNAP_CHUNK_SIZE)
+		ram[SNAP_CHUNK_SIZE + 7] = 2;
+	ram[ram_size - 1] = 3;
+	for (i = 0; i * SNAP_CHUNK_SIZE < ram_size; i++) {
+		n = ram_size - i * SNAP_CHUNK_SIZE;
 		sums[i] = snap_checksum(ram + i * SNAP_CHUNK_SIZE,
-					i < 2 ? SNAP_CHUNK_SIZE : RAM_SIZE - 2 * SNAP_CHUNK_SIZE);
+					n < SNAP_CHUNK_SIZE ? n : SNAP_CHUNK_SIZE);
+	}
 	state = snap_encode(w, sums, &state_len);
 	f->len = w->h.file_size;
 	f->buf = calloc(1, f->len);
 	memcpy(f->buf, state, state_len);
-	memcpy(f->buf + w->h.ram[0].offset, ram, RAM_SIZE);
+	memcpy(f->buf + w->h.ram[0].offset, ram, ram_size);
 	free(ram);
 	free(state);
 	snap_writer_free(w);
 	free(w);
+}
+
+static void make_file(struct file *f, uint32_t provider)
+{
+	make_file_of(f, provider, NR_VCPUS, true, RAM_SIZE);
 }
 
 static int parse(const struct file *f, struct snap *s, char *err, size_t n)
@@ -221,9 +246,10 @@ static void test_round_trip(void)
 	CHECK_EQ(s.vcpus[1].pv.kvm_vcpu.system_time_msr, 0x5002);
 	CHECK_EQ(s.vcpus[1].pv.provider, VESSEL_PV_KVM);
 	CHECK_EQ(s.power_on[0].state.gprs.rip, 0x100000 + 100);
-	CHECK_EQ(s.nr_devices, 2);
+	CHECK_EQ(s.nr_devices, 4);
 	CHECK_STR_EQ(s.devices[0].name, "uart16550");
-	CHECK_EQ(s.devices[0].len, HW_STATE_HEADER_SIZE + 4);
+	CHECK_STR_EQ(s.devices[3].name, "hv_debug");
+	CHECK_EQ(s.devices[3].len, HW_STATE_HEADER_SIZE + 4);
 	CHECK_EQ(s.nr_chunks, 3);
 	CHECK_EQ(s.chunk_sums[1], snap_checksum(f.buf + s.h.ram[0].offset +
 						SNAP_CHUNK_SIZE, SNAP_CHUNK_SIZE));
@@ -441,7 +467,40 @@ static void test_random_corruption(void)
 	free(f.buf);
 }
 
-int main(void)
+/*
+ * --seeds DIR: the fuzz harness's seed corpus (tests/fuzz/corpus/snapshot/),
+ * small files of one page of memory: a KVM VM with two vCPUs, a Hyper-V
+ * one, and one without a local APIC.
+ */
+static int write_seeds(const char *dir)
+{
+	static const struct {
+		const char *name;
+		uint32_t provider, cpus;
+		bool lapic;
+	} seeds[] = {
+		{ "kvm-2cpus", VESSEL_PV_KVM, 2, true },
+		{ "hyperv", VESSEL_PV_HYPERV, 1, true },
+		{ "none-no-apic", VESSEL_PV_NONE, 1, false },
+	};
+	char path[512];
+	unsigned int i;
+	struct file f;
+	FILE *out;
+
+	for (i = 0; i < ARRAY_SIZE(seeds); i++) {
+		make_file_of(&f, seeds[i].provider, seeds[i].cpus, seeds[i].lapic,
+			     SNAP_PAGE_SIZE);
+		snprintf(path, sizeof(path), "%s/%s", dir, seeds[i].name);
+		out = fopen(path, "wb");
+		if (!out || fwrite(f.buf, 1, f.len, out) != f.len || fclose(out))
+			return 1;
+		free(f.buf);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	static const struct tap_test tests[] = {
 		TAP_TEST(test_round_trip),
@@ -456,5 +515,7 @@ int main(void)
 		TAP_TEST(test_random_corruption),
 	};
 
+	if (argc == 3 && !strcmp(argv[1], "--seeds"))
+		return write_seeds(argv[2]);
 	return tap_run(tests, TAP_COUNT(tests));
 }

@@ -152,7 +152,7 @@ struct vmm {
 	bool ram_file;
 	struct vmm_restored *restored;
 	uint64_t restore_start_ns, restore_built_ns;
-	_Atomic uint64_t first_run_ns;
+	atomic_ullong first_run_ns;
 
 	/* Read without the lock; set once, under it, by vmm_stop_locked(). */
 	atomic_bool stopping;

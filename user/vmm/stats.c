@@ -85,5 +85,5 @@ void vmm_print_stats(struct vmm *vmm)
 	if (vmm->restore_start_ns)
 		fprintf(stderr, "restore: machine built in %" PRIu64 " us, first VESSEL_RUN %" PRIu64 " us after the start\n",
 			(vmm->restore_built_ns - vmm->restore_start_ns) / 1000,
-			(vmm->first_run_ns - vmm->restore_start_ns) / 1000);
+			((uint64_t)vmm->first_run_ns - vmm->restore_start_ns) / 1000);
 }
