@@ -8,13 +8,11 @@
  * (vmm_pause_locked(), vmm_save()).
  *
  *   snapsave [--mem MIB] [--cpus N] [--paravirt NAME] [--after TEXT]
- *            [--fill MIB] IMAGE FILE
+ *            IMAGE FILE
  *
- * The guest's output goes to stdout; at the end one line to stderr: the
- * save's time, memory size and rate. --fill first writes MIB of
- * non-zero data into guest memory from 2 MiB up (where the test guests
- * never go), so that a save has that much to write. Exit status 0 when
- * saved, 1 otherwise.
+ * The guest's output goes to stdout (a file, which --after reads); at the
+ * end one line to stderr: the save's time, the memory's size and the
+ * rate. Exit status 0 when saved, 1 otherwise.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,7 +65,6 @@ int main(int argc, char **argv)
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "paravirt", required_argument, NULL, 'p' },
 		{ "after", required_argument, NULL, 'a' },
-		{ "fill", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vm_config cfg = {
@@ -75,7 +72,7 @@ int main(int argc, char **argv)
 		.irqchip = VM_IRQCHIP_AUTO,
 	};
 	const char *after = NULL;
-	uint64_t fill = 0, t0, t1, i;
+	uint64_t t0, t1, i;
 	struct vmm *vmm;
 	pthread_t thread;
 	char err[256];
@@ -97,26 +94,17 @@ int main(int argc, char **argv)
 		case 'a':
 			after = optarg;
 			break;
-		case 'f':
-			fill = strtoull(optarg, NULL, 0) << 20;
-			break;
 		default:
 			return 2;
 		}
 	}
 	if (optind != argc - 2) {
-		fprintf(stderr, "usage: snapsave [--mem MIB] [--cpus N] [--paravirt NAME] [--after TEXT] [--fill MIB] IMAGE FILE\n");
+		fprintf(stderr, "usage: snapsave [--mem MIB] [--cpus N] [--paravirt NAME] [--after TEXT] IMAGE FILE\n");
 		return 2;
 	}
 	cfg.image = argv[optind];
 	if (vmm_create(&cfg, &vmm))
 		return 1;
-	if (fill > cfg.mem - (2 << 20))
-		fill = cfg.mem - (2 << 20);
-	/* A pattern no page of which is zero. */
-	for (i = 0; i < fill; i += 8)
-		*(uint64_t *)((uint8_t *)vmm->ram + (2 << 20) + i) =
-			i * 0x9e3779b97f4a7c15ULL + 1;
 	pthread_create(&thread, NULL, runner, vmm);
 	while (after && !printed(after) && !vmm->stopping)
 		usleep(1000);
@@ -130,9 +118,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "snapsave: %s\n", r == -ECANCELED ?
 			"the guest ended first" : err);
 	else
-		fprintf(stderr, "snapsave: saved %llu MiB of memory (%llu MiB of data) in %llu ms: %llu MB/s\n",
+		fprintf(stderr, "snapsave: saved %llu MiB of memory in %llu ms: %llu MB/s\n",
 			(unsigned long long)(cfg.mem >> 20),
-			(unsigned long long)(fill >> 20),
 			(unsigned long long)(t1 - t0) / 1000000,
 			(unsigned long long)(cfg.mem * 1000 / (t1 - t0 + 1)));
 	vmm_stop_locked(vmm, 0);
