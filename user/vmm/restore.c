@@ -115,6 +115,7 @@ static int snap_open(const char *name, const char *path,
 		rs_error(name, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	errno = 0;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		rs_error(name, "%s: %s", path, errno ? strerror(errno) :
 			 "not a regular file");

@@ -69,6 +69,18 @@ static int save_cpuid(struct vmm *vmm, struct snap_writer *w, char *err,
 	return r;
 }
 
+/*
+ * The absolute path of @path, for a reset of the restored machine started
+ * from anywhere: malloc'ed, or a copy of @path if it is gone (the reset
+ * will then say so). NULL when out of memory.
+ */
+static char *abs_path(const char *path)
+{
+	char *p = realpath(path, NULL);
+
+	return p ? p : strdup(path);
+}
+
 static void save_config(struct vmm *vmm, struct snap_writer *w)
 {
 	const struct vm_config *o = &vmm->cfg;
@@ -77,31 +89,34 @@ static void save_config(struct vmm *vmm, struct snap_writer *w)
 		.cpus = vmm->nr_vcpus,
 		.irqchip = o->irqchip,
 		.format = o->format,
-		.image = (char *)o->image,
+		.image = abs_path(o->image),
 		.cmdline = (char *)o->cmdline,
 		.hv_debug = (char *)o->hv_debug,
 		.nr_modules = o->nr_modules,
 	};
-	char *none[1] = { NULL };
 	unsigned int i;
 
 	/* One more than needed: never calloc(0). */
 	c.module_paths = calloc(o->nr_modules + 1, sizeof(char *));
 	c.module_cmdlines = calloc(o->nr_modules + 1, sizeof(char *));
-	if (!c.module_paths || !c.module_cmdlines) {
-		c.nr_modules = 0;
+	if (!c.image || !c.module_paths || !c.module_cmdlines) {
 		w->error = -ENOMEM;
-		c.module_paths = c.module_cmdlines = none;
+		goto out;
 	}
 	for (i = 0; i < c.nr_modules; i++) {
-		c.module_paths[i] = (char *)o->modules[i].path;
+		c.module_paths[i] = abs_path(o->modules[i].path);
 		c.module_cmdlines[i] = (char *)o->modules[i].cmdline;
+		if (!c.module_paths[i])
+			w->error = -ENOMEM;
 	}
-	snap_put_config(snap_section(w, SNAP_SEC_CONFIG, 0), &c);
-	if (c.module_paths != none) {
-		free(c.module_paths);
-		free(c.module_cmdlines);
-	}
+	if (!w->error)
+		snap_put_config(snap_section(w, SNAP_SEC_CONFIG, 0), &c);
+out:
+	for (i = 0; c.module_paths && i < c.nr_modules; i++)
+		free(c.module_paths[i]);
+	free(c.module_paths);
+	free(c.module_cmdlines);
+	free(c.image);
 }
 
 /* One vCPU's state groups, local APIC, MP and provider state. */
