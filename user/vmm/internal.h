@@ -152,6 +152,7 @@ struct vmm {
 	bool ram_file;
 	struct vmm_restored *restored;
 	uint64_t restore_start_ns, restore_built_ns;
+	uint64_t restore_step_ns[4];	/* file, board, VM, vCPUs: when done */
 	atomic_ullong first_run_ns;
 
 	/* Read without the lock; set once, under it, by vmm_stop_locked(). */
@@ -175,6 +176,9 @@ void vmm_sync_free(struct vmm *vmm);
 
 /* restore.c */
 void vmm_free_restored(struct vmm *vmm);
+
+/* stats.c */
+void vmm_print_restore_stats(struct vmm *vmm);
 
 /* loop.c */
 void vmm_wake_main(struct vmm *vmm);

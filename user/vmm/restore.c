@@ -615,6 +615,7 @@ int vmm_restore(const struct vmm_restore_opts *o, struct vmm **out)
 		if (status)
 			goto err_unmap;
 	}
+	vmm->restore_step_ns[0] = vmm_timer_now();
 	status = vmm_open_hv_debug(vmm);
 	if (status)
 		goto err_unmap;
@@ -630,6 +631,7 @@ int vmm_restore(const struct vmm_restore_opts *o, struct vmm **out)
 	status = restore_board(vmm, s, o->path);
 	if (status)
 		goto err_free_bus;
+	vmm->restore_step_ns[1] = vmm_timer_now();
 
 	/* The file holds together: now the host. */
 	status = check_caps(vmm, s);
@@ -641,6 +643,7 @@ int vmm_restore(const struct vmm_restore_opts *o, struct vmm **out)
 	status = check_host(vmm, s);
 	if (status)
 		goto err_close_vm;
+	vmm->restore_step_ns[2] = vmm_timer_now();
 	if (!o->eager) {
 		status = restore_memory_lazy(vmm, o->path, fd);
 		if (status)
@@ -656,7 +659,7 @@ int vmm_restore(const struct vmm_restore_opts *o, struct vmm **out)
 	if (status)
 		goto err_close_vcpus;
 	close(fd);
-	vmm->restore_built_ns = vmm_timer_now();
+	vmm->restore_built_ns = vmm->restore_step_ns[3] = vmm_timer_now();
 	*out = vmm;
 	return 0;
 
