@@ -25,7 +25,7 @@
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
 
-#include "vmx_ops.h"
+#include "vmx/ops.h"
 
 DEFINE_STATIC_KEY_FALSE(vessel_vmx_fault_key);
 
