@@ -156,7 +156,7 @@ static int vmm_add_board(struct vmm *vmm)
 	if (!r)
 		r = vmm_add_device(vmm, &uart_device_ops, &vmm->uart);
 	if (!r && vmm->lapic) {
-		ioapic_init(&vmm->ioapic, vmm_ioapic_id(vmm->nr_vcpus),
+		ioapic_init(&vmm->ioapic, vmm_ioapic_id(vmm->cfg.cpus),
 			    vmm_signal_msi, vmm);
 		r = ioapic_attach(&vmm->ioapic, &vmm->bus, IOAPIC_BASE);
 		if (!r)
