@@ -302,16 +302,6 @@ static int restore_memory_lazy(struct vmm *vmm, const char *path, int fd)
 /* ---- Devices ---------------------------------------------------------- */
 
 /*
- * The format minor that first saved each device added after 1.0: a file
- * of an older minor has no record for it, and the device keeps the state
- * it was created with, as on a power-on.
- */
-static unsigned int device_since_minor(const char *name)
-{
-	return strcmp(name, "rtc") ? 0 : 1;
-}
-
-/*
  * Every device of the board from its record: each device with state has
  * exactly one (unless the file's format predates the device), and there
  * is none for a device the board lacks. A model's load checks every value
@@ -332,7 +322,7 @@ static int restore_devices(struct vmm *vmm, const struct snap *s,
 		for (j = 0; j < s->nr_devices; j++)
 			if (!strcmp(s->devices[j].name, ops->name))
 				break;
-		if (j == s->nr_devices && s->h.minor < device_since_minor(ops->name))
+		if (j == s->nr_devices && s->h.minor < ops->snap_since_minor)
 			continue;
 		if (j == s->nr_devices) {
 			rs_error(vmm->cfg.name, "%s: no state for device %s of this machine",
