@@ -82,6 +82,7 @@ struct vessel_vm {
 	struct vessel_counters counters;
 
 	struct vessel_pv_vm pv;		/* paravirtual provider */
+	struct dentry *debugfs;		/* its counters' directory, or NULL */
 };
 
 /* Why the last VESSEL_RUN returned to userspace with work left to do. */
@@ -245,6 +246,9 @@ unsigned int vessel_vmx_nr_cpus(void);
 int vessel_vmxon(u64 vmxon_region_pa);
 int vessel_invept(unsigned long type, u64 eptp);
 int vessel_invvpid(unsigned long type, u16 vpid, u64 gva);
+
+/* main.c: /sys/kernel/debug/vessel, or NULL or an error without debugfs */
+extern struct dentry *vessel_debugfs;
 
 /* vm.c */
 long vessel_vm_create(const struct vessel_vm_create __user *uarg);

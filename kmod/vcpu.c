@@ -400,6 +400,14 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
 out_put:
 	vessel_vcpu_put(vcpu);
+	/*
+	 * Tell userspace whether the next RUN has an instruction to finish,
+	 * so a VMM that stops the vCPU (to suspend or save it) knows when it
+	 * is at an instruction boundary.  A HLT exit is complete: RIP is
+	 * past it.
+	 */
+	WRITE_ONCE(vcpu->run->flags, vcpu->pending != VESSEL_PENDING_NONE &&
+		   vcpu->pending != VESSEL_PENDING_HLT ? VESSEL_RUN_PENDING : 0);
 	if (r == -EIO)
 		vessel_vm_mark_dead(vcpu->vm, "VMX instruction failed");
 	if (r == 0 && vcpu->run->exit_reason < VESSEL_NR_USER_EXITS)
