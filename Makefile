@@ -6,6 +6,8 @@
 #   make demo       boot the test machine and run the main job in it
 #   make bench      Vessel and KVM side by side in the test machine
 #   make checkpatch the kernel's checkpatch.pl over our C sources
+#   make deb        the vessel-dkms and vessel Debian packages, in .cache/deb/
+#   make fresh-check the README's commands in a new Debian 12 root (on demand)
 # KDIR selects the kernel to build against: the pinned Debian headers by
 # default; on a real Intel host: make KDIR=/lib/modules/$(uname -r)/build
 include scripts/pins.mk
@@ -50,6 +52,14 @@ demo: setup
 checkpatch:
 	scripts/checkpatch
 
+deb:
+	scripts/setup --deb
+	scripts/deb
+
+fresh-check:
+	scripts/setup --fresh-check
+	scripts/fresh-check
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C user clean
@@ -58,4 +68,4 @@ clean:
 	$(MAKE) -C selftests/bench clean
 	$(MAKE) -C tests/unit clean
 
-.PHONY: all kmod user selftests setup unit check bench demo checkpatch clean
+.PHONY: all kmod user selftests setup unit check bench demo checkpatch deb fresh-check clean
