@@ -26,6 +26,7 @@
 
 /**
  * struct vessel_lapic - one vCPU's local APIC
+ * @vcpu:	the vCPU it belongs to
  * @regs:	one page, the registers at their xAPIC offsets; with the TPR
  *		shadow it is also the VMCS's virtual-APIC page, so a guest
  *		MOV to CR8 writes TPR here without an exit.  IRR and TMR are
@@ -40,6 +41,7 @@
  * @esr_pending: errors since the last ESR write (SDM 11.5.3)
  * @halt_if:	RFLAGS.IF when the guest halted: whether INTR can wake it
  * @tpr_threshold: as last written to the VMCS
+ * @extint:	ExtINT vectors accepted, not yet taken by the CPU: no IRR/ISR
  * @wq:		where the vCPU thread sleeps while halted or waiting for SIPI
  * @timer:	backs every timer mode
  * @timer_fired: expiries not yet turned into an interrupt
@@ -67,7 +69,6 @@ struct vessel_lapic {
 	u32 esr_pending;
 	bool halt_if;
 	u32 tpr_threshold;
-	/* ExtINT vectors accepted, not yet taken by the CPU: no IRR/ISR. */
 	DECLARE_BITMAP(extint, 256);
 	wait_queue_head_t wq;
 

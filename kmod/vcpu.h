@@ -66,6 +66,17 @@ void vessel_gpr_write(struct vessel_vcpu *vcpu, unsigned int reg,
 int vessel_exit_internal(struct vessel_vcpu *vcpu, u32 suberror, u32 ndata,
 			 const u64 *data);
 
+/*
+ * Every return to userspace names its reason here.  The kernel keeps a
+ * copy for its counters rather than reading the run page back: userspace
+ * may write the page at any time, from another thread during RUN too.
+ */
+static inline void vessel_run_exit(struct vessel_vcpu *vcpu, u32 reason)
+{
+	vcpu->run_exit_reason = reason;
+	vcpu->run->exit_reason = reason;
+}
+
 /* cr.c: control and debug registers */
 int vessel_cr0_set(struct vessel_vcpu *vcpu, unsigned long cr0);
 int vessel_cr4_set(struct vessel_vcpu *vcpu, unsigned long cr4);
