@@ -13,6 +13,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/task_work.h>
 #include <linux/uaccess.h>
 #include <linux/percpu.h>
 #include <asm/cpufeature.h>
@@ -172,6 +173,31 @@ static int vcpu_exit_intr(struct vessel_vcpu *vcpu)
 	vessel_check_request(vcpu, VESSEL_REQ_KICK);
 	vessel_run_exit(vcpu, VESSEL_EXIT_INTR);
 	return -EINTR;
+}
+
+/*
+ * Work the kernel queued for the thread's way back to userspace (task
+ * work, TIF_NOTIFY_RESUME) must not wait for the guest's next exit to
+ * userspace, which may never come: CPU-time timers fire from it (the
+ * execution cap's, setitimer's ITIMER_PROF, RLIMIT_CPU), and 6.4 and later
+ * scan the mm's concurrency IDs from it every 100 ms.  KVM runs it in
+ * xfer_to_guest_mode_handle_work(), which only takes a KVM vCPU.  Here
+ * RUN goes back to userspace for it, the way io_uring's TWA_SIGNAL work
+ * does: with TIF_NOTIFY_SIGNAL set, the way out runs the work in
+ * get_signal(); a signal it raises ends RUN as any signal does (EINTR,
+ * or restarted under SA_RESTART), and without one the RUN is restarted
+ * (-ERESTARTSYS) and userspace sees nothing.
+ */
+static bool vcpu_task_work_pending(void)
+{
+	return task_work_pending(current);
+}
+
+static int vcpu_exit_task_work(struct vessel_vcpu *vcpu)
+{
+	vessel_run_exit(vcpu, VESSEL_EXIT_INTR);
+	set_thread_flag(TIF_NOTIFY_SIGNAL);
+	return -ERESTARTSYS;
 }
 
 /* Everything between taking IRQs off and giving them back. */
@@ -385,6 +411,10 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 	for (;;) {
 		if (vcpu_should_stop(vcpu)) {
 			r = vcpu_exit_intr(vcpu);
+			break;
+		}
+		if (unlikely(vcpu_task_work_pending())) {
+			r = vcpu_exit_task_work(vcpu);
 			break;
 		}
 		/* Tested here: most VMs' providers have no hook to call. */

@@ -248,6 +248,125 @@ TEST(kick_interrupts_run)
 	run_interrupted(_metadata, true, false);
 }
 
+/* Set by the signal handlers, read once RUN has returned. */
+static int cpu_timer_fired, watchdog_fired;
+
+static void cpu_timer_signal(int sig)
+{
+	(void)sig;
+	WRITE_ONCE(cpu_timer_fired, 1);
+}
+
+static void watchdog_signal(int sig)
+{
+	(void)sig;
+	WRITE_ONCE(watchdog_fired, 1);
+}
+
+/*
+ * A timer on the thread's CPU clock ends RUN while the guest spins
+ * without an exit to userspace.  The kernel fires CPU-time timers from
+ * task work that runs on the way back to userspace (TIF_NOTIFY_RESUME,
+ * CONFIG_POSIX_CPU_TIMERS_TASK_WORK): a RUN loop that waits for a
+ * pending signal alone never sees the timer, and only the watchdog's
+ * SIGALRM (a real-time timer, signalled from the interrupt) ended RUN.
+ * The execution cap (vessel run --cpu-cap) is such a timer.
+ */
+TEST(cpu_time_timer_interrupts_run)
+{
+	struct sigaction sa = { .sa_handler = cpu_timer_signal };
+	struct sigaction wd = { .sa_handler = watchdog_signal };
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_SIGNAL,
+		.sigev_signo = SIGUSR2,
+	};
+	/* 50 ms of CPU time: the guest has spun a while by then. */
+	struct itimerspec its = { .it_value = { 0, 50 * 1000 * 1000 } };
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
+	timer_t timer;
+	int r;
+
+	cpu_timer_fired = 0;
+	watchdog_fired = 0;
+	ASSERT_EQ(0, sigaction(SIGUSR2, &sa, NULL));
+	ASSERT_EQ(0, sigaction(SIGALRM, &wd, NULL));
+	vcpu_args_set(vcpu, 2, 0ULL, 0ULL);
+	vcpu_run_expect_sync(vcpu, 1);
+
+	ASSERT_EQ(0, timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &timer));
+	ASSERT_EQ(0, timer_settime(timer, 0, &its, NULL));
+	alarm(10);
+	errno = 0;
+	r = __vcpu_run(vcpu);
+	alarm(0);
+	EXPECT_EQ(-1, r);
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_EQ(VESSEL_EXIT_INTR, vcpu->run->exit_reason);
+	EXPECT_EQ(1, READ_ONCE(cpu_timer_fired));
+	EXPECT_EQ(0, READ_ONCE(watchdog_fired))
+		TH_LOG("RUN ran on 10 s after the CPU-time timer expired");
+	timer_delete(timer);
+
+	guest_global(vm, spin_stop) = 1;
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+	signal(SIGUSR2, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+}
+
+/*
+ * The same timer with its signal ignored: the kernel's work for the thread
+ * runs (the timer expires) but raises nothing, so userspace must see
+ * nothing either - no EINTR, no stray errno: RUN is restarted, and only
+ * the watchdog ends it.  The restart shows as a second run in the vCPU's
+ * counters for the one RUN call; without the module going back to
+ * userspace for the work, the timer would expire only when the watchdog
+ * ended RUN, with one run counted.
+ */
+TEST(cpu_time_timer_ignored_restarts_run)
+{
+	struct sigaction wd = { .sa_handler = watchdog_signal };
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_SIGNAL,
+		.sigev_signo = SIGUSR2,
+	};
+	struct itimerspec its = { .it_value = { 0, 50 * 1000 * 1000 } };
+	struct vessel_counters before, after;
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
+	timer_t timer;
+	int r;
+
+	signal(SIGUSR2, SIG_IGN);
+	ASSERT_EQ(0, sigaction(SIGALRM, &wd, NULL));
+	watchdog_fired = 0;
+	vcpu_args_set(vcpu, 2, 0ULL, 0ULL);
+	vcpu_run_expect_sync(vcpu, 1);
+
+	ASSERT_EQ(0, vessel_vcpu_get_counters(&vcpu->v, &before));
+	ASSERT_EQ(0, timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &timer));
+	ASSERT_EQ(0, timer_settime(timer, 0, &its, NULL));
+	alarm(2);
+	errno = 0;
+	r = __vcpu_run(vcpu);
+	alarm(0);
+	EXPECT_EQ(-1, r);
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_EQ(1, READ_ONCE(watchdog_fired));
+	ASSERT_EQ(0, vessel_vcpu_get_counters(&vcpu->v, &after));
+	EXPECT_LE(before.runs + 2, after.runs)
+		TH_LOG("%llu runs for one RUN call: the expired timer's work waited for the watchdog",
+		       (unsigned long long)(after.runs - before.runs));
+	timer_delete(timer);
+
+	guest_global(vm, spin_stop) = 1;
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+	signal(SIGUSR2, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+}
+
 TEST(immediate_exit)
 {
 	struct vessel_counters before, after;
