@@ -141,7 +141,7 @@ static void test_bad_requests(void)
 	CHECK(refused("{\"request\":null}", CTL_ERR_BAD_REQUEST, "string"));
 	CHECK(refused("{\"request\":\"INFO\"}", CTL_ERR_UNKNOWN_REQUEST,
 		      "unknown request 'INFO'"));
-	CHECK(refused("{\"request\":\"save\"}", CTL_ERR_UNKNOWN_REQUEST,
+	CHECK(refused("{\"request\":\"snapshot\"}", CTL_ERR_UNKNOWN_REQUEST,
 		      "unknown request"));
 	CHECK(refused("{\"request\":\"info\",\"hard\":true}",
 		      CTL_ERR_BAD_REQUEST, "the info request has no member 'hard'"));
@@ -183,6 +183,48 @@ static void test_bad_requests(void)
 		      CTL_ERR_BAD_REQUEST, "no member"));
 }
 
+static void test_save(void)
+{
+	char line[CTL_FILE_MAX + 64];
+	char path[CTL_FILE_MAX + 2];
+
+	CHECK_EQ(parse("{\"request\":\"save\",\"file\":\"/tmp/vm.snap\"}"), 0);
+	CHECK_EQ(req.verb, CTL_SAVE);
+	CHECK_STR_EQ(req.file, "/tmp/vm.snap");
+	CHECK(!req.cont);	/* the default: suspended once saved */
+	CHECK_EQ(parse("{\"continue\":true,\"request\":\"save\",\"file\":\"/a b\"}"), 0);
+	CHECK(req.cont);
+	CHECK_STR_EQ(req.file, "/a b");
+	CHECK(refused("{\"request\":\"save\"}", CTL_ERR_BAD_REQUEST,
+		      "a save request needs 'file'"));
+	CHECK(refused("{\"request\":\"save\",\"continue\":false}",
+		      CTL_ERR_BAD_REQUEST, "needs 'file'"));
+	/* The machine's working directory is not the client's. */
+	CHECK(refused("{\"request\":\"save\",\"file\":\"vm.snap\"}",
+		      CTL_ERR_BAD_REQUEST, "'file' must be an absolute path"));
+	CHECK(refused("{\"request\":\"save\",\"file\":\"\"}",
+		      CTL_ERR_BAD_REQUEST, "'file'"));
+	CHECK(refused("{\"request\":\"save\",\"file\":7}",
+		      CTL_ERR_BAD_REQUEST, "'file'"));
+	CHECK(refused("{\"request\":\"save\",\"file\":\"/a\\u0000b\"}",
+		      CTL_ERR_BAD_REQUEST, "'file'"));
+	CHECK(refused("{\"request\":\"save\",\"file\":\"/a\",\"continue\":1}",
+		      CTL_ERR_BAD_REQUEST, "'continue' must be true or false"));
+	CHECK(refused("{\"request\":\"info\",\"file\":\"/a\"}",
+		      CTL_ERR_BAD_REQUEST, "the info request has no member 'file'"));
+	/* CTL_FILE_MAX bytes are a path; one more is not. */
+	memset(path, 'p', sizeof(path));
+	path[0] = '/';
+	path[CTL_FILE_MAX] = '\0';
+	snprintf(line, sizeof(line), "{\"request\":\"save\",\"file\":\"%s\"}", path);
+	CHECK_EQ(parse(line), 0);
+	CHECK_EQ(strlen(req.file), CTL_FILE_MAX);
+	path[CTL_FILE_MAX] = 'p';
+	path[CTL_FILE_MAX + 1] = '\0';
+	snprintf(line, sizeof(line), "{\"request\":\"save\",\"file\":\"%s\"}", path);
+	CHECK(refused(line, CTL_ERR_BAD_REQUEST, "at most 1024 bytes"));
+}
+
 static void test_too_long(void)
 {
 	char *line = malloc(CTL_LINE_MAX + 1);
@@ -214,6 +256,9 @@ static void test_round_trip(void)
 		in.reason = VMM_SUSPEND_HOST_SUSPEND;
 		in.hard = v == CTL_RESET;
 		in.percent = v == CTL_CAP ? 37 : 0;
+		if (v == CTL_SAVE)
+			strcpy(in.file, "/var/tmp/\"quoted\"\\vm.snap");
+		in.cont = v == CTL_SAVE;
 		in.has_id = true;
 		in.id = 1000 + v;
 		line = ctl_json_line(ctl_request_json(&in), &len);
@@ -226,6 +271,8 @@ static void test_round_trip(void)
 		CHECK_EQ(out.id, 1000 + v);
 		CHECK_EQ(out.hard, in.hard);
 		CHECK_EQ(out.percent, in.percent);
+		CHECK_STR_EQ(out.file, in.file);
+		CHECK_EQ(out.cont, in.cont);
 		if (v == CTL_SUSPEND)
 			CHECK_EQ(out.reason, VMM_SUSPEND_HOST_SUSPEND);
 		free(line);
@@ -294,6 +341,7 @@ int main(void)
 		TAP_TEST(test_ids),
 		TAP_TEST(test_bad_json),
 		TAP_TEST(test_bad_requests),
+		TAP_TEST(test_save),
 		TAP_TEST(test_too_long),
 		TAP_TEST(test_round_trip),
 		TAP_TEST(test_replies),

@@ -47,6 +47,32 @@ static int ctl_usage_error(const char *msg)
 	return VESSEL_EXIT_USAGE;
 }
 
+/*
+ * @path made absolute against our working directory, which the VM's is
+ * not, into @buf. Returns 0 or -1 (said why).
+ */
+static int ctl_absolute(const char *path, char *buf, size_t len)
+{
+	char cwd[CTL_FILE_MAX + 1];
+	int n;
+
+	cwd[0] = '\0';
+	if (path[0] != '/' && !getcwd(cwd, sizeof(cwd))) {
+		ctl_error("save: cannot find the current directory: %s",
+			  strerror(errno));
+		return -1;
+	}
+	/* "/" as the directory adds no second slash. */
+	n = snprintf(buf, len, "%s%s%s", cwd, cwd[0] && cwd[1] ? "/" : "",
+		     path);
+	if (n < 0 || (size_t)n >= len) {
+		ctl_error("save '%s': the path is longer than %d bytes", path,
+			  CTL_FILE_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 /* The verb's own arguments, after it. Returns 0 or an exit status. */
 static int ctl_parse_verb_args(int argc, char **argv, struct ctl_request *req)
 {
@@ -69,6 +95,12 @@ static int ctl_parse_verb_args(int argc, char **argv, struct ctl_request *req)
 			req->reason = r;
 		} else if (req->verb == CTL_RESET && !strcmp(a, "--hard")) {
 			req->hard = true;
+		} else if (req->verb == CTL_SAVE && !strcmp(a, "--continue")) {
+			req->cont = true;
+		} else if (req->verb == CTL_SAVE && !req->file[0] && *a &&
+			   (*a != '-' || !a[1])) {
+			if (ctl_absolute(a, req->file, sizeof(req->file)))
+				return VESSEL_EXIT_USAGE;
 		} else if (req->verb == CTL_CAP && !req->percent) {
 			errno = 0;
 			v = strtol(a, &end, 10);
@@ -87,6 +119,8 @@ static int ctl_parse_verb_args(int argc, char **argv, struct ctl_request *req)
 	}
 	if (req->verb == CTL_CAP && !req->percent)
 		return ctl_usage_error("cap needs a PERCENT");
+	if (req->verb == CTL_SAVE && !req->file[0])
+		return ctl_usage_error("save needs a FILE");
 	return 0;
 }
 
@@ -342,6 +376,8 @@ const struct vessel_cmd vessel_cmd_ctl = {
 		"                      host CPU\n"
 		"  stats               the VM's exit and hypercall counters (see vessel\n"
 		"                      stat)\n"
+		"  save FILE           write the VM's state to FILE, a snapshot, and\n"
+		"                      leave it suspended (see --continue)\n"
 		"\n"
 		"Options:\n"
 		"  --json              print the JSON lines the VM sent, one object per\n"
@@ -350,6 +386,7 @@ const struct vessel_cmd vessel_cmd_ctl = {
 		"  --reason REASON     after suspend: user (default), reconfiguration,\n"
 		"                      runtime-error or host-suspend\n"
 		"  --hard              after reset: clear RAM too, as a power cycle\n"
+		"  --continue          after save: let the VM run on once saved\n"
 		"\n"
 		"Exit status: 0 the VM did it (watch: the VM ended); 1 it refused\n"
 		"(the message says why: a request the VM's state does not allow, a\n"

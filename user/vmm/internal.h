@@ -214,6 +214,8 @@ int vmm_resume_user_locked(struct vmm *vmm, enum vmm_resume_reason reason,
 			   enum ctl_error *code, char *err, size_t errlen);
 int vmm_poweroff_locked(struct vmm *vmm, enum ctl_error *code, char *err,
 			size_t errlen);
+int vmm_save_user_locked(struct vmm *vmm, const char *file, bool cont,
+			 enum ctl_error *code, char *err, size_t errlen);
 
 /* power.c, for the control socket */
 int vmm_user_reset_locked(struct vmm *vmm, bool hard, enum ctl_error *code,

@@ -31,6 +31,7 @@ static const char *const verb_names[CTL_NR_VERBS] = {
 	[CTL_WATCH] = "watch",
 	[CTL_CAP] = "cap",
 	[CTL_STATS] = "stats",
+	[CTL_SAVE] = "save",
 };
 
 static const char *const error_names[CTL_NR_ERRORS] = {
@@ -50,12 +51,15 @@ enum {
 	M_REASON = 1 << 0,
 	M_HARD = 1 << 1,
 	M_PERCENT = 1 << 2,
+	M_FILE = 1 << 3,
+	M_CONTINUE = 1 << 4,
 };
 
 static const unsigned int verb_members[CTL_NR_VERBS] = {
 	[CTL_SUSPEND] = M_REASON,
 	[CTL_RESET] = M_HARD,
 	[CTL_CAP] = M_PERCENT,
+	[CTL_SAVE] = M_FILE | M_CONTINUE,
 };
 
 const char *ctl_verb_name(enum ctl_verb verb)
@@ -197,6 +201,21 @@ static int parse_member(const char *key, struct json_object *v,
 		req->percent = n;
 		return 0;
 	}
+	if (!strcmp(key, "file") && (takes & M_FILE)) {
+		/*
+		 * Absolute: the machine's working directory is not the
+		 * client's, and vessel ctl makes a relative one absolute.
+		 */
+		s = member_string(v, CTL_FILE_MAX);
+		if (!s || s[0] != '/')
+			return bad(e, CTL_ERR_BAD_REQUEST,
+				   "'file' must be an absolute path of at most %d bytes",
+				   CTL_FILE_MAX);
+		strcpy(req->file, s);
+		return 0;
+	}
+	if (!strcmp(key, "continue") && (takes & M_CONTINUE))
+		return parse_bool(v, key, &req->cont, e);
 	return bad(e, CTL_ERR_BAD_REQUEST,
 		   "the %s request has no member '%s'", verb_names[req->verb],
 		   quote(key, q, sizeof(q)));
@@ -223,6 +242,9 @@ static int parse_members(struct json_object *obj, struct ctl_request *req,
 	if (req->verb == CTL_CAP && !req->percent)
 		return bad(e, CTL_ERR_BAD_REQUEST,
 			   "a cap request needs 'percent'");
+	if (req->verb == CTL_SAVE && !req->file[0])
+		return bad(e, CTL_ERR_BAD_REQUEST,
+			   "a save request needs 'file'");
 	return 0;
 }
 
@@ -253,7 +275,7 @@ static int parse_object(struct json_object *obj, struct ctl_request *req,
 	verb = ctl_verb_find(name);
 	if (verb < 0)
 		return bad(e, CTL_ERR_UNKNOWN_REQUEST,
-			   "unknown request '%s' (one of info, suspend, resume, reset, power-button, poweroff, watch, cap, stats)",
+			   "unknown request '%s' (one of info, suspend, resume, reset, power-button, poweroff, watch, cap, stats, save)",
 			   quote(name, q, sizeof(q)));
 	req->verb = verb;
 	return parse_members(obj, req, e);
@@ -338,6 +360,10 @@ struct json_object *ctl_request_json(const struct ctl_request *req)
 		add(obj, "hard", json_object_new_boolean(req->hard));
 	if (takes & M_PERCENT)
 		add(obj, "percent", json_object_new_int(req->percent));
+	if (takes & M_FILE)
+		add(obj, "file", json_object_new_string(req->file));
+	if (takes & M_CONTINUE)
+		add(obj, "continue", json_object_new_boolean(req->cont));
 	return obj;
 }
 

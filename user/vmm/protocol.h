@@ -24,6 +24,8 @@ struct json_object;
 /* An id, if a string: at most this many bytes; if a number, in +-2^53. */
 #define CTL_ID_MAX		64
 #define CTL_ID_INT_MAX		(1LL << 53)
+/* A save's file: an absolute path of at most this many bytes. */
+#define CTL_FILE_MAX		1024
 
 enum ctl_verb {
 	CTL_INFO,
@@ -35,6 +37,7 @@ enum ctl_verb {
 	CTL_WATCH,
 	CTL_CAP,
 	CTL_STATS,
+	CTL_SAVE,
 	CTL_NR_VERBS,
 };
 
@@ -64,6 +67,9 @@ struct ctl_request {
 	bool hard;
 	/* cap: 1 to 100 */
 	unsigned int percent;
+	/* save: the file (absolute), and whether the VM runs on after it */
+	char file[CTL_FILE_MAX + 1];
+	bool cont;
 };
 
 /*

@@ -170,3 +170,22 @@ int vmm_poweroff_locked(struct vmm *vmm, enum ctl_error *code, char *err,
 	vmm_stop_locked(vmm, VESSEL_EXIT_OK);
 	return 0;
 }
+
+/*
+ * save FILE [--continue]: the lifecycle's side is here (the table says
+ * whether the state allows it); writing the file is the snapshot work's
+ * vmm_save(), which this build does not have yet.
+ */
+int vmm_save_user_locked(struct vmm *vmm, const char *file, bool cont,
+			 enum ctl_error *code, char *err, size_t errlen)
+{
+	int r = vmm_check_locked(vmm, VMM_SAVE, code, err, errlen);
+
+	(void)file;
+	(void)cont;
+	if (r)
+		return r;
+	*code = CTL_ERR_UNSUPPORTED;
+	snprintf(err, errlen, "this vessel cannot save a VM (no snapshot support)");
+	return -EOPNOTSUPP;
+}
