@@ -40,8 +40,9 @@ kmod-6.12:
 	@mkdir -p $(KMOD2)/kmod
 	@ln -sfn $(CURDIR)/uapi $(KMOD2)/uapi
 	@find $(KMOD2)/kmod -xtype l -delete
-	@for f in kmod/Kbuild kmod/*.[chS]; do \
-		case $$f in *.mod.c) ;; *) ln -sf $(CURDIR)/$$f $(KMOD2)/kmod/ ;; esac; \
+	@cd kmod && for f in Kbuild $$(find . -name '*.[chS]' ! -name '*.mod.c'); do \
+		mkdir -p $(KMOD2)/kmod/$$(dirname $$f) && \
+		ln -sf $(CURDIR)/kmod/$$f $(KMOD2)/kmod/$$f || exit 1; \
 	done
 	$(MAKE) -C $(KDIR2) M=$(KMOD2)/kmod modules
 

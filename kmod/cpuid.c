@@ -14,7 +14,7 @@
 #include <asm/fpu/xstate.h>
 #include <asm/processor.h>
 
-#include "lapic.h"
+#include "irq/lapic.h"
 #include "vcpu.h"
 
 /* Room for the paravirtual provider's leaves (0x40000000-). */
@@ -197,7 +197,7 @@ int vessel_exit_cpuid(struct vessel_vcpu *vcpu)
 		/* Initial APIC ID is the vCPU id; OSXSAVE mirrors CR4. */
 		ebx = (ebx & 0x00ffffff) | (vcpu->id << 24);
 		ecx &= ~BIT(X86_FEATURE_OSXSAVE & 31);
-		if (vmcs_readl(CR4_READ_SHADOW) & X86_CR4_OSXSAVE)
+		if (vessel_vmx_guest_cr4(vcpu) & X86_CR4_OSXSAVE)
 			ecx |= BIT(X86_FEATURE_OSXSAVE & 31);
 		/* A globally disabled APIC is absent (SDM 11.4.3). */
 		if (vessel_lapic_hw_disabled(vcpu))

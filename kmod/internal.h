@@ -11,13 +11,14 @@
 #include <linux/preempt.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <asm/fpu/api.h>
 #include <vessel.h>
 
 #include "compat.h"
-#include "emulate.h"
-#include "mem.h"
-#include "paravirt.h"
+#include "emulate/emulate.h"
+#include "mmu/mem.h"
+#include "pv/paravirt.h"
 
 /* Limits reported in struct vessel_caps. */
 #define VESSEL_MAX_VCPUS	64
@@ -153,6 +154,7 @@ struct vessel_vcpu {
 	struct preempt_notifier pn;	/* reloads the VMCS on sched-in */
 	u16 vpid;
 	u32 ctl_pin, ctl_proc, ctl_proc2, ctl_entry;	/* as written */
+	u32 tpr_threshold;	/* as written (TPR shadow) */
 	void *msr_bitmap;	/* one page: 1 = exit */
 	struct vmx_msr_entry *msr_autoload;	/* guest values, loaded on entry */
 	struct vmx_msr_entry *msr_autostore;	/* guest values, saved on exit */
@@ -190,6 +192,17 @@ struct vessel_vcpu {
 	struct vessel_counters counters;
 
 	struct vessel_lapic *lapic;	/* NULL without VESSEL_VM_LAPIC */
+	/*
+	 * The run state, with an in-kernel APIC only (halt.c).  @halt_if:
+	 * RFLAGS.IF when the guest halted, whether an interrupt can wake it;
+	 * @pv_unhalt: a paravirtual kick (KVM_HC_KICK_CPU) not yet used up:
+	 * the current HLT, or the next one, ends at once; @halt_wq: where the
+	 * thread sleeps while halted or waiting for SIPI.
+	 */
+	u32 mp_state;		/* VESSEL_MP_STATE_* */
+	bool halt_if;
+	bool pv_unhalt;
+	wait_queue_head_t halt_wq;
 	struct vessel_pv_vcpu pv;	/* paravirtual provider */
 };
 
@@ -200,7 +213,7 @@ struct vessel_vcpu {
  */
 #define VESSEL_REQ_KICK		0	/* VESSEL_KICK: RUN returns EINTR */
 #define VESSEL_REQ_EVENT	1	/* the local APIC has news (lapic.c) */
-/* Preempted after the provider's enter hook: run it again (pv_kvm.c). */
+/* Preempted after the provider's enter hook: run it again (pv/kvm.c). */
 #define VESSEL_REQ_PV_RESYNC	2
 
 /*
@@ -213,7 +226,7 @@ struct vessel_vcpu {
  * other.  Either the vCPU sees the request and does not enter, or the
  * maker sees it entering and its IPI, pending while IRQs are off, makes
  * the guest exit as soon as it runs.  A vCPU asleep in HLT waits on its
- * APIC's wait queue for the request bits (lapic.c).
+ * halt_wq for the request bits (halt.c).
  */
 static inline void vessel_make_request(struct vessel_vcpu *vcpu,
 				       unsigned int req)
@@ -250,18 +263,19 @@ static inline bool vessel_request_pending(struct vessel_vcpu *vcpu)
 	return READ_ONCE(vcpu->requests) != 0;
 }
 
-/* vmx_cpu.c: detection and per-CPU VMX operation. */
-int vessel_vmx_init(void);
-void vessel_vmx_exit(void);
-int vessel_vmx_get(void);
-void vessel_vmx_put(void);
-unsigned int vessel_vmx_nr_cpus(void);
+/*
+ * Every return to userspace names its reason here.  The kernel keeps a
+ * copy for its counters rather than reading the run page back: userspace
+ * may write the page at any time, from another thread during RUN too.
+ */
+static inline void vessel_run_exit(struct vessel_vcpu *vcpu, u32 reason)
+{
+	vcpu->run_exit_reason = reason;
+	vcpu->run->exit_reason = reason;
+}
 
-/* vmx_insn.S */
-int vessel_vmxon(u64 vmxon_region_pa);
-int vessel_vmxoff(void);
-int vessel_invept(unsigned long type, u64 eptp);
-int vessel_invvpid(unsigned long type, u16 vpid, u64 gva);
+/* abi.c: the uapi layout, checked at build time */
+void vessel_abi_check(void);
 
 /* main.c: /sys/kernel/debug/vessel, or NULL or an error without debugfs */
 extern struct dentry *vessel_debugfs;

@@ -84,15 +84,6 @@ static struct miscdevice vessel_dev = {
 	.fops	= &vessel_dev_fops,
 };
 
-/* The ABI is fixed: a layout change must be a deliberate, visible act. */
-static void __init vessel_abi_check(void)
-{
-	BUILD_BUG_ON(sizeof(struct vessel_caps) != 256);
-	BUILD_BUG_ON(offsetof(struct vessel_caps, flags) != 8);
-	BUILD_BUG_ON(offsetof(struct vessel_caps, max_mem_bytes) != 32);
-	BUILD_BUG_ON(offsetof(struct vessel_caps, reserved) != 104);
-}
-
 static int __init vessel_init(void)
 {
 	int r;

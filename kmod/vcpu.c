@@ -25,7 +25,7 @@
 #include <asm/segment.h>
 #include <asm/tlbflush.h>
 
-#include "lapic.h"
+#include "irq/lapic.h"
 #include "vcpu.h"
 
 /* VPIDs 1..VESSEL_MAX_VPID; 0 is the host's. */
@@ -42,17 +42,13 @@ struct vessel_host_state {
 
 static void vcpu_host_save(struct vessel_vcpu *vcpu, struct vessel_host_state *h)
 {
-	unsigned int i;
-
 	savesegment(ds, h->ds);
 	savesegment(es, h->es);
 	savesegment(fs, h->fs);
 	savesegment(gs, h->gs);
 	rdmsrl(MSR_FS_BASE, h->fs_base);
 	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
-	/* The exit reloads these host values: capture the current ones. */
-	for (i = 0; i < VESSEL_NR_SWITCHED_MSRS; i++)
-		rdmsrl(vessel_switched_msrs[i], vcpu->msr_hostload[i].value);
+	vessel_vmx_host_save_msrs(vcpu);
 	h->xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ? xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
 }
 
@@ -133,32 +129,6 @@ static bool vcpu_vmx_failed(struct vessel_vcpu *vcpu, unsigned int mark)
 	return vcpu->load_failed || atomic_read(&vessel_vmx_failures) != mark;
 }
 
-/* Host state that can change between two entries. */
-static void vcpu_host_update(struct vessel_vcpu *vcpu,
-			     const struct vessel_host_state *h)
-{
-	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
-
-	if (cr3 != vcpu->host_cr3) {
-		vmcs_writel(HOST_CR3, cr3);
-		vcpu->host_cr3 = cr3;
-	}
-	if (cr4 != vcpu->host_cr4) {
-		vmcs_writel(HOST_CR4, cr4);
-		vcpu->host_cr4 = cr4;
-	}
-	if (vcpu->tsc_offset != READ_ONCE(vcpu->vm->tsc_offset)) {
-		vcpu->tsc_offset = READ_ONCE(vcpu->vm->tsc_offset);
-		vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
-	}
-	if (vessel_backstop_ticks)
-		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vessel_backstop_ticks);
-	if (h->fs_base != vcpu->host_fs_base) {
-		vmcs_writel(HOST_FS_BASE, h->fs_base);
-		vcpu->host_fs_base = h->fs_base;
-	}
-}
-
 /* Whether RUN must return to userspace before entering the guest. */
 static bool vcpu_should_stop(struct vessel_vcpu *vcpu)
 {
@@ -206,7 +176,7 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 {
 	int r;
 
-	/* Cleared first: a request made meanwhile (paravirt.c) is not lost. */
+	/* Cleared first: a request made meanwhile (pv/core.c) is not lost. */
 	if (READ_ONCE(vcpu->flush_on_entry)) {
 		WRITE_ONCE(vcpu->flush_on_entry, false);
 		if (vcpu->vpid)
@@ -240,17 +210,15 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 
 	if (r) {
 		/* VMfail: nothing ran; the instruction error says why. */
-		u64 data[2] = { 0, vmcs_read32(VM_INSTRUCTION_ERROR) };
-
-		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+		u64 data[2] = { 0, vessel_vmx_entry_error(vcpu) };
 
 		vcpu->exit_reason = 0;
 		return vessel_exit_internal(vcpu, VESSEL_INTERNAL_ENTRY_FAILED,
 					    2, data);
 	}
 	vcpu->launched = true;
-	vcpu->exit_reason = vmcs_read32(VM_EXIT_REASON);
-	vcpu->exit_intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
+	vcpu->exit_reason = vessel_vmx_exit_reason(vcpu);
+	vcpu->exit_intr_info = vessel_vmx_exit_intr_info(vcpu);
 	/* An NMI that exited must reach the host's handler now. */
 	if ((vcpu->exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
 	    (vcpu->exit_intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
@@ -270,7 +238,7 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 	if (r <= 0)
 		return r == -EINTR ? vcpu_exit_intr(vcpu) : r;
 	preempt_disable();
-	vcpu_host_update(vcpu, h);
+	vessel_vmx_host_update(vcpu, h->fs_base);
 	r = vessel_events_inject(vcpu);
 	if (r <= 0) {
 		preempt_enable();
@@ -362,7 +330,7 @@ void vessel_vcpu_yield_to(struct vessel_vcpu *vcpu, u64 mask)
 
 		/* In the guest, or asleep in HLT: yielding to it cannot help. */
 		if (!(mask & BIT_ULL(i)) || !t || READ_ONCE(t->in_guest_cpu) >= 0 ||
-		    vessel_lapic_halted(t))
+		    vessel_vcpu_halted(t))
 			continue;
 		rcu_read_lock();
 		task = pid_task(rcu_dereference(t->pid), PIDTYPE_PID);
@@ -462,7 +430,7 @@ void vessel_vcpu_wake(struct vessel_vcpu *vcpu)
 {
 	int cpu;
 
-	if (vcpu->lapic && vessel_lapic_wake_halted(vcpu))
+	if (vcpu->lapic && vessel_vcpu_wake_halted(vcpu))
 		return;
 	cpu = READ_ONCE(vcpu->in_guest_cpu);
 	if (cpu >= 0 && cpu != raw_smp_processor_id())
@@ -673,6 +641,7 @@ static struct vessel_vcpu *vcpu_alloc(struct vessel_vm *vm, u32 id)
 		goto err_free;
 	if (vm->lapic && vessel_lapic_create(vcpu))
 		goto err_free;
+	vessel_vcpu_halt_init(vcpu);
 	if (vessel_vmx.flags & VESSEL_CAP_VPID) {
 		vpid = ida_alloc_range(&vpid_ida, 1, VESSEL_MAX_VPID, GFP_KERNEL);
 		/* Out of VPIDs: run untagged, flushing on every entry. */
@@ -697,7 +666,6 @@ static int vcpu_init_vmcs(struct vessel_vcpu *vcpu)
 		vessel_msr_setup(vcpu);
 		vessel_vmcs_setup(vcpu);
 		vessel_state_reset(vcpu);
-		vessel_lapic_vmcs_setup(vcpu);
 		if (vcpu_vmx_failed(vcpu, mark))
 			r = -EIO;
 	}

@@ -15,7 +15,7 @@
 #include <linux/uaccess.h>
 #include <asm/msr.h>
 
-#include "lapic.h"
+#include "irq/lapic.h"
 #include "vcpu.h"
 
 /**

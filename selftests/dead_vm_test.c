@@ -4,7 +4,7 @@
  * on it and its vCPUs gives EIO, the fds close cleanly, and other VMs work.
  * No guest or userspace action can make a VMX instruction fail, so the
  * failure is injected through /sys/kernel/debug/vessel/fail_vmx_insn
- * (kmod/fault_inject.c): the next VMCS load fails as a failed VMPTRLD
+ * (kmod/vmx/fault_inject.c): the next VMCS load fails as a failed VMPTRLD
  * does, through the real failure path without its warning.  Run alone:
  * the armed failure hits whichever vCPU loads its VMCS next.
  */

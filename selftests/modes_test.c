@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Guests in each CPU mode: 16-bit real mode from the architectural reset
- * state, 32-bit protected mode without paging, and 64-bit long mode.
+ * state, 32-bit protected mode without paging, 64-bit long mode, and
+ * compatibility mode.
  */
 #include <stdint.h>
 
@@ -145,6 +146,45 @@ TEST(long_mode_64bit)
 
 	vcpu_run_expect_done(vcpu);
 	vm_free(vm);
+}
+
+/*
+ * Compatibility mode (IA-32e mode with CS.L = 0): MOV to CR4 takes EAX,
+ * whatever RAX's upper half holds (SDM Vol. 2B, MOV to control registers:
+ * 32-bit operands outside 64-bit mode).  The write exits (OSFXSR is the
+ * host's bit) and the kernel must truncate the register as the CPU does;
+ * it once took all of RAX and raised #GP.
+ */
+static const uint8_t compat_mov_cr4_code[] = {
+	0x0f, 0x22, 0xe0,		/* mov cr4, eax */
+	0xf4,				/* hlt */
+};
+
+TEST(compat_mode_mov_to_cr4)
+{
+	struct vessel_vcpu_state *s = calloc(1, sizeof(*s));
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_long_mode);
+	uint64_t code = vm_alloc(vm, VESSEL_PAGE_SIZE), cr4;
+
+	memcpy(addr_gpa2hva(vm, code), compat_mov_cr4_code,
+	       sizeof(compat_mov_cr4_code));
+	vcpu_state_get(vcpu, s, VESSEL_STATE_ALL);
+	ASSERT_TRUE(s->crs.efer & X86_EFER_LMA);
+	cr4 = s->crs.cr4 ^ X86_CR4_OSFXSR;
+	s->segs.seg[VESSEL_SEG_CS].selector = VESSEL_GDT_SEL_CODE32;
+	s->segs.seg[VESSEL_SEG_CS].attrib = 0xc09b;	/* G, D, P, code; not L */
+	s->gprs.rip = code;
+	s->gprs.regs[VESSEL_GPR_RAX] = 0xdead000000000000ULL | cr4;
+	vcpu_state_set(vcpu, s, VESSEL_STATE_GPRS | VESSEL_STATE_SEGS);
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_HLT);
+	vcpu_state_get(vcpu, s, VESSEL_STATE_GPRS | VESSEL_STATE_CRS);
+	EXPECT_EQ(cr4, s->crs.cr4);
+	EXPECT_EQ(code + sizeof(compat_mov_cr4_code), s->gprs.rip);
+	vm_free(vm);
+	free(s);
 }
 
 TEST_HARNESS_MAIN

@@ -4,7 +4,7 @@
  * IRET to a TSS, INT n and an exception through an IDT task gate, a 16-bit
  * TSS, a CR3 switch under PAE paging, the T flag, and the faults of a bad
  * TSS.  VMX exits on each of them (TASK_SWITCH) and vessel.ko emulates the
- * switch (kmod/task_switch.c); the guest and the host check the result.
+ * switch (kmod/emulate/task_switch.c); the guest and the host check the result.
  *
  * The guest code is the .code32 assembly below, part of this binary and
  * so loaded by vm_create() at its link address (below 4 GiB).  It records

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests for the MMIO instruction decoder (kmod/emulate.c) and the
- * guest page walker (kmod/guest_walk.c), built from the module's own files.
+ * Host unit tests for the MMIO instruction decoder (kmod/emulate/emulate.c) and the
+ * guest page walker (kmod/emulate/guest_walk.c), built from the module's own files.
  *
  * Every expected encoding was checked against GNU as (objdump -d); inputs
  * are copied to the end of a heap buffer of exactly their length so that
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <asm/processor-flags.h>
 
-#include "emulate.h"
-#include "guest_walk.h"
+#include "emulate/emulate.h"
+#include "emulate/guest_walk.h"
 #include "tap.h"
 #include "vessel.h"
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests for the task-switch logic (kmod/tss.c): descriptor
+ * Host unit tests for the task-switch logic (kmod/emulate/tss.c): descriptor
  * decoding, the TSS layouts, and the exception and error code of every
  * check (SDM Vol. 3A 7.3, Table 7-1).
  */
 #include <stdlib.h>
 
-#include "tss.h"
+#include "emulate/tss.h"
 #include "tap.h"
 #include "vessel.h"
 

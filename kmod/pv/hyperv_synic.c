@@ -24,8 +24,8 @@
 #include <linux/uaccess.h>
 #include <asm/hyperv-tlfs.h>
 
-#include "lapic.h"
-#include "pv_hyperv.h"
+#include "irq/lapic.h"
+#include "pv/hyperv.h"
 #include "timemath.h"
 #include "vcpu.h"
 

@@ -6,7 +6,7 @@
  *
  * No kernel-only API here: tests/unit/test_emulate.c builds this file too.
  */
-#include "guest_walk.h"
+#include "emulate/guest_walk.h"
 
 #define CR0_WP		(1ULL << 16)
 #define CR0_PG		(1ULL << 31)

@@ -1,25 +1,46 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Vessel: what the Hyper-V provider's files share (kmod/pv_hyperv.c, the
- * MSRs, hypercalls and CPUID; kmod/pv_hv_synic.c, the SynIC and the
- * synthetic timers, which need the in-kernel APIC).
+ * Vessel: what the Hyper-V provider's files share (kmod/pv/hyperv.c, the
+ * MSRs, clock, CPUID and state; kmod/pv/hyperv_hypercalls.c, the
+ * hypercalls; kmod/pv/hyperv_synic.c, the SynIC and the synthetic timers,
+ * which need the in-kernel APIC).
  */
 #ifndef VESSEL_PV_HYPERV_H
 #define VESSEL_PV_HYPERV_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
+#include <asm/hyperv-tlfs.h>
+
+#include "vcpu.h"
 
 struct vessel_vm;
 struct vessel_vcpu;
 struct vessel_pv_state;
 struct vessel_pv_hv_connection;
 
-/* pv_hyperv.c: the partition reference time now, 100 ns units. */
+/* pv/hyperv.c: the partition reference time now, 100 ns units. */
 u64 vessel_hv_ref_now(struct vessel_vm *vm);
+
+/* pv/hyperv_hypercalls.c */
+int vessel_hv_hypercall(struct vessel_vcpu *vcpu);
+void vessel_hv_complete_user(struct vessel_vcpu *vcpu);
 long vessel_hv_set_connection(struct vessel_vm *vm,
 			      const struct vessel_pv_hv_connection __user *u);
 
-/* pv_hv_synic.c */
+/* Whether the guest's CPUID 0x40000003 (register @reg) has all of @bits. */
+static inline bool vessel_hv_has(struct vessel_vcpu *vcpu, u32 reg, u32 bits)
+{
+	unsigned int i;
+
+	for (i = 0; i < 32; i++)
+		if ((bits & BIT(i)) &&
+		    !vessel_guest_has(vcpu, HYPERV_CPUID_FEATURES, reg, i))
+			return false;
+	return true;
+}
+
+/* pv/hyperv_synic.c */
 void vessel_hv_synic_init(struct vessel_vcpu *vcpu);
 void vessel_hv_synic_free(struct vessel_vcpu *vcpu);
 void vessel_hv_synic_reset(struct vessel_vcpu *vcpu);

@@ -14,7 +14,7 @@
 #include <asm/traps.h>
 #include <asm/vmx.h>
 
-#include "lapic.h"
+#include "irq/lapic.h"
 #include "vcpu.h"
 
 /* CR4 bits a guest may set at all; CPUID decides about the optional ones. */
@@ -24,11 +24,6 @@
 			 X86_CR4_UMIP | X86_CR4_FSGSBASE | X86_CR4_PCIDE | \
 			 X86_CR4_OSXSAVE | X86_CR4_SMEP | X86_CR4_SMAP)
 #define EFER_KNOWN	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
-
-static bool guest_long_mode(struct vessel_vcpu *vcpu)
-{
-	return vcpu->ctl_entry & VM_ENTRY_IA32E_MODE;
-}
 
 /* IA-32e mode guest entry control follows EFER.LMA (SDM 26.2.1.3). */
 void vessel_update_entry_controls(struct vessel_vcpu *vcpu)
@@ -255,7 +250,8 @@ int vessel_exit_cr(struct vessel_vcpu *vcpu)
 	switch (type) {
 	case 0:	/* MOV to CR */
 		val = vessel_gpr_read(vcpu, reg);
-		if (!guest_long_mode(vcpu))
+		/* Outside 64-bit mode the operand is 32 bits (SDM Vol. 2B MOV). */
+		if (!vessel_vmx_long_mode(vcpu))
 			val = (u32)val;
 		if (cr_write(vcpu, cr, val)) {
 			vessel_queue_gp(vcpu);

@@ -22,9 +22,8 @@
 #include <asm/tlbflush.h>
 #include <asm/vmx.h>
 
-#include "internal.h"
-#include "vcpu.h"
-#include "vmx_ops.h"
+#include "irq/lapic.h"
+#include "vmx/vmx.h"
 
 atomic_t vessel_vmx_failures = ATOMIC_INIT(0);
 
@@ -346,6 +345,26 @@ static void vmcs_setup_host(void)
 	vmcs_write64(HOST_IA32_EFER, v);
 }
 
+/*
+ * With an in-kernel APIC and the TPR shadow, CR8 reads and writes stay in
+ * the guest: the APIC's register page is the virtual-APIC page, whose TPR
+ * CR8 is.
+ */
+static void vmcs_setup_tpr_shadow(struct vessel_vcpu *vcpu)
+{
+	u32 cr8_exits = CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING;
+
+	if (!vcpu->lapic || !(vessel_vmx.flags & VESSEL_CAP_TPR_SHADOW))
+		return;
+	vcpu->ctl_proc |= CPU_BASED_TPR_SHADOW;
+	/* Unless the CPU insists on them (allowed-0 settings). */
+	vcpu->ctl_proc &= ~(cr8_exits & ~(u32)vessel_vmx.procbased);
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vcpu->ctl_proc);
+	vmcs_write64(VIRTUAL_APIC_PAGE_ADDR, __pa(vcpu->lapic->regs));
+	vmcs_write32(TPR_THRESHOLD, 0);
+	vcpu->tpr_threshold = 0;
+}
+
 /**
  * vessel_vmcs_setup() - write a fresh VMCS for a new vCPU
  * @vcpu:	the new vCPU
@@ -355,6 +374,7 @@ static void vmcs_setup_host(void)
 void vessel_vmcs_setup(struct vessel_vcpu *vcpu)
 {
 	vmcs_setup_controls(vcpu);
+	vmcs_setup_tpr_shadow(vcpu);
 	vmcs_setup_host();
 	vmcs_host_percpu(smp_processor_id());
 	vcpu->host_cpu = smp_processor_id();

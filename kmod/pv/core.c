@@ -21,8 +21,8 @@
 #include <asm/msr.h>
 #include <asm/tsc.h>
 
-#include "lapic.h"
-#include "pv_hyperv.h"
+#include "irq/lapic.h"
+#include "pv/hyperv.h"
 #include "vcpu.h"
 
 /* None: only the core's hypervisor-present bit (CPUID.1:ECX[31]). */
@@ -58,24 +58,6 @@ u64 vessel_pv_caps(void)
 	return caps;
 }
 
-/* The ABI is fixed: a layout change must be a deliberate, visible act. */
-static void pv_abi_check(void)
-{
-	BUILD_BUG_ON(sizeof(struct vessel_vm_create) != 64);
-	BUILD_BUG_ON(offsetof(struct vessel_vm_create, pv_provider) != 8);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_info) != 64);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_state) != 512);
-	BUILD_BUG_ON(offsetof(struct vessel_pv_state, data) != 32);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_kvm_vm_state) != 64);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_kvm_vcpu_state) != 64);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_hv_vm_state) != 128);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_hv_vcpu_state) != 320);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_counters) != 1216);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_hv_connection) != 64);
-	BUILD_BUG_ON(sizeof(struct vessel_pv_hv_msg_queue) != 4128);
-	BUILD_BUG_ON(offsetof(struct vessel_run, paravirt.data) != 80);
-}
-
 /**
  * vessel_pv_vm_create() - give a new VM its provider
  * @vm:		the new VM
@@ -90,7 +72,6 @@ int vessel_pv_vm_create(struct vessel_vm *vm, u32 provider, u32 version)
 	const struct vessel_pv_ops *ops = pv_find(provider);
 	int r;
 
-	pv_abi_check();
 	if (!ops || version > ops->newest)
 		return -EINVAL;
 	vm->pv.ops = ops;
@@ -196,19 +177,6 @@ void vessel_pv_count_hc(struct vessel_vm *vm, u64 code)
 	else
 		i = VESSEL_PV_HC_OTHER;
 	atomic64_inc(&vm->pv.stats.hypercalls[i]);
-}
-
-/* SS.DPL is the CPL (SDM 5.5), also in real and virtual-8086 mode. */
-int vessel_pv_guest_cpl(struct vessel_vcpu *vcpu)
-{
-	return (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3;
-}
-
-/* 64-bit mode: IA32_EFER.LMA and CS.L. */
-bool vessel_pv_long_mode(struct vessel_vcpu *vcpu)
-{
-	return (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) &&
-	       (vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK);
 }
 
 /* ---------------------------------------------------------- the clock */

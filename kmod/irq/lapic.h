@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Vessel: the in-kernel local APIC of a vCPU (kmod/lapic.c).
+ * Vessel: the in-kernel local APIC of a vCPU (kmod/irq/lapic.c).
  */
 #ifndef VESSEL_LAPIC_H
 #define VESSEL_LAPIC_H
@@ -8,7 +8,6 @@
 #include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/hrtimer.h>
-#include <linux/wait.h>
 #include <asm/apicdef.h>
 #include <asm/msr-index.h>
 
@@ -33,16 +32,12 @@
  *		changed atomically by other threads; the rest only by the
  *		vCPU's own thread.
  * @base:	IA32_APIC_BASE
- * @mp_state:	VESSEL_MP_STATE_*
  * @req:	LAPIC_REQ_* bits
  * @sipi_vector: of the last SIPI, with LAPIC_REQ_SIPI
  * @eoi_exit:	a level-triggered vector just ended, for a VESSEL_EXIT_EOI;
  *		-1 when none
  * @esr_pending: errors since the last ESR write (SDM 11.5.3)
- * @halt_if:	RFLAGS.IF when the guest halted: whether INTR can wake it
- * @tpr_threshold: as last written to the VMCS
  * @extint:	ExtINT vectors accepted, not yet taken by the CPU: no IRR/ISR
- * @wq:		where the vCPU thread sleeps while halted or waiting for SIPI
  * @timer:	backs every timer mode
  * @timer_fired: expiries not yet turned into an interrupt
  * @target_tsc:	host TSC of the next expiry (the timer never fires early)
@@ -50,8 +45,6 @@
  * @period_tsc:	the same in host TSC ticks
  * @tsc_deadline: IA32_TSC_DEADLINE (guest TSC), 0 when disarmed
  * @deadline_offset: the VM's TSC offset @tsc_deadline was armed with
- * @pv_unhalt:	a paravirtual kick (KVM_HC_KICK_CPU) not yet consumed: the
- *		current HLT, or the next one, ends at once
  * @pv_eoi_msr:	MSR_KVM_PV_EOI_EN (the guest's flag byte and enable bit)
  * @pv_eoi_pending: the flag byte was set for the one vector in ISR; the
  *		next exit looks whether the guest cleared it (its EOI)
@@ -62,15 +55,11 @@ struct vessel_lapic {
 	struct vessel_vcpu *vcpu;
 	u8 *regs;
 	u64 base;
-	u32 mp_state;
 	unsigned long req;
 	u8 sipi_vector;
 	int eoi_exit;
 	u32 esr_pending;
-	bool halt_if;
-	u32 tpr_threshold;
 	DECLARE_BITMAP(extint, 256);
-	wait_queue_head_t wq;
 
 	struct hrtimer timer;
 	atomic_t timer_fired;
@@ -80,7 +69,6 @@ struct vessel_lapic {
 	u64 tsc_deadline;
 	s64 deadline_offset;
 
-	bool pv_unhalt;
 	bool pv_eoi_pending;
 	u64 pv_eoi_msr;
 	DECLARE_BITMAP(auto_eoi, 256);
@@ -88,7 +76,6 @@ struct vessel_lapic {
 
 int vessel_lapic_create(struct vessel_vcpu *vcpu);
 void vessel_lapic_free(struct vessel_vcpu *vcpu);
-void vessel_lapic_vmcs_setup(struct vessel_vcpu *vcpu);
 
 /*
  * The hooks the run loop and the exit handlers call for every vCPU are
@@ -143,11 +130,7 @@ static inline void vessel_lapic_after_exit(struct vessel_vcpu *vcpu)
 		__vessel_lapic_pv_eoi_sync(vcpu);
 }
 
-/* vessel_vcpu_wake(): wake the thread if asleep in HLT; whether it was. */
-bool vessel_lapic_wake_halted(struct vessel_vcpu *vcpu);
-
 /* Exit handlers' hooks. */
-int vessel_lapic_halt(struct vessel_vcpu *vcpu);
 int vessel_lapic_rdmsr(struct vessel_vcpu *vcpu, u32 index, u64 *val);
 int vessel_lapic_wrmsr(struct vessel_vcpu *vcpu, u32 index, u64 val);
 int vessel_exit_tpr_below_threshold(struct vessel_vcpu *vcpu);
@@ -159,15 +142,12 @@ u64 vessel_lapic_cr8_read(struct vessel_vcpu *vcpu);
 void vessel_lapic_cr8_write(struct vessel_vcpu *vcpu, u64 cr8);
 bool vessel_lapic_hw_disabled(struct vessel_vcpu *vcpu);
 
-/* The KVM provider's interrupt features (pv_kvm.c). */
+/* The KVM provider's interrupt features (pv/kvm.c). */
 void vessel_lapic_pv_kick(struct vessel_vm *vm, u64 apic_id);
 int vessel_lapic_pv_send_ipi(struct vessel_vm *vm, const u64 *bitmap,
 			     u64 min, unsigned int cluster, u32 icr);
 void vessel_lapic_pv_eoi_set(struct vessel_vcpu *vcpu, u64 msr);
 u64 vessel_lapic_pv_eoi_get(struct vessel_vcpu *vcpu);
-bool vessel_lapic_pv_unhalt_get(struct vessel_vcpu *vcpu);
-void vessel_lapic_pv_unhalt_set(struct vessel_vcpu *vcpu, bool kicked);
-bool vessel_lapic_halted(struct vessel_vcpu *vcpu);
 
 /* ioctls */
 long vessel_vm_signal_msi(struct vessel_vm *vm,
@@ -177,9 +157,5 @@ long vessel_vcpu_get_lapic(struct vessel_vcpu *vcpu,
 			   struct vessel_lapic_state __user *uarg);
 long vessel_vcpu_set_lapic(struct vessel_vcpu *vcpu,
 			   const struct vessel_lapic_state __user *uarg);
-long vessel_vcpu_get_mp_state(struct vessel_vcpu *vcpu,
-			      struct vessel_mp_state __user *uarg);
-long vessel_vcpu_set_mp_state(struct vessel_vcpu *vcpu,
-			      const struct vessel_mp_state __user *uarg);
 
 #endif /* VESSEL_LAPIC_H */

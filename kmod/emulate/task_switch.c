@@ -29,9 +29,9 @@
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 
-#include "guest_walk.h"
-#include "tss.h"
-#include "vcpu.h"
+#include "emulate/exits.h"
+#include "emulate/tss.h"
+#include "mmu/mem.h"
 
 /* The EFLAGS bits a TSS can load; the rest are reserved (zero). */
 #define TS_EFLAGS_KNOWN	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
@@ -134,8 +134,7 @@ static int ts_desc_read(struct ts_ctx *ts, u16 sel, bool ldt_ok,
 		base = ldtr.base;
 		limit = ldtr.limit;
 	} else {
-		base = vmcs_readl(GUEST_GDTR_BASE);
-		limit = vmcs_read32(GUEST_GDTR_LIMIT);
+		vessel_vmx_guest_gdtr(ts->vcpu, &base, &limit);
 	}
 	if ((sel | 7U) > limit)
 		return TS_OUTSIDE;
@@ -301,7 +300,7 @@ static void ts_old_state(struct vessel_vcpu *vcpu, unsigned int source,
 
 	memset(old, 0, sizeof(*old));
 	old->eip = next_rip;
-	old->eflags = vmcs_readl(GUEST_RFLAGS);
+	old->eflags = vessel_vmx_guest_rflags(vcpu);
 	/* IRET leaves the old task not nested (SDM Vol. 3A 7.4). */
 	if (source == VESSEL_TS_IRET)
 		old->eflags &= ~X86_EFLAGS_NT;
@@ -318,39 +317,35 @@ static int ts_load_regs(struct ts_ctx *ts, const struct vessel_tss *nt,
 			bool is32, unsigned long *eflags)
 {
 	struct vessel_vcpu *vcpu = ts->vcpu;
-	unsigned long fl, cr0 = vmcs_readl(CR0_READ_SHADOW);
+	unsigned long fl, cr0 = vessel_vmx_guest_cr0(vcpu);
 	unsigned int i;
-	u32 intr;
 
 	fl = nt->eflags & TS_EFLAGS_KNOWN & (is32 ? ~0UL : 0xffffUL);
 	if (ts->source == VESSEL_TS_CALL || ts->source == VESSEL_TS_GATE)
 		fl |= X86_EFLAGS_NT;
 	*eflags = fl | X86_EFLAGS_FIXED;
-	vmcs_writel(GUEST_RFLAGS, *eflags);
-	vmcs_writel(GUEST_RIP, nt->eip);
+	vessel_vmx_set_guest_rflags(vcpu, *eflags);
+	vessel_vmx_set_guest_rip(vcpu, nt->eip);
 	/* A 16-bit TSS holds 16-bit registers; the upper halves read 0. */
 	for (i = 0; i < 8; i++)
 		vessel_gpr_write(vcpu, i, nt->gpr[i]);
 
 	/* The new task starts outside any STI or MOV SS shadow. */
-	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
-	       ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
-	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr);
+	vessel_vmx_end_intr_shadow(vcpu);
 
 	/* CR0.TS: the next FPU instruction may switch the FPU context. */
-	vmcs_writel(CR0_READ_SHADOW, cr0 | X86_CR0_TS);
-	vmcs_writel(GUEST_CR0, vmcs_readl(GUEST_CR0) | X86_CR0_TS);
+	vessel_vmx_set_cr0_ts(vcpu);
 	/* Local breakpoints belong to the old task (SDM Vol. 3A 18.2.4). */
-	vessel_dr7_set(vcpu, vmcs_readl(GUEST_DR7) &
+	vessel_dr7_set(vcpu, vessel_vmx_guest_dr7(vcpu) &
 		       ~(unsigned long)(DR_LOCAL_ENABLE_MASK | DR_LOCAL_SLOWDOWN));
 
 	if (!is32 || !(cr0 & X86_CR0_PG))
 		return TS_OK;
-	vmcs_writel(GUEST_CR3, nt->cr3);
+	vessel_vmx_set_guest_cr3(vcpu, nt->cr3);
 	/* MOV to CR3 flushes the TLB; so must this load. */
 	vcpu->flush_on_entry = true;
 	/* With EPT, PAE paging takes its PDPTEs from the VMCS on entry. */
-	if ((vmcs_readl(CR4_READ_SHADOW) & X86_CR4_PAE) &&
+	if ((vessel_vmx_guest_cr4(vcpu) & X86_CR4_PAE) &&
 	    vessel_load_pdptrs(vcpu, nt->cr3))
 		ts_raise(ts, X86_TRAP_GP, 0);
 	vessel_walk_env_init(vcpu, &ts->env, ts->pdptrs);
@@ -471,7 +466,7 @@ static int ts_switch(struct ts_ctx *ts, unsigned long next_rip,
 /* Exit qualification for task switches: SDM Vol. 3C Table 28-2. */
 int vessel_exit_task_switch(struct vessel_vcpu *vcpu)
 {
-	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	unsigned long qual = vessel_vmx_exit_qual(vcpu);
 	struct vessel_vcpu_events *ev = &vcpu->ev;
 	struct ts_ctx ts = {
 		.vcpu = vcpu,
@@ -479,7 +474,7 @@ int vessel_exit_task_switch(struct vessel_vcpu *vcpu)
 		.source = (qual >> 30) & 3,
 		.vector = -1,
 	};
-	unsigned long next_rip = vmcs_readl(GUEST_RIP);
+	unsigned long next_rip = vessel_vmx_guest_rip(vcpu);
 	u32 event = 0, event_error = 0, type;
 	int r;
 
@@ -504,25 +499,21 @@ int vessel_exit_task_switch(struct vessel_vcpu *vcpu)
 			ts.ext = 1;
 		/* Delivering an NMI blocks NMIs, through a gate or not. */
 		if ((event & INTR_INFO_VALID_MASK) && type == INTR_TYPE_NMI_INTR)
-			vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
-				     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) |
-				     GUEST_INTR_STATE_NMI);
+			vessel_vmx_block_nmi(vcpu);
 	} else {
 		next_rip += vcpu->exit_insn_len;
 		/* IRET unblocks NMIs, also when it switches tasks. */
 		if (ts.source == VESSEL_TS_IRET)
-			vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
-				     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
-				     ~GUEST_INTR_STATE_NMI);
+			vessel_vmx_unblock_nmi(vcpu);
 	}
 
 	/*
 	 * IA-32e mode has no task switches (the processor raises #GP
 	 * itself) and real mode has no TSS: never emulate one there.
 	 */
-	if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) ||
-	    !(vmcs_readl(CR0_READ_SHADOW) & X86_CR0_PE) ||
-	    (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_VM)) {
+	if ((vessel_vmx_guest_efer(vcpu) & EFER_LMA) ||
+	    !(vessel_vmx_guest_cr0(vcpu) & X86_CR0_PE) ||
+	    (vessel_vmx_guest_rflags(vcpu) & X86_EFLAGS_VM)) {
 		ts_raise(&ts, X86_TRAP_GP, 0);
 	} else {
 		vessel_walk_env_init(vcpu, &ts.env, ts.pdptrs);

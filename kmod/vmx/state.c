@@ -16,7 +16,7 @@
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 
-#include "lapic.h"
+#include "irq/lapic.h"
 #include "vcpu.h"
 
 /* The VMCS fields of each segment register, in uapi VESSEL_SEG_* order. */
@@ -109,6 +109,14 @@ void vessel_state_reset(struct vessel_vcpu *vcpu)
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	memset(&vcpu->ev, 0, sizeof(vcpu->ev));
 	vcpu->pending = VESSEL_PENDING_NONE;
+}
+
+/* SIPI: real mode at vector << 12, after INIT's reset (SDM 9.4.4.1). */
+void vessel_state_sipi(struct vessel_vcpu *vcpu, u8 vector)
+{
+	vmcs_write16(GUEST_CS_SELECTOR, vector << 8);
+	vmcs_writel(GUEST_CS_BASE, (unsigned long)vector << 12);
+	vmcs_writel(GUEST_RIP, 0);
 }
 
 /**

@@ -30,45 +30,9 @@
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 
-#include "emulate.h"
-#include "guest_walk.h"
-#include "lapic.h"
-#include "vcpu.h"
-
-static int walk_read_gpa(void *opaque, u64 gpa, void *buf, unsigned int len)
-{
-	return vessel_mem_read(opaque, gpa, buf, len);
-}
-
-/**
- * vessel_walk_env_init() - the guest's current paging state, for a walk
- * @vcpu:	loaded
- * @env:	filled
- * @pdptrs:	four entries, the PDPTEs the VMCS holds (PAE paging)
- */
-void vessel_walk_env_init(struct vessel_vcpu *vcpu,
-			  struct vessel_walk_env *env, u64 *pdptrs)
-{
-	env->cr0 = vmcs_readl(CR0_READ_SHADOW);
-	env->cr3 = vmcs_readl(GUEST_CR3);
-	env->cr4 = vmcs_readl(CR4_READ_SHADOW);
-	env->efer = vmcs_read64(GUEST_IA32_EFER);
-	env->maxphyaddr = boot_cpu_data.x86_phys_bits;
-	pdptrs[0] = vmcs_read64(GUEST_PDPTR0);
-	pdptrs[1] = vmcs_read64(GUEST_PDPTR1);
-	pdptrs[2] = vmcs_read64(GUEST_PDPTR2);
-	pdptrs[3] = vmcs_read64(GUEST_PDPTR3);
-	env->pdptrs = pdptrs;
-	env->read_gpa = walk_read_gpa;
-	env->opaque = vcpu->vm;
-}
-
-static u32 guest_access_bits(void)
-{
-	/* CPL is SS.DPL (SDM 5.5). */
-	return ((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3) == 3 ?
-	       VESSEL_WALK_USER : 0;
-}
+#include "emulate/emulate.h"
+#include "emulate/exits.h"
+#include "irq/lapic.h"
 
 /* A guest page fault found while emulating: deliver it as the CPU would. */
 static int inject_pf(struct vessel_vcpu *vcpu, u64 gva, u32 error)
@@ -100,9 +64,9 @@ static u32 string_batch(u64 gva, unsigned int size, u64 count, bool down)
 }
 
 /* The address-size mask of RSI/RDI/RCX: VMX instruction info bits 9:7. */
-static u64 string_addr_mask(void)
+static u64 string_addr_mask(struct vessel_vcpu *vcpu)
 {
-	switch ((vmcs_read32(VMX_INSTRUCTION_INFO) >> 7) & 7) {
+	switch ((vessel_vmx_exit_insn_info(vcpu) >> 7) & 7) {
 	case 0:
 		return 0xffff;
 	case 1:
@@ -118,9 +82,9 @@ static u64 string_addr_mask(void)
  * and laid out reversed, so that the kernel never reads the shared page
  * back.  *@at: where a failed read began.
  */
-static int io_string_read(const struct vessel_walk_env *env, u64 start,
-			  u8 *data, u32 n, unsigned int size, bool down,
-			  u64 *at, u32 *pferr)
+static int io_string_read(const struct vessel_walk_env *env, u32 access,
+			  u64 start, u8 *data, u32 n, unsigned int size,
+			  bool down, u64 *at, u32 *pferr)
 {
 	u8 buf[64];
 	u32 done, k, i;
@@ -129,13 +93,13 @@ static int io_string_read(const struct vessel_walk_env *env, u64 start,
 	*at = start;
 	if (!down)
 		return vessel_guest_read_virt(env, start, data, n * size,
-					      guest_access_bits(), pferr);
+					      access, pferr);
 	for (done = 0; done < n; done += k) {
 		k = min_t(u32, n - done, sizeof(buf) / size);
 		/* Elements done .. done + k - 1, the last one lowest. */
 		*at = start + (u64)(n - done - k) * size;
-		r = vessel_guest_read_virt(env, *at, buf, k * size,
-					   guest_access_bits(), pferr);
+		r = vessel_guest_read_virt(env, *at, buf, k * size, access,
+					   pferr);
 		if (r)
 			return r;
 		for (i = 0; i < k; i++)
@@ -151,9 +115,9 @@ static int io_string(struct vessel_vcpu *vcpu, bool in, unsigned int size,
 	struct vessel_run *run = vcpu->run;
 	struct vessel_pio *pio = &vcpu->pio;
 	u8 *data = (u8 *)run + VESSEL_RUN_DATA_OFFSET;
-	u64 mask = string_addr_mask();
-	bool down = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_DF;
-	u64 gva = vmcs_readl(GUEST_LINEAR_ADDRESS);
+	u64 mask = string_addr_mask(vcpu);
+	bool down = vessel_vmx_guest_rflags(vcpu) & X86_EFLAGS_DF;
+	u64 gva = vessel_vmx_exit_gla(vcpu);
 	u64 count = rep ? vcpu->regs[VESSEL_GPR_RCX] & mask : 1;
 	struct vessel_walk_env env;
 	u64 pdptrs[4], start, at;
@@ -169,8 +133,8 @@ static int io_string(struct vessel_vcpu *vcpu, bool in, unsigned int size,
 	start = down ? gva - (u64)(n - 1) * size : gva;
 	if (!in) {
 		vessel_walk_env_init(vcpu, &env, pdptrs);
-		r = io_string_read(&env, start, data, n, size, down, &at,
-				   &pferr);
+		r = io_string_read(&env, vessel_walk_cpl_access(vcpu), start,
+				   data, n, size, down, &at, &pferr);
 		if (r == -EFAULT)
 			return inject_pf(vcpu, at, pferr);
 		/* Nothing is left to complete: RUN again retries. */
@@ -192,7 +156,7 @@ static int io_string(struct vessel_vcpu *vcpu, bool in, unsigned int size,
 
 int vessel_exit_io(struct vessel_vcpu *vcpu)
 {
-	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	unsigned long qual = vessel_vmx_exit_qual(vcpu);
 	unsigned int size = (qual & 7) + 1;
 	bool in = qual & 8, string = qual & 16, rep = qual & 32;
 	struct vessel_run *run = vcpu->run;
@@ -238,7 +202,7 @@ static int io_string_in_complete(struct vessel_vcpu *vcpu, const u8 *data)
 			  pio->size;
 
 		if (vessel_gva_to_gpa(&env, gva, VESSEL_WALK_WRITE |
-				      guest_access_bits(), &gpa, &pferr))
+				      vessel_walk_cpl_access(vcpu), &gpa, &pferr))
 			return inject_pf(vcpu, gva, pferr);
 		/* Outside RAM, the element is lost as on a bus without a device. */
 		vessel_mem_write(vcpu->vm, gpa, data + i * pio->size, pio->size);
@@ -271,21 +235,9 @@ static void io_string_complete(struct vessel_vcpu *vcpu, bool in)
 
 /* ---------------------------------------------------------------- MMIO */
 
-static unsigned int guest_code_size(void)
-{
-	u32 cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
-
-	if (!(vmcs_readl(CR0_READ_SHADOW) & X86_CR0_PE) ||
-	    (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_VM))
-		return 16;
-	if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (cs_ar & VMX_AR_L_MASK))
-		return 64;
-	return (cs_ar & VMX_AR_DB_MASK) ? 32 : 16;
-}
-
 static int mmio_failed(struct vessel_vcpu *vcpu, u64 gpa, const u8 *insn)
 {
-	u64 data[4] = { gpa, vmcs_readl(GUEST_RIP), 0, 0 };
+	u64 data[4] = { gpa, vessel_vmx_guest_rip(vcpu), 0, 0 };
 
 	memcpy(&data[2], insn, 16);
 	return vessel_exit_internal(vcpu, VESSEL_INTERNAL_EMULATION, 4, data);
@@ -304,7 +256,7 @@ static __always_inline void mmio_retire(struct vessel_vcpu *vcpu,
 		u64 rcx = vcpu->regs[VESSEL_GPR_RCX];
 		bool done;
 
-		done = vessel_mmio_string_step(insn, vmcs_readl(GUEST_RFLAGS) &
+		done = vessel_mmio_string_step(insn, vessel_vmx_guest_rflags(vcpu) &
 					       X86_EFLAGS_DF, &rdi, &rcx);
 		vcpu->regs[VESSEL_GPR_RDI] = rdi;
 		vcpu->regs[VESSEL_GPR_RCX] = rcx;
@@ -328,14 +280,14 @@ static u64 mmio_execute(struct vessel_vcpu *vcpu,
 		   insn->op != VESSEL_MMIO_OP_XCHG;
 
 	if (alu)
-		rflags = vmcs_readl(GUEST_RFLAGS);
+		rflags = vessel_vmx_guest_rflags(vcpu);
 	data = vessel_mmio_execute(insn, mem, &reg, &rflags);
 	if (!commit)
 		return data;
 	if (insn->dst_size)
 		vessel_gpr_write(vcpu, insn->reg, reg);
 	if (alu)
-		vmcs_writel(GUEST_RFLAGS, rflags);
+		vessel_vmx_set_guest_rflags(vcpu, rflags);
 	mmio_retire(vcpu, insn);
 	return data;
 }
@@ -389,30 +341,31 @@ static int mmio_emulate(struct vessel_vcpu *vcpu, u64 gpa)
 {
 	struct vessel_mmio_insn *insn = &vcpu->mmio_insn;
 	u8 bytes[16] = { 0 };
+	unsigned int bits = vessel_vmx_guest_code_bits(vcpu);
 	struct vessel_walk_env env;
 	u64 pdptrs[4], rip;
 	u32 pferr;
 	int r;
 
 	vessel_walk_env_init(vcpu, &env, pdptrs);
-	rip = vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP);
-	if (guest_code_size() != 64)
+	rip = vessel_vmx_guest_cs_base(vcpu) + vessel_vmx_guest_rip(vcpu);
+	if (bits != 64)
 		rip = (u32)rip;
 	r = vessel_guest_read_virt(&env, rip, bytes, VESSEL_INSN_MAX_LEN,
-				   VESSEL_WALK_FETCH | guest_access_bits(), &pferr);
+				   VESSEL_WALK_FETCH | vessel_walk_cpl_access(vcpu), &pferr);
 	/* The tail may lie on an unmapped page: decode what we have. */
 	if (r)
 		r = vessel_guest_read_virt(&env, rip, bytes,
 					   PAGE_SIZE - (rip & ~PAGE_MASK) < VESSEL_INSN_MAX_LEN ?
 					   PAGE_SIZE - (rip & ~PAGE_MASK) : VESSEL_INSN_MAX_LEN,
-					   VESSEL_WALK_FETCH | guest_access_bits(), &pferr);
+					   VESSEL_WALK_FETCH | vessel_walk_cpl_access(vcpu), &pferr);
 	if (r)
 		return mmio_failed(vcpu, gpa, bytes);
 	/*
 	 * LOCK is valid on a read-modify-write only (else #UD before any
 	 * access); REPNE is not defined for STOS.
 	 */
-	if (vessel_decode_mmio(bytes, VESSEL_INSN_MAX_LEN, guest_code_size(), insn) ||
+	if (vessel_decode_mmio(bytes, VESSEL_INSN_MAX_LEN, bits, insn) ||
 	    (insn->flags & VESSEL_MMIO_REPNE) ||
 	    ((insn->flags & VESSEL_MMIO_LOCK) && !(insn->flags & VESSEL_MMIO_RMW)))
 		return mmio_failed(vcpu, gpa, bytes);
@@ -440,15 +393,13 @@ static int mmio_emulate(struct vessel_vcpu *vcpu, u64 gpa)
 /* Exit qualification for EPT violations: SDM Table 28-7. */
 int vessel_exit_ept_violation(struct vessel_vcpu *vcpu)
 {
-	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
-	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	unsigned long qual = vessel_vmx_exit_qual(vcpu);
+	u64 gpa = vessel_vmx_exit_gpa(vcpu);
 	int r;
 
 	/* A fault during IRET re-blocks NMIs before re-entry (SDM 27.2.3). */
 	if ((qual & BIT(12)) && !(vcpu->ev.injected_info & INTR_INFO_VALID_MASK))
-		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
-			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) |
-			     GUEST_INTR_STATE_NMI);
+		vessel_vmx_block_nmi(vcpu);
 	r = vessel_mem_fault(vcpu->vm, gpa, qual & BIT(1), qual & BIT(2));
 	if (r == 0 || r == -EINTR)	/* mapped, or a signal to look at */
 		return 1;

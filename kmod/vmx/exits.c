@@ -12,7 +12,8 @@
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 
-#include "lapic.h"
+#include "emulate/exits.h"
+#include "irq/lapic.h"
 #include "vcpu.h"
 
 unsigned long vessel_gpr_read(struct vessel_vcpu *vcpu, unsigned int reg)
@@ -114,7 +115,7 @@ static int vmx_exit_hlt(struct vessel_vcpu *vcpu)
 	vessel_skip_insn(vcpu);
 	/* With an in-kernel APIC the thread sleeps until an interrupt. */
 	if (vcpu->lapic)
-		return vessel_lapic_halt(vcpu);
+		return vessel_vcpu_halt(vcpu);
 	vcpu->pending = VESSEL_PENDING_HLT;
 	vessel_run_exit(vcpu, VESSEL_EXIT_HLT);
 	return 0;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Vessel: paravirtual interface providers (kmod/paravirt.c and the
- * pv_*.c files).  One provider per VM, chosen at creation and fixed for
+ * Vessel: paravirtual interface providers (kmod/pv/: core.c and one
+ * file per provider).  One provider per VM, chosen at creation and fixed for
  * the VM's life; the core calls it from CPUID table construction, the MSR
  * exits, the VMCALL exit and the run loop through struct vessel_pv_ops.
  */
@@ -89,7 +89,7 @@ struct vessel_pv_hv_vm {
 #define VESSEL_HV_MSG_SIZE	256	/* HV_MESSAGE_SIZE */
 
 /**
- * struct vessel_hv_stimer - one synthetic timer (kmod/pv_hv_synic.c)
+ * struct vessel_hv_stimer - one synthetic timer (kmod/pv/hyperv_synic.c)
  * @timer:	fires at @exp; its callback only posts work to the vCPU
  * @vcpu:	the vCPU the timer belongs to
  * @config:	HV_X64_MSR_STIMERn_CONFIG
@@ -235,7 +235,7 @@ extern const struct vessel_pv_ops vessel_pv_minimal_ops;
 extern const struct vessel_pv_ops vessel_pv_kvm_ops;
 extern const struct vessel_pv_ops vessel_pv_hyperv_ops;
 
-/* paravirt.c: what the rest of the module calls */
+/* pv/core.c: what the rest of the module calls */
 int vessel_pv_vm_create(struct vessel_vm *vm, u32 provider, u32 version);
 u64 vessel_pv_caps(void);
 unsigned int vessel_pv_cpuid(struct vessel_vm *vm,
@@ -254,7 +254,7 @@ long vessel_pv_vm_ioctl(struct vessel_vm *vm, unsigned int cmd,
 long vessel_pv_vcpu_ioctl(struct vessel_vcpu *vcpu, unsigned int cmd,
 			  void __user *argp);
 
-/* paravirt.c: for the providers */
+/* pv/core.c: for the providers */
 u64 vessel_pv_guest_tsc(struct vessel_vm *vm);
 bool vessel_pv_tsc_stable(void);
 u32 vessel_pv_tsc_khz(void);
@@ -262,8 +262,6 @@ void vessel_pv_clock_sync(struct vessel_vm *vm,
 			  u64 (*eval)(struct vessel_vm *vm, u64 tsc));
 void vessel_pv_clock_set(struct vessel_vm *vm, u64 tsc, u64 val);
 void vessel_pv_count_hc(struct vessel_vm *vm, u64 code);
-int vessel_pv_guest_cpl(struct vessel_vcpu *vcpu);
-bool vessel_pv_long_mode(struct vessel_vcpu *vcpu);
 int vessel_pv_exit_user(struct vessel_vcpu *vcpu, u32 reason,
 			unsigned int ndata, const u64 *data);
 bool vessel_pv_state_tail_zero(const struct vessel_pv_state *st, size_t used);

@@ -12,7 +12,7 @@
 #include <asm/mtrr.h>
 #include <asm/vmx.h>
 
-#include "lapic.h"
+#include "irq/lapic.h"
 #include "vcpu.h"
 
 const u32 vessel_switched_msrs[VESSEL_NR_SWITCHED_MSRS] = {

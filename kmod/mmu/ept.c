@@ -57,6 +57,7 @@
 #include <asm/vmx.h>
 
 #include "internal.h"
+#include "vmx/vmx.h"
 
 #define EPT_LEVELS		4
 #define EPT_LEVEL_4K		1

@@ -9,7 +9,7 @@
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 
-#include "lapic.h"
+#include "irq/lapic.h"
 #include "vcpu.h"
 
 /* Exceptions that push an error code (SDM 6.15). */

@@ -7,7 +7,7 @@
  */
 #include <vessel.h>
 
-#include "tss.h"
+#include "emulate/tss.h"
 
 static u16 get16(const u8 *p)
 {

@@ -26,7 +26,7 @@
 #include <linux/workqueue.h>
 
 #include "internal.h"
-#include "vmx_ops.h"
+#include "vmx/ops.h"
 
 DEFINE_STATIC_KEY_FALSE(vessel_vmx_fault_key);
 

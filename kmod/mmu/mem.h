@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Vessel: guest memory slots and EPT (kmod/memory.c, kmod/ept.c).
+ * Vessel: guest memory slots and EPT (kmod/mmu/memory.c, kmod/mmu/ept.c).
  */
 #ifndef VESSEL_MEM_H
 #define VESSEL_MEM_H

@@ -14,7 +14,7 @@
  */
 #include <asm/processor-flags.h>
 
-#include "emulate.h"
+#include "emulate/emulate.h"
 #include "vessel.h"
 
 /* Opcode properties. */

@@ -25,7 +25,7 @@
 #include <asm/kvm_para.h>
 #include <asm/pvclock-abi.h>
 
-#include "lapic.h"
+#include "irq/lapic.h"
 #include "vcpu.h"
 
 #define KVM_FEATURES	(BIT(KVM_FEATURE_CLOCKSOURCE) |			\
@@ -481,7 +481,7 @@ static long kvm_hc_send_ipi(struct vessel_vcpu *vcpu, u64 lo, u64 hi,
 
 static int kvm_hypercall(struct vessel_vcpu *vcpu)
 {
-	bool wide = vessel_pv_long_mode(vcpu);
+	bool wide = vessel_vmx_long_mode(vcpu);
 	u64 nr = vcpu->regs[VESSEL_GPR_RAX];
 	u64 a0 = vcpu->regs[VESSEL_GPR_RBX];
 	u64 a1 = vcpu->regs[VESSEL_GPR_RCX];
@@ -497,7 +497,7 @@ static int kvm_hypercall(struct vessel_vcpu *vcpu)
 		a3 = (u32)a3;
 	}
 	vessel_pv_count_hc(vcpu->vm, nr);
-	if (vessel_pv_guest_cpl(vcpu)) {
+	if (vessel_vmx_guest_cpl(vcpu)) {
 		ret = -KVM_EPERM;
 		goto out;
 	}
@@ -587,7 +587,7 @@ static void kvm_vcpu_reset(struct vessel_vcpu *vcpu)
 	k->pvti_cpu = -1;
 	if (vcpu->lapic) {
 		vessel_lapic_pv_eoi_set(vcpu, 0);
-		vessel_lapic_pv_unhalt_set(vcpu, false);
+		vessel_vcpu_pv_unhalt_set(vcpu, false);
 	}
 }
 
@@ -622,7 +622,7 @@ static void kvm_vcpu_get_state(struct vessel_vcpu *vcpu,
 	st->kvm_vcpu.poll_control_msr = k->poll_control_msr;
 	st->kvm_vcpu.steal_ns = k->steal_ns;
 	st->kvm_vcpu.pv_eoi_msr = vcpu->lapic ? vessel_lapic_pv_eoi_get(vcpu) : 0;
-	if (vcpu->lapic && vessel_lapic_pv_unhalt_get(vcpu))
+	if (vcpu->lapic && vessel_vcpu_pv_unhalt_get(vcpu))
 		st->kvm_vcpu.flags |= VESSEL_PV_KVM_PV_UNHALT;
 }
 
@@ -648,7 +648,7 @@ static int kvm_vcpu_set_state(struct vessel_vcpu *vcpu,
 	k->steal_ns = s->steal_ns;
 	if (vcpu->lapic) {
 		vessel_lapic_pv_eoi_set(vcpu, s->pv_eoi_msr);
-		vessel_lapic_pv_unhalt_set(vcpu,
+		vessel_vcpu_pv_unhalt_set(vcpu,
 					   s->flags & VESSEL_PV_KVM_PV_UNHALT);
 	}
 	/* The guest's copies are rewritten on the next entry. */

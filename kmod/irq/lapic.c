@@ -13,15 +13,14 @@
  * Anyone (another vCPU's IPI, VESSEL_SIGNAL_MSI, the timer's hrtimer) may
  * set IRR/TMR bits atomically and post LAPIC_REQ_* bits, each with the
  * vCPU's VESSEL_REQ_EVENT request (internal.h); the vCPU's own thread
- * consumes them before each entry, where it also sleeps while the
- * guest is halted or waits for a SIPI.  Acceptance (IRR -> ISR) happens in
- * events.c's injection, when the guest can take an interrupt.
+ * consumes them before each entry, where it also sleeps while the guest
+ * is halted or waits for a SIPI (halt.c, which INIT and SIPI are handed
+ * to).  Acceptance (IRR -> ISR) happens in events.c's injection, when
+ * the guest can take an interrupt.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/moduleparam.h>
 #include <linux/nospec.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/apicdef.h>
@@ -30,8 +29,8 @@
 #include <asm/tsc.h>
 #include <asm/vmx.h>
 
-#include "lapic.h"
-#include "mem.h"
+#include "irq/lapic.h"
+#include "mmu/mem.h"
 #include "timemath.h"
 #include "vcpu.h"
 
@@ -57,11 +56,6 @@ static_assert(VESSEL_LAPIC_MAX_TIMER_NS == (u64)U32_MAX * 128);
 #define TDCR_BITS		0xbU
 
 enum lapic_mode { LAPIC_DISABLED, LAPIC_XAPIC, LAPIC_X2APIC, LAPIC_INVALID };
-
-static unsigned int halt_poll_ns;
-module_param(halt_poll_ns, uint, 0644);
-MODULE_PARM_DESC(halt_poll_ns,
-		 "spin this long (ns, at most 1 ms) before a halted vCPU sleeps (default 0)");
 
 static const u32 lvt_offsets[] = {
 	APIC_LVTT, APIC_LVTTHMR, APIC_LVTPC, APIC_LVT0, APIC_LVT1, APIC_LVTERR,
@@ -183,17 +177,6 @@ static void lapic_reset_regs(struct vessel_lapic *l)
 }
 
 /* ------------------------------------------------------------ wake-ups */
-
-bool vessel_lapic_wake_halted(struct vessel_vcpu *vcpu)
-{
-	struct vessel_lapic *l = vcpu->lapic;
-
-	/* wq_has_sleeper() orders the caller's request bits before the check. */
-	if (!wq_has_sleeper(&l->wq))
-		return false;
-	wake_up_interruptible(&l->wq);
-	return true;
-}
 
 /* News in IRR, ExtINT or the timer: the vCPU's thread looks before entry. */
 static void lapic_post_event(struct vessel_vcpu *vcpu)
@@ -989,14 +972,11 @@ static void lapic_update_tpr_threshold(struct vessel_vcpu *vcpu)
 	int irr = vec_highest(l, APIC_IRR);
 	u32 tpr_class = (reg_get(l, APIC_TASKPRI) >> 4) & 0xf, thr = 0;
 
-	if (!(vcpu->ctl_proc & CPU_BASED_TPR_SHADOW))
+	if (!vessel_vmx_has_tpr_shadow(vcpu))
 		return;
 	if (irr >= 0 && ((u32)irr >> 4) <= tpr_class)
 		thr = (u32)irr >> 4;
-	if (thr != l->tpr_threshold) {
-		vmcs_write32(TPR_THRESHOLD, thr);
-		l->tpr_threshold = thr;
-	}
+	vessel_vmx_set_tpr_threshold(vcpu, thr);
 }
 
 int vessel_exit_tpr_below_threshold(struct vessel_vcpu *vcpu)
@@ -1054,45 +1034,18 @@ bool __vessel_lapic_ack(struct vessel_vcpu *vcpu)
 	return true;
 }
 
-/* HLT exits in the kernel: the thread sleeps in vessel_lapic_before_entry(). */
-int vessel_lapic_halt(struct vessel_vcpu *vcpu)
-{
-	struct vessel_lapic *l = vcpu->lapic;
-
-	l->halt_if = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF;
-	l->mp_state = VESSEL_MP_STATE_HALTED;
-	return 1;
-}
-
-/* INIT (SDM 9.1.1): reset; APs then wait for a SIPI, the BSP starts over. */
+/* INIT: the APIC's registers as at power-up, then the CPU's (halt.c). */
 static void lapic_do_init(struct vessel_vcpu *vcpu)
 {
 	struct vessel_lapic *l = vcpu->lapic;
 
-	vessel_state_reset(vcpu);
 	lapic_reset_regs(l);
-	/* As KVM's APIC reset: no pending kick, PV EOI off. */
-	l->pv_unhalt = false;
+	/* As KVM's APIC reset: PV EOI off. */
 	l->pv_eoi_msr = 0;
 	l->pv_eoi_pending = false;
 	/* An ExtINT the CPU had not taken goes with the rest of its state. */
 	bitmap_zero(l->extint, 256);
-	l->mp_state = (l->base & MSR_IA32_APICBASE_BSP) ?
-		      VESSEL_MP_STATE_RUNNABLE : VESSEL_MP_STATE_WAIT_SIPI;
-}
-
-/* SIPI: real mode at vector << 12 (SDM 9.4.4.1). */
-static void lapic_do_sipi(struct vessel_vcpu *vcpu)
-{
-	struct vessel_lapic *l = vcpu->lapic;
-	u8 vec = READ_ONCE(l->sipi_vector);
-
-	if (l->mp_state != VESSEL_MP_STATE_WAIT_SIPI)
-		return;
-	vmcs_write16(GUEST_CS_SELECTOR, vec << 8);
-	vmcs_writel(GUEST_CS_BASE, (unsigned long)vec << 12);
-	vmcs_writel(GUEST_RIP, 0);
-	l->mp_state = VESSEL_MP_STATE_RUNNABLE;
+	vessel_vcpu_init_received(vcpu, l->base & MSR_IA32_APICBASE_BSP);
 }
 
 static void lapic_process(struct vessel_vcpu *vcpu)
@@ -1103,62 +1056,11 @@ static void lapic_process(struct vessel_vcpu *vcpu)
 	if (test_and_clear_bit(LAPIC_REQ_INIT, &l->req))
 		lapic_do_init(vcpu);
 	if (test_and_clear_bit(LAPIC_REQ_SIPI, &l->req))
-		lapic_do_sipi(vcpu);
+		vessel_vcpu_sipi_received(vcpu, READ_ONCE(l->sipi_vector));
 	if (test_and_clear_bit(LAPIC_REQ_NMI, &l->req))
 		vcpu->ev.nmi_pending = true;
 	if (test_and_clear_bit(LAPIC_REQ_PV, &l->req))
 		vessel_pv_vcpu_event(vcpu);
-}
-
-/*
- * What ends the sleep of a halted vCPU's thread: news from the APIC, or
- * RUN must return.  Not every request: a preemption's PV_RESYNC is for the
- * entry, and would keep a halted vCPU spinning.
- */
-#define LAPIC_WAKE_REQUESTS	(BIT(VESSEL_REQ_EVENT) | BIT(VESSEL_REQ_KICK))
-
-static bool lapic_wake_wanted(struct vessel_vcpu *vcpu)
-{
-	return (READ_ONCE(vcpu->requests) & LAPIC_WAKE_REQUESTS) ||
-	       READ_ONCE(vcpu->run->immediate_exit);
-}
-
-static bool lapic_stop_wanted(struct vessel_vcpu *vcpu)
-{
-	return READ_ONCE(vcpu->run->immediate_exit) ||
-	       vessel_test_request(vcpu, VESSEL_REQ_KICK) ||
-	       signal_pending(current);
-}
-
-/* What ends HLT: an NMI, or an interrupt the guest can take (IF set). */
-static bool lapic_halt_wakes(struct vessel_vcpu *vcpu)
-{
-	struct vessel_lapic *l = vcpu->lapic;
-
-	/* A paravirtual kick wakes it whatever IF (Linux halts with IF=0). */
-	if (vcpu->ev.nmi_pending || vcpu->ev.exception_pending ||
-	    READ_ONCE(l->pv_unhalt))
-		return true;
-	return l->halt_if && (vcpu->ev.irq_pending || lapic_extint_pending(l) ||
-			      lapic_deliverable(l) >= 0);
-}
-
-static void lapic_block(struct vessel_vcpu *vcpu)
-{
-	struct vessel_lapic *l = vcpu->lapic;
-	unsigned int poll = min_t(unsigned int, READ_ONCE(halt_poll_ns), NSEC_PER_MSEC);
-
-	if (poll) {
-		ktime_t end = ktime_add_ns(ktime_get(), poll);
-
-		do {
-			if (lapic_wake_wanted(vcpu) || signal_pending(current))
-				return;
-			cpu_relax();
-		} while (ktime_before(ktime_get(), end));
-	}
-	/* A signal ends the wait too; the caller sees it pending. */
-	wait_event_interruptible(l->wq, lapic_wake_wanted(vcpu));
 }
 
 /**
@@ -1167,8 +1069,9 @@ static void lapic_block(struct vessel_vcpu *vcpu)
  *
  * Turns posted events into state (timer interrupts into IRR, INIT, SIPI,
  * NMI), reports an EOI of a level-triggered vector to userspace, and keeps
- * a halted or SIPI-waiting vCPU's thread asleep until it may run.  Called
- * with preemption on and the VMCS current.
+ * a halted or SIPI-waiting vCPU's thread asleep until it may run (halt.c),
+ * looking at the events again after each sleep.  Called with preemption on
+ * and the VMCS current.
  *
  * Return: 1 to enter the guest, 0 for an exit to userspace, -EINTR when
  * RUN must return for a signal, kick or immediate_exit.
@@ -1176,6 +1079,7 @@ static void lapic_block(struct vessel_vcpu *vcpu)
 int __vessel_lapic_before_entry(struct vessel_vcpu *vcpu)
 {
 	struct vessel_lapic *l = vcpu->lapic;
+	int r;
 
 	/* The guest moved its TSC (IA32_TSC): the deadline moves with it. */
 	if (unlikely(l->tsc_deadline &&
@@ -1190,16 +1094,11 @@ int __vessel_lapic_before_entry(struct vessel_vcpu *vcpu)
 			l->eoi_exit = -1;
 			return 0;
 		}
-		if (l->mp_state == VESSEL_MP_STATE_HALTED && lapic_halt_wakes(vcpu)) {
-			l->mp_state = VESSEL_MP_STATE_RUNNABLE;
-			/* A kick is used up by the HLT it ends, as in KVM. */
-			WRITE_ONCE(l->pv_unhalt, false);
-		}
-		if (l->mp_state == VESSEL_MP_STATE_RUNNABLE)
+		r = vessel_vcpu_wait_runnable(vcpu);
+		if (r < 0)
+			return r;
+		if (r)
 			break;
-		if (lapic_stop_wanted(vcpu))
-			return -EINTR;
-		lapic_block(vcpu);
 	}
 	lapic_update_tpr_threshold(vcpu);
 	return 1;
@@ -1232,10 +1131,7 @@ void vessel_lapic_pv_kick(struct vessel_vm *vm, u64 apic_id)
 
 		if (!t || !t->lapic || lapic_phys_id(t->lapic) != apic_id)
 			continue;
-		WRITE_ONCE(t->lapic->pv_unhalt, true);
-		/* The flag before the event bit the wake-up looks at. */
-		smp_mb__before_atomic();
-		lapic_post_event(t);
+		vessel_vcpu_kick_halt(t);
 		break;
 	}
 	mutex_unlock(&vm->lock);
@@ -1370,36 +1266,6 @@ u64 vessel_lapic_pv_eoi_get(struct vessel_vcpu *vcpu)
 	return vcpu->lapic->pv_eoi_msr;
 }
 
-/*
- * A kick still to use up, for the provider's state: a vCPU halted when
- * kicked has none left over, as VESSEL_GET_MP_STATE calls it runnable.
- * Between exits, with the vCPU's run_lock held.
- */
-bool vessel_lapic_pv_unhalt_get(struct vessel_vcpu *vcpu)
-{
-	struct vessel_lapic *l = vcpu->lapic;
-
-	return READ_ONCE(l->pv_unhalt) &&
-	       l->mp_state != VESSEL_MP_STATE_HALTED;
-}
-
-/* Its next HLT then ends at once (__vessel_lapic_before_entry()). */
-void vessel_lapic_pv_unhalt_set(struct vessel_vcpu *vcpu, bool kicked)
-{
-	WRITE_ONCE(vcpu->lapic->pv_unhalt, kicked);
-}
-
-/*
- * Asleep in HLT (or waiting for SIPI) with no kick to end it: yielding to
- * it helps no one.
- */
-bool vessel_lapic_halted(struct vessel_vcpu *vcpu)
-{
-	return vcpu->lapic &&
-	       READ_ONCE(vcpu->lapic->mp_state) != VESSEL_MP_STATE_RUNNABLE &&
-	       !READ_ONCE(vcpu->lapic->pv_unhalt);
-}
-
 /* ------------------------------------------------------------ lifetime */
 
 int vessel_lapic_create(struct vessel_vcpu *vcpu)
@@ -1415,15 +1281,12 @@ int vessel_lapic_create(struct vessel_vcpu *vcpu)
 		return -ENOMEM;
 	}
 	l->vcpu = vcpu;
-	init_waitqueue_head(&l->wq);
 	hrtimer_init(&l->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	l->timer.function = lapic_timer_fn;
 	/* Enabled at the default base; vCPU 0 is the bootstrap processor. */
 	l->base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 		  (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	lapic_reset_regs(l);
-	l->mp_state = vcpu->id == 0 ? VESSEL_MP_STATE_RUNNABLE :
-				      VESSEL_MP_STATE_WAIT_SIPI;
 	vcpu->lapic = l;
 	return 0;
 }
@@ -1438,22 +1301,6 @@ void vessel_lapic_free(struct vessel_vcpu *vcpu)
 	free_page((unsigned long)l->regs);
 	kfree(l);
 	vcpu->lapic = NULL;
-}
-
-/* With the TPR shadow, CR8 reads and writes stay in the guest. */
-void vessel_lapic_vmcs_setup(struct vessel_vcpu *vcpu)
-{
-	u32 cr8_exits = CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING;
-
-	if (!vcpu->lapic || !(vessel_vmx.flags & VESSEL_CAP_TPR_SHADOW))
-		return;
-	vcpu->ctl_proc |= CPU_BASED_TPR_SHADOW;
-	/* Unless the CPU insists on them (allowed-0 settings). */
-	vcpu->ctl_proc &= ~(cr8_exits & ~(u32)vessel_vmx.procbased);
-	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vcpu->ctl_proc);
-	vmcs_write64(VIRTUAL_APIC_PAGE_ADDR, __pa(vcpu->lapic->regs));
-	vmcs_write32(TPR_THRESHOLD, 0);
-	vcpu->lapic->tpr_threshold = 0;
 }
 
 /* -------------------------------------------------------------- ioctls */
@@ -1506,11 +1353,6 @@ long vessel_vm_get_lapic_info(struct vessel_lapic_info __user *uarg)
 {
 	struct vessel_lapic_info info;
 
-	BUILD_BUG_ON(sizeof(struct vessel_msi) != 32);
-	BUILD_BUG_ON(sizeof(struct vessel_lapic_info) != 64);
-	BUILD_BUG_ON(sizeof(struct vessel_lapic_state) != 1152);
-	BUILD_BUG_ON(offsetof(struct vessel_lapic_state, regs) != 128);
-	BUILD_BUG_ON(sizeof(struct vessel_mp_state) != 32);
 	if (copy_from_user(&info, uarg, sizeof(info)))
 		return -EFAULT;
 	if (info.flags || info.reserved0 ||
@@ -1610,49 +1452,4 @@ long vessel_vcpu_set_lapic(struct vessel_vcpu *vcpu,
 out:
 	kfree(s);
 	return r;
-}
-
-/* VESSEL_GET_MP_STATE: -EFAULT, -EINVAL (flags), -ENXIO. */
-long vessel_vcpu_get_mp_state(struct vessel_vcpu *vcpu,
-			      struct vessel_mp_state __user *uarg)
-{
-	struct vessel_mp_state m;
-
-	if (copy_from_user(&m, uarg, sizeof(m)))
-		return -EFAULT;
-	if (m.flags || memchr_inv(m.reserved, 0, sizeof(m.reserved)))
-		return -EINVAL;
-	if (!vcpu->lapic)
-		return -ENXIO;
-	m.mp_state = vcpu->lapic->mp_state;
-	/* A kicked vCPU leaves HLT on its next entry: it is runnable (KVM). */
-	if (m.mp_state == VESSEL_MP_STATE_HALTED && READ_ONCE(vcpu->lapic->pv_unhalt))
-		m.mp_state = VESSEL_MP_STATE_RUNNABLE;
-	return copy_to_user(uarg, &m, sizeof(m)) ? -EFAULT : 0;
-}
-
-/* VESSEL_SET_MP_STATE: -EFAULT, -EINVAL (flags, reserved, state), -ENXIO. */
-long vessel_vcpu_set_mp_state(struct vessel_vcpu *vcpu,
-			      const struct vessel_mp_state __user *uarg)
-{
-	struct vessel_mp_state m;
-
-	if (copy_from_user(&m, uarg, sizeof(m)))
-		return -EFAULT;
-	if (m.flags || memchr_inv(m.reserved, 0, sizeof(m.reserved)) ||
-	    m.mp_state > VESSEL_MP_STATE_WAIT_SIPI)
-		return -EINVAL;
-	if (!vcpu->lapic)
-		return -ENXIO;
-	if (m.mp_state == VESSEL_MP_STATE_HALTED) {
-		int r = vessel_vcpu_load(vcpu);
-
-		if (!r)
-			vcpu->lapic->halt_if = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF;
-		vessel_vcpu_put(vcpu);
-		if (r)
-			return r;
-	}
-	vcpu->lapic->mp_state = m.mp_state;
-	return 0;
 }
