@@ -165,6 +165,12 @@ static bool vcpu_task_work_pending(void)
 
 static int vcpu_exit_task_work(struct vessel_vcpu *vcpu)
 {
+	/*
+	 * The restarted RUN is this one again: counted once.  When the
+	 * work's signal ends it instead, that RUN goes uncounted, as does
+	 * its EINTR: the price of not knowing here whether one will come.
+	 */
+	vcpu->counters.runs--;
 	vessel_run_exit(vcpu, VESSEL_EXIT_INTR);
 	set_thread_flag(TIF_NOTIFY_SIGNAL);
 	return -ERESTARTSYS;
