@@ -109,6 +109,7 @@ static int __init vessel_init(void)
 	/* Debugfs may be missing or off: then there is simply nothing. */
 	vessel_debugfs = debugfs_create_dir("vessel", NULL);
 	vessel_fault_inject_init();
+	vessel_exit_stages_init();
 	pr_info("ready: VMCS revision %#x, caps %#llx, %u CPUs\n",
 		vessel_vmx.revision, vessel_vmx.flags, vessel_vmx_nr_cpus());
 	return 0;

@@ -104,6 +104,16 @@ static int vmx_exit_external_interrupt(struct vessel_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * The backstop (vmcs.c) let the host take its IRQs; or the APIC's TSC
+ * deadline, which the VMX-preemption timer watches inside RUN, passed.
+ */
+static int vmx_exit_preemption_timer(struct vessel_vcpu *vcpu)
+{
+	vessel_lapic_hv_expired(vcpu);
+	return 1;
+}
+
 static int vmx_exit_triple_fault(struct vessel_vcpu *vcpu)
 {
 	vessel_run_exit(vcpu, VESSEL_EXIT_SHUTDOWN);
@@ -194,9 +204,100 @@ static const vessel_exit_handler vmx_exit_handlers[] = {
 	[EXIT_REASON_INVVPID]			= vmx_exit_ud,
 	[EXIT_REASON_WBINVD]			= vmx_exit_skip,
 	[EXIT_REASON_XSETBV]			= vessel_exit_xsetbv,
-	[EXIT_REASON_PREEMPTION_TIMER]		= vmx_exit_external_interrupt,
+	[EXIT_REASON_PREEMPTION_TIMER]		= vmx_exit_preemption_timer,
 	[EXIT_REASON_VMFUNC]			= vmx_exit_ud,
 };
+
+static int vmx_fast_cpuid(struct vessel_vcpu *vcpu)
+{
+	vessel_exit_cpuid(vcpu);
+	return VESSEL_FAST_REENTER;
+}
+
+static int vmx_fast_skip(struct vessel_vcpu *vcpu)
+{
+	vessel_skip_insn(vcpu);
+	return VESSEL_FAST_REENTER;
+}
+
+static int vmx_fast_rdmsr(struct vessel_vcpu *vcpu)
+{
+	return vessel_msr_fast(vcpu, false);
+}
+
+static int vmx_fast_wrmsr(struct vessel_vcpu *vcpu)
+{
+	return vessel_msr_fast(vcpu, true);
+}
+
+static int vmx_fast_vmcall(struct vessel_vcpu *vcpu)
+{
+	return vessel_vmcall_fast(vcpu);
+}
+
+/**
+ * vessel_exit_fast() - finish an exit before IRQs are enabled again
+ * @vcpu:	the vCPU that exited, on its own thread, IRQs off
+ *
+ * The exits that need nothing preemptible - no sleep, no lock that
+ * sleeps, no guest memory - and are frequent in a running guest, as
+ * KVM's fastpath: CPUID, WBINVD/INVD, the in-kernel MSRs (the table,
+ * the user-return MSRs, the TSC deadline and x2APIC registers), and the
+ * hypercalls that only compute an answer.  A handler that finds more to
+ * do (an MSR of the provider, a hypercall with guest memory, an access
+ * that raises #GP) declines before it changes anything, and the exit is
+ * dispatched as usual.  Not while a PV EOI is outstanding: that exit must
+ * look at the guest's flag first (vessel_lapic_after_exit()).
+ *
+ * Return: VESSEL_FAST_NONE, _REENTER or _DONE (vcpu.h).
+ */
+int vessel_exit_fast(struct vessel_vcpu *vcpu)
+{
+	int (*handler)(struct vessel_vcpu *vcpu);
+	u32 reason = vcpu->exit_reason;
+	int r;
+
+	if (vcpu->lapic && unlikely(vcpu->lapic->pv_eoi_pending))
+		return VESSEL_FAST_NONE;
+	/*
+	 * The APIC's deadline passed: its interrupt goes in the slow way.
+	 * Else, with the emulator backstop, the host's IRQs must be taken.
+	 */
+	if (reason == EXIT_REASON_PREEMPTION_TIMER) {
+		bool expired = vessel_lapic_hv_expired(vcpu);
+
+		if (!expired && vessel_backstop_ticks)
+			return VESSEL_FAST_NONE;
+		vcpu->counters.vmx_exits[reason]++;
+		return expired ? VESSEL_FAST_DONE : VESSEL_FAST_REENTER;
+	}
+	/* The full reason: an entry failure (bit 31) matches none of these. */
+	switch (reason) {
+	case EXIT_REASON_CPUID:
+		handler = vmx_fast_cpuid;
+		break;
+	case EXIT_REASON_WBINVD:
+	case EXIT_REASON_INVD:
+		handler = vmx_fast_skip;
+		break;
+	case EXIT_REASON_MSR_READ:
+		handler = vmx_fast_rdmsr;
+		break;
+	case EXIT_REASON_MSR_WRITE:
+		handler = vmx_fast_wrmsr;
+		break;
+	case EXIT_REASON_VMCALL:
+		handler = vmx_fast_vmcall;
+		break;
+	default:
+		return VESSEL_FAST_NONE;
+	}
+	vcpu->exit_insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	r = handler(vcpu);
+	if (r != VESSEL_FAST_NONE)
+		vcpu->counters.vmx_exits[reason]++;
+	return r;
+}
 
 int vessel_exit_dispatch(struct vessel_vcpu *vcpu)
 {
@@ -214,6 +315,7 @@ int vessel_exit_dispatch(struct vessel_vcpu *vcpu)
 	if (!handler)
 		return vmx_exit_unexpected(vcpu);
 	vcpu->exit_insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	vessel_stage(vcpu, VESSEL_STAGE_DISPATCH);
 	return handler(vcpu);
 }
 

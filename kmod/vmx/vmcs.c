@@ -173,8 +173,6 @@ int vessel_vmcs_load(struct vessel_vcpu *vcpu)
 	per_cpu(current_vcpu_vmcs, cpu) = vcpu;
 	if (vcpu->host_cpu != cpu) {
 		vmcs_host_percpu(cpu);
-		/* RDTSCP and RDPID in the host read the CPU number here. */
-		rdmsrl(MSR_TSC_AUX, vcpu->msr_hostload[VESSEL_SW_TSC_AUX].value);
 		vcpu->host_cpu = cpu;
 		/* Another CPU may hold stale guest translations for this VPID. */
 		vcpu->flush_on_entry = true;
@@ -305,13 +303,13 @@ static void vmcs_setup_controls(struct vessel_vcpu *vcpu)
 	vcpu->tsc_offset = vcpu->vm->tsc_offset;
 	vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
 
-	/* Guest MSRs the VMCS has no field for, switched on entry/exit. */
-	vmcs_write64(VM_ENTRY_MSR_LOAD_ADDR, __pa(vcpu->msr_autoload));
-	vmcs_write64(VM_EXIT_MSR_STORE_ADDR, __pa(vcpu->msr_autoload));
-	vmcs_write64(VM_EXIT_MSR_LOAD_ADDR, __pa(vcpu->msr_hostload));
-	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, VESSEL_NR_SWITCHED_MSRS);
-	vmcs_write32(VM_EXIT_MSR_STORE_COUNT, VESSEL_NR_SWITCHED_MSRS);
-	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, VESSEL_NR_SWITCHED_MSRS);
+	/*
+	 * No MSR load/store areas: the MSRs without a VMCS field are
+	 * switched on the way to userspace or at a schedule (uret.c).
+	 */
+	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VM_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
 
 	vmcs_writel(CR0_GUEST_HOST_MASK, VESSEL_CR0_HOST_OWNED);
 	vmcs_writel(CR4_GUEST_HOST_MASK, VESSEL_CR4_HOST_OWNED);
