@@ -14,6 +14,8 @@ static const struct vessel_cmd *const commands[] = {
 	&vessel_cmd_ctl,
 	&vessel_cmd_info,
 	&vessel_cmd_run,
+	&vessel_cmd_restore,
+	&vessel_cmd_snapshot,
 	&vessel_cmd_stat,
 };
 

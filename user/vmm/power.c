@@ -28,12 +28,6 @@
 
 #include "internal.h"
 
-struct vmm_power_on {
-	struct vessel_vcpu_state state;
-	struct vessel_lapic_state lapic;
-	struct vessel_mp_state mp;
-};
-
 /* The provider, as the module names it (version 0 asked for the newest). */
 static int vmm_save_provider(struct vmm *vmm)
 {
@@ -91,6 +85,28 @@ void vmm_free_power_on(struct vmm *vmm)
 }
 
 /*
+ * Fresh zero pages: dropped pages of anonymous memory read as zero again;
+ * RAM restored from a snapshot is a private mapping of the file, whose
+ * dropped pages would read the file again, so it is replaced by
+ * anonymous memory at the same address (the module's MMU notifier drops
+ * the guest's view of the old pages).
+ */
+static int vmm_clear_ram(struct vmm *vmm)
+{
+	void *p;
+
+	if (!vmm->ram_file)
+		return madvise(vmm->ram, vmm->ram_size, MADV_DONTNEED);
+	p = mmap(vmm->ram, vmm->ram_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	vmm->ram_file = false;
+	madvise(vmm->ram, vmm->ram_size, MADV_HUGEPAGE);
+	return 0;
+}
+
+/*
  * The image and tables again, as firmware would load them after a reset:
  * on fresh zero pages after a hard reset (a power cycle); over what the
  * guest left in RAM after a soft one, as RAM keeps its contents across a
@@ -100,7 +116,7 @@ static int vmm_reload_memory(struct vmm *vmm, bool hard)
 {
 	int status;
 
-	if (hard && madvise(vmm->ram, vmm->ram_size, MADV_DONTNEED)) {
+	if (hard && vmm_clear_ram(vmm)) {
 		console_error(&vmm->con, "reset: cannot clear guest memory: %s",
 			      strerror(errno));
 		return VESSEL_EXIT_FAILURE;
@@ -191,7 +207,8 @@ static void vmm_resetting_locked(struct vmm *vmm, bool hard, const char *by)
 }
 
 /**
- * vmm_reset_locked() - the guest asked for a reset (Hyper-V's RESET MSR)
+ * vmm_reset_locked() - the guest asked for a reset (Hyper-V's RESET MSR,
+ * the ACPI reset register, the 8042's reset command)
  *
  * On the thread of vCPU @t, which has completed the WRMSR: a hard reset,
  * or, with --power-off-instead-of-reset, the end of the machine (exit
@@ -279,9 +296,8 @@ int vmm_user_reset_locked(struct vmm *vmm, bool hard, enum ctl_error *code,
  * vmm_power_button_locked() - press the guest's ACPI power button
  *
  * A Linux guest powers off cleanly on it. It needs the ACPI fixed power
- * button: the PM1 event block and the SCI, which this machine does not
- * have yet (its FADT comes with the Linux-guest work): -ENODEV, saying
- * so.
+ * button: the PM1 event block and the SCI, which this machine's
+ * hardware-reduced ACPI (boot/acpi.c) does not have: -ENODEV, saying so.
  */
 int vmm_power_button_locked(struct vmm *vmm, enum ctl_error *code, char *err,
 			    size_t errlen)
