@@ -232,6 +232,19 @@ static void print_event(struct json_object *ev)
 	const char *reset = str_member(ev, "reset");
 	struct json_object *v;
 
+	if (name && !strcmp(name, "progress") &&
+	    json_object_object_get_ex(ev, "percent", &v)) {
+		int percent = json_object_get_int(v);
+		const char *op = str_member(ev, "operation") ?: "?";
+
+		/* A terminal sees one line count up; a pipe only the end. */
+		if (isatty(STDOUT_FILENO))
+			printf("\r%s: %d%%%s", op, percent,
+			       percent >= 100 ? "\n" : "");
+		else if (percent >= 100)
+			printf("%s: 100%%\n", op);
+		return;
+	}
 	if (!name || strcmp(name, "state")) {
 		printf("%s\n", json_object_to_json_string_ext(ev,
 			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -113,3 +113,41 @@ int vmm_clock_start(struct vmm *vmm)
 	}
 	return r;
 }
+
+/*
+ * What the clocks said when the machine was held, for a save of a held
+ * machine (snapshot.c): the guest has not run since, so these are the
+ * guest's values, while the module's live ones have aged by the time held
+ * (the TSC ran on, the APIC timers counted down). False when not held.
+ */
+bool vmm_clock_held_tsc(const struct vmm *vmm, uint64_t *tsc)
+{
+	if (!vmm->held || !vmm->clock)
+		return false;
+	*tsc = vmm->clock->msrs.msrs[VESSEL_MSR_TSC];
+	return true;
+}
+
+bool vmm_clock_held_vm(const struct vmm *vmm, struct vessel_pv_state *pv)
+{
+	if (!vmm->held || !vmm->clock || !vmm_pv_has_clock(vmm))
+		return false;
+	*pv = vmm->clock->vm_pv;
+	pv->flags = 0;
+	return true;
+}
+
+bool vmm_clock_held_vcpu(const struct vmm *vmm, unsigned int id,
+			 struct vessel_pv_state *pv,
+			 struct vessel_lapic_state *lapic)
+{
+	if (!vmm->held || !vmm->clock || id >= vmm->nr_vcpus)
+		return false;
+	if (vmm_pv_has_clock(vmm)) {
+		*pv = vmm->clock->vcpu_pv[id];
+		pv->flags = 0;
+	}
+	if (vmm->lapic)
+		*lapic = vmm->clock->lapic[id];
+	return true;
+}

@@ -411,8 +411,8 @@ static struct json_object *ctl_dispatch(struct vmm *vmm, struct ctl_client *c,
 		atomic_store(&vmm->cpu_cap, req->percent);
 		break;
 	case CTL_SAVE:
-		r = vmm_save_user_locked(vmm, req->file, req->cont, &code, err,
-					 sizeof(err));
+		r = vmm_save_user_locked(vmm, c, req->file, req->cont, &code,
+					 err, sizeof(err));
 		break;
 	case CTL_NR_VERBS:
 		break;

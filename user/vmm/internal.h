@@ -185,6 +185,7 @@ struct vmm {
 	 */
 	bool ram_file;
 	struct vmm_restored *restored;
+	bool start_held;	/* restored --paused: held before it runs */
 	uint64_t restore_start_ns, restore_built_ns;
 	uint64_t restore_step_ns[4];	/* file, board, VM, vCPUs: when done */
 	atomic_ullong first_run_ns;
@@ -254,8 +255,12 @@ int vmm_resume_user_locked(struct vmm *vmm, enum vmm_resume_reason reason,
 			   enum ctl_error *code, char *err, size_t errlen);
 int vmm_poweroff_locked(struct vmm *vmm, enum ctl_error *code, char *err,
 			size_t errlen);
-int vmm_save_user_locked(struct vmm *vmm, const char *file, bool cont,
-			 enum ctl_error *code, char *err, size_t errlen);
+int vmm_save_user_locked(struct vmm *vmm, struct ctl_client *c,
+			 const char *file, bool cont, enum ctl_error *code,
+			 char *err, size_t errlen);
+/* loop.c, at the start: a restored machine goes on, or is held (--paused). */
+void vmm_restored_start_locked(struct vmm *vmm);
+void vmm_restored_hold_locked(struct vmm *vmm);
 
 /* power.c, for the control socket */
 int vmm_user_reset_locked(struct vmm *vmm, bool hard, enum ctl_error *code,
@@ -267,6 +272,12 @@ int vmm_power_button_locked(struct vmm *vmm, enum ctl_error *code, char *err,
 int vmm_clock_stop(struct vmm *vmm);
 int vmm_clock_start(struct vmm *vmm);
 void vmm_clock_free(struct vmm *vmm);
+/* What they said when held, for a save; false when not held. */
+bool vmm_clock_held_tsc(const struct vmm *vmm, uint64_t *tsc);
+bool vmm_clock_held_vm(const struct vmm *vmm, struct vessel_pv_state *pv);
+bool vmm_clock_held_vcpu(const struct vmm *vmm, unsigned int id,
+			 struct vessel_pv_state *pv,
+			 struct vessel_lapic_state *lapic);
 
 /* control.c: the control socket, on the main thread */
 #define VMM_CONTROL_MAX_CLIENTS	16

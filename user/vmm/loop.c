@@ -241,9 +241,17 @@ int vmm_run(struct vmm *vmm)
 	vmm->ran = true;
 	pthread_mutex_lock(&vmm->lock);
 	vmm->started_ns = vmm_timer_now();
-	vmm_transition_locked(vmm, VMM_POWER_ON, NULL, err, sizeof(err));
+	if (vmm->lc.state == VMM_RESTORING)
+		vmm_restored_start_locked(vmm);
+	else
+		vmm_transition_locked(vmm, VMM_POWER_ON, NULL, err, sizeof(err));
 	pthread_mutex_unlock(&vmm->lock);
 	vmm_start_vcpus(vmm);
+	if (vmm->start_held) {
+		pthread_mutex_lock(&vmm->lock);
+		vmm_restored_hold_locked(vmm);
+		pthread_mutex_unlock(&vmm->lock);
+	}
 	vmm_main_loop(vmm, sig_fd);
 	for (i = 0; i < vmm->nr_vcpus; i++)
 		if (vmm->threads[i].started)

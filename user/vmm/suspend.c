@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "internal.h"
+#include "snapshot.h"
 
 static void add(struct json_object *obj, const char *key,
 		struct json_object *v)
@@ -171,21 +172,119 @@ int vmm_poweroff_locked(struct vmm *vmm, enum ctl_error *code, char *err,
 	return 0;
 }
 
-/*
- * save FILE [--continue]: the lifecycle's side is here (the table says
- * whether the state allows it); writing the file is the snapshot work's
- * vmm_save(), which this build does not have yet.
- */
-int vmm_save_user_locked(struct vmm *vmm, const char *file, bool cont,
-			 enum ctl_error *code, char *err, size_t errlen)
+/* A save's progress, to the watchers and @c: each whole percent once. */
+struct save_progress {
+	struct vmm *vmm;
+	struct ctl_client *c;	/* who asked for the save */
+	int last;		/* the percent last told, or -1 */
+};
+
+static void save_progress(void *opaque, uint64_t done, uint64_t total)
 {
+	struct save_progress *p = opaque;
+	struct json_object *ev;
+	int percent;
+
+	/* done <= total <= guest memory: done * 100 cannot overflow. */
+	percent = total && done < total ? (int)(done * 100 / total) : 100;
+	if (percent == p->last)
+		return;
+	p->last = percent;
+	ev = ctl_event_new("progress");
+	add(ev, "operation", json_object_new_string("save"));
+	add(ev, "percent", json_object_new_int(percent));
+	vmm_control_event_locked(p->vmm, ev, p->c);
+	/* The main thread is busy saving: out now, not at its next poll. */
+	vmm_control_flush_locked(p->vmm);
+}
+
+/*
+ * save FILE [--continue]: the machine held (suspended first if it ran),
+ * written by vmm_save() (snapshot.h), and then left suspended, or let go
+ * again with --continue. Progress events go to the watchers and to @c,
+ * the client that asked. A save that fails has left no file and loses
+ * nothing: the machine goes back to what it was.
+ */
+int vmm_save_user_locked(struct vmm *vmm, struct ctl_client *c,
+			 const char *file, bool cont, enum ctl_error *code,
+			 char *err, size_t errlen)
+{
+	struct save_progress progress = { .vmm = vmm, .c = c, .last = -1 };
+	bool was_held = vmm->held;
+	char why[256];
 	int r = vmm_check_locked(vmm, VMM_SAVE, code, err, errlen);
 
-	(void)file;
-	(void)cont;
 	if (r)
 		return r;
-	*code = CTL_ERR_UNSUPPORTED;
-	snprintf(err, errlen, "this vessel cannot save a VM (no snapshot support)");
-	return -EOPNOTSUPP;
+	*code = CTL_ERR_FAILED;
+	if (!was_held) {
+		r = vmm_hold_locked(vmm, err, errlen);
+		if (r)
+			return r;
+	}
+	vmm_transition_locked(vmm, VMM_SAVE, detail_str("file", file), why,
+			      sizeof(why));
+	r = vmm_save(vmm, file, save_progress, &progress, err, errlen);
+	if (r) {
+		vmm_transition_locked(vmm, VMM_FAIL, detail_str("error", err),
+				      why, sizeof(why));
+		if (!was_held && vmm_release_locked(vmm, why, sizeof(why)))
+			snprintf(err, errlen, "%s", why);
+		return r;
+	}
+	if (cont) {
+		vmm_transition_locked(vmm, VMM_CONTINUE, NULL, why, sizeof(why));
+		return was_held ? 0 : vmm_release_locked(vmm, err, errlen);
+	}
+	/* Saved and stopped, as VirtualBox's save state: suspended. */
+	if (!was_held)
+		vmm->lc.suspend_reason = VMM_SUSPEND_USER;
+	return vmm_transition_locked(vmm, VMM_DONE,
+				     detail_str("reason", vmm_suspend_reason_name(vmm->lc.suspend_reason)),
+				     err, errlen);
+}
+
+/*
+ * A restored machine's start (vessel restore): it resumes, for the reason
+ * "restored"; or with --paused (start_held) its vCPU threads park before
+ * they first run the guest, and vmm_restored_hold_locked() holds it there,
+ * suspended, once they are started.
+ */
+void vmm_restored_start_locked(struct vmm *vmm)
+{
+	char err[128];
+
+	if (vmm->start_held) {
+		vmm->pausing = true;
+		return;
+	}
+	vmm->lc.resume_reason = VMM_RESUME_RESTORED;
+	vmm_transition_locked(vmm, VMM_RESUME,
+			      detail_str("reason", vmm_resume_reason_name(VMM_RESUME_RESTORED)),
+			      err, sizeof(err));
+}
+
+void vmm_restored_hold_locked(struct vmm *vmm)
+{
+	char err[128];
+	int r;
+
+	/* As vmm_pause_locked() waits: every vCPU parked, or the end. */
+	while (vmm->parked < vmm->nr_vcpus && !vmm->stopping)
+		pthread_cond_wait(&vmm->pause_cond, &vmm->lock);
+	if (vmm->stopping)
+		return;
+	vmm_timers_pause(&vmm->timers);
+	r = vmm_clock_stop(vmm);
+	if (r) {
+		console_error(&vmm->con, "cannot read the guest's clocks: %s",
+			      strerror(-r));
+		vmm_stop_locked(vmm, VESSEL_EXIT_FAILURE);
+		return;
+	}
+	vmm->held = true;
+	vmm->lc.suspend_reason = VMM_SUSPEND_USER;
+	vmm_transition_locked(vmm, VMM_SUSPEND,
+			      detail_str("reason", vmm_suspend_reason_name(VMM_SUSPEND_USER)),
+			      err, sizeof(err));
 }
