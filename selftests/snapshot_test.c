@@ -547,6 +547,7 @@ TEST_F_TIMEOUT(slow, bad_files_are_refused, 600)
 
 	memcpy(f, file_buf, file_len);
 	snap_put_le(f + 8, SNAP_MAJOR + 1, 2);
+	snap_put_le(f + 10, 0, 2);
 	fix_header(f);
 	refused(_metadata, f, file_len, "needs a vessel that reads format 2.0");
 

@@ -308,4 +308,5 @@ const struct hw_device_ops rtc_device_ops = {
 	.reset = rtc_dev_reset,
 	.save = rtc_dev_save,
 	.load = rtc_dev_load,
+	.snap_since_minor = 1,
 };

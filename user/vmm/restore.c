@@ -303,8 +303,9 @@ static int restore_memory_lazy(struct vmm *vmm, const char *path, int fd)
 
 /*
  * Every device of the board from its record: each device with state has
- * exactly one, and there is none for a device the board lacks. A model's
- * load checks every value and changes nothing when it fails.
+ * exactly one (unless the file's format predates the device), and there
+ * is none for a device the board lacks. A model's load checks every value
+ * and changes nothing when it fails.
  */
 static int restore_devices(struct vmm *vmm, const struct snap *s,
 			   const char *path)
@@ -321,6 +322,8 @@ static int restore_devices(struct vmm *vmm, const struct snap *s,
 		for (j = 0; j < s->nr_devices; j++)
 			if (!strcmp(s->devices[j].name, ops->name))
 				break;
+		if (j == s->nr_devices && s->h.minor < ops->snap_since_minor)
+			continue;
 		if (j == s->nr_devices) {
 			rs_error(vmm->cfg.name, "%s: no state for device %s of this machine",
 				 path, ops->name);

@@ -72,7 +72,17 @@ _Static_assert(sizeof(struct vessel_cpuid_entry) == 32, "cpuid");
 #define H_SUM_SIZE	8
 
 /* Bytes of a vCPU's state parts, and of the provider's structs. */
-#define CPU_STATE_BYTES	(144 + 160 + 64 + 64 + 8 * VESSEL_NR_MSRS + 80 + 4096)
+#define CPU_STATE_BYTES(msrs)	(144 + 160 + 64 + 64 + 8 * (msrs) + 80 + 4096)
+/*
+ * The MSRs a vCPU section holds, by format minor: 1.0 has the first 12
+ * VESSEL_MSR_* (up to MISC_ENABLE), 1.1 adds TSC_ADJUST.  A new
+ * VESSEL_MSR_* needs a new minor here, or old files stop restoring.
+ */
+_Static_assert(VESSEL_NR_MSRS == 13, "a new VESSEL_MSR_* needs a new snapshot format minor");
+static unsigned int snap_nr_msrs(uint16_t minor)
+{
+	return minor == 0 ? 12 : VESSEL_NR_MSRS;
+}
 #define CPU_APIC_BYTES	(1152 + 8)
 #define VESSEL_PV_HV_MAX_MSGS	16
 #define VESSEL_PV_HV_MSG_BYTES	256
@@ -174,9 +184,10 @@ static uint32_t provider_vcpu_bytes(uint32_t provider)
 	return 0;
 }
 
-static uint64_t cpu_bytes(uint32_t flags)
+static uint64_t cpu_bytes(uint32_t flags, uint16_t minor)
 {
-	return CPU_STATE_BYTES + ((flags & SNAP_F_LAPIC) ? CPU_APIC_BYTES : 0);
+	return CPU_STATE_BYTES(snap_nr_msrs(minor)) +
+	       ((flags & SNAP_F_LAPIC) ? CPU_APIC_BYTES : 0);
 }
 
 static int check_version(uint16_t major, uint16_t minor, char *err,
@@ -489,7 +500,8 @@ static int check_cpu(struct rd *rd, const struct snap_cpu *c, bool lapic)
 	return 0;
 }
 
-static void rd_cpu(struct rd *rd, struct snap_cpu *c, bool lapic)
+static void rd_cpu(struct rd *rd, struct snap_cpu *c, bool lapic,
+		   unsigned int nr_msrs)
 {
 	struct vessel_vcpu_state *s = &c->state;
 	unsigned int i;
@@ -501,7 +513,8 @@ static void rd_cpu(struct rd *rd, struct snap_cpu *c, bool lapic)
 	rd_bytes(rd, &s->segs, sizeof(s->segs));
 	rd_bytes(rd, &s->crs, sizeof(s->crs));
 	rd_bytes(rd, &s->drs, sizeof(s->drs));
-	for (i = 0; i < VESSEL_NR_MSRS; i++)
+	/* MSRs a file of an older minor lacks stay 0, their reset value. */
+	for (i = 0; i < nr_msrs; i++)
 		s->msrs[i] = rd_int(rd, 8);
 	rd_bytes(rd, &s->events, sizeof(s->events));
 	rd_bytes(rd, &s->fpu, sizeof(s->fpu));
@@ -776,7 +789,8 @@ static int parse_memory(struct rd *rd, struct snap *s)
 static int parse_vcpu(struct rd *rd, struct snap *s, uint32_t id, bool pv)
 {
 	bool lapic = s->h.flags & SNAP_F_LAPIC;
-	uint64_t want = cpu_bytes(s->h.flags) +
+	unsigned int nr_msrs = snap_nr_msrs(s->h.minor);
+	uint64_t want = cpu_bytes(s->h.flags, s->h.minor) +
 			(pv ? provider_vcpu_bytes(s->h.provider) : 0);
 
 	/* The size first: a file cannot make us read past its sizes. */
@@ -784,11 +798,11 @@ static int parse_vcpu(struct rd *rd, struct snap *s, uint32_t id, bool pv)
 		return rd_fail(rd, "%zu bytes, a vCPU of this VM has %llu",
 			       rd->left, (unsigned long long)want);
 	if (pv) {
-		rd_cpu(rd, &s->vcpus[id].cpu, lapic);
+		rd_cpu(rd, &s->vcpus[id].cpu, lapic, nr_msrs);
 		rd_pv_vcpu(rd, &s->vcpus[id], s->h.provider,
 			   s->h.provider_version, lapic);
 	} else {
-		rd_cpu(rd, &s->power_on[id], lapic);
+		rd_cpu(rd, &s->power_on[id], lapic, nr_msrs);
 	}
 	return rd_end(rd);
 }

@@ -27,7 +27,7 @@
 #define SNAP_MAGIC_SIZE		8
 /* The version this vessel writes; it reads SNAP_MAJOR.0 to .SNAP_MINOR. */
 #define SNAP_MAJOR		1
-#define SNAP_MINOR		0
+#define SNAP_MINOR		1
 
 #define SNAP_HEADER_SIZE	512
 #define SNAP_ARCH_X86_64_VMX	1
