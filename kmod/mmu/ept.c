@@ -505,8 +505,11 @@ static const struct mmu_notifier_ops ept_mn_ops = {
  * @page:	the page; its reference passes to the leaf (then NULL)
  * @seq:	inval_seq before the slot and the page were looked up
  * @level:	EPT_LEVEL_4K or EPT_LEVEL_2M
- * @writable:	@page was obtained for write
+ * @writable:	@page was obtained for write (and, in a logging slot,
+ *		the page is dirty)
  * @write:	the fault was a write
+ * @dirty:	the slot's dirty bitmap when it logs, or NULL
+ * @dirty_bit:	the page's bit in @dirty
  */
 struct ept_map {
 	u64 gpa;
@@ -516,6 +519,8 @@ struct ept_map {
 	int level;
 	bool writable;
 	bool write;
+	unsigned long *dirty;
+	unsigned long dirty_bit;
 };
 
 /* The pfn the leaf for @m maps at @level (the first of 2 MiB, say). */
@@ -686,16 +691,28 @@ static void ept_install(struct vessel_mem *mem, u64 *ep, struct ept_map *m)
 }
 
 /*
- * @e is already where @m's leaf goes: another vCPU may have got there
- * first, which is fine if it allows the access.  Otherwise (a table where
- * a 2 MiB leaf goes, a read-only leaf on a write) zap it and start over.
+ * *@ep is already where @m's leaf goes: another vCPU may have got there
+ * first, which is fine if it allows the access.  A read-only leaf of the
+ * same page on a write that may write (dirty logging's write protection)
+ * just becomes writable: relaxing a permission needs no INVEPT, a stale
+ * read-only translation only faults once more.  Otherwise (a table where
+ * a 2 MiB leaf goes, a 2 MiB leaf in a logging slot, a read-only leaf of
+ * another page) zap it and start over.
  */
-static int ept_map_conflict(struct ept_zap *z, u64 e, int level,
+static int ept_map_conflict(struct ept_zap *z, u64 *ep, int level,
 			    const struct ept_map *m)
 {
-	if (ept_is_leaf(e, level) &&
-	    (!m->write || (e & VMX_EPT_WRITABLE_MASK)))
-		return 0;
+	u64 e = *ep;
+
+	if (ept_is_leaf(e, level) && !(m->dirty && level != EPT_LEVEL_4K)) {
+		if (!m->write || (e & VMX_EPT_WRITABLE_MASK))
+			return 0;
+		if (m->writable && level == m->level &&
+		    (e & EPT_PA_MASK) == PFN_PHYS(ept_map_pfn(m, level))) {
+			WRITE_ONCE(*ep, e | VMX_EPT_WRITABLE_MASK);
+			return 0;
+		}
+	}
 	z->start = m->gpa & ~(ept_span(level) - 1);
 	z->end = z->start + ept_span(level);
 	ept_zap_locked(z);
@@ -711,6 +728,16 @@ static int ept_map_locked(struct vessel_vm *vm, struct ept_map *m,
 
 	if (ept_map_outdated(mem, m))
 		return -EAGAIN;
+	/*
+	 * The slot still logs (inval_seq unchanged), so @m->dirty is live.
+	 * The bit is set before the leaf becomes writable: see dirty.c.
+	 */
+	if (m->dirty && m->write) {
+		if (!test_and_set_bit(m->dirty_bit, m->dirty))
+			atomic_long_inc(&mem->dirty_faults);
+	} else if (m->dirty && !test_bit(m->dirty_bit, m->dirty)) {
+		m->writable = false;
+	}
 	if (m->level == EPT_LEVEL_2M && !ept_host_huge(vm->mm, m))
 		m->level = EPT_LEVEL_4K;
 	level = m->level;
@@ -718,7 +745,7 @@ static int ept_map_locked(struct vessel_vm *vm, struct ept_map *m,
 	if (!ep)
 		return EPT_NEED_TABLE;
 	if (ept_present(*ep))
-		return ept_map_conflict(z, *ep, level, m);
+		return ept_map_conflict(z, ep, level, m);
 	ept_install(mem, ep, m);
 	return 0;
 }
@@ -771,8 +798,15 @@ static int ept_fault_once(struct vessel_vm *vm, u64 gpa, bool write)
 	r = ept_get_page(m.hva, slot_writable, write, &m.page, &m.writable);
 	if (r)
 		return r;
-	m.level = ept_huge_ok(&slot, m.gpa, m.page) ? EPT_LEVEL_2M :
-						      EPT_LEVEL_4K;
+	if (slot.dirty) {
+		/* Logging tracks 4 KiB pages: no 2 MiB leaf while it is on. */
+		m.dirty = slot.dirty;
+		m.dirty_bit = (m.gpa - slot.gpa) >> PAGE_SHIFT;
+		m.level = EPT_LEVEL_4K;
+	} else {
+		m.level = ept_huge_ok(&slot, m.gpa, m.page) ? EPT_LEVEL_2M :
+							      EPT_LEVEL_4K;
+	}
 	r = ept_map(vm, &m);
 	if (m.page)
 		put_page(m.page);
@@ -808,6 +842,45 @@ int vessel_mem_fault(struct vessel_vm *vm, u64 gpa, bool write, bool exec)
 	return r;
 }
 
+/* ---------------------------------------------------- dirty logging */
+
+/**
+ * vessel_ept_write_protect_locked() - make the leaf mapping @gpa read-only
+ * @vm:		the VM, with ept_lock held
+ * @gpa:	a guest-physical page
+ *
+ * For dirty logging (dirty.c), whose caller flushes with vessel_ept_flush()
+ * after dropping ept_lock.  A 2 MiB leaf (none should exist in a logging
+ * slot) loses its write permission whole; the next write splits it.
+ *
+ * Return: whether the leaf changed, so that a flush is needed.
+ */
+bool vessel_ept_write_protect_locked(struct vessel_vm *vm, u64 gpa)
+{
+	struct page *none = NULL;
+	int level = EPT_LEVEL_4K;
+	u64 *ep;
+
+	lockdep_assert_held(&vm->mem.ept_lock);
+	ep = ept_walk(&vm->mem, gpa, &level, &none);
+	if (!ep || !ept_present(*ep) || !(*ep & VMX_EPT_WRITABLE_MASK))
+		return false;
+	WRITE_ONCE(*ep, *ep & ~VMX_EPT_WRITABLE_MASK);
+	return true;
+}
+
+/**
+ * vessel_ept_flush() - drop the VM's EPT translations on every CPU
+ *
+ * When this returns, no CPU uses a translation older than the call.  A
+ * failed INVEPT marks the VM dead.  Interrupts enabled (it IPIs every CPU).
+ */
+void vessel_ept_flush(struct vessel_vm *vm)
+{
+	if (WARN_ONCE(ept_invept_all(vm->mem.eptp), "vessel: INVEPT failed\n"))
+		vessel_vm_mark_dead(vm, "INVEPT failed");
+}
+
 /* ------------------------------------------------------ VM lifetime */
 
 int vessel_ept_init(struct vessel_vm *vm)
@@ -818,6 +891,7 @@ int vessel_ept_init(struct vessel_vm *vm)
 	spin_lock_init(&mem->ept_lock);
 	atomic_long_set(&mem->leaves_4k, 0);
 	atomic_long_set(&mem->leaves_2m, 0);
+	atomic_long_set(&mem->dirty_faults, 0);
 	mem->ept_root = ept_table_alloc();
 	if (!mem->ept_root)
 		return -ENOMEM;
