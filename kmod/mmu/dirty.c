@@ -122,14 +122,21 @@ long vessel_mem_get_dirty_log(struct vessel_vm *vm,
 	BUILD_BUG_ON(BITS_PER_LONG != 64);
 	mutex_lock(&mem->slots_lock);
 	s = dirty_slot(mem, d);
-	if (IS_ERR(s))
+	if (IS_ERR(s)) {
 		r = PTR_ERR(s);
+	} else if (mem->ad) {
+		spin_lock(&mem->ept_lock);
+		vessel_ept_harvest_locked(vm, s,
+			s->gpa + (d->first_page << PAGE_SHIFT),
+			s->gpa + ((d->first_page + d->num_pages) << PAGE_SHIFT));
+		spin_unlock(&mem->ept_lock);
+	}
 	/*
 	 * Bits past the slot's last page are never set.  Bits that faults
 	 * set meanwhile may or may not be seen: they stay set for the next
 	 * GET either way.
 	 */
-	else if (copy_to_user(dirty_user_bitmap(d), s->dirty + d->first_page / 64,
+	if (!r && copy_to_user(dirty_user_bitmap(d), s->dirty + d->first_page / 64,
 			      words * sizeof(u64)))
 		r = -EFAULT;
 	mutex_unlock(&mem->slots_lock);
@@ -145,17 +152,21 @@ static bool dirty_clear_words(struct vessel_vm *vm,
 			      const u64 *mask, unsigned int n)
 {
 	struct vessel_mem *mem = &vm->mem;
-	bool changed = false;
+	bool changed = false, was;
 	unsigned int w, b;
-	u64 pg;
+	u64 pg, gpa;
 
 	spin_lock(&mem->ept_lock);
 	for (w = 0; w < n; w++) {
 		for_each_set_bit(b, (const unsigned long *)&mask[w], 64) {
 			pg = first + 64 * w + b;
-			if (test_and_clear_bit(pg, s->dirty))
-				changed |= vessel_ept_write_protect_locked(vm,
-						s->gpa + (pg << PAGE_SHIFT));
+			gpa = s->gpa + (pg << PAGE_SHIFT);
+			was = test_and_clear_bit(pg, s->dirty);
+			/* The flag may be set without the bit: not harvested. */
+			if (mem->ad)
+				changed |= vessel_ept_clear_dirty_locked(vm, gpa);
+			else if (was)
+				changed |= vessel_ept_write_protect_locked(vm, gpa);
 		}
 	}
 	spin_unlock(&mem->ept_lock);

@@ -46,6 +46,7 @@
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/mmu_notifier.h>
 #include <linux/pgtable.h>
 #include <linux/sched.h>
@@ -58,6 +59,17 @@
 
 #include "internal.h"
 #include "vmx/vmx.h"
+
+/*
+ * Dirty logging by the EPT's dirty flags rather than by write protection,
+ * where the CPU has them (VESSEL_CAP_EPT_AD); read at VM creation.  See
+ * Documentation/design.rst, "Dirty logging", for the measurements that
+ * chose the default.
+ */
+static bool dirty_log_ad;
+module_param(dirty_log_ad, bool, 0644);
+MODULE_PARM_DESC(dirty_log_ad,
+		 "dirty logging by EPT dirty flags where the CPU has them (default 0: by write protection)");
 
 #define EPT_LEVELS		4
 #define EPT_LEVEL_4K		1
@@ -79,11 +91,31 @@
 				 VMX_EPT_EXECUTABLE_MASK |		\
 				 VMX_EPT_IPAT_BIT |			\
 				 ((u64)MTRR_TYPE_WRBACK << VMX_EPT_MT_EPTE_SHIFT))
+/*
+ * Bit 9 of a leaf, with accessed/dirty flags enabled in the EPTP: the CPU
+ * wrote through it (SDM 29.3.5).  Set by the CPU with a locked operation at
+ * any time, so a present leaf is changed only by ept_leaf_update().
+ */
+#define EPT_DIRTY		VMX_EPT_DIRTY_BIT
 /* Tables leave the permission decision to the leaves. */
 #define EPT_TABLE_BITS		VMX_EPT_RWX_MASK
 
 /* ept_map_locked(): a table page must be allocated first. */
 #define EPT_NEED_TABLE		1
+
+/*
+ * Change a present leaf atomically: the CPU may be setting its accessed
+ * or dirty flag meanwhile, and a dirty flag lost is a write lost to dirty
+ * logging.  Return: the old entry.
+ */
+static u64 ept_leaf_update(u64 *ep, u64 clear, u64 set)
+{
+	u64 old = READ_ONCE(*ep);
+
+	while (!try_cmpxchg64(ep, &old, (old & ~clear) | set))
+		;
+	return old;
+}
 
 static unsigned int ept_shift(int level)
 {
@@ -176,9 +208,16 @@ static void ept_zap_init(struct ept_zap *z, struct vessel_vm *vm,
 	INIT_LIST_HEAD(&z->detached);
 }
 
-static void ept_leaf_release(struct ept_zap *z, u64 e, int level)
+/*
+ * Drop the leaf @e that mapped @gpa, once no CPU can reach it.  A write
+ * the CPU flagged in it is passed to the dirty log first.
+ */
+static void ept_leaf_release(struct ept_zap *z, u64 e, int level, u64 gpa)
 {
 	struct vessel_mem *mem = &z->vm->mem;
+
+	if (e & EPT_DIRTY)
+		vessel_mem_mark_dirty(mem, gpa, ept_span(level));
 
 	atomic_long_dec(level == EPT_LEVEL_2M ? &mem->leaves_2m :
 						&mem->leaves_4k);
@@ -190,12 +229,13 @@ static void ept_leaf_release(struct ept_zap *z, u64 e, int level)
 		put_page(pfn_to_page((e & EPT_PA_MASK) >> PAGE_SHIFT));
 }
 
-static void ept_table_detach(struct ept_zap *z, u64 *ep, int level)
+static void ept_table_detach(struct ept_zap *z, u64 *ep, int level, u64 lo)
 {
 	struct page *table = virt_to_page(ept_table_va(*ep));
 
 	WRITE_ONCE(*ep, 0);
 	set_page_private(table, level - 1);
+	table->index = lo >> PAGE_SHIFT;
 	list_add(&table->lru, &z->detached);
 	z->changed = true;
 }
@@ -213,7 +253,7 @@ static void ept_zap_unlink(struct ept_zap *z, u64 *ep, int level, u64 lo,
 		return;
 	/* Any overlap zaps a whole 2 MiB leaf. */
 	if (ept_is_leaf(e, level)) {
-		WRITE_ONCE(*ep, (e & ~VMX_EPT_RWX_MASK) | EPT_STALE);
+		ept_leaf_update(ep, VMX_EPT_RWX_MASK, EPT_STALE);
 		z->changed = true;
 		z->stale = true;
 		return;
@@ -225,7 +265,7 @@ static void ept_zap_unlink(struct ept_zap *z, u64 *ep, int level, u64 lo,
 		if (!ept_table_empty(ept_table_va(e)))
 			return;
 	}
-	ept_table_detach(z, ep, level);
+	ept_table_detach(z, ep, level, lo);
 }
 
 /* Release pass: drop the references of the stale leaves left in place. */
@@ -235,7 +275,7 @@ static void ept_zap_release(struct ept_zap *z, u64 *ep, int level, u64 lo,
 	u64 e = *ep;
 
 	if (e & EPT_STALE) {
-		ept_leaf_release(z, e, level);
+		ept_leaf_release(z, e, level, lo);
 		WRITE_ONCE(*ep, 0);
 	} else if (ept_present(e) && !ept_is_leaf(e, level)) {
 		ept_zap_walk(z, EPT_ZAP_RELEASE, ept_table_va(e), level - 1, lo,
@@ -352,7 +392,7 @@ static void ept_zap_locked(struct ept_zap *z)
 }
 
 /* Free an unlinked table, the tables below it and their pages' references. */
-static void ept_table_free(struct ept_zap *z, u64 *table, int level)
+static void ept_table_free(struct ept_zap *z, u64 *table, int level, u64 base)
 {
 	unsigned int i;
 
@@ -362,9 +402,10 @@ static void ept_table_free(struct ept_zap *z, u64 *table, int level)
 		if (!(e & (VMX_EPT_RWX_MASK | EPT_STALE)))
 			continue;
 		if (ept_is_leaf(e, level))
-			ept_leaf_release(z, e, level);
+			ept_leaf_release(z, e, level, base + i * ept_span(level));
 		else
-			ept_table_free(z, ept_table_va(e), level - 1);
+			ept_table_free(z, ept_table_va(e), level - 1,
+				       base + i * ept_span(level));
 	}
 	if (!z->leak)
 		free_page((unsigned long)table);
@@ -382,7 +423,9 @@ static void ept_zap_finish(struct ept_zap *z)
 		list_del(&table->lru);
 		level = page_private(table);
 		set_page_private(table, 0);
-		ept_table_free(z, page_address(table), level);
+		ept_table_free(z, page_address(table), level,
+			       (u64)table->index << PAGE_SHIFT);
+		table->index = 0;
 	}
 	if (z->leak)
 		vessel_vm_mark_dead(z->vm, "INVEPT failed");
@@ -732,10 +775,12 @@ static int ept_map_locked(struct vessel_vm *vm, struct ept_map *m,
 	 * The slot still logs (inval_seq unchanged), so @m->dirty is live.
 	 * The bit is set before the leaf becomes writable: see dirty.c.
 	 */
-	if (m->dirty && m->write) {
+	if (!m->dirty || mem->ad) {
+		/* The CPU flags the writes in the leaf: ept_harvest_walk(). */
+	} else if (m->write) {
 		if (!test_and_set_bit(m->dirty_bit, m->dirty))
 			atomic_long_inc(&mem->dirty_faults);
-	} else if (m->dirty && !test_bit(m->dirty_bit, m->dirty)) {
+	} else if (!test_bit(m->dirty_bit, m->dirty)) {
 		m->writable = false;
 	}
 	if (m->level == EPT_LEVEL_2M && !ept_host_huge(vm->mm, m))
@@ -870,6 +915,78 @@ bool vessel_ept_write_protect_locked(struct vessel_vm *vm, u64 gpa)
 }
 
 /**
+ * vessel_ept_clear_dirty_locked() - clear the dirty flag of the leaf
+ * mapping @gpa
+ * @vm:		the VM, with ept_lock held
+ * @gpa:	a guest-physical page
+ *
+ * The CPU sets the flag again on the next write only once the cached
+ * translation is gone: the caller flushes with vessel_ept_flush().
+ *
+ * Return: whether the flag was set.
+ */
+bool vessel_ept_clear_dirty_locked(struct vessel_vm *vm, u64 gpa)
+{
+	struct page *none = NULL;
+	int level = EPT_LEVEL_4K;
+	u64 *ep;
+
+	lockdep_assert_held(&vm->mem.ept_lock);
+	ep = ept_walk(&vm->mem, gpa, &level, &none);
+	if (!ep || !ept_present(*ep) || !(READ_ONCE(*ep) & EPT_DIRTY))
+		return false;
+	return ept_leaf_update(ep, EPT_DIRTY, 0) & EPT_DIRTY;
+}
+
+/* The leaves of @table (mapping from @base) with their dirty flag set. */
+static void ept_harvest_walk(u64 *table, int level, u64 base,
+			     const struct vessel_mem_slot *s, u64 start,
+			     u64 end)
+{
+	unsigned int i;
+	u64 lo, pg, hi;
+
+	for (i = ept_index(max(start, base), level); i < EPT_ENTRIES; i++) {
+		u64 e = READ_ONCE(table[i]);
+
+		lo = base + i * ept_span(level);
+		if (lo >= end)
+			break;
+		if (!ept_present(e))
+			continue;
+		if (!ept_is_leaf(e, level)) {
+			ept_harvest_walk(ept_table_va(e), level - 1, lo, s,
+					 start, end);
+			continue;
+		}
+		if (!(e & EPT_DIRTY))
+			continue;
+		hi = min(end, lo + ept_span(level));
+		for (pg = max(start, lo); pg < hi; pg += PAGE_SIZE)
+			set_bit((pg - s->gpa) >> PAGE_SHIFT, s->dirty);
+	}
+}
+
+/**
+ * vessel_ept_harvest_locked() - add the writes the CPU flagged in the EPT
+ * to the dirty bitmap of @s
+ * @vm:		the VM, with ept_lock held
+ * @s:		a logging slot
+ * @start:	guest-physical range start, in @s
+ * @end:	range end (exclusive)
+ *
+ * The flags stay set until vessel_ept_clear_dirty_locked().
+ */
+void vessel_ept_harvest_locked(struct vessel_vm *vm,
+			       const struct vessel_mem_slot *s, u64 start,
+			       u64 end)
+{
+	lockdep_assert_held(&vm->mem.ept_lock);
+	ept_harvest_walk(page_address(vm->mem.ept_root), EPT_LEVELS, 0, s,
+			 start, end);
+}
+
+/**
  * vessel_ept_flush() - drop the VM's EPT translations on every CPU
  *
  * When this returns, no CPU uses a translation older than the call.  A
@@ -895,9 +1012,16 @@ int vessel_ept_init(struct vessel_vm *vm)
 	mem->ept_root = ept_table_alloc();
 	if (!mem->ept_root)
 		return -ENOMEM;
-	/* Write-back paging structures, 4-level walk, no accessed/dirty. */
+	/*
+	 * Write-back paging structures, 4-level walk; accessed and dirty
+	 * flags only for dirty logging by them.
+	 */
 	mem->eptp = page_to_phys(mem->ept_root) | VMX_EPTP_MT_WB |
 		    VMX_EPTP_PWL_4;
+	mem->ad = READ_ONCE(dirty_log_ad) &&
+		  (vessel_vmx.flags & VESSEL_CAP_EPT_AD);
+	if (mem->ad)
+		mem->eptp |= VMX_EPTP_AD_ENABLE_BIT;
 	/*
 	 * The root page may have been an EPT root before (of a VM of ours or
 	 * of KVM, which flushes when it loads a root, not when it frees

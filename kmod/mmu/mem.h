@@ -63,6 +63,8 @@ struct vessel_mem_slots {
  * @leaves_4k:		EPT leaves mapping 4 KiB pages
  * @leaves_2m:		EPT leaves mapping 2 MiB pages
  * @dirty_faults:	write faults that dirty logging trapped
+ * @ad:			dirty logging reads the EPT's dirty flags (the EPTP
+ *			enables them) instead of write-protecting
  */
 struct vessel_mem {
 	struct mutex slots_lock;
@@ -80,6 +82,7 @@ struct vessel_mem {
 	atomic_long_t leaves_4k;
 	atomic_long_t leaves_2m;
 	atomic_long_t dirty_faults;
+	bool ad;
 };
 
 int vessel_mem_init(struct vessel_vm *vm);
@@ -110,6 +113,10 @@ void vessel_ept_replace_slots(struct vessel_vm *vm,
 			      struct vessel_mem_slots *slots,
 			      const struct vessel_mem_slot *old);
 bool vessel_ept_write_protect_locked(struct vessel_vm *vm, u64 gpa);
+bool vessel_ept_clear_dirty_locked(struct vessel_vm *vm, u64 gpa);
+void vessel_ept_harvest_locked(struct vessel_vm *vm,
+			       const struct vessel_mem_slot *s, u64 start,
+			       u64 end);
 void vessel_ept_flush(struct vessel_vm *vm);
 void vessel_mem_mark_dirty(struct vessel_mem *mem, u64 gpa, u64 len);
 
