@@ -139,6 +139,7 @@ struct vessel_vcpu {
 	struct vmx_msr_entry *msr_autoload;	/* guest values, loaded on entry */
 	struct vmx_msr_entry *msr_autostore;	/* guest values, saved on exit */
 	struct vmx_msr_entry *msr_hostload;	/* host values, loaded on exit */
+	u64 *pml;		/* page-modification log, when the VM uses PML */
 
 	/* Guest registers the VMCS does not hold. */
 	unsigned long regs[VESSEL_NR_GPRS];	/* regs[RSP] unused: VMCS */

@@ -110,18 +110,18 @@ static void counters(struct vm *vm, struct vessel_counters *c)
 
 /*
  * Whether the module logs by the EPT's dirty flags (its parameter
- * dirty_log_ad, on a CPU with them) rather than by write protection: then
- * no write faults are counted.
+ * dirty_log_mode 1, or 2 with PML, on a CPU with them) rather than by write
+ * protection: then no write faults are counted.
  */
 static bool logs_by_dirty_flags(void)
 {
-	FILE *f = fopen("/sys/module/vessel/parameters/dirty_log_ad", "r");
+	FILE *f = fopen("/sys/module/vessel/parameters/dirty_log_mode", "r");
 	struct vessel_caps caps;
-	int c = f ? fgetc(f) : 'N';
+	int c = f ? fgetc(f) : '0';
 
 	if (f)
 		fclose(f);
-	return c == 'Y' && !vessel_caps_read(&caps) &&
+	return c != '0' && !vessel_caps_read(&caps) &&
 	       (caps.flags & VESSEL_CAP_EPT_AD);
 }
 
@@ -431,6 +431,34 @@ TEST(clear_only_what_was_copied)
 	EXPECT_EQ(0, bitmap[9]);
 	EXPECT_EQ(~0ULL, bitmap[10]);
 
+	*(uint64_t *)(mem + 8) = ~0ULL;
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * The VMM changes its mapping of a page the guest wrote (mprotect here;
+ * migration, swap and THP changes are alike): the EPT entry is zapped,
+ * and the write must still be reported.
+ */
+TEST(write_reported_across_invalidation)
+{
+	uint64_t bitmap[LOG_WORDS];
+	struct vcpu *vcpu;
+	uint8_t *mem;
+	struct vm *vm = log_vm(1, guest_write_page, &mem);
+
+	vcpu = vm->vcpus[0];
+	clear_all(vm);
+	*(uint64_t *)(mem + 8) = 5;
+	vcpu_args_set(vcpu, 2, 0ULL, 5ULL);
+	vcpu_run_expect_sync(vcpu, 1);
+	ASSERT_EQ(0, mprotect(mem + 5 * PAGE, PAGE, PROT_READ));
+	ASSERT_EQ(0, mprotect(mem + 5 * PAGE, PAGE, PROT_READ | PROT_WRITE));
+	get_log(vm, bitmap);
+	EXPECT_TRUE(bit(bitmap, 5));
+	EXPECT_EQ(1, count_bits(bitmap, LOG_WORDS));
+	EXPECT_EQ(1, *(uint64_t *)(mem + 5 * PAGE));
 	*(uint64_t *)(mem + 8) = ~0ULL;
 	vcpu_run_expect_done(vcpu);
 	vm_free(vm);

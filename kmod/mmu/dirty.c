@@ -124,7 +124,7 @@ long vessel_mem_get_dirty_log(struct vessel_vm *vm,
 	s = dirty_slot(mem, d);
 	if (IS_ERR(s)) {
 		r = PTR_ERR(s);
-	} else if (mem->ad) {
+	} else if (mem->ad && !mem->pml) {
 		spin_lock(&mem->ept_lock);
 		vessel_ept_harvest_locked(vm, s,
 			s->gpa + (d->first_page << PAGE_SHIFT),

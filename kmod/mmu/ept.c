@@ -61,15 +61,16 @@
 #include "vmx/vmx.h"
 
 /*
- * Dirty logging by the EPT's dirty flags rather than by write protection,
- * where the CPU has them (VESSEL_CAP_EPT_AD); read at VM creation.  See
- * Documentation/design.rst, "Dirty logging", for the measurements that
- * chose the default.
+ * How dirty logging sees the guest's writes, read when a VM is created:
+ * 0 by write protection, 1 by the EPT's dirty flags, 2 by the dirty flags
+ * and page-modification logging.  A mode the CPU lacks falls back to the
+ * one below.  Documentation/design.rst, "Dirty logging", has the
+ * measurements behind the default.
  */
-static bool dirty_log_ad;
-module_param(dirty_log_ad, bool, 0644);
-MODULE_PARM_DESC(dirty_log_ad,
-		 "dirty logging by EPT dirty flags where the CPU has them (default 0: by write protection)");
+static uint dirty_log_mode;
+module_param(dirty_log_mode, uint, 0644);
+MODULE_PARM_DESC(dirty_log_mode,
+		 "dirty logging: 0 write protection (default), 1 EPT dirty flags, 2 and PML");
 
 #define EPT_LEVELS		4
 #define EPT_LEVEL_4K		1
@@ -752,7 +753,7 @@ static int ept_map_conflict(struct ept_zap *z, u64 *ep, int level,
 			return 0;
 		if (m->writable && level == m->level &&
 		    (e & EPT_PA_MASK) == PFN_PHYS(ept_map_pfn(m, level))) {
-			WRITE_ONCE(*ep, e | VMX_EPT_WRITABLE_MASK);
+			ept_leaf_update(ep, 0, VMX_EPT_WRITABLE_MASK);
 			return 0;
 		}
 	}
@@ -910,7 +911,7 @@ bool vessel_ept_write_protect_locked(struct vessel_vm *vm, u64 gpa)
 	ep = ept_walk(&vm->mem, gpa, &level, &none);
 	if (!ep || !ept_present(*ep) || !(*ep & VMX_EPT_WRITABLE_MASK))
 		return false;
-	WRITE_ONCE(*ep, *ep & ~VMX_EPT_WRITABLE_MASK);
+	ept_leaf_update(ep, VMX_EPT_WRITABLE_MASK, 0);
 	return true;
 }
 
@@ -1003,6 +1004,7 @@ void vessel_ept_flush(struct vessel_vm *vm)
 int vessel_ept_init(struct vessel_vm *vm)
 {
 	struct vessel_mem *mem = &vm->mem;
+	unsigned int mode;
 	int r;
 
 	spin_lock_init(&mem->ept_lock);
@@ -1018,8 +1020,9 @@ int vessel_ept_init(struct vessel_vm *vm)
 	 */
 	mem->eptp = page_to_phys(mem->ept_root) | VMX_EPTP_MT_WB |
 		    VMX_EPTP_PWL_4;
-	mem->ad = READ_ONCE(dirty_log_ad) &&
-		  (vessel_vmx.flags & VESSEL_CAP_EPT_AD);
+	mode = READ_ONCE(dirty_log_mode);
+	mem->ad = mode >= 1 && (vessel_vmx.flags & VESSEL_CAP_EPT_AD);
+	mem->pml = mem->ad && mode >= 2 && (vessel_vmx.flags & VESSEL_CAP_PML);
 	if (mem->ad)
 		mem->eptp |= VMX_EPTP_AD_ENABLE_BIT;
 	/*

@@ -65,6 +65,8 @@ struct vessel_mem_slots {
  * @dirty_faults:	write faults that dirty logging trapped
  * @ad:			dirty logging reads the EPT's dirty flags (the EPTP
  *			enables them) instead of write-protecting
+ * @pml:		and the vCPUs' page-modification logs (vmx/), so
+ *			that GET need not walk the EPT for the flags
  */
 struct vessel_mem {
 	struct mutex slots_lock;
@@ -83,6 +85,7 @@ struct vessel_mem {
 	atomic_long_t leaves_2m;
 	atomic_long_t dirty_faults;
 	bool ad;
+	bool pml;
 };
 
 int vessel_mem_init(struct vessel_vm *vm);
