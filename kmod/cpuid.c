@@ -213,9 +213,14 @@ int vessel_exit_cpuid(struct vessel_vcpu *vcpu)
 
 /**
  * vessel_vm_set_cpuid() - VESSEL_SET_CPUID: replace the VM's table
+ * @vm:		the VM
+ * @uarg:	the table, in userspace
  *
- * Only until a vCPU of the VM first runs (EBUSY after), so a guest never
- * sees CPUID change under it, and the exit handler reads it unlocked.
+ * Only until a vCPU of the VM first runs, so a guest never sees CPUID
+ * change under it, and the exit handler reads it unlocked.
+ *
+ * Return: 0, or a negative errno: -EBUSY once a vCPU ran, the others as
+ * Documentation/api.rst lists them.
  */
 long vessel_vm_set_cpuid(struct vessel_vm *vm,
 			 const struct vessel_cpuid __user *uarg)

@@ -15,6 +15,7 @@
 #include <asm/fpu/api.h>
 #include <vessel.h>
 
+#include "compat.h"
 #include "emulate/emulate.h"
 #include "mmu/mem.h"
 #include "pv/paravirt.h"
@@ -98,6 +99,22 @@ enum vessel_pending_user {
 	VESSEL_PENDING_PV,		/* a VESSEL_EXIT_PV_* to complete */
 };
 
+/*
+ * The port I/O instruction the last exit left to userspace: all that the
+ * next RUN needs to complete it, decided at the exit.  Userspace may have
+ * rewritten any field of the run page since; only the IN data is read back.
+ */
+struct vessel_pio {
+	u8 size;		/* element size: 1, 2 or 4 */
+	u8 insn_len;
+	bool string;		/* INS/OUTS */
+	bool rep;
+	bool down;		/* string: RFLAGS.DF at the exit */
+	u32 count;		/* string: elements in the run page */
+	u64 start;		/* string: linear address of the lowest one */
+	u64 addr_mask;		/* string: address size of RSI/RDI/RCX */
+};
+
 /* Events queued for the guest, delivered on VM entry when unblocked. */
 struct vessel_vcpu_events {
 	bool exception_pending;
@@ -120,7 +137,9 @@ struct vessel_vcpu {
 	struct vessel_vm *vm;
 	u32 id;
 	struct mutex run_lock;	/* one RUN/state operation at a time */
+	unsigned long in_run;	/* bit 0: a thread is in (or entering) RUN */
 	struct vessel_run *run;	/* the page userspace mmaps */
+	u32 run_exit_reason;	/* what the run page was told: counters */
 
 	/* VMX */
 	void *vmcs;		/* VMCS region (one page) */
@@ -158,11 +177,7 @@ struct vessel_vcpu {
 	struct vessel_vcpu_events ev;
 	enum vessel_pending_user pending;
 	struct vessel_mmio_insn mmio_insn;	/* the MMIO access in flight */
-	unsigned int io_size;			/* the port I/O in flight */
-	unsigned int io_insn_len;
-	u64 io_string_start;
-	u32 io_string_count;
-	bool io_string_rep;
+	struct vessel_pio pio;			/* the port I/O in flight */
 
 	unsigned long requests;	/* VESSEL_REQ_*: vessel_make_request() */
 	int in_guest_cpu;	/* CPU running the guest, or -1 */
@@ -246,6 +261,17 @@ static inline bool vessel_check_request(struct vessel_vcpu *vcpu,
 static inline bool vessel_request_pending(struct vessel_vcpu *vcpu)
 {
 	return READ_ONCE(vcpu->requests) != 0;
+}
+
+/*
+ * Every return to userspace names its reason here.  The kernel keeps a
+ * copy for its counters rather than reading the run page back: userspace
+ * may write the page at any time, from another thread during RUN too.
+ */
+static inline void vessel_run_exit(struct vessel_vcpu *vcpu, u32 reason)
+{
+	vcpu->run_exit_reason = reason;
+	vcpu->run->exit_reason = reason;
 }
 
 /* abi.c: the uapi layout, checked at build time */

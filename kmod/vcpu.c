@@ -140,7 +140,7 @@ static int vcpu_exit_intr(struct vessel_vcpu *vcpu)
 {
 	/* The kick is used up by the RUN it ends. */
 	vessel_check_request(vcpu, VESSEL_REQ_KICK);
-	vcpu->run->exit_reason = VESSEL_EXIT_INTR;
+	vessel_run_exit(vcpu, VESSEL_EXIT_INTR);
 	return -EINTR;
 }
 
@@ -284,6 +284,8 @@ static void vcpu_track_thread(struct vessel_vcpu *vcpu)
 
 /**
  * vessel_vcpu_yield_to() - give our CPU to a vCPU of @mask that can use it
+ * @vcpu:	the waiting vCPU, on its own thread
+ * @mask:	the vCPUs (bit i: vCPU id i) it may be waiting for
  *
  * A vCPU waits for another (a lock holder: a PAUSE loop, KVM_HC_SCHED_YIELD,
  * HvNotifyLongSpinWait): yield to the thread of one vCPU in @mask, other
@@ -332,7 +334,7 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 	int r;
 
 	vcpu->counters.runs++;
-	vcpu->run->exit_reason = VESSEL_EXIT_NONE;
+	vessel_run_exit(vcpu, VESSEL_EXIT_NONE);
 	if (unlikely(!READ_ONCE(vcpu->vm->ran))) {
 		/* From now on CPUID and the user MSRs are fixed. */
 		mutex_lock(&vcpu->vm->lock);
@@ -375,8 +377,8 @@ out_put:
 	vessel_vcpu_put(vcpu);
 	if (r == -EIO)
 		vessel_vm_mark_dead(vcpu->vm, "VMX instruction failed");
-	if (r == 0 && vcpu->run->exit_reason < VESSEL_NR_USER_EXITS)
-		vcpu->counters.user_exits[vcpu->run->exit_reason]++;
+	if (r == 0 && vcpu->run_exit_reason < VESSEL_NR_USER_EXITS)
+		vcpu->counters.user_exits[vcpu->run_exit_reason]++;
 	if (r == -EINTR)
 		vcpu->counters.user_exits[VESSEL_EXIT_INTR]++;
 	return r;
@@ -384,6 +386,7 @@ out_put:
 
 /**
  * vessel_vcpu_wake() - have the vCPU's thread look at its requests
+ * @vcpu:	the vCPU
  *
  * After vessel_make_request(), from any context: wakes the thread asleep
  * in HLT, or sends an IPI to the CPU running the guest, whose exit brings
@@ -439,11 +442,23 @@ static long vessel_vcpu_ioctl(struct file *file, unsigned int cmd,
 	if (cmd == VESSEL_RUN) {
 		if (arg)
 			return -EINVAL;
-		if (!mutex_trylock(&vcpu->run_lock))
+		/*
+		 * Two threads running one vCPU is a VMM bug: the second RUN
+		 * fails, even while the first still waits for the lock.  The
+		 * other vCPU ioctls are short; RUN waits for them as they
+		 * wait for RUN (KVM's vcpu->mutex), rather than failing at
+		 * random when a thread reads counters or state.
+		 */
+		if (test_and_set_bit_lock(0, &vcpu->in_run))
 			return -EBUSY;
+		if (mutex_lock_killable(&vcpu->run_lock)) {
+			clear_bit_unlock(0, &vcpu->in_run);
+			return -EINTR;
+		}
 		/* Guest memory is the creator's: only its threads may run. */
 		r = current->mm == vcpu->vm->mm ? vessel_vcpu_run(vcpu) : -EIO;
 		mutex_unlock(&vcpu->run_lock);
+		clear_bit_unlock(0, &vcpu->in_run);
 		return r;
 	}
 
@@ -633,6 +648,8 @@ static int vcpu_init_vmcs(struct vessel_vcpu *vcpu)
 
 /**
  * vessel_vcpu_create() - VESSEL_CREATE_VCPU: a new vCPU and its fd
+ * @vm:		the VM
+ * @id:		the vCPU id, which is also its initial APIC ID
  *
  * Return: the fd, or -EINVAL (id out of range), -EBUSY (id in use),
  * -ENOMEM, -EIO (VMX failed; the VM is dead).

@@ -18,6 +18,8 @@
 
 /**
  * vessel_vm_mark_dead() - stop trusting a VM whose VMX state may be wrong
+ * @vm:		the VM
+ * @why:	what failed, for the one log line
  *
  * After a VMX instruction failed the module cannot vouch for the VMCS or
  * EPT; every later call on the VM fails with -EIO.  The cause is a host
@@ -167,9 +169,12 @@ static int vm_check_create(const struct vessel_vm_create __user *uarg,
 
 /**
  * vessel_vm_create() - VESSEL_CREATE_VM: a new VM and its fd
+ * @uarg:	the ioctl's argument, in userspace
  *
  * The VM's guest memory will be the calling process's; VMX operation is
  * entered on every CPU for as long as the VM lives.
+ *
+ * Return: the VM's fd, or a negative errno (Documentation/api.rst).
  */
 long vessel_vm_create(const struct vessel_vm_create __user *uarg)
 {

@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Events into the guest (VESSEL_INJECT: exceptions, interrupts, NMIs) and
- * out of VESSEL_RUN (signals, VESSEL_KICK, immediate_exit, a second RUN).
+ * out of VESSEL_RUN (signals, VESSEL_KICK, immediate_exit, a second RUN);
+ * RUN against the other vCPU ioctls of another thread.
  */
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "processor.h"
@@ -267,6 +273,7 @@ TEST(immediate_exit)
 struct runner {
 	struct vcpu *vcpu;
 	int r, err;
+	bool done;
 };
 
 static void *runner_fn(void *arg)
@@ -275,6 +282,7 @@ static void *runner_fn(void *arg)
 
 	rn->r = __vcpu_run(rn->vcpu);
 	rn->err = errno;
+	WRITE_ONCE(rn->done, true);
 	return NULL;
 }
 
@@ -310,6 +318,87 @@ TEST(second_concurrent_run_ebusy)
 	EXPECT_EQ(UCALL_DONE, get_ucall(vcpu, NULL));
 	vm_free(vm);
 	signal(SIGUSR1, SIG_DFL);
+}
+
+struct holder {
+	struct vcpu *vcpu;
+	void *arg;
+	int r, err;
+};
+
+static void *counters_fn(void *arg)
+{
+	struct holder *h = arg;
+
+	h->r = __vcpu_ioctl(h->vcpu, VESSEL_GET_COUNTERS, h->arg);
+	h->err = errno;
+	return NULL;
+}
+
+/*
+ * Another thread's vCPU ioctl (here GET_COUNTERS, held inside the kernel
+ * by a userfaultfd page as its argument) makes RUN wait, as RUN makes the
+ * other ioctls wait; only a second RUN is refused, with EBUSY, even one
+ * that is still waiting.
+ */
+TEST(run_waits_for_other_vcpu_ioctls)
+{
+	const struct timespec ms10 = { 0, 10 * 1000 * 1000 };
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_copy copy = { 0 };
+	struct holder hold = { 0 };
+	struct runner rn = { 0 };
+	struct uffd_msg msg;
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
+	static uint8_t zeros[4096] __aligned(4096);
+	pthread_t holder_thread, run_thread;
+	void *page;
+	int uffd, i;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	ASSERT_LE(0, uffd) TH_LOG("userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	reg.range.start = (uint64_t)page;
+	reg.range.len = 4096;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	hold.vcpu = vcpu;
+	hold.arg = page;
+	ASSERT_EQ(0, pthread_create(&holder_thread, NULL, counters_fn, &hold));
+	/* Its fault: GET_COUNTERS is inside the vCPU now. */
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	rn.vcpu = vcpu;
+	ASSERT_EQ(0, pthread_create(&run_thread, NULL, runner_fn, &rn));
+	for (i = 0; i < 50 && !READ_ONCE(rn.done); i++)
+		nanosleep(&ms10, NULL);
+	EXPECT_FALSE(READ_ONCE(rn.done)) {
+		TH_LOG("RUN returned %d (%s) while GET_COUNTERS held the vCPU",
+		       rn.r, strerror(rn.err));
+	}
+	/* That RUN waits: a third is a second concurrent RUN. */
+	errno = 0;
+	EXPECT_EQ(-1, __vcpu_run(vcpu));
+	EXPECT_EQ(EBUSY, errno);
+
+	copy.dst = (uint64_t)page;
+	copy.src = (uint64_t)zeros;
+	copy.len = 4096;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
+	pthread_join(holder_thread, NULL);
+	EXPECT_EQ(0, hold.r) TH_LOG("GET_COUNTERS: %s", strerror(hold.err));
+	pthread_join(run_thread, NULL);
+	EXPECT_EQ(0, rn.r) TH_LOG("RUN: %s", strerror(rn.err));
+	EXPECT_EQ(UCALL_SYNC, get_ucall(vcpu, NULL));
+	munmap(page, 4096);
+	close(uffd);
+	vm_free(vm);
 }
 
 TEST_HARNESS_MAIN

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Several vCPUs of one VM, each run by its own thread at the same time,
- * with the threads moved between host CPUs between runs (vCPU migration).
+ * with the threads moved between host CPUs between runs (vCPU migration);
+ * a thread rewriting the run page while another runs the vCPU.
  * Runs on the two-CPU test machine (smp.cmds).
  */
 #include <pthread.h>
@@ -92,6 +93,66 @@ TEST(vcpus_in_parallel_migrating)
 		TH_LOG("vCPU %d: %d syncs, %d host CPU changes", i, NR_SYNCS,
 		       w[i].migrations);
 	}
+	vm_free(vm);
+}
+
+#define SCRIBBLE_PORT	0x5e0
+#define NR_OUTS		2000
+
+static void guest_outs(void)
+{
+	uint64_t i;
+
+	for (i = 0; i < NR_OUTS; i++)
+		outb(SCRIBBLE_PORT, i);
+	GUEST_DONE();
+}
+
+struct scribbler {
+	struct vessel_run *run;
+	bool stop;
+	uint64_t writes;
+};
+
+static void *scribbler_fn(void *arg)
+{
+	struct scribbler *s = arg;
+
+	while (!READ_ONCE(s->stop)) {
+		WRITE_ONCE(s->run->exit_reason, 0xffffffff);
+		s->writes++;
+	}
+	return NULL;
+}
+
+/*
+ * The kernel counts the exits it made, not what the run page says when it
+ * looks again: another thread may rewrite the page during RUN.
+ */
+TEST(exit_counters_ignore_run_page_writes)
+{
+	struct scribbler s = { 0 };
+	struct vessel_counters c;
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_outs);
+	pthread_t thread;
+	int i;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		TH_LOG("one host CPU: the other thread writes between RUNs only");
+	s.run = vcpu->run;
+	ASSERT_EQ(0, pthread_create(&thread, NULL, scribbler_fn, &s));
+	/* The exit reason the page shows is garbage: the guest's OUTs. */
+	for (i = 0; i < NR_OUTS; i++)
+		ASSERT_EQ(0, __vcpu_run(vcpu)) TH_LOG("RUN %d: %s", i, strerror(errno));
+	WRITE_ONCE(s.stop, true);
+	pthread_join(thread, NULL);
+	vcpu_run_expect_done(vcpu);
+	ASSERT_EQ(0, vessel_vcpu_get_counters(&vcpu->v, &c));
+	EXPECT_EQ(NR_OUTS + 1, c.runs);
+	EXPECT_EQ(NR_OUTS + 1, c.user_exits[VESSEL_EXIT_IO]);
+	TH_LOG("%lu writes of the exit reason during %d RUNs",
+	       (unsigned long)s.writes, NR_OUTS);
 	vm_free(vm);
 }
 

@@ -8,6 +8,10 @@
  * register or guest memory, advances RSI/RDI/RCX and RIP).  A REP string
  * instruction is done in batches that fit the run page and one guest page;
  * RIP stays on it until RCX reaches zero, so the guest re-executes it.
+ * Everything the completion needs is kept in vcpu->pio (and for MMIO in
+ * vcpu->mmio_insn) at the exit: the run page is userspace's to rewrite, and
+ * the next RUN reads from it only the data an IN or an MMIO read supplies,
+ * within the size the exit set (Documentation/api.rst).
  *
  * MMIO: an EPT violation outside guest RAM (or a write to a read-only
  * slot).  VMX gives the guest-physical address but not the instruction, so
@@ -72,17 +76,51 @@ static u64 string_addr_mask(struct vessel_vcpu *vcpu)
 	}
 }
 
+/*
+ * OUTS: the elements go to the run page in execution order.  With DF set
+ * that is from the highest address down: they are read a few at a time
+ * and laid out reversed, so that the kernel never reads the shared page
+ * back.  *@at: where a failed read began.
+ */
+static int io_string_read(const struct vessel_walk_env *env, u32 access,
+			  u64 start, u8 *data, u32 n, unsigned int size,
+			  bool down, u64 *at, u32 *pferr)
+{
+	u8 buf[64];
+	u32 done, k, i;
+	int r;
+
+	*at = start;
+	if (!down)
+		return vessel_guest_read_virt(env, start, data, n * size,
+					      access, pferr);
+	for (done = 0; done < n; done += k) {
+		k = min_t(u32, n - done, sizeof(buf) / size);
+		/* Elements done .. done + k - 1, the last one lowest. */
+		*at = start + (u64)(n - done - k) * size;
+		r = vessel_guest_read_virt(env, *at, buf, k * size, access,
+					   pferr);
+		if (r)
+			return r;
+		for (i = 0; i < k; i++)
+			memcpy(data + (done + i) * size, buf + (k - 1 - i) * size,
+			       size);
+	}
+	return 0;
+}
+
 static int io_string(struct vessel_vcpu *vcpu, bool in, unsigned int size,
 		     bool rep)
 {
 	struct vessel_run *run = vcpu->run;
+	struct vessel_pio *pio = &vcpu->pio;
 	u8 *data = (u8 *)run + VESSEL_RUN_DATA_OFFSET;
 	u64 mask = string_addr_mask(vcpu);
 	bool down = vessel_vmx_guest_rflags(vcpu) & X86_EFLAGS_DF;
 	u64 gva = vessel_vmx_exit_gla(vcpu);
 	u64 count = rep ? vcpu->regs[VESSEL_GPR_RCX] & mask : 1;
 	struct vessel_walk_env env;
-	u64 pdptrs[4], start;
+	u64 pdptrs[4], start, at;
 	u32 n, pferr;
 	int r;
 
@@ -93,30 +131,26 @@ static int io_string(struct vessel_vcpu *vcpu, bool in, unsigned int size,
 	n = string_batch(gva, size, count, down);
 	/* Elements are laid out upwards in the buffer whatever DF says. */
 	start = down ? gva - (u64)(n - 1) * size : gva;
-	vessel_walk_env_init(vcpu, &env, pdptrs);
 	if (!in) {
-		r = vessel_guest_read_virt(&env, start, data, n * size,
-					   vessel_walk_cpl_access(vcpu), &pferr);
+		vessel_walk_env_init(vcpu, &env, pdptrs);
+		r = io_string_read(&env, vessel_walk_cpl_access(vcpu), start,
+				   data, n, size, down, &at, &pferr);
 		if (r == -EFAULT)
-			return inject_pf(vcpu, start, pferr);
+			return inject_pf(vcpu, at, pferr);
+		/* Nothing is left to complete: RUN again retries. */
 		if (r)
 			return vessel_exit_internal(vcpu, VESSEL_INTERNAL_EMULATION,
-						    1, &start);
-		/* Emit in execution order. */
-		if (down)
-			for (r = 0; r < n / 2; r++) {
-				u8 tmp[8];
-
-				memcpy(tmp, data + r * size, size);
-				memcpy(data + r * size, data + (n - 1 - r) * size, size);
-				memcpy(data + (n - 1 - r) * size, tmp, size);
-			}
+						    1, &at);
 	}
-	vcpu->io_string_start = start;
-	vcpu->io_string_count = n;
-	vcpu->io_string_rep = rep;
+	pio->string = true;
+	pio->rep = rep;
+	pio->down = down;
+	pio->count = n;
+	pio->start = start;
+	pio->addr_mask = mask;
 	run->io.flags = VESSEL_IO_STRING | (rep ? VESSEL_IO_REP : 0);
 	run->io.count = n;
+	vcpu->pending = in ? VESSEL_PENDING_IO_IN : VESSEL_PENDING_IO_OUT;
 	return 0;
 }
 
@@ -126,22 +160,23 @@ int vessel_exit_io(struct vessel_vcpu *vcpu)
 	unsigned int size = (qual & 7) + 1;
 	bool in = qual & 8, string = qual & 16, rep = qual & 32;
 	struct vessel_run *run = vcpu->run;
-	int r;
 
-	run->exit_reason = VESSEL_EXIT_IO;
+	/* The data never reaches past the page (string_batch()). */
+	BUILD_BUG_ON(VESSEL_RUN_DATA_OFFSET + VESSEL_RUN_DATA_SIZE > PAGE_SIZE);
+	vcpu->pio = (struct vessel_pio){
+		.size = size,
+		.insn_len = vcpu->exit_insn_len,
+	};
+	vessel_run_exit(vcpu, VESSEL_EXIT_IO);
 	run->io.direction = in ? VESSEL_IO_IN : VESSEL_IO_OUT;
 	run->io.size = size;
 	run->io.port = qual >> 16;
 	run->io.data_offset = VESSEL_RUN_DATA_OFFSET;
 	run->io.flags = 0;
 	run->io.count = 1;
-	vcpu->io_size = size;
-	vcpu->io_insn_len = vcpu->exit_insn_len;
-	if (string) {
-		r = io_string(vcpu, in, size, rep);
-		if (r)
-			return r;
-	} else if (!in) {
+	if (string)
+		return io_string(vcpu, in, size, rep);
+	if (!in) {
 		u64 val = vcpu->regs[VESSEL_GPR_RAX] & size_mask(size);
 
 		memcpy((u8 *)run + VESSEL_RUN_DATA_OFFSET, &val, size);
@@ -150,45 +185,46 @@ int vessel_exit_io(struct vessel_vcpu *vcpu)
 	return 0;
 }
 
-/* Copy IN data to guest memory, in execution order. */
-static int io_string_in_complete(struct vessel_vcpu *vcpu, u8 *data, u32 n,
-				 unsigned int size, bool down)
+/*
+ * Copy IN data to guest memory, in execution order: each byte of the run
+ * page is read once, as the exit laid them out.
+ */
+static int io_string_in_complete(struct vessel_vcpu *vcpu, const u8 *data)
 {
+	const struct vessel_pio *pio = &vcpu->pio;
 	struct vessel_walk_env env;
 	u64 pdptrs[4], gpa;
 	u32 pferr, i;
 
 	vessel_walk_env_init(vcpu, &env, pdptrs);
-	for (i = 0; i < n; i++) {
-		u64 gva = vcpu->io_string_start +
-			  (u64)(down ? n - 1 - i : i) * size;
+	for (i = 0; i < pio->count; i++) {
+		u64 gva = pio->start + (u64)(pio->down ? pio->count - 1 - i : i) *
+			  pio->size;
 
 		if (vessel_gva_to_gpa(&env, gva, VESSEL_WALK_WRITE |
 				      vessel_walk_cpl_access(vcpu), &gpa, &pferr))
 			return inject_pf(vcpu, gva, pferr);
 		/* Outside RAM, the element is lost as on a bus without a device. */
-		vessel_mem_write(vcpu->vm, gpa, data + i * size, size);
+		vessel_mem_write(vcpu->vm, gpa, data + i * pio->size, pio->size);
 	}
 	return 0;
 }
 
 static void io_string_complete(struct vessel_vcpu *vcpu, bool in)
 {
+	const struct vessel_pio *pio = &vcpu->pio;
 	u8 *data = (u8 *)vcpu->run + VESSEL_RUN_DATA_OFFSET;
-	unsigned int size = vcpu->io_size;
-	bool down = vessel_vmx_guest_rflags(vcpu) & X86_EFLAGS_DF;
-	u32 n = vcpu->io_string_count;
 	unsigned int idx = in ? VESSEL_GPR_RDI : VESSEL_GPR_RSI;
-	u64 mask = string_addr_mask(vcpu), step = (u64)n * size, v;
+	u64 mask = pio->addr_mask, step = (u64)pio->count * pio->size, v;
 
-	if (in && io_string_in_complete(vcpu, data, n, size, down))
+	if (in && io_string_in_complete(vcpu, data))
 		return;
 	v = vcpu->regs[idx];
-	v = (v & ~mask) | ((down ? v - step : v + step) & mask);
+	v = (v & ~mask) | ((pio->down ? v - step : v + step) & mask);
 	vcpu->regs[idx] = v;
-	if (vcpu->io_string_rep) {
+	if (pio->rep) {
 		v = vcpu->regs[VESSEL_GPR_RCX];
-		v = (v & ~mask) | ((v - n) & mask);
+		v = (v & ~mask) | ((v - pio->count) & mask);
 		vcpu->regs[VESSEL_GPR_RCX] = v;
 		/* Not done: RIP stays and the guest repeats the instruction. */
 		if (v & mask)
@@ -289,7 +325,7 @@ static __always_inline int mmio_exit(struct vessel_vcpu *vcpu,
 {
 	struct vessel_run *run = vcpu->run;
 
-	run->exit_reason = VESSEL_EXIT_MMIO;
+	vessel_run_exit(vcpu, VESSEL_EXIT_MMIO);
 	run->mmio.gpa = insn->gpa;
 	run->mmio.len = insn->size;
 	run->mmio.is_write = is_write;
@@ -426,8 +462,7 @@ static int mmio_complete(struct vessel_vcpu *vcpu)
  */
 int vessel_io_complete(struct vessel_vcpu *vcpu)
 {
-	struct vessel_run *run = vcpu->run;
-	u8 *data = (u8 *)run + VESSEL_RUN_DATA_OFFSET;
+	u8 *data = (u8 *)vcpu->run + VESSEL_RUN_DATA_OFFSET;
 
 	switch (vcpu->pending) {
 	case VESSEL_PENDING_MMIO_READ:
@@ -439,20 +474,20 @@ int vessel_io_complete(struct vessel_vcpu *vcpu)
 	default:
 		return 1;
 	}
-	vcpu->exit_insn_len = vcpu->io_insn_len;
-	if (run->io.flags & VESSEL_IO_STRING) {
+	vcpu->exit_insn_len = vcpu->pio.insn_len;
+	if (vcpu->pio.string) {
 		io_string_complete(vcpu, vcpu->pending == VESSEL_PENDING_IO_IN);
 		return 1;
 	}
 	if (vcpu->pending == VESSEL_PENDING_IO_IN) {
 		u64 val = 0, rax = vcpu->regs[VESSEL_GPR_RAX];
 
-		memcpy(&val, data, vcpu->io_size);
+		memcpy(&val, data, vcpu->pio.size);
 		/* 8/16-bit IN merge into RAX; 32-bit zero-extends (SDM 3.4.1.1). */
-		if (vcpu->io_size == 4)
+		if (vcpu->pio.size == 4)
 			rax = val;
 		else
-			rax = (rax & ~size_mask(vcpu->io_size)) | val;
+			rax = (rax & ~size_mask(vcpu->pio.size)) | val;
 		vcpu->regs[VESSEL_GPR_RAX] = rax;
 	}
 	vessel_skip_insn(vcpu);

@@ -688,6 +688,11 @@ static void lapic_reg_write(struct vessel_vcpu *vcpu, u32 off, u32 val)
 
 /**
  * vessel_lapic_mmio() - an MMIO access to the vCPU's xAPIC page
+ * @vcpu:	the vCPU
+ * @gpa:	the guest-physical address accessed
+ * @size:	the access's size in bytes
+ * @is_write:	the access is a write
+ * @data:	the value written, or where the value read goes
  *
  * At IA32_APIC_BASE, while the APIC is in xAPIC mode: the caller checked
  * with vessel_lapic_mmio_page() and runs the instruction (io.c).
@@ -827,6 +832,9 @@ static int x2apic_write(struct vessel_vcpu *vcpu, u32 off, u64 val)
 
 /**
  * vessel_lapic_rdmsr() - RDMSR of an MSR the APIC owns
+ * @vcpu:	the vCPU
+ * @index:	the MSR
+ * @val:	where the value goes
  *
  * Return: 0 with *@val, -EINVAL for #GP, -ENOENT when the MSR is not the
  * APIC's (or the VM has no in-kernel APIC).
@@ -882,7 +890,10 @@ int vessel_lapic_wrmsr(struct vessel_vcpu *vcpu, u32 index, u64 val)
 
 /**
  * vessel_lapic_hv_msr() - Hyper-V's APIC MSRs (EOI, ICR, TPR)
+ * @vcpu:	the vCPU
  * @off:	the APIC register: APIC_EOI, APIC_ICR or APIC_TASKPRI
+ * @write:	WRMSR rather than RDMSR
+ * @val:	the value written, or where the value read goes
  *
  * The TLFS gives them the x2APIC registers' semantics in either APIC
  * mode, so they share x2apic_read()/x2apic_write(): EOI is write-only and
@@ -907,6 +918,8 @@ int vessel_lapic_hv_msr(struct vessel_vcpu *vcpu, u32 off, bool write,
 
 /**
  * vessel_lapic_raise() - a fixed, edge-triggered interrupt on @vcpu
+ * @vcpu:	the vCPU
+ * @vec:	the vector
  *
  * For the paravirtual providers' synthetic interrupt sources (Hyper-V
  * SynIC and timers); callable from any context, hrtimer callbacks too.
@@ -1052,14 +1065,16 @@ static void lapic_process(struct vessel_vcpu *vcpu)
 
 /**
  * __vessel_lapic_before_entry() - the APIC's part of each trip into the guest
+ * @vcpu:	the vCPU, on its own thread
  *
  * Turns posted events into state (timer interrupts into IRR, INIT, SIPI,
  * NMI), reports an EOI of a level-triggered vector to userspace, and keeps
  * a halted or SIPI-waiting vCPU's thread asleep until it may run (halt.c),
- * looking at the events again after each sleep.  Called
- * with preemption on and the VMCS current.  Returns 1 to enter the guest,
- * 0 for an exit to userspace, -EINTR when RUN must return for a signal,
- * kick or immediate_exit.
+ * looking at the events again after each sleep.  Called with preemption on
+ * and the VMCS current.
+ *
+ * Return: 1 to enter the guest, 0 for an exit to userspace, -EINTR when
+ * RUN must return for a signal, kick or immediate_exit.
  */
 int __vessel_lapic_before_entry(struct vessel_vcpu *vcpu)
 {
@@ -1074,7 +1089,7 @@ int __vessel_lapic_before_entry(struct vessel_vcpu *vcpu)
 		if (vessel_check_request(vcpu, VESSEL_REQ_EVENT))
 			lapic_process(vcpu);
 		if (l->eoi_exit >= 0) {
-			vcpu->run->exit_reason = VESSEL_EXIT_EOI;
+			vessel_run_exit(vcpu, VESSEL_EXIT_EOI);
 			vcpu->run->eoi.vector = l->eoi_exit;
 			l->eoi_exit = -1;
 			return 0;
@@ -1099,6 +1114,8 @@ static u32 lapic_phys_id(const struct vessel_lapic *l)
 
 /**
  * vessel_lapic_pv_kick() - KVM_HC_KICK_CPU: end the HLT of APIC @apic_id
+ * @vm:		the VM
+ * @apic_id:	the APIC ID, from the guest
  *
  * A vCPU not halted keeps the kick pending, so its next HLT returns at
  * once: a spinlock waiter kicked just before it halts does not sleep.
@@ -1140,15 +1157,19 @@ static bool lapic_takes(const struct vessel_lapic *l, u32 mode, u8 vec)
 
 /**
  * vessel_lapic_pv_send_ipi() - KVM_HC_SEND_IPI's delivery
+ * @vm:		the VM
  * @bitmap:	two bitmaps: bit i of [0] names physical APIC ID @min + i,
  *		bit i of [1] names @min + @cluster + i
+ * @min:	the APIC ID of bit 0 of the first bitmap, from the guest
  * @cluster:	bits per bitmap (64, or 32 for a 32-bit caller)
  * @icr:	delivery mode and vector as in ICR; the caller refused a
  *		logical destination and the shorthands
  *
  * Each named APIC gets the message as from an ICR write (edge, lowest
  * priority as fixed: the bitmap chose the targets).  One pass over the
- * vCPUs, whatever the bitmaps hold.  Return: how many APICs took it.
+ * vCPUs, whatever the bitmaps hold.
+ *
+ * Return: how many APICs took it.
  */
 int vessel_lapic_pv_send_ipi(struct vessel_vm *vm, const u64 *bitmap,
 			     u64 min, unsigned int cluster, u32 icr)
@@ -1286,6 +1307,8 @@ void vessel_lapic_free(struct vessel_vcpu *vcpu)
 
 /**
  * vessel_vm_signal_msi() - VESSEL_SIGNAL_MSI
+ * @vm:		the VM
+ * @uarg:	the message, in userspace
  *
  * Return: how many APICs took the message (0 when none matched); -EFAULT;
  * -EINVAL (flags, reserved, not an MSI address, data bits 31:16, a delivery

@@ -25,6 +25,7 @@
 
 /**
  * struct vessel_lapic - one vCPU's local APIC
+ * @vcpu:	the vCPU it belongs to
  * @regs:	one page, the registers at their xAPIC offsets; with the TPR
  *		shadow it is also the VMCS's virtual-APIC page, so a guest
  *		MOV to CR8 writes TPR here without an exit.  IRR and TMR are
@@ -36,6 +37,7 @@
  * @eoi_exit:	a level-triggered vector just ended, for a VESSEL_EXIT_EOI;
  *		-1 when none
  * @esr_pending: errors since the last ESR write (SDM 11.5.3)
+ * @extint:	ExtINT vectors accepted, not yet taken by the CPU: no IRR/ISR
  * @timer:	backs every timer mode
  * @timer_fired: expiries not yet turned into an interrupt
  * @target_tsc:	host TSC of the next expiry (the timer never fires early)
@@ -57,7 +59,6 @@ struct vessel_lapic {
 	u8 sipi_vector;
 	int eoi_exit;
 	u32 esr_pending;
-	/* ExtINT vectors accepted, not yet taken by the CPU: no IRR/ISR. */
 	DECLARE_BITMAP(extint, 256);
 
 	struct hrtimer timer;

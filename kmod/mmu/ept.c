@@ -665,12 +665,12 @@ static bool ept_host_huge(struct mm_struct *mm, const struct ept_map *m)
 	pud = READ_ONCE(*pud_offset(&p4d, hva));
 	if (!pud_present(pud))
 		goto out;
-	if (pud_large(pud)) {
+	if (pud_leaf(pud)) {
 		host_pfn = pud_pfn(pud) + ((hva & ~PUD_MASK) >> PAGE_SHIFT);
 		goto out;
 	}
 	pmd = READ_ONCE(*pmd_offset(&pud, hva));
-	if (pmd_present(pmd) && pmd_large(pmd))
+	if (pmd_present(pmd) && pmd_leaf(pmd))
 		host_pfn = pmd_pfn(pmd);
 out:
 	local_irq_restore(flags);
@@ -866,8 +866,10 @@ static int ept_fault_once(struct vessel_vm *vm, u64 gpa, bool write)
  * @write:	the access was a write
  * @exec:	the access was an instruction fetch (RAM is always executable)
  *
- * May sleep.  Return: 0 when the guest can retry the access (a mapping
- * exists, or a signal is pending and the run loop should see it first),
+ * May sleep.
+ *
+ * Return: 0 when the guest can retry the access (a mapping exists, or a
+ * signal is pending and the run loop should see it first),
  * VESSEL_MEM_MMIO when userspace must emulate it (no slot, or a write to a
  * read-only slot), -EFAULT when the VMM's memory there cannot be used for
  * the access, -ENOMEM or -EINTR.
@@ -1061,6 +1063,9 @@ void vessel_ept_destroy(struct vessel_vm *vm)
 
 /**
  * vessel_mem_eptp() - the EPT pointer for the VMCS of @vm's vCPUs
+ * @vm:		the VM
+ *
+ * Return: the EPTP.
  */
 u64 vessel_mem_eptp(struct vessel_vm *vm)
 {

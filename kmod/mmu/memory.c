@@ -310,6 +310,7 @@ static int mem_copy(struct vessel_vm *vm, u64 gpa, void *dst,
 
 /**
  * vessel_mem_test_and_set_bit() - atomically set a bit of guest memory
+ * @vm:		the VM
  * @gpa:	a 4-byte aligned guest-physical address
  * @nr:	the bit, 0-31, of the little-endian dword there
  *
@@ -355,9 +356,15 @@ int vessel_mem_test_and_set_bit(struct vessel_vm *vm, u64 gpa, unsigned int nr)
 
 /**
  * vessel_mem_read() - copy guest-physical memory to a kernel buffer
+ * @vm:		the VM
+ * @gpa:	the first guest-physical address
+ * @buf:	the kernel buffer
+ * @len:	how many bytes
  *
- * Called by the VMM's own threads.  Return: 0, -ENOENT when a byte lies in
- * no slot, -EFAULT when the VMM's memory cannot be read.
+ * Called by the VMM's own threads.
+ *
+ * Return: 0, -ENOENT when a byte lies in no slot, -EFAULT when the VMM's
+ * memory cannot be read.
  */
 int vessel_mem_read(struct vessel_vm *vm, u64 gpa, void *buf, size_t len)
 {
@@ -366,6 +373,10 @@ int vessel_mem_read(struct vessel_vm *vm, u64 gpa, void *buf, size_t len)
 
 /**
  * vessel_mem_write() - copy a kernel buffer to guest-physical memory
+ * @vm:		the VM
+ * @gpa:	the first guest-physical address
+ * @buf:	the kernel buffer
+ * @len:	how many bytes
  *
  * Return: as vessel_mem_read(), and -EPERM when a byte lies in a read-only
  * slot.
@@ -378,9 +389,15 @@ int vessel_mem_write(struct vessel_vm *vm, u64 gpa, const void *buf,
 
 /**
  * vessel_mem_write_atomic() - vessel_mem_write() where sleeping is not allowed
+ * @vm:		the VM
+ * @gpa:	the first guest-physical address
+ * @buf:	the kernel buffer
+ * @len:	how many bytes
  *
  * With page faults off: a page of the VMM that is not present makes it
  * fail (-EFAULT) rather than sleep.  For writes the guest can do without.
+ *
+ * Return: as vessel_mem_write().
  */
 int vessel_mem_write_atomic(struct vessel_vm *vm, u64 gpa, const void *buf,
 			    size_t len)
@@ -395,6 +412,10 @@ int vessel_mem_write_atomic(struct vessel_vm *vm, u64 gpa, const void *buf,
 
 /**
  * vessel_mem_xchg_u8() - replace a guest byte by @val atomically
+ * @vm:		the VM
+ * @gpa:	the byte's guest-physical address
+ * @val:	its new value
+ * @old:	where its old value goes
  *
  * Atomic against the guest's own locked instructions on the byte (another
  * vCPU's CMPXCHG): a locked CMPXCHG on the VMM's mapping, retried while

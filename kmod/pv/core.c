@@ -58,6 +58,9 @@ u64 vessel_pv_caps(void)
 
 /**
  * vessel_pv_vm_create() - give a new VM its provider
+ * @vm:		the new VM
+ * @provider:	VESSEL_PV_*, from userspace
+ * @version:	the provider's interface version, from userspace
  *
  * Before the CPUID table is built (the provider adds its leaves to it).
  * Return: 0, or -EINVAL for an unknown provider or version.
@@ -92,6 +95,10 @@ unsigned int vessel_pv_cpuid(struct vessel_vm *vm,
 
 /**
  * vessel_pv_msr() - an RDMSR or WRMSR the provider may own
+ * @vcpu:	the vCPU
+ * @index:	the MSR
+ * @write:	WRMSR rather than RDMSR
+ * @val:	the value written, or where the value read goes
  *
  * Return: -ENOENT when the MSR is not the provider's; otherwise 0, -EINVAL
  * (#GP) or VESSEL_PV_USER (completed, exit to userspace).
@@ -147,7 +154,7 @@ int vessel_pv_exit_user(struct vessel_vcpu *vcpu, u32 reason,
 	unsigned int i;
 
 	ndata = min_t(unsigned int, ndata, ARRAY_SIZE(run->paravirt.data));
-	run->exit_reason = reason;
+	vessel_run_exit(vcpu, reason);
 	run->paravirt.provider = vcpu->vm->pv.ops->provider;
 	run->paravirt.ndata = ndata;
 	run->paravirt.ret = 0;
@@ -202,11 +209,12 @@ static void pv_clock_bump(struct vessel_pv_clock *c)
 
 /**
  * vessel_pv_clock_sync() - follow a change of the guest TSC offset
+ * @vm:		the VM
+ * @eval:	the clock's value at a guest TSC, under the current base
  *
  * With pv.lock held.  When the guest (WRMSR IA32_TSC) or userspace moved
  * the TSC, the clock is re-based so that it goes on from the value it had
- * under the old offset: time does not jump with the TSC.  @eval gives the
- * clock's value at a guest TSC under the current base.
+ * under the old offset: time does not jump with the TSC.
  */
 void vessel_pv_clock_sync(struct vessel_vm *vm,
 			  u64 (*eval)(struct vessel_vm *vm, u64 tsc))

@@ -427,6 +427,11 @@ int vessel_hv_synic_msr(struct vessel_vcpu *vcpu, u32 index, bool write,
 
 /**
  * vessel_hv_post_message() - HvPostMessage to @target's SINT @sint
+ * @target:	the vCPU the message is for
+ * @sint:	the SINT, 0-15
+ * @type:	the message type
+ * @payload:	the message's payload
+ * @size:	its size in bytes
  *
  * Delivered at once when the slot is free; otherwise kept (one message
  * per SINT) with msg_pending set in the slot, and delivered at the
@@ -458,10 +463,15 @@ u16 vessel_hv_post_message(struct vessel_vcpu *target, u32 sint, u32 type,
 
 /**
  * vessel_hv_signal_event() - HvSignalEvent: flag @flag of @target's SINT
+ * @target:	the vCPU the event is for
+ * @sint:	the SINT, 0-15
+ * @flag:	the event flag's number
  *
  * Sets the flag in the SINT's event flags with an atomic OR, and raises
  * the SINT when the flag was clear.  With the SynIC or the event flags
  * page disabled the event is lost, as an edge on a disabled line.
+ *
+ * Return: the hypercall status for the guest (HV_STATUS_*).
  */
 u16 vessel_hv_signal_event(struct vessel_vcpu *target, u32 sint, u32 flag)
 {
@@ -662,10 +672,15 @@ static int msg_queue_check(struct vessel_vcpu *vcpu,
 
 /**
  * vessel_hv_msg_queue_ioctl() - VESSEL_PV_HV_GET/SET_MSG_QUEUE
+ * @vcpu:	the vCPU
+ * @cmd:	which of the two
+ * @argp:	the queue, in userspace
  *
  * The messages waiting behind busy slots, for save/restore.  A set
  * replaces the queue; they are delivered at the guest's EOM, as before
  * the save (the slot in guest memory still has msg_pending set).
+ *
+ * Return: 0, or a negative errno (Documentation/api.rst).
  */
 long vessel_hv_msg_queue_ioctl(struct vessel_vcpu *vcpu, unsigned int cmd,
 			       void __user *argp)

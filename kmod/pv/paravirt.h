@@ -91,7 +91,9 @@ struct vessel_pv_hv_vm {
 /**
  * struct vessel_hv_stimer - one synthetic timer (kmod/pv/hyperv_synic.c)
  * @timer:	fires at @exp; its callback only posts work to the vCPU
- * @config, @count: HV_X64_MSR_STIMERn_CONFIG / _COUNT
+ * @vcpu:	the vCPU the timer belongs to
+ * @config:	HV_X64_MSR_STIMERn_CONFIG
+ * @count:	HV_X64_MSR_STIMERn_COUNT
  * @exp:	reference time (100 ns) of the armed or pending expiry
  * @armed:	@timer runs for @exp
  * @pending:	expired at @exp, the message or interrupt not yet delivered
@@ -110,9 +112,15 @@ struct vessel_hv_stimer {
  * struct vessel_hv_synic - a vCPU's SynIC and synthetic timers
  * @lock:	all of it but @expired; taken by the vCPU's thread and by
  *		threads of other vCPUs posting messages or events to it
+ * @scontrol:	HV_X64_MSR_SCONTROL
+ * @siefp:	HV_X64_MSR_SIEFP, the event flags page
+ * @simp:	HV_X64_MSR_SIMP, the message page
+ * @sint:	HV_X64_MSR_SINT0..15
  * @queued:	SINTs whose @queue slot holds a posted message waiting for
  *		the guest's message slot (msg_pending set there)
+ * @queue:	per SINT, the one message waiting for the guest's slot
  * @expired:	timers whose hrtimer fired (atomic bits, any context)
+ * @stimer:	the synthetic timers
  */
 struct vessel_hv_synic {
 	struct mutex lock;
@@ -188,9 +196,12 @@ struct vessel_pv_vcpu {
  * @vcpu_leave:	RUN returns to userspace
  * @vcpu_sched_out: the vCPU's thread is preempted (still runnable) while
  *		the vCPU is loaded; IRQs off, must not sleep or fault
- * @vm_reset, @vcpu_reset: power-on state
- * @vm_get_state, @vm_set_state, @vcpu_get_state, @vcpu_set_state:
- *		provider state; the set calls check it (-EINVAL) first
+ * @vm_reset:	the VM's power-on state
+ * @vcpu_reset:	the vCPU's power-on state
+ * @vm_get_state: the provider's VM state, for save
+ * @vm_set_state: the same, for restore; checks it (-EINVAL) first
+ * @vcpu_get_state: the provider's vCPU state, for save
+ * @vcpu_set_state: the same, for restore; checks it (-EINVAL) first
  */
 struct vessel_pv_ops {
 	u32 provider;

@@ -23,7 +23,6 @@
 #include <asm/perf_event.h>
 #include <asm/processor.h>
 #include <asm/tlbflush.h>
-#include <asm/virtext.h>
 #include <asm/vmx.h>
 
 #include "internal.h"
@@ -69,7 +68,7 @@ static u64 vmx_compute_caps(void)
 		{ VESSEL_CAP_VPID, SECONDARY_EXEC_ENABLE_VPID },
 		{ VESSEL_CAP_APIC_ACCESS, SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES },
 		{ VESSEL_CAP_X2APIC_VIRT, SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE },
-		{ VESSEL_CAP_XSAVES, SECONDARY_EXEC_XSAVES },
+		{ VESSEL_CAP_XSAVES, SECONDARY_EXEC_ENABLE_XSAVES },
 		{ VESSEL_CAP_RDTSCP, SECONDARY_EXEC_ENABLE_RDTSCP },
 		{ VESSEL_CAP_INVPCID, SECONDARY_EXEC_ENABLE_INVPCID },
 		{ VESSEL_CAP_TSC_SCALING, SECONDARY_EXEC_TSC_SCALING },
@@ -114,9 +113,8 @@ static const char *vmx_read_config(void)
 
 	rdmsrl(MSR_IA32_VMX_BASIC, c->basic);
 	c->revision = c->basic & 0x7fffffff;
-	c->region_size = (c->basic >> VMX_BASIC_VMCS_SIZE_SHIFT) & 0x1fff;
-	if (((c->basic & VMX_BASIC_MEM_TYPE_MASK) >> VMX_BASIC_MEM_TYPE_SHIFT)
-	    != VMX_BASIC_MEM_TYPE_WB)
+	c->region_size = vmx_basic_vmcs_size(c->basic);
+	if (vmx_basic_vmcs_mem_type(c->basic) != X86_MEMTYPE_WB)
 		return "VMCS memory type is not write-back";
 	if (c->region_size > PAGE_SIZE)
 		return "VMCS region larger than a page";
@@ -218,8 +216,8 @@ static void vmx_cpu_disable(void)
 		return;
 	/* Active VMCSs must reach memory before VMX operation ends. */
 	vessel_vmcs_clear_all_local();
-	/* cpu_vmxoff() also clears CR4.VMXE. */
-	WARN_ONCE(cpu_vmxoff(), "vessel: VMXOFF faulted on CPU %d\n", cpu);
+	WARN_ONCE(vessel_vmxoff(), "vessel: VMXOFF faulted on CPU %d\n", cpu);
+	cr4_clear_bits(X86_CR4_VMXE);
 	intel_pt_handle_vmx(0);
 	per_cpu(vmx_on, cpu) = false;
 }
@@ -389,6 +387,9 @@ static const char *vmx_errno_reason(int r)
  * vessel_vmx_init() - detect VMX and verify VMXON/VMXOFF on every CPU
  *
  * On failure exactly one line says why, and the module refuses to load.
+ *
+ * Return: 0, or -EOPNOTSUPP (no usable VMX), -EBUSY (another hypervisor
+ * holds VMX), -ENOMEM.
  */
 int vessel_vmx_init(void)
 {

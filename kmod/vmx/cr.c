@@ -64,8 +64,10 @@ static bool pae_paging(unsigned long cr0, unsigned long cr4, u64 efer)
 
 /**
  * vessel_cr0_set() - the guest's CR0, checked (SDM 2.5, MOV to CR0 #GP)
+ * @vcpu:	the vCPU, its VMCS current
+ * @cr0:	the value the guest or userspace writes
  *
- * Returns 0 or -EINVAL (the caller raises #GP or fails SET_STATE).
+ * Return: 0 or -EINVAL (the caller raises #GP or fails SET_STATE).
  */
 int vessel_cr0_set(struct vessel_vcpu *vcpu, unsigned long cr0)
 {

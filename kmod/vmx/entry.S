@@ -14,6 +14,8 @@
 #include <asm/segment.h>
 #include <asm/unwind_hints.h>
 
+#include "compat.h"
+
 /* VMCS encoding of HOST_RSP (SDM Vol. 3 Appendix B.4.4). */
 #define VMCS_HOST_RSP	0x00006c14
 
@@ -75,6 +77,12 @@ SYM_FUNC_START(vessel_vmx_enter)
 
 SYM_INNER_LABEL(vessel_vmx_vmexit, SYM_L_GLOBAL)
 	UNWIND_HINT_RESTORE
+	/*
+	 * A VM exit is no indirect branch, but HOST_RIP takes this address,
+	 * and with IBT objtool wants every address-taken code label to be a
+	 * valid branch target.
+	 */
+	ENDBR
 	/* RSP is HOST_RSP: the regs pointer is on top of the stack. */
 	push	%rax
 	mov	8(%rsp), %rax
@@ -146,7 +154,7 @@ SYM_FUNC_START(vessel_vmx_host_nmi)
 	push	%rbp
 	pushf
 	push	$__KERNEL_CS
-	call	asm_exc_nmi_noist
+	call	VESSEL_HOST_NMI_ENTRY
 	leave
 	RET
 SYM_FUNC_END(vessel_vmx_host_nmi)

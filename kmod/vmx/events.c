@@ -109,11 +109,13 @@ static void inject_exception(struct vessel_vcpu *vcpu)
 
 /**
  * vessel_events_inject() - choose what to deliver on this VM entry
+ * @vcpu:	the vCPU, its VMCS current
  *
  * In priority order: an event a VM exit interrupted, a pending exception,
  * an NMI, an external interrupt.  What cannot be delivered yet arms the
  * NMI- or interrupt-window exit.  Called with preemption off.
- * Returns 1, or 0 with a SHUTDOWN exit when a triple fault happened.
+ *
+ * Return: 1, or 0 with a SHUTDOWN exit when a triple fault happened.
  */
 int vessel_events_inject(struct vessel_vcpu *vcpu)
 {
@@ -123,7 +125,7 @@ int vessel_events_inject(struct vessel_vcpu *vcpu)
 
 	if (vcpu->shutdown) {
 		vcpu->shutdown = false;
-		vcpu->run->exit_reason = VESSEL_EXIT_SHUTDOWN;
+		vessel_run_exit(vcpu, VESSEL_EXIT_SHUTDOWN);
 		return 0;
 	}
 	/* The common entry: nothing waits, and no window exit is armed. */
@@ -247,6 +249,8 @@ static int event_check(const struct vessel_event *e)
 
 /**
  * vessel_vcpu_inject_ioctl() - VESSEL_INJECT
+ * @vcpu:	the vCPU
+ * @uarg:	the event, in userspace
  *
  * Return: 0; -EINVAL for a malformed event; -EBUSY when an event of the
  * same kind is already waiting.

@@ -55,7 +55,7 @@ int vessel_exit_internal(struct vessel_vcpu *vcpu, u32 suberror, u32 ndata,
 	struct vessel_run *run = vcpu->run;
 	unsigned int i;
 
-	run->exit_reason = VESSEL_EXIT_INTERNAL_ERROR;
+	vessel_run_exit(vcpu, VESSEL_EXIT_INTERNAL_ERROR);
 	run->internal.suberror = suberror;
 	ndata = min_t(u32, ndata, ARRAY_SIZE(run->internal.data));
 	run->internal.ndata = ndata;
@@ -106,7 +106,7 @@ static int vmx_exit_external_interrupt(struct vessel_vcpu *vcpu)
 
 static int vmx_exit_triple_fault(struct vessel_vcpu *vcpu)
 {
-	vcpu->run->exit_reason = VESSEL_EXIT_SHUTDOWN;
+	vessel_run_exit(vcpu, VESSEL_EXIT_SHUTDOWN);
 	return 0;
 }
 
@@ -117,7 +117,7 @@ static int vmx_exit_hlt(struct vessel_vcpu *vcpu)
 	if (vcpu->lapic)
 		return vessel_vcpu_halt(vcpu);
 	vcpu->pending = VESSEL_PENDING_HLT;
-	vcpu->run->exit_reason = VESSEL_EXIT_HLT;
+	vessel_run_exit(vcpu, VESSEL_EXIT_HLT);
 	return 0;
 }
 
@@ -233,11 +233,13 @@ int vessel_exit_dispatch(struct vessel_vcpu *vcpu)
 
 /**
  * vessel_complete_user_exit() - finish what the last exit left to userspace
+ * @vcpu:	the vCPU, back in VESSEL_RUN
  *
  * Port input, MMIO reads and user MSR reads complete here with the data
- * userspace put in the run page.  Returns >0 to go on into the guest, 0
- * to return to userspace with the next exit (the write half of an MMIO
- * read-modify-write).
+ * userspace put in the run page.
+ *
+ * Return: >0 to go on into the guest, 0 to return to userspace with the
+ * next exit (the write half of an MMIO read-modify-write).
  */
 int vessel_complete_user_exit(struct vessel_vcpu *vcpu)
 {

@@ -29,6 +29,23 @@ SYM_FUNC_START(vessel_vmxon)
 SYM_FUNC_END(vessel_vmxon)
 
 /*
+ * int vessel_vmxoff(void)
+ *
+ * Leaves VMX operation; the caller clears CR4.VMXE.  Returns 0, or -EIO on
+ * VMfail or a fault (#UD outside VMX operation): a host bug, the caller
+ * warns.  Ours because Linux 6.6 took cpu_vmxoff() from modules.
+ */
+SYM_FUNC_START(vessel_vmxoff)
+1:	vmxoff
+	jna	2f
+	xor	%eax, %eax
+	RET
+2:	mov	$-EIO, %eax
+	RET
+	_ASM_EXTABLE(1b, 2b)
+SYM_FUNC_END(vessel_vmxoff)
+
+/*
  * int vessel_invept(unsigned long type, u64 eptp)
  *
  * INVEPT with a 128-bit descriptor {eptp, 0}.  Returns 0, or -EIO on

@@ -244,7 +244,7 @@ static int msr_exit_to_user(struct vessel_vcpu *vcpu, u32 index,
 {
 	struct vessel_run *run = vcpu->run;
 
-	run->exit_reason = VESSEL_EXIT_MSR;
+	vessel_run_exit(vcpu, VESSEL_EXIT_MSR);
 	run->msr.index = index;
 	run->msr.is_write = is_write;
 	run->msr.error = 0;
@@ -315,10 +315,14 @@ void vessel_msr_complete_user(struct vessel_vcpu *vcpu)
 
 /**
  * vessel_vm_set_user_msrs() - VESSEL_SET_USER_MSRS
+ * @vm:		the VM
+ * @uarg:	the list, in userspace
  *
  * Only until a vCPU of the VM first runs; the MSR bitmaps of the vCPUs
- * that exist are rebuilt.  Return: 0, -EINVAL (flags, reserved, too
- * many), -EFAULT, -EBUSY (a vCPU ran).
+ * that exist are rebuilt.
+ *
+ * Return: 0, -EINVAL (flags, reserved, too many), -EFAULT, -EBUSY (a vCPU
+ * ran).
  */
 long vessel_vm_set_user_msrs(struct vessel_vm *vm,
 			     const struct vessel_user_msrs __user *uarg)

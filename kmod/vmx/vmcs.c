@@ -141,9 +141,12 @@ static void vmcs_host_percpu(int cpu)
 
 /**
  * vessel_vmcs_load() - make the vCPU's VMCS current on this CPU
+ * @vcpu:	the vCPU
  *
  * Called with preemption disabled.  A VMCS active on another CPU is cleared
  * there first: a VMCS may be active on one CPU only (SDM 25.11.1).
+ *
+ * Return: 0, or -EIO when VMCLEAR or VMPTRLD failed.
  */
 int vessel_vmcs_load(struct vessel_vcpu *vcpu)
 {
@@ -228,7 +231,7 @@ void vessel_vmcs_init(void)
 		return;
 	/* The timer counts TSC ticks >> IA32_VMX_MISC[4:0] (SDM 25.5.1). */
 	ticks = (u64)irq_backstop_us * tsc_khz / 1000;
-	ticks >>= vessel_vmx.misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK;
+	ticks >>= vmx_misc_preemption_timer_rate(vessel_vmx.misc);
 	vessel_backstop_ticks = clamp_t(u64, ticks, 1, U32_MAX);
 }
 
@@ -355,7 +358,6 @@ static void vmcs_setup_controls(struct vessel_vcpu *vcpu)
 static void vmcs_setup_host(void)
 {
 	struct desc_ptr idt;
-	u32 low, high;
 	u64 v;
 
 	vmcs_writel(HOST_CR0, read_cr0() & ~X86_CR0_TS);
@@ -369,8 +371,9 @@ static void vmcs_setup_host(void)
 	store_idt(&idt);
 	vmcs_writel(HOST_IDTR_BASE, idt.address);
 	vmcs_writel(HOST_RIP, (unsigned long)vessel_vmx_vmexit);
-	rdmsr(MSR_IA32_SYSENTER_CS, low, high);
-	vmcs_write32(HOST_IA32_SYSENTER_CS, low);
+	/* A 32-bit field: the MSR's high half is reserved. */
+	rdmsrl(MSR_IA32_SYSENTER_CS, v);
+	vmcs_write32(HOST_IA32_SYSENTER_CS, v);
 	rdmsrl(MSR_IA32_SYSENTER_EIP, v);
 	vmcs_writel(HOST_IA32_SYSENTER_EIP, v);
 	rdmsrl(MSR_IA32_CR_PAT, v);
@@ -401,6 +404,7 @@ static void vmcs_setup_tpr_shadow(struct vessel_vcpu *vcpu)
 
 /**
  * vessel_vmcs_setup() - write a fresh VMCS for a new vCPU
+ * @vcpu:	the new vCPU
  *
  * Called with preemption disabled, right after the first vessel_vmcs_load().
  */

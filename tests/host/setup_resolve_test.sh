@@ -70,8 +70,21 @@ chmod +x "$fake"/bin/*
 
 n=0 bad=0
 # --- archive building blocks --------------------------------------------
-fresh_archive() { : >"$fake/archive"; : >"$fake/installable"; : >"$fake/installed"; rm -f "$fake/unexpected"; }
 offer() { echo "$1 $2" >>"$fake/archive"; }
+# The second kernel (6.12), at its pin, in every archive unless a case
+# says otherwise (kernel2_gone): its resolution is the same code as the
+# first kernel's, checked on its own in case 7.
+kernel2() {
+	offer "linux-image-$1-$KERNEL2_FLAVOUR" "$2"
+	offer "linux-headers-$1-$KERNEL2_FLAVOUR" "$2"
+	echo "linux-headers-$1-$KERNEL2_FLAVOUR=$2" >>"$fake/installable"
+}
+fresh_archive() {
+	: >"$fake/archive"; : >"$fake/installable"; : >"$fake/installed"; rm -f "$fake/unexpected"
+	kernel2 "$KERNEL2_ABI" "$KERNEL2_PKGVER"
+}
+# The second kernel's pinned ABI taken out of the archive again.
+kernel2_gone() { sed -i "/^linux-[a-z]*-$KERNEL2_ABI-/d" "$fake/archive" "$fake/installable"; }
 # kernel ABI VERSION [image-only | not-installable]
 kernel() {
 	offer "linux-image-$1-$KERNEL_FLAVOUR" "$2"
@@ -119,7 +132,7 @@ lacks_word() { ! has_word "$@"; }
 starts() { case $1 in "$2"*) return 0 ;; esac; return 1; }
 
 abi_n=${KERNEL_ABI##*-}
-abi() { echo "$KERNEL_SERIES.0-$1"; }
+abi() { echo "${KERNEL_ABI%-*}-$1"; }
 
 # Newer revisions sort after the pin, older before it, by Debian's rules:
 # +t10 after +t9 (a plain sort would put it first), ~t1 before the pin.
@@ -185,7 +198,7 @@ check "ABI gone: the newest cloud ABI whose headers install" is "$(value KERNEL_
 check "ABI gone: its revision" is "$(value KERNEL_PKGVER)" "$KERNEL_PKGVER+t2"
 check "ABI gone: KERNEL_RELEASE follows" is "$(value KERNEL_RELEASE)" "$new-$KERNEL_FLAVOUR"
 check "ABI gone: one line saying so" is "$err" \
-	"setup: kernel ABI $KERNEL_ABI is gone from the archive; falling back to $new ($KERNEL_PKGVER+t2), the newest $KERNEL_SERIES cloud kernel whose headers install"
+	"setup: kernel ABI $KERNEL_ABI is gone from the archive; falling back to $new ($KERNEL_PKGVER+t2), the newest linux-image-$KERNEL_ABI_GLOB-$KERNEL_FLAVOUR whose headers install"
 check "ABI gone: installs that ABI's headers" \
 	has_word "$(todo)" "linux-headers-$new-$KERNEL_FLAVOUR=$KERNEL_PKGVER+t2"
 
@@ -196,7 +209,7 @@ bochs "$BOCHS_PKGVER"
 resolve
 check "no cloud kernel installs: exit 1" is "$rc" 1
 check "no cloud kernel installs: one line saying so" is "$err" \
-	"setup: no linux-image-$KERNEL_SERIES.0-*-$KERNEL_FLAVOUR with installable headers in the archive"
+	"setup: no linux-image-$KERNEL_ABI_GLOB-$KERNEL_FLAVOUR with installable headers in the archive"
 
 # --- 4. the bochs pin gone: the newest bochs ----------------------------
 fresh_archive
@@ -249,6 +262,39 @@ check "exact: bochsbios newer than the pin goes back to the pin" has_word "$t" "
 check "exact: bochs-x older than the pin goes to the pin" has_word "$t" "bochs-x=$BOCHS_PKGVER"
 check "exact: the pinned headers, installed, are kept" lacks_word "$t" "linux-headers-$KERNEL_RELEASE=$KERNEL_PKGVER"
 check "minimums: nothing said" is "$err" ""
+
+# --- 6. the second kernel: its revision gone, then its ABI gone -------
+# KERNEL2_ABI is MAJOR.MINOR.PATCH+SUFFIX (6.12.118+deb12): other ABIs
+# of its series differ in PATCH.
+k2_patch=$(echo "$KERNEL2_ABI" | sed 's/^[0-9]*\.[0-9]*\.\([0-9]*\)+.*/\1/')
+k2_abi() { echo "$KERNEL2_ABI" | sed "s/^\([0-9]*\.[0-9]*\.\)[0-9]*+/\1$1+/"; }
+fresh_archive
+kernel "$KERNEL_ABI" "$KERNEL_PKGVER"
+bochs "$BOCHS_PKGVER"
+kernel2_gone
+kernel2 "$KERNEL2_ABI" "$KERNEL2_PKGVER+t1"
+kernel2 "$KERNEL2_ABI" "$KERNEL2_PKGVER+t2"
+resolve
+check "second kernel, revision gone: exit 0" is "$rc" 0
+check "second kernel, revision gone: the same ABI" is "$(value KERNEL2_ABI)" "$KERNEL2_ABI"
+check "second kernel, revision gone: its newest revision" is "$(value KERNEL2_PKGVER)" "$KERNEL2_PKGVER+t2"
+check "second kernel, revision gone: one line naming the pin and the version used" is "$err" \
+	"setup: pin linux-image-$KERNEL2_RELEASE=$KERNEL2_PKGVER is gone from the archive; using $KERNEL2_PKGVER+t2 of the same ABI"
+check "second kernel, revision gone: the first kernel's pin holds" is "$(value KERNEL_PKGVER)" "$KERNEL_PKGVER"
+
+new2=$(k2_abi $((k2_patch + 3)))
+fresh_archive
+kernel "$KERNEL_ABI" "$KERNEL_PKGVER"
+bochs "$BOCHS_PKGVER"
+kernel2_gone
+kernel2 "$(k2_abi $((k2_patch + 1)))" "$KERNEL2_PKGVER+t1"
+kernel2 "$new2" "$KERNEL2_PKGVER+t3"
+resolve
+check "second kernel, ABI gone: exit 0" is "$rc" 0
+check "second kernel, ABI gone: the newest ABI of its series" is "$(value KERNEL2_ABI)" "$new2"
+check "second kernel, ABI gone: KERNEL2_RELEASE follows" is "$(value KERNEL2_RELEASE)" "$new2-$KERNEL2_FLAVOUR"
+check "second kernel, ABI gone: one line saying so" starts "$err" \
+	"setup: kernel ABI $KERNEL2_ABI is gone from the archive; falling back to $new2 ($KERNEL2_PKGVER+t3)"
 
 echo "1..$n"
 exit $bad
