@@ -108,6 +108,8 @@ static u64 __user *dirty_user_bitmap(const struct vessel_dirty_log *d)
 /**
  * vessel_mem_get_dirty_log() - VESSEL_GET_DIRTY_LOG: copy out a range of
  * a slot's dirty bitmap
+ * @vm:	the VM
+ * @d:	the argument, copied from userspace
  *
  * Return: 0, -EINVAL, -ENOENT (see dirty_slot()), -EFAULT.
  */
@@ -176,6 +178,8 @@ static bool dirty_clear_words(struct vessel_vm *vm,
 /**
  * vessel_mem_clear_dirty_log() - VESSEL_CLEAR_DIRTY_LOG: clear the bits
  * set in the user's bitmap and write-protect those pages again
+ * @vm:	the VM
+ * @d:	the argument, copied from userspace
  *
  * When this returns, a guest write to a cleared page sets its bit again.
  * The user's bitmap is checked (its last word's unused bits) before any

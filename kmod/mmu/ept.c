@@ -991,6 +991,7 @@ void vessel_ept_harvest_locked(struct vessel_vm *vm,
 
 /**
  * vessel_ept_flush() - drop the VM's EPT translations on every CPU
+ * @vm:	the VM
  *
  * When this returns, no CPU uses a translation older than the call.  A
  * failed INVEPT marks the VM dead.  Interrupts enabled (it IPIs every CPU).
