@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Vessel: dirty logging (VESSEL_MEM_LOG_DIRTY, VESSEL_GET_DIRTY_LOG,
- * VESSEL_CLEAR_DIRTY_LOG), by EPT write protection.
+ * VESSEL_CLEAR_DIRTY_LOG).  Described here by EPT write protection; with
+ * the EPT's dirty flags (ept.c's dirty_log_mode) the CPU marks the leaves
+ * instead, GET collects the marks and CLEAR clears them.
  *
  * A logging slot has a bitmap with a bit per page.  The guest's writes are
  * caught by the EPT: in a logging slot a page is mapped writable only while
@@ -25,7 +27,7 @@
  * needs no write protection, only the zap of the slot's mappings that
  * splits its 2 MiB leaves (memory.c).
  *
- * Why write protection rather than EPT dirty bits or PML: see
+ * The three ways and why the dirty flags by default: see
  * Documentation/design.rst, "Dirty logging".
  */
 #include <linux/bitmap.h>

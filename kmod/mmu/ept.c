@@ -64,13 +64,13 @@
  * How dirty logging sees the guest's writes, read when a VM is created:
  * 0 by write protection, 1 by the EPT's dirty flags, 2 by the dirty flags
  * and page-modification logging.  A mode the CPU lacks falls back to the
- * one below.  Documentation/design.rst, "Dirty logging", has the
- * measurements behind the default.
+ * one below.  1 by measurement: Documentation/performance.rst, "Dirty
+ * logging".
  */
-static uint dirty_log_mode;
+static uint dirty_log_mode = 1;
 module_param(dirty_log_mode, uint, 0644);
 MODULE_PARM_DESC(dirty_log_mode,
-		 "dirty logging: 0 write protection (default), 1 EPT dirty flags, 2 and PML");
+		 "dirty logging: 0 write protection, 1 EPT dirty flags (default), 2 and PML");
 
 #define EPT_LEVELS		4
 #define EPT_LEVEL_4K		1
