@@ -92,6 +92,8 @@ static void halt_block(struct vessel_vcpu *vcpu)
 {
 	unsigned int poll = min_t(unsigned int, READ_ONCE(halt_poll_ns), NSEC_PER_MSEC);
 
+	/* Asleep, the thread cannot watch the APIC's deadline: the hrtimer does. */
+	vessel_lapic_hv_sleep(vcpu);
 	if (poll) {
 		ktime_t end = ktime_add_ns(ktime_get(), poll);
 

@@ -17,6 +17,7 @@
 
 #include "compat.h"
 #include "emulate/emulate.h"
+#include "exit_stages.h"
 #include "mmu/mem.h"
 #include "pv/paravirt.h"
 
@@ -132,6 +133,24 @@ struct vessel_vcpu_events {
 	u32 injected_insn_len;
 };
 
+/*
+ * Guest MSRs without a VMCS field that only the host's userspace needs:
+ * switched on the way back to userspace (uret.c), never on a VM exit.
+ * KERNEL_GS_BASE, which the host's context switch reads, is loaded when
+ * RUN begins and after a schedule-in, saved when RUN ends and at a
+ * schedule-out (vcpu.c).
+ */
+enum vessel_uret_msr {
+	VESSEL_URET_STAR,
+	VESSEL_URET_LSTAR,
+	VESSEL_URET_CSTAR,
+	VESSEL_URET_SFMASK,
+	VESSEL_URET_TSC_AUX,
+	VESSEL_NR_URET_MSRS
+};
+
+extern const u32 vessel_uret_msrs[VESSEL_NR_URET_MSRS];
+
 /* One vCPU: the object behind a vCPU file descriptor. */
 struct vessel_vcpu {
 	struct vessel_vm *vm;
@@ -155,10 +174,17 @@ struct vessel_vcpu {
 	u32 ctl_pin, ctl_proc, ctl_proc2, ctl_entry;	/* as written */
 	u32 tpr_threshold;	/* as written (TPR shadow) */
 	void *msr_bitmap;	/* one page: 1 = exit */
-	struct vmx_msr_entry *msr_autoload;	/* guest values, loaded on entry */
-	struct vmx_msr_entry *msr_autostore;	/* guest values, saved on exit */
-	struct vmx_msr_entry *msr_hostload;	/* host values, loaded on exit */
 	u64 *pml;		/* page-modification log, when the VM uses PML */
+	u64 uret[VESSEL_NR_URET_MSRS];	/* guest values (uret.c) */
+	bool uret_loaded;	/* this CPU holds them (until a schedule-out) */
+	/*
+	 * Between the start and the end of RUN: the CPU holds the guest's
+	 * KERNEL_GS_BASE (but while scheduled out), and the APIC's deadline
+	 * may be watched by the VMX-preemption timer (lapic.c).
+	 */
+	bool run_active;
+	u64 kernel_gs_base;	/* the guest's, while not in the CPU */
+	u64 host_kernel_gs_base;	/* the host's, while the guest's is there */
 
 	/* Guest registers the VMCS does not hold. */
 	unsigned long regs[VESSEL_NR_GPRS];	/* regs[RSP] unused: VMCS */
@@ -204,6 +230,9 @@ struct vessel_vcpu {
 	bool pv_unhalt;
 	wait_queue_head_t halt_wq;
 	struct vessel_pv_vcpu pv;	/* paravirtual provider */
+#ifdef VESSEL_EXIT_STAGES
+	struct vessel_exit_stages stages;	/* debug build: exit_stages.h */
+#endif
 };
 
 /*

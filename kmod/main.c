@@ -104,6 +104,7 @@ static int __init vessel_init(void)
 		goto err_vmx_exit;
 	}
 	vessel_fault_inject_init();
+	vessel_exit_stages_init();
 	pr_info("ready: VMCS revision %#x, caps %#llx, %u CPUs\n",
 		vessel_vmx.revision, vessel_vmx.flags, vessel_vmx_nr_cpus());
 	return 0;

@@ -47,7 +47,6 @@ static void vcpu_host_save(struct vessel_vcpu *vcpu, struct vessel_host_state *h
 	savesegment(gs, h->gs);
 	rdmsrl(MSR_FS_BASE, h->fs_base);
 	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
-	vessel_vmx_host_save_msrs(vcpu);
 	h->xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ? xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
 }
 
@@ -74,6 +73,49 @@ static void vcpu_host_restore(const struct vessel_host_state *h)
 }
 
 /*
+ * The guest's KERNEL_GS_BASE is in the CPU from the start of RUN to its
+ * end (SWAPGS in the guest changes it without an exit), except while the
+ * thread is scheduled out: the context switch saves the outgoing task's
+ * user GS base from that MSR.  Preemption off.
+ */
+static void vcpu_kgs_enter(struct vessel_vcpu *vcpu)
+{
+	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+	if (vcpu->kernel_gs_base != vcpu->host_kernel_gs_base)
+		wrmsrl(MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
+}
+
+static void vcpu_kgs_leave(struct vessel_vcpu *vcpu)
+{
+	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
+	if (vcpu->kernel_gs_base != vcpu->host_kernel_gs_base)
+		wrmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+}
+
+u64 vessel_kernel_gs_base_get(struct vessel_vcpu *vcpu)
+{
+	u64 v;
+
+	preempt_disable();
+	if (vcpu->run_active)
+		rdmsrl(MSR_KERNEL_GS_BASE, v);
+	else
+		v = vcpu->kernel_gs_base;
+	preempt_enable();
+	return v;
+}
+
+/* @val is canonical (the callers check). */
+void vessel_kernel_gs_base_set(struct vessel_vcpu *vcpu, u64 val)
+{
+	preempt_disable();
+	vcpu->kernel_gs_base = val;
+	if (vcpu->run_active)
+		wrmsrl(MSR_KERNEL_GS_BASE, val);
+	preempt_enable();
+}
+
+/*
  * While a vCPU thread is inside RUN or a state ioctl its VMCS stays current
  * on whatever CPU the thread runs: a preempt notifier loads it again when
  * the thread is scheduled in (possibly elsewhere).  Exit handlers can then
@@ -85,6 +127,10 @@ static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
 
 	if (vessel_vmcs_load(vcpu))
 		vcpu->load_failed = true;
+	if (vcpu->run_active)
+		vcpu_kgs_enter(vcpu);
+	/* Steal time, the CPU the clock was written on: the provider looks. */
+	vessel_pv_request_resync(vcpu);
 }
 
 /*
@@ -96,6 +142,10 @@ static void vcpu_sched_out(struct preempt_notifier *pn,
 {
 	struct vessel_vcpu *vcpu = container_of(pn, struct vessel_vcpu, pn);
 
+	/* Another task may return to userspace here: the host's MSRs back. */
+	vcpu->uret_loaded = false;
+	if (vcpu->run_active)
+		vcpu_kgs_leave(vcpu);
 	if (current->on_rq && vcpu->vm->pv.ops->vcpu_sched_out)
 		vcpu->vm->pv.ops->vcpu_sched_out(vcpu);
 }
@@ -144,10 +194,43 @@ static int vcpu_exit_intr(struct vessel_vcpu *vcpu)
 	return -EINTR;
 }
 
-/* Everything between taking IRQs off and giving them back. */
-static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
-			    const struct vessel_host_state *h)
+/*
+ * Whether the fast path must stop re-entering the guest and take the
+ * slow way round: anything the checks before a normal entry would act on.
+ * A request (an APIC event, a kick, the provider), a signal or a
+ * reschedule for the thread, a TLB flush or TSC offset to apply, a failed
+ * VMX instruction.  (TIF_NOTIFY_RESUME, rseq's and task work's, waits for
+ * the return to userspace in either path.)  IRQs off.
+ */
+static bool vcpu_fast_stop(struct vessel_vcpu *vcpu, unsigned int mark)
 {
+	return READ_ONCE(vcpu->requests) ||
+	       (read_thread_flags() & (_TIF_SIGPENDING | _TIF_NOTIFY_SIGNAL |
+				       _TIF_NEED_RESCHED)) ||
+	       READ_ONCE(vcpu->run->immediate_exit) ||
+	       READ_ONCE(vcpu->flush_on_entry) ||
+	       READ_ONCE(vcpu->vm->tsc_offset) != vcpu->tsc_offset ||
+	       atomic_read(&vessel_vmx_failures) != mark;
+}
+
+/*
+ * Everything between taking IRQs off and giving them back: the entry, and
+ * while exits are ones the fast path finishes with IRQs still off (the
+ * exits KVM's fastpath takes: CPUID, in-kernel MSRs, hypercalls, the
+ * TSC-deadline write, ...), entry again at once, as long as nothing asks
+ * for the slow way round (vcpu_fast_stop()).  The guest's CR2, XCR0 and
+ * debug registers stay in the CPU meanwhile: with IRQs off nothing of the
+ * host's runs that would use or change them.
+ *
+ * Return: 1 with an exit to dispatch, 2 when the fast path handled the
+ * last exit, or as an exit handler (a failed entry).
+ */
+static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
+			    const struct vessel_host_state *h,
+			    unsigned int mark)
+{
+	int fast = VESSEL_FAST_NONE;
+	u64 since = rdtsc(), deadline;
 	int r;
 
 	/* Cleared first: a request made meanwhile (pv/core.c) is not lost. */
@@ -170,7 +253,43 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 		set_debugreg(vcpu->dr6, 6);
 	}
 
-	r = vessel_vmx_enter(vcpu->regs, vcpu->launched);
+	for (;;) {
+		vessel_vmx_preemption_timer(vcpu, since,
+					    vessel_lapic_hv_timer(vcpu, &deadline) ?
+					    &deadline : NULL);
+		vessel_stage(vcpu, VESSEL_STAGE_CHECKS);
+		r = vessel_vmx_enter(vcpu->regs, vcpu->launched);
+		vessel_stage(vcpu, VESSEL_STAGE_GUEST);
+		vcpu->counters.entries++;
+		if (r)
+			break;
+		vcpu->launched = true;
+		/*
+		 * Interrupts are still off: an INVEPT IPI that forced this
+		 * exit (dirty.c's CLEAR, say) then finds the log emptied.
+		 */
+		vessel_vmx_pml_drain(vcpu);
+		vcpu->exit_reason = vessel_vmx_exit_reason(vcpu);
+		vessel_stage_exit(vcpu, vcpu->exit_reason & 0xffff);
+		/* An NMI that exited must reach the host's handler now. */
+		if ((vcpu->exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI) {
+			vcpu->exit_intr_info = vessel_vmx_exit_intr_info(vcpu);
+			if ((vcpu->exit_intr_info & INTR_INFO_INTR_TYPE_MASK) ==
+			    INTR_TYPE_NMI_INTR)
+				vessel_vmx_host_nmi();
+			break;
+		}
+		if (!vessel_exit_fast_candidate(vcpu->exit_reason))
+			break;
+		fast = vessel_exit_fast(vcpu);
+		vessel_stage(vcpu, VESSEL_STAGE_FAST);
+		if (fast != VESSEL_FAST_REENTER)
+			break;
+		if (vcpu_fast_stop(vcpu, mark)) {
+			fast = VESSEL_FAST_DONE;
+			break;
+		}
+	}
 	WRITE_ONCE(vcpu->in_guest_cpu, -1);
 
 	vcpu->cr2 = native_read_cr2();
@@ -190,19 +309,7 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 		return vessel_exit_internal(vcpu, VESSEL_INTERNAL_ENTRY_FAILED,
 					    2, data);
 	}
-	vcpu->launched = true;
-	/*
-	 * Before interrupts are enabled: an INVEPT IPI that forced this exit
-	 * (dirty.c's CLEAR, say) then finds the log emptied.
-	 */
-	vessel_vmx_pml_drain(vcpu);
-	vcpu->exit_reason = vessel_vmx_exit_reason(vcpu);
-	vcpu->exit_intr_info = vessel_vmx_exit_intr_info(vcpu);
-	/* An NMI that exited must reach the host's handler now. */
-	if ((vcpu->exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
-	    (vcpu->exit_intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
-		vessel_vmx_host_nmi();
-	return 1;
+	return fast == VESSEL_FAST_NONE ? 1 : 2;
 }
 
 /* One trip into the guest and back; returns like an exit handler. */
@@ -214,11 +321,16 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 
 	/* In-kernel APIC: pending events; sleeps while the guest halts. */
 	r = vessel_lapic_before_entry(vcpu);
+	vessel_stage(vcpu, VESSEL_STAGE_LAPIC);
 	if (r <= 0)
 		return r == -EINTR ? vcpu_exit_intr(vcpu) : r;
 	preempt_disable();
+	/* Since a schedule-out this CPU may hold the host's values (vmx/uret.c). */
+	if (unlikely(!vcpu->uret_loaded))
+		vessel_uret_load(vcpu);
 	vessel_vmx_host_update(vcpu, h->fs_base);
 	r = vessel_events_inject(vcpu);
+	vessel_stage(vcpu, VESSEL_STAGE_EVENTS);
 	if (r <= 0) {
 		preempt_enable();
 		return r;
@@ -249,16 +361,19 @@ static int vcpu_run_once(struct vessel_vcpu *vcpu,
 	 */
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
-	r = vcpu_enter_guest(vcpu, h);
-	vcpu->counters.entries++;
-	if (r > 0)
+	r = vcpu_enter_guest(vcpu, h, mark);
+	if (r == 1)
 		vessel_events_save_vectoring(vcpu);
 	local_irq_enable();
 	preempt_enable();
 	/* A PV EOI the guest did is done before any handler sees ISR. */
 	vessel_lapic_after_exit(vcpu);
-	if (r > 0)
+	vessel_stage(vcpu, VESSEL_STAGE_EXIT);
+	if (r == 1)
 		r = vessel_exit_dispatch(vcpu);
+	else if (r > 0)
+		r = 1;
+	vessel_stage(vcpu, VESSEL_STAGE_HANDLER);
 	if (vcpu_vmx_failed(vcpu, mark))
 		r = -EIO;
 	return r;
@@ -330,9 +445,11 @@ void vessel_vcpu_yield_to(struct vessel_vcpu *vcpu, u64 mask)
 static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 {
 	struct vessel_host_state h;
+	bool first = true;
 	unsigned int mark;
 	int r;
 
+	vessel_stage(vcpu, VESSEL_STAGE_USER);
 	vcpu->counters.runs++;
 	vessel_run_exit(vcpu, VESSEL_EXIT_NONE);
 	if (unlikely(!READ_ONCE(vcpu->vm->ran))) {
@@ -353,16 +470,25 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 		goto out_put;
 
 	vcpu_track_thread(vcpu);
+	vessel_pv_request_resync(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
 	vcpu_host_save(vcpu, &h);
+	preempt_disable();
+	vcpu_kgs_enter(vcpu);
+	vcpu->run_active = true;
+	preempt_enable();
 	for (;;) {
+		vessel_stage(vcpu, first ? VESSEL_STAGE_RUN_ENTER :
+					   VESSEL_STAGE_LOOP);
+		first = false;
 		if (vcpu_should_stop(vcpu)) {
 			r = vcpu_exit_intr(vcpu);
 			break;
 		}
-		/* Tested here: most VMs' providers have no hook to call. */
-		if (vcpu->vm->pv.ops->vcpu_enter)
+		/* Only when asked: RUN began, the thread ran elsewhere, ... */
+		if (unlikely(vessel_check_request(vcpu, VESSEL_REQ_PV_RESYNC)))
 			vessel_pv_vcpu_enter(vcpu);
+		vessel_stage(vcpu, VESSEL_STAGE_PV);
 		r = vcpu_run_once(vcpu, &h);
 		if (r <= 0)
 			break;
@@ -371,6 +497,12 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 	/* An entry cancelled after an offer: userspace sees no PV EOI state. */
 	vessel_lapic_after_exit(vcpu);
 	vessel_pv_vcpu_leave(vcpu);
+	preempt_disable();
+	vcpu_kgs_leave(vcpu);
+	vcpu->run_active = false;
+	/* Returning to userspace puts the host's values back (uret.c). */
+	vcpu->uret_loaded = false;
+	preempt_enable();
 	vcpu_host_restore(&h);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
 out_put:
@@ -381,6 +513,7 @@ out_put:
 		vcpu->counters.user_exits[vcpu->run_exit_reason]++;
 	if (r == -EINTR)
 		vcpu->counters.user_exits[VESSEL_EXIT_INTR]++;
+	vessel_stage(vcpu, VESSEL_STAGE_RUN_LEAVE);
 	return r;
 }
 
@@ -530,8 +663,6 @@ static int vessel_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 static void vcpu_free_pages(struct vessel_vcpu *vcpu)
 {
 	free_page((unsigned long)vcpu->pml);
-	free_page((unsigned long)vcpu->msr_hostload);
-	free_page((unsigned long)vcpu->msr_autoload);
 	free_page((unsigned long)vcpu->msr_bitmap);
 	free_page((unsigned long)vcpu->vmcs);
 	free_page((unsigned long)vcpu->run);
@@ -540,6 +671,7 @@ static void vcpu_free_pages(struct vessel_vcpu *vcpu)
 
 static void vcpu_free(struct vessel_vcpu *vcpu)
 {
+	vessel_stages_fold(vcpu);
 	vessel_vmcs_clear(vcpu);
 	vessel_pv_vcpu_free(vcpu);
 	vessel_lapic_free(vcpu);
@@ -601,10 +733,7 @@ static struct vessel_vcpu *vcpu_alloc(struct vessel_vm *vm, u32 id)
 	vcpu->run = vcpu_zalloc_page();
 	vcpu->vmcs = vessel_vmcs_alloc();
 	vcpu->msr_bitmap = vcpu_zalloc_page();
-	vcpu->msr_autoload = vcpu_zalloc_page();
-	vcpu->msr_hostload = vcpu_zalloc_page();
 	if (!vcpu->run || !vcpu->vmcs || !vcpu->msr_bitmap ||
-	    !vcpu->msr_autoload || !vcpu->msr_hostload ||
 	    !fpu_alloc_guest_fpstate(&vcpu->fpu))
 		goto err_free;
 	if (vm->mem.pml) {
@@ -621,6 +750,7 @@ static struct vessel_vcpu *vcpu_alloc(struct vessel_vm *vm, u32 id)
 		vcpu->vpid = vpid > 0 ? vpid : 0;
 	}
 	vessel_pv_vcpu_init(vcpu);
+	vessel_stages_init(vcpu);
 	return vcpu;
 
 err_free:

@@ -40,6 +40,10 @@ static inline int vessel_vcpu_wait_runnable(struct vessel_vcpu *vcpu)
 	return __vessel_vcpu_wait_runnable(vcpu);
 }
 
+/* vcpu.c: the guest's KERNEL_GS_BASE, wherever it is now */
+u64 vessel_kernel_gs_base_get(struct vessel_vcpu *vcpu);
+void vessel_kernel_gs_base_set(struct vessel_vcpu *vcpu, u64 val);
+
 /* cpuid.c */
 int vessel_cpuid_init(struct vessel_vm *vm);
 long vessel_vm_set_cpuid(struct vessel_vm *vm,

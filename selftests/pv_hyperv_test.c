@@ -8,6 +8,7 @@
  * memory forms with the exact status for bad input, CPL 3 and before
  * enabling, debugging hypercalls through userspace, state and counters.
  */
+#include <asm/vmx.h>
 #include <errno.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
@@ -589,6 +590,50 @@ TEST(hypercalls)
 	EXPECT_EQ(3, cnt.user_exits);
 	EXPECT_EQ(5, cnt.debug_bytes[0]);
 	EXPECT_EQ(16, cnt.debug_bytes[1]);
+	vm_free(vm);
+}
+
+/*
+ * Unknown codes are answered in the kernel with INVALID_HYPERCALL_CODE,
+ * in the fast form (the fast path, IRQs off) and the memory form, at CPL
+ * 0: one RUN, each call a VMCALL exit counted once; reserved bits still
+ * INVALID_HYPERCALL_INPUT.
+ */
+#define UNKNOWN_ROUNDS		40
+
+static void guest_unknown_hypercalls(void)
+{
+	uint64_t in = (uint64_t)hv_in, out = (uint64_t)hv_out;
+	unsigned int i;
+
+	enable_hypercalls();
+	for (i = 0; i < UNKNOWN_ROUNDS; i++) {
+		GUEST_ASSERT_EQ(hv_hypercall(HC_FAST, i, 0), HV_INVALID_CODE);
+		GUEST_ASSERT_EQ(hv_hypercall(0x7fff | HC_FAST, i, i),
+				HV_INVALID_CODE);
+		GUEST_ASSERT_EQ(hv_hypercall(0x7ffe, in, out), HV_INVALID_CODE);
+		GUEST_ASSERT_EQ(hv_hypercall(0x7fff | HC_FAST | (1ULL << 63), 0, 0),
+				HV_INVALID_INPUT);
+	}
+	GUEST_DONE();
+}
+
+TEST(unknown_hypercalls_in_kernel)
+{
+	struct vm *vm = vm_create_pv(1, VESSEL_PV_HYPERV, 0,
+				     guest_unknown_hypercalls);
+	struct vessel_pv_counters cnt = { 0 };
+	struct vessel_counters c = { 0 };
+
+	vcpu_run_expect_done(vm->vcpus[0]);
+	vcpu_ioctl(vm->vcpus[0], VESSEL_GET_COUNTERS, &c);
+	EXPECT_EQ(1, c.runs);
+	EXPECT_EQ(1, c.user_exits[VESSEL_EXIT_IO]);
+	EXPECT_EQ(4 * UNKNOWN_ROUNDS, c.vmx_exits[EXIT_REASON_VMCALL]);
+	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_GET_COUNTERS, &cnt));
+	EXPECT_EQ(UNKNOWN_ROUNDS, cnt.hypercalls[0]);
+	EXPECT_EQ(3 * UNKNOWN_ROUNDS, cnt.hypercalls[VESSEL_PV_HC_OTHER]);
+	EXPECT_EQ(0, cnt.user_exits);
 	vm_free(vm);
 }
 

@@ -7,6 +7,7 @@
  * the vCPU thread is starved, each hypercall (and CPL 3 refused), state
  * get/set and counters.
  */
+#include <asm/vmx.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -403,6 +404,50 @@ TEST(hypercalls)
 	EXPECT_EQ(3, cnt.hypercalls[KVM_HC_SCHED_YIELD]);
 	EXPECT_EQ(1, cnt.hypercalls[KVM_HC_KICK_CPU]);
 	EXPECT_EQ(2, cnt.hypercalls[VESSEL_PV_HC_OTHER]);
+	vm_free(vm);
+}
+
+/*
+ * Unknown hypercalls are answered in the kernel, as known ones are: one
+ * RUN, no exit to userspace but the final ucall, every call a VMCALL exit
+ * counted once (by number, or as OTHER), every answer -KVM_ENOSYS.  The
+ * fast path (IRQs off) answers them; a double count or a lost one shows.
+ */
+#define UNKNOWN_ROUNDS		50
+static const uint64_t unknown_nr[] = { 0, 2, 1000, 0x7fffffff, ~0ULL };
+
+static void guest_unknown_hypercalls(void)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < UNKNOWN_ROUNDS; i++)
+		for (j = 0; j < ARRAY_SIZE(unknown_nr); j++)
+			GUEST_ASSERT_EQ(kvm_hypercall4(unknown_nr[j], i, j, 0, 0),
+					-KVM_ENOSYS);
+	/* A known one between them still works. */
+	GUEST_ASSERT_EQ(kvm_hypercall(KVM_HC_VAPIC_POLL_IRQ, 0, 0), 0);
+	GUEST_DONE();
+}
+
+TEST(unknown_hypercalls_in_kernel)
+{
+	struct vm *vm = vm_create_pv(1, VESSEL_PV_KVM, 0,
+				     guest_unknown_hypercalls);
+	struct vessel_pv_counters cnt = { 0 };
+	struct vessel_counters c = { 0 };
+
+	vcpu_run_expect_done(vm->vcpus[0]);
+	vcpu_ioctl(vm->vcpus[0], VESSEL_GET_COUNTERS, &c);
+	EXPECT_EQ(1, c.runs);
+	EXPECT_EQ(1, c.user_exits[VESSEL_EXIT_IO]);
+	EXPECT_EQ(UNKNOWN_ROUNDS * ARRAY_SIZE(unknown_nr) + 1,
+		  c.vmx_exits[EXIT_REASON_VMCALL]);
+	ASSERT_EQ(0, ioctl(vm->fd, VESSEL_PV_GET_COUNTERS, &cnt));
+	EXPECT_EQ(UNKNOWN_ROUNDS, cnt.hypercalls[0]);
+	EXPECT_EQ(UNKNOWN_ROUNDS, cnt.hypercalls[2]);
+	EXPECT_EQ(3 * UNKNOWN_ROUNDS, cnt.hypercalls[VESSEL_PV_HC_OTHER]);
+	EXPECT_EQ(1, cnt.hypercalls[KVM_HC_VAPIC_POLL_IRQ]);
+	EXPECT_EQ(0, cnt.user_exits);
 	vm_free(vm);
 }
 

@@ -127,7 +127,7 @@ static u32 lapic_xapic_id(const struct vessel_lapic *l)
 static u32 lapic_update_ppr(struct vessel_lapic *l)
 {
 	u32 tpr = reg_get(l, APIC_TASKPRI) & 0xff;
-	int isrv = vec_highest(l, APIC_ISR);
+	int isrv = l->isr_top;
 	u32 ppr;
 
 	if (isrv < 0)
@@ -161,6 +161,7 @@ static void lapic_reset_regs(struct vessel_lapic *l)
 	l->tsc_deadline = 0;
 	l->period_ns = 0;
 	memset(l->regs, 0, PAGE_SIZE);
+	l->isr_top = -1;
 	reg_set(l, APIC_ID, vcpu->id << 24);
 	reg_set(l, APIC_LVR, LAPIC_VERSION);
 	reg_set(l, APIC_DFR, APIC_DFR_FLAT);
@@ -196,6 +197,41 @@ static void lapic_post(struct vessel_vcpu *vcpu, unsigned int req)
 
 /* ---------------------------------------------------------- acceptance */
 
+/*
+ * A bit was just set in IRR or @extint: irr_pending after it, so that the
+ * vCPU's thread, which clears irr_pending before it looks at both, either
+ * finds the bit or sees irr_pending set again (lapic_irr_empty()).
+ */
+static void lapic_irr_posted(struct vessel_lapic *l)
+{
+	/* The bit before irr_pending: pairs with the smp_mb() there. */
+	smp_mb__after_atomic();
+	WRITE_ONCE(l->irr_pending, true);
+}
+
+static bool lapic_extint_pending(const struct vessel_lapic *l)
+{
+	return !bitmap_empty(l->extint, 256);
+}
+
+/*
+ * The vCPU's thread: whether IRR and @extint are both empty, without a
+ * look at either when irr_pending says so.  Clears irr_pending when they
+ * are found empty.
+ */
+static bool lapic_irr_empty(struct vessel_lapic *l)
+{
+	if (!READ_ONCE(l->irr_pending))
+		return true;
+	WRITE_ONCE(l->irr_pending, false);
+	/* The clear before the look: pairs with lapic_irr_posted(). */
+	smp_mb();
+	if (vec_highest(l, APIC_IRR) < 0 && !lapic_extint_pending(l))
+		return true;
+	WRITE_ONCE(l->irr_pending, true);
+	return false;
+}
+
 static void lapic_set_irr(struct vessel_vcpu *vcpu, u8 vec, bool level)
 {
 	struct vessel_lapic *l = vcpu->lapic;
@@ -205,6 +241,7 @@ static void lapic_set_irr(struct vessel_vcpu *vcpu, u8 vec, bool level)
 	else
 		clear_bit(vec & 31, vec_word(l, APIC_TMR, vec));
 	set_bit(vec & 31, vec_word(l, APIC_IRR, vec));
+	lapic_irr_posted(l);
 	lapic_post_event(vcpu);
 }
 
@@ -238,6 +275,7 @@ static bool lapic_accept(struct vessel_vcpu *vcpu, u32 mode, u8 vec, bool level)
 		if (!lapic_takes_extint(l))
 			return false;
 		set_bit(vec, l->extint);
+		lapic_irr_posted(l);
 		lapic_post_event(vcpu);
 		return true;
 	}
@@ -295,7 +333,8 @@ static bool lapic_match(struct vessel_lapic *l, u32 dest, u32 bcast, bool logica
  * Send an interrupt message to every APIC it names.  vm->lock keeps the
  * targets alive (vCPU release takes it before freeing).  Lowest priority
  * goes to the matching APIC with the lowest TPR.  Returns how many APICs
- * got it.
+ * got it.  To itself (the SELF shorthand) no lock: the sender is alive,
+ * and such an IPI can be sent from the fast path.
  */
 static int lapic_send(struct vessel_vm *vm, struct vessel_vcpu *src,
 		      u32 shorthand, u32 dest, u32 bcast, bool logical,
@@ -305,6 +344,8 @@ static int lapic_send(struct vessel_vm *vm, struct vessel_vcpu *src,
 	unsigned int i;
 	int n = 0;
 
+	if (shorthand == SH_SELF)
+		return src->lapic ? lapic_accept(src, mode, vec, level) : 0;
 	mutex_lock(&vm->lock);
 	for (i = 0; i < VESSEL_MAX_VCPUS; i++) {
 		struct vessel_vcpu *t = vm->vcpus[i];
@@ -389,11 +430,12 @@ static void lapic_icr_send(struct vessel_vcpu *vcpu, u32 low, u32 high)
 static void lapic_eoi(struct vessel_vcpu *vcpu)
 {
 	struct vessel_lapic *l = vcpu->lapic;
-	int vec = vec_highest(l, APIC_ISR);
+	int vec = l->isr_top;
 
 	if (vec < 0)
 		return;
 	*(u32 *)(l->regs + APIC_ISR + (vec >> 5) * 0x10) &= ~BIT(vec & 31);
+	l->isr_top = vec_highest(l, APIC_ISR);
 	lapic_update_ppr(l);
 	/* Level-triggered: a userspace IOAPIC must see it (VESSEL_EXIT_EOI). */
 	if (test_bit(vec & 31, vec_word(l, APIC_TMR, vec)))
@@ -457,6 +499,7 @@ static void lapic_timer_arm(struct vessel_lapic *l, u64 ns)
 
 static void lapic_timer_stop(struct vessel_lapic *l)
 {
+	l->hv_timer = false;
 	hrtimer_cancel(&l->timer);
 	atomic_set(&l->timer_fired, 0);
 }
@@ -478,6 +521,62 @@ static void lapic_timer_start(struct vessel_lapic *l, u64 first_ns)
 }
 
 /*
+ * TSC-deadline mode inside RUN (KVM's "hv timer"): a guest re-arms its
+ * deadline at every clock event, and an hrtimer would cost a cancel and a
+ * start each time.  While RUN runs, the deadline is watched instead by
+ * the VMX-preemption timer, which the run loop programs before every entry
+ * (vessel_lapic_hv_timer()) and whose exit looks at the TSC
+ * (vessel_lapic_hv_expired()); the hrtimer takes over only when the thread
+ * sleeps in HLT.  Between two RUNs no guest code runs: the next entry, or
+ * GET_LAPIC, looks at the TSC.
+ */
+static bool lapic_hv_usable(struct vessel_vcpu *vcpu)
+{
+	return (vessel_vmx.flags & VESSEL_CAP_PREEMPTION_TIMER) &&
+	       vcpu->run_active;
+}
+
+/* The deadline passed: expire it as the hrtimer's callback would. */
+static void lapic_hv_fire(struct vessel_vcpu *vcpu)
+{
+	vcpu->lapic->hv_timer = false;
+	atomic_inc(&vcpu->lapic->timer_fired);
+	vessel_make_request(vcpu, VESSEL_REQ_EVENT);
+}
+
+bool vessel_lapic_hv_expired(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+
+	if (!l || !l->hv_timer || rdtsc() < l->target_tsc)
+		return false;
+	lapic_hv_fire(vcpu);
+	return true;
+}
+
+/*
+ * The thread goes to sleep in HLT (halt.c), where it cannot watch the
+ * deadline: the hrtimer does from now on.
+ */
+void vessel_lapic_hv_sleep(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	u64 now;
+
+	if (!l || !l->hv_timer)
+		return;
+	now = rdtsc();
+	if (now >= l->target_tsc) {
+		lapic_hv_fire(vcpu);
+		return;
+	}
+	l->hv_timer = false;
+	hrtimer_start(&l->timer,
+		      lapic_expiry(vessel_tsc_to_ns(l->target_tsc - now, tsc_khz)),
+		      HRTIMER_MODE_ABS_HARD);
+}
+
+/*
  * IA32_TSC_DEADLINE (11.5.4.1): the timer fires when the guest TSC is at
  * or past the deadline, an unsigned comparison as the CPU makes it, so a
  * deadline at or below the TSC fires at once and any later one waits,
@@ -489,7 +588,13 @@ static void lapic_deadline_set(struct vessel_vcpu *vcpu, u64 deadline)
 	struct vessel_lapic *l = vcpu->lapic;
 	u64 now, guest_now, ticks;
 
-	lapic_timer_stop(l);
+	/* Watched by the VMX-preemption timer: no hrtimer to cancel. */
+	if (l->hv_timer) {
+		l->hv_timer = false;
+		atomic_set(&l->timer_fired, 0);
+	} else {
+		lapic_timer_stop(l);
+	}
 	l->period_ns = 0;
 	l->tsc_deadline = deadline;
 	if (!deadline)
@@ -505,6 +610,10 @@ static void lapic_deadline_set(struct vessel_vcpu *vcpu, u64 deadline)
 	/* The host TSC runs at the guest's rate (no scaling). */
 	ticks = deadline - guest_now;
 	l->target_tsc = vessel_add_sat(now, ticks);
+	if (lapic_hv_usable(vcpu)) {
+		l->hv_timer = true;
+		return;
+	}
 	hrtimer_start(&l->timer, lapic_expiry(vessel_tsc_to_ns(ticks, tsc_khz)),
 		      HRTIMER_MODE_ABS_HARD);
 }
@@ -534,6 +643,7 @@ static void lapic_timer_deliver(struct vessel_vcpu *vcpu)
 	struct vessel_lapic *l = vcpu->lapic;
 	u32 lvt;
 
+	vessel_lapic_hv_expired(vcpu);
 	if (!atomic_xchg(&l->timer_fired, 0))
 		return;
 	lvt = reg_get(l, APIC_LVTT);
@@ -889,6 +999,60 @@ int vessel_lapic_wrmsr(struct vessel_vcpu *vcpu, u32 index, u64 val)
 }
 
 /**
+ * vessel_lapic_msr_fast() - the APIC's MSRs in the fast path (IRQs off)
+ * @vcpu:	the vCPU that exited
+ * @index:	the MSR (ECX)
+ * @write:	WRMSR rather than RDMSR
+ * @val:	the value written, or where the value read goes
+ *
+ * IA32_TSC_DEADLINE, x2APIC reads, and the x2APIC writes that need no
+ * sleeping lock: EOI, TPR, SELF IPI, and ICR with the SELF shorthand.
+ * The checks of vessel_lapic_wrmsr() come first, so a refusal changes
+ * nothing.
+ *
+ * Return: 0 done; 1 done, and the entry must take the slow way (an
+ * interrupt may be deliverable now, or an EOI must reach userspace);
+ * -EAGAIN not here (an IPI to others, the other registers, a #GP).
+ */
+int vessel_lapic_msr_fast(struct vessel_vcpu *vcpu, u32 index, bool write,
+			  u64 *val)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	u32 off;
+
+	if (!l)
+		return -EAGAIN;
+	if (index == MSR_IA32_TSC_DEADLINE) {
+		/* An expiry at once posts an event: the caller sees it. */
+		if (write)
+			return vessel_lapic_wrmsr(vcpu, index, *val);
+		return vessel_lapic_rdmsr(vcpu, index, val);
+	}
+	if (index < APIC_BASE_MSR || index > APIC_BASE_MSR + 0xff ||
+	    !lapic_x2apic(l))
+		return -EAGAIN;
+	off = (index - APIC_BASE_MSR) << 4;
+	if (!write)
+		return x2apic_read(l, off, val) ? -EAGAIN : 0;
+	switch (off) {
+	case APIC_ICR:
+		if (((*val >> 18) & 3) != SH_SELF)
+			return -EAGAIN;
+		break;
+	case APIC_EOI:
+	case APIC_TASKPRI:
+	case APIC_SELF_IPI:
+		break;
+	default:
+		return -EAGAIN;
+	}
+	if (x2apic_write(vcpu, off, *val))
+		return -EAGAIN;
+	/* What EOI and TPR change: is a held-back vector deliverable now? */
+	return l->eoi_exit >= 0 || !lapic_irr_empty(l);
+}
+
+/**
  * vessel_lapic_hv_msr() - Hyper-V's APIC MSRs (EOI, ICR, TPR)
  * @vcpu:	the vCPU
  * @off:	the APIC register: APIC_EOI, APIC_ICR or APIC_TASKPRI
@@ -969,11 +1133,13 @@ void vessel_lapic_cr8_write(struct vessel_vcpu *vcpu, u64 cr8)
 static void lapic_update_tpr_threshold(struct vessel_vcpu *vcpu)
 {
 	struct vessel_lapic *l = vcpu->lapic;
-	int irr = vec_highest(l, APIC_IRR);
-	u32 tpr_class = (reg_get(l, APIC_TASKPRI) >> 4) & 0xf, thr = 0;
+	u32 tpr_class, thr = 0;
+	int irr;
 
 	if (!vessel_vmx_has_tpr_shadow(vcpu))
 		return;
+	irr = lapic_irr_empty(l) ? -1 : vec_highest(l, APIC_IRR);
+	tpr_class = (reg_get(l, APIC_TASKPRI) >> 4) & 0xf;
 	if (irr >= 0 && ((u32)irr >> 4) <= tpr_class)
 		thr = (u32)irr >> 4;
 	vessel_vmx_set_tpr_threshold(vcpu, thr);
@@ -991,17 +1157,15 @@ bool vessel_lapic_hw_disabled(struct vessel_vcpu *vcpu)
 
 /* ------------------------------------------------------ entry and HLT */
 
-static bool lapic_extint_pending(const struct vessel_lapic *l)
-{
-	return !bitmap_empty(l->extint, 256);
-}
-
 static void lapic_pv_eoi_offer(struct vessel_vcpu *vcpu, int vec);
 
 bool __vessel_lapic_has_irq(struct vessel_vcpu *vcpu)
 {
-	return lapic_extint_pending(vcpu->lapic) ||
-	       lapic_deliverable(vcpu->lapic) >= 0;
+	struct vessel_lapic *l = vcpu->lapic;
+
+	if (lapic_irr_empty(l))
+		return false;
+	return lapic_extint_pending(l) || lapic_deliverable(l) >= 0;
 }
 
 /*
@@ -1013,6 +1177,8 @@ bool __vessel_lapic_ack(struct vessel_vcpu *vcpu)
 	struct vessel_lapic *l = vcpu->lapic;
 	int vec;
 
+	if (lapic_irr_empty(l))
+		return false;
 	vec = find_last_bit(l->extint, 256);
 	if (vec < 256 && test_and_clear_bit(vec, l->extint)) {
 		vcpu->ev.irq_vector = vec;
@@ -1026,8 +1192,10 @@ bool __vessel_lapic_ack(struct vessel_vcpu *vcpu)
 		lapic_pv_eoi_offer(vcpu, vec);
 	clear_bit(vec & 31, vec_word(l, APIC_IRR, vec));
 	/* An auto-EOI vector is retired as it is taken (TLFS 11.8.2). */
-	if (!test_bit(vec, l->auto_eoi))
+	if (!test_bit(vec, l->auto_eoi)) {
 		*(u32 *)(l->regs + APIC_ISR + (vec >> 5) * 0x10) |= BIT(vec & 31);
+		l->isr_top = max(l->isr_top, vec);
+	}
 	lapic_update_ppr(l);
 	vcpu->ev.irq_vector = vec;
 	vcpu->ev.irq_pending = true;
@@ -1053,6 +1221,9 @@ static void lapic_process(struct vessel_vcpu *vcpu)
 	struct vessel_lapic *l = vcpu->lapic;
 
 	lapic_timer_deliver(vcpu);
+	/* Most events are IRR bits or the timer: none of these. */
+	if (!READ_ONCE(l->req))
+		return;
 	if (test_and_clear_bit(LAPIC_REQ_INIT, &l->req))
 		lapic_do_init(vcpu);
 	if (test_and_clear_bit(LAPIC_REQ_SIPI, &l->req))
@@ -1218,7 +1389,7 @@ static void lapic_pv_eoi_offer(struct vessel_vcpu *vcpu, int vec)
 
 	int i;
 
-	if (vec_highest(l, APIC_ISR) >= 0 ||
+	if (l->isr_top >= 0 ||
 	    test_bit(vec & 31, vec_word(l, APIC_TMR, vec)))
 		return;
 	/* @vec is still in IRR: any other bit there is another request. */
@@ -1432,6 +1603,7 @@ long vessel_vcpu_set_lapic(struct vessel_vcpu *vcpu,
 	memcpy(l->regs, s->regs, sizeof(s->regs));
 	reg_set(l, APIC_LVR, LAPIC_VERSION);
 	reg_set(l, APIC_TMCCT, 0);
+	l->isr_top = vec_highest(l, APIC_ISR);
 	if (lapic_x2apic(l)) {
 		reg_set(l, APIC_ID, vcpu->id);
 		reg_set(l, APIC_LDR, ((vcpu->id >> 4) << 16) | (1U << (vcpu->id & 0xf)));
@@ -1444,6 +1616,8 @@ long vessel_vcpu_set_lapic(struct vessel_vcpu *vcpu,
 	l->tsc_deadline = 0;
 	l->period_ns = 0;
 	bitmap_from_arr64(l->extint, s->extint, 256);
+	/* Whatever IRR and extint now hold: the next look scans them. */
+	WRITE_ONCE(l->irr_pending, true);
 	if (lapic_timer_mode(l) == APIC_LVT_TIMER_TSCDEADLINE)
 		lapic_deadline_set(vcpu, s->tsc_deadline);
 	else if (s->timer_ns)

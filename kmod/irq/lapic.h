@@ -50,6 +50,13 @@
  *		next exit looks whether the guest cleared it (its EOI)
  * @auto_eoi:	vectors acknowledged without setting ISR (Hyper-V SINTs
  *		with auto-EOI); written by the vCPU's thread only
+ * @hv_timer:	TSC-deadline mode inside RUN: @target_tsc is watched by
+ *		the VMX-preemption timer, the hrtimer is off (lapic.c)
+ * @isr_top:	the highest vector in ISR, -1 for none: changed by the
+ *		vCPU's thread with ISR, so PPR and EOI need no scan of it
+ * @irr_pending: IRR or @extint may have a bit set; false only when both
+ *		are empty (KVM's irr_pending), so that the checks before
+ *		every entry need not scan IRR when nothing was requested
  */
 struct vessel_lapic {
 	struct vessel_vcpu *vcpu;
@@ -68,7 +75,10 @@ struct vessel_lapic {
 	u64 period_tsc;
 	u64 tsc_deadline;
 	s64 deadline_offset;
+	bool hv_timer;
 
+	int isr_top;
+	bool irr_pending;
 	bool pv_eoi_pending;
 	u64 pv_eoi_msr;
 	DECLARE_BITMAP(auto_eoi, 256);
@@ -130,8 +140,30 @@ static inline void vessel_lapic_after_exit(struct vessel_vcpu *vcpu)
 		__vessel_lapic_pv_eoi_sync(vcpu);
 }
 
+/*
+ * Before every entry (IRQs off): whether the VMX-preemption timer must
+ * run, and for how many TSC ticks, for the APIC's deadline.
+ */
+static inline bool vessel_lapic_hv_timer(struct vessel_vcpu *vcpu, u64 *ticks)
+{
+	const struct vessel_lapic *l = vcpu->lapic;
+	u64 now;
+
+	if (!l || !l->hv_timer)
+		return false;
+	now = rdtsc();
+	*ticks = l->target_tsc > now ? l->target_tsc - now : 0;
+	return true;
+}
+bool vessel_lapic_hv_expired(struct vessel_vcpu *vcpu);
+
+/* The thread goes to sleep in HLT (halt.c): the hrtimer takes over. */
+void vessel_lapic_hv_sleep(struct vessel_vcpu *vcpu);
+
 /* Exit handlers' hooks. */
 int vessel_lapic_rdmsr(struct vessel_vcpu *vcpu, u32 index, u64 *val);
+int vessel_lapic_msr_fast(struct vessel_vcpu *vcpu, u32 index, bool write,
+			  u64 *val);
 int vessel_lapic_wrmsr(struct vessel_vcpu *vcpu, u32 index, u64 val);
 int vessel_exit_tpr_below_threshold(struct vessel_vcpu *vcpu);
 int vessel_lapic_hv_msr(struct vessel_vcpu *vcpu, u32 off, bool write,

@@ -36,10 +36,12 @@ struct vessel_mem_slot {
 
 /*
  * All slots of a VM.  Never changed in place: a change publishes a new copy
- * (RCU), so the fault path can look a slot up without a lock.
+ * (RCU), so the fault path can look a slot up without a lock.  @used: one
+ * more than the highest slot in use, so that a lookup stops there.
  */
 struct vessel_mem_slots {
 	struct rcu_head rcu;
+	unsigned int used;
 	struct vessel_mem_slot slot[];	/* VESSEL_MAX_MEM_SLOTS */
 };
 

@@ -42,9 +42,10 @@ static size_t mem_slots_bytes(void)
 const struct vessel_mem_slot *
 vessel_mem_slot_find(const struct vessel_mem_slots *slots, u64 gpa)
 {
-	unsigned int i;
+	unsigned int i, used = min_t(unsigned int, slots->used,
+				     VESSEL_MAX_MEM_SLOTS);
 
-	for (i = 0; i < VESSEL_MAX_MEM_SLOTS; i++) {
+	for (i = 0; i < used; i++) {
 		const struct vessel_mem_slot *s = &slots->slot[i];
 
 		if (s->size && gpa >= s->gpa && gpa - s->gpa < s->size)
@@ -190,6 +191,11 @@ static int mem_replace_slot(struct vessel_vm *vm,
 		s->flags = r->flags;
 		s->dirty = dirty;
 	}
+	/* Lookups (every fault, every guest memory copy) stop here. */
+	while (new->used && !new->slot[new->used - 1].size)
+		new->used--;
+	if (r->size && r->slot >= new->used)
+		new->used = r->slot + 1;
 	vessel_ept_replace_slots(vm, new, old->size ? old : NULL);
 	/* Faults may still be reading @cur without a lock. */
 	kfree_rcu(cur, rcu);
@@ -265,6 +271,64 @@ static int mem_chunk(struct vessel_mem *mem, u64 gpa, size_t len, bool write,
 }
 
 /*
+ * One naturally sized element (a flag byte, a version word, a pointer)
+ * with get_user()/put_user(): copy_to_user() of a variable size would
+ * check the kernel object against the stack frames first (hardened
+ * usercopy), several times the cost of the copy.  1: not such a size.
+ */
+static int mem_copy_small(void __user *uaddr, void *dst, const void *src,
+			  size_t n)
+{
+	u64 v = 0;
+	int r;
+
+	if (n != 1 && n != 2 && n != 4 && n != 8)
+		return 1;
+	if (src) {
+		memcpy(&v, src, n);
+		switch (n) {
+		case 1:
+			return put_user((u8)v, (u8 __user *)uaddr);
+		case 2:
+			return put_user((u16)v, (u16 __user *)uaddr);
+		case 4:
+			return put_user((u32)v, (u32 __user *)uaddr);
+		default:
+			return put_user(v, (u64 __user *)uaddr);
+		}
+	}
+	switch (n) {
+	case 1: {
+		u8 b;
+
+		r = get_user(b, (u8 __user *)uaddr);
+		v = b;
+		break;
+	}
+	case 2: {
+		u16 w;
+
+		r = get_user(w, (u16 __user *)uaddr);
+		v = w;
+		break;
+	}
+	case 4: {
+		u32 d;
+
+		r = get_user(d, (u32 __user *)uaddr);
+		v = d;
+		break;
+	}
+	default:
+		r = get_user(v, (u64 __user *)uaddr);
+		break;
+	}
+	if (!r)
+		memcpy(dst, &v, n);
+	return r;
+}
+
+/*
  * Copy between guest-physical memory and @dst (read) or @src (write),
  * through the VMM's mappings of the slots, so the MM sees ordinary user
  * accesses (faults, COW, dirty tracking).  The first pass checks the whole
@@ -276,14 +340,29 @@ static int mem_copy(struct vessel_vm *vm, u64 gpa, void *dst,
 {
 	bool write = src;
 	unsigned long uncopied;
+	void __user *uaddr;
 	int pass, r;
+	size_t n;
 
 	if (current->mm != vm->mm)
 		return -EFAULT;
+	if (!len)
+		return 0;
+	/* In one slot (nearly always): nothing to check beforehand. */
+	r = mem_chunk(&vm->mem, gpa, len, write, &uaddr, &n);
+	if (r)
+		return r;
+	if (n == len) {
+		r = mem_copy_small(uaddr, dst, src, n);
+		if (r <= 0)
+			return r;
+		uncopied = write ? copy_to_user(uaddr, src, n) :
+				   copy_from_user(dst, uaddr, n);
+		return uncopied ? -EFAULT : 0;
+	}
 	for (pass = 0; pass < 2; pass++) {
 		u64 a = gpa;
-		size_t left = len, n, done = 0;
-		void __user *uaddr;
+		size_t left = len, done = 0;
 
 		while (left) {
 			r = mem_chunk(&vm->mem, a, left, write, &uaddr, &n);

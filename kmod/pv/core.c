@@ -131,12 +131,22 @@ int vessel_exit_vmcall(struct vessel_vcpu *vcpu)
 	int r = -ENOENT;
 
 	if (ops->hypercall)
-		r = ops->hypercall(vcpu);
+		r = ops->hypercall(vcpu, false);
 	if (r == -ENOENT) {
 		vessel_queue_ud(vcpu);
 		return 1;
 	}
 	return r;
+}
+
+/* VMCALL in the fast path: a call the provider answers at once, or none. */
+int vessel_vmcall_fast(struct vessel_vcpu *vcpu)
+{
+	const struct vessel_pv_ops *ops = vcpu->vm->pv.ops;
+
+	if (!ops->hypercall || ops->hypercall(vcpu, true) <= 0)
+		return VESSEL_FAST_NONE;
+	return VESSEL_FAST_REENTER;
 }
 
 /* The next RUN after a VESSEL_EXIT_PV_* that left work to finish. */
@@ -306,16 +316,45 @@ void vessel_pv_vcpu_init(struct vessel_vcpu *vcpu)
 }
 
 /*
- * Before each entry, for a provider with a vcpu_enter hook (the run loop
- * checks): let the provider refresh what the guest reads in memory.
+ * Before an entry, when VESSEL_REQ_PV_RESYNC asked (the run loop consumed
+ * it, so a preemption during the hook asks again): let the provider
+ * refresh what the guest reads in memory.  Asked for when RUN begins,
+ * when the thread is scheduled in (it may have waited - steal time - or
+ * moved to another CPU), when the guest TSC or the provider's clock
+ * changed (vessel_pv_resync_all()), and by the provider itself.  Between
+ * those nothing the hooks look at changes, so entries skip them.
  */
 void vessel_pv_vcpu_enter(struct vessel_vcpu *vcpu)
 {
 	const struct vessel_pv_ops *ops = vcpu->vm->pv.ops;
 
-	/* Consumed first: a preemption during the hook asks again. */
-	vessel_check_request(vcpu, VESSEL_REQ_PV_RESYNC);
-	ops->vcpu_enter(vcpu);
+	if (ops->vcpu_enter)
+		ops->vcpu_enter(vcpu);
+}
+
+/* Have @vcpu run the provider's entry hook before its next entry. */
+void vessel_pv_request_resync(struct vessel_vcpu *vcpu)
+{
+	if (vcpu->vm->pv.ops->vcpu_enter)
+		vessel_make_request(vcpu, VESSEL_REQ_PV_RESYNC);
+}
+
+/*
+ * The guest TSC or the provider's clock changed: every vCPU rewrites its
+ * copies (pvclock, TSC page) before its next entry.  A vCPU in the guest
+ * finds the request at that entry, as it found the change before.
+ */
+void vessel_pv_resync_all(struct vessel_vm *vm)
+{
+	unsigned int i;
+
+	if (!vm->pv.ops->vcpu_enter)
+		return;
+	mutex_lock(&vm->lock);
+	for (i = 0; i < VESSEL_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			vessel_make_request(vm->vcpus[i], VESSEL_REQ_PV_RESYNC);
+	mutex_unlock(&vm->lock);
 }
 
 void vessel_pv_vcpu_leave(struct vessel_vcpu *vcpu)
@@ -461,6 +500,9 @@ static long pv_vm_state(struct vessel_vm *vm, unsigned int cmd, void __user *u)
 		r = ops->vm_set_state(vm, st);
 	}
 	mutex_unlock(&vm->pv.lock);
+	/* A new clock: the guests' copies are rewritten. */
+	if (set && !r)
+		vessel_pv_resync_all(vm);
 	if (set || r) {
 		kfree(st);
 		return r;

@@ -23,7 +23,7 @@ struct vessel_pv_hv_connection;
 u64 vessel_hv_ref_now(struct vessel_vm *vm);
 
 /* pv/hyperv_hypercalls.c */
-int vessel_hv_hypercall(struct vessel_vcpu *vcpu);
+int vessel_hv_hypercall(struct vessel_vcpu *vcpu, bool atomic);
 void vessel_hv_complete_user(struct vessel_vcpu *vcpu);
 long vessel_hv_set_connection(struct vessel_vm *vm,
 			      const struct vessel_pv_hv_connection __user *u);

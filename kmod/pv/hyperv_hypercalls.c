@@ -477,7 +477,38 @@ void vessel_hv_complete_user(struct vessel_vcpu *vcpu)
 	hv_set_result(vcpu, vessel_vmx_long_mode(vcpu), ret & 0xffff);
 }
 
-int vessel_hv_hypercall(struct vessel_vcpu *vcpu)
+/*
+ * Whether the fast path can finish the call: it only computes a status
+ * (an error, an unknown code, a spin-wait notice with no one to yield to).
+ */
+static bool hv_hc_atomic(struct vessel_vcpu *vcpu, const struct hv_hcall *hc,
+			 u64 control)
+{
+	if (vessel_vmx_guest_cpl(vcpu) || (control & HV_HYPERCALL_RSVD_MASK))
+		return true;
+	switch (hc->code) {
+	case HVCALL_NOTIFY_LONG_SPIN_WAIT:
+		return !hv_simple(hc) ||
+		       (hc->fast && READ_ONCE(vcpu->vm->nr_vcpus) <= 1);
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE:
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST:
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX:
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX:
+	case HVCALL_POST_DEBUG_DATA:
+	case HVCALL_RETRIEVE_DEBUG_DATA:
+	case HVCALL_RESET_DEBUG_SESSION:
+	case HVCALL_SEND_IPI:
+	case HVCALL_SEND_IPI_EX:
+	case HVCALL_POST_MESSAGE:
+	case HVCALL_SIGNAL_EVENT:
+	case HV_EXT_CALL_QUERY_CAPABILITIES:
+		return false;
+	default:
+		return true;	/* HV_STATUS_INVALID_HYPERCALL_CODE */
+	}
+}
+
+int vessel_hv_hypercall(struct vessel_vcpu *vcpu, bool atomic)
 {
 	struct vessel_pv_hv_vm *hv = &vcpu->vm->pv.hv;
 	bool wide = vessel_vmx_long_mode(vcpu);
@@ -488,7 +519,7 @@ int vessel_hv_hypercall(struct vessel_vcpu *vcpu)
 
 	/* Before the guest enabled the hypercall page, VMCALL is #UD. */
 	if (!(READ_ONCE(hv->hypercall) & HV_X64_MSR_HYPERCALL_ENABLE))
-		return -ENOENT;
+		return atomic ? -EAGAIN : -ENOENT;
 	if (wide) {
 		control = r[VESSEL_GPR_RCX];
 		hc.ingpa = r[VESSEL_GPR_RDX];
@@ -506,6 +537,8 @@ int vessel_hv_hypercall(struct vessel_vcpu *vcpu)
 		     HV_HYPERCALL_REP_COMP_OFFSET;
 	hc.rep_idx = (control & HV_HYPERCALL_REP_START_MASK) >>
 		     HV_HYPERCALL_REP_START_OFFSET;
+	if (atomic && !hv_hc_atomic(vcpu, &hc, control))
+		return -EAGAIN;
 	vessel_pv_count_hc(vcpu->vm, hc.code);
 
 	if (vessel_vmx_guest_cpl(vcpu)) {
@@ -530,8 +563,13 @@ int vessel_hv_hypercall(struct vessel_vcpu *vcpu)
 			if (status)
 				break;
 		}
-		/* A spinning vCPU: let another one of the VM run. */
-		vessel_vcpu_yield_to(vcpu, ~0ULL);
+		/*
+		 * A spinning vCPU: let another one of the VM run.  Not in
+		 * the fast path, which took the call for a vCPU alone in its
+		 * VM: one created since must not make it take vm->lock.
+		 */
+		if (!atomic)
+			vessel_vcpu_yield_to(vcpu, ~0ULL);
 		status = HV_STATUS_SUCCESS;
 		break;
 	case HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE:

@@ -411,6 +411,7 @@ static int kvm_msr(struct vessel_vcpu *vcpu, u32 index, bool write, u64 *val)
 			kvm_write_steal(vcpu);
 			/* A new record: its byte is cleared at the next entry. */
 			WRITE_ONCE(k->preempted, true);
+			vessel_pv_request_resync(vcpu);
 		} else {
 			WRITE_ONCE(k->in_run, false);
 		}
@@ -479,7 +480,21 @@ static long kvm_hc_send_ipi(struct vessel_vcpu *vcpu, u64 lo, u64 hi,
 					icr);
 }
 
-static int kvm_hypercall(struct vessel_vcpu *vcpu)
+/* The calls that do more than compute RAX (the fast path leaves them). */
+static bool kvm_hc_sleeps(u64 nr)
+{
+	switch (nr) {
+	case KVM_HC_CLOCK_PAIRING:	/* guest memory */
+	case KVM_HC_KICK_CPU:		/* other vCPUs, a yield */
+	case KVM_HC_SEND_IPI:
+	case KVM_HC_SCHED_YIELD:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int kvm_hypercall(struct vessel_vcpu *vcpu, bool atomic)
 {
 	bool wide = vessel_vmx_long_mode(vcpu);
 	u64 nr = vcpu->regs[VESSEL_GPR_RAX];
@@ -496,6 +511,8 @@ static int kvm_hypercall(struct vessel_vcpu *vcpu)
 		a2 = (u32)a2;
 		a3 = (u32)a3;
 	}
+	if (atomic && kvm_hc_sleeps(nr))
+		return -EAGAIN;
 	vessel_pv_count_hc(vcpu->vm, nr);
 	if (vessel_vmx_guest_cpl(vcpu)) {
 		ret = -KVM_EPERM;

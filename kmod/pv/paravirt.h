@@ -186,7 +186,11 @@ struct vessel_pv_vcpu {
  * @msr:	an RDMSR/WRMSR: 0 done, -ENOENT not the provider's, -EINVAL
  *		#GP, VESSEL_PV_USER (instruction completed, run page filled)
  * @hypercall:	a VMCALL, as an exit handler: >0 re-enter, 0 to userspace
- *		(run page filled), -ENOENT not claimed (#UD)
+ *		(run page filled), -ENOENT not claimed (#UD).  With @atomic
+ *		(the fast path, IRQs off) only calls that just compute an
+ *		answer - the unknown ones too - are done; the others return
+ *		-EAGAIN before they count or change anything, and come again
+ *		without @atomic
  * @complete_user: the RUN after a VESSEL_EXIT_PV_* exit
  * @vcpu_init:	once, at vCPU creation (before @vcpu_reset)
  * @vcpu_free:	vCPU destruction, before its APIC goes
@@ -211,7 +215,7 @@ struct vessel_pv_ops {
 	unsigned int (*cpuid)(struct vessel_vm *vm,
 			      struct vessel_cpuid_entry *e, unsigned int room);
 	int (*msr)(struct vessel_vcpu *vcpu, u32 index, bool write, u64 *val);
-	int (*hypercall)(struct vessel_vcpu *vcpu);
+	int (*hypercall)(struct vessel_vcpu *vcpu, bool atomic);
 	void (*complete_user)(struct vessel_vcpu *vcpu);
 	void (*vcpu_init)(struct vessel_vcpu *vcpu);
 	void (*vcpu_free)(struct vessel_vcpu *vcpu);
@@ -241,9 +245,12 @@ unsigned int vessel_pv_cpuid(struct vessel_vm *vm,
 			     struct vessel_cpuid_entry *e, unsigned int room);
 int vessel_pv_msr(struct vessel_vcpu *vcpu, u32 index, bool write, u64 *val);
 int vessel_exit_vmcall(struct vessel_vcpu *vcpu);
+int vessel_vmcall_fast(struct vessel_vcpu *vcpu);
 void vessel_pv_complete_user(struct vessel_vcpu *vcpu);
 void vessel_pv_vcpu_init(struct vessel_vcpu *vcpu);
 void vessel_pv_vcpu_enter(struct vessel_vcpu *vcpu);
+void vessel_pv_request_resync(struct vessel_vcpu *vcpu);
+void vessel_pv_resync_all(struct vessel_vm *vm);
 void vessel_pv_vcpu_leave(struct vessel_vcpu *vcpu);
 void vessel_pv_vcpu_free(struct vessel_vcpu *vcpu);
 void vessel_pv_vcpu_event(struct vessel_vcpu *vcpu);

@@ -212,6 +212,8 @@ static void vmx_cpu_disable(void)
 {
 	int cpu = smp_processor_id();
 
+	/* The host's MSRs back, our user-return notifier gone (uret.c). */
+	vessel_uret_drop();
 	if (!per_cpu(vmx_on, cpu))
 		return;
 	/* Active VMCSs must reach memory before VMX operation ends. */

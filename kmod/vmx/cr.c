@@ -174,6 +174,8 @@ int vessel_efer_set(struct vessel_vcpu *vcpu, u64 efer, bool from_guest)
 	}
 	vmcs_write64(GUEST_IA32_EFER, efer);
 	vessel_update_entry_controls(vcpu);
+	/* SCE decides whether the SYSCALL MSRs must be in the CPU (uret.c). */
+	vcpu->uret_loaded = false;
 	return 0;
 }
 

@@ -9,6 +9,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/nospec.h>
+#include <linux/percpu.h>
+#include <asm/cpufeature.h>
+#include <asm/debugreg.h>
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 
@@ -81,17 +84,54 @@ static int vmx_exit_entry_failed(struct vessel_vcpu *vcpu)
 				    2, data);
 }
 
+/*
+ * A #DB or #AC the guest raised, intercepted only so that each delivery is
+ * a VM exit (vmcs.c): queue it as the hardware would have delivered it.
+ * The exception replaces one whose delivery it interrupted (both are
+ * benign: handled serially, and a fault re-raises the first on return).
+ */
+static int vmx_exit_reflect(struct vessel_vcpu *vcpu, u8 vector)
+{
+	u32 info = vcpu->exit_intr_info;
+
+	if ((vcpu->ev.injected_info & INTR_INFO_VALID_MASK) &&
+	    (vcpu->ev.injected_info & INTR_INFO_INTR_TYPE_MASK) ==
+	    INTR_TYPE_HARD_EXCEPTION)
+		vcpu->ev.injected_info = 0;
+	if (vector == X86_TRAP_AC) {
+		vessel_queue_exception(vcpu, X86_TRAP_AC, true,
+				       vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
+		return 1;
+	}
+	/* INT1 (ICEBP) is a trap: its #DB returns past the instruction. */
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION)
+		vessel_skip_insn(vcpu);
+	vessel_queue_exception(vcpu, X86_TRAP_DB, false, 0);
+	/*
+	 * The exit qualification has DR6's B0-B3, BD and BS bits (SDM Table
+	 * 28-1); hardware left DR6 alone, the injection sets them.
+	 */
+	vcpu->ev.exception_has_payload = true;
+	vcpu->ev.exception_payload = (vmcs_readl(EXIT_QUALIFICATION) &
+				      (DR_TRAP_BITS | DR_STEP | BIT(13))) |
+				     DR6_RESERVED;
+	return 1;
+}
+
 /* The NMI went to the host right after the exit; #MC goes there now. */
 static int vmx_exit_exception_nmi(struct vessel_vcpu *vcpu)
 {
 	u32 info = vcpu->exit_intr_info;
+	u8 vector = info & INTR_INFO_VECTOR_MASK;
 
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return 1;
-	if ((info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC) {
+	if (vector == X86_TRAP_MC) {
 		asm volatile("int $0x12");
 		return 1;
 	}
+	if (vector == X86_TRAP_DB || vector == X86_TRAP_AC)
+		return vmx_exit_reflect(vcpu, vector);
 	return vmx_exit_unexpected(vcpu);
 }
 
@@ -101,6 +141,16 @@ static int vmx_exit_exception_nmi(struct vessel_vcpu *vcpu)
  */
 static int vmx_exit_external_interrupt(struct vessel_vcpu *vcpu)
 {
+	return 1;
+}
+
+/*
+ * The backstop (vmcs.c) let the host take its IRQs; or the APIC's TSC
+ * deadline, which the VMX-preemption timer watches inside RUN, passed.
+ */
+static int vmx_exit_preemption_timer(struct vessel_vcpu *vcpu)
+{
+	vessel_lapic_hv_expired(vcpu);
 	return 1;
 }
 
@@ -207,10 +257,101 @@ static const vessel_exit_handler vmx_exit_handlers[] = {
 	[EXIT_REASON_INVVPID]			= vmx_exit_ud,
 	[EXIT_REASON_WBINVD]			= vmx_exit_skip,
 	[EXIT_REASON_XSETBV]			= vessel_exit_xsetbv,
-	[EXIT_REASON_PREEMPTION_TIMER]		= vmx_exit_external_interrupt,
+	[EXIT_REASON_PREEMPTION_TIMER]		= vmx_exit_preemption_timer,
 	[EXIT_REASON_PML_FULL]			= vmx_exit_pml_full,
 	[EXIT_REASON_VMFUNC]			= vmx_exit_ud,
 };
+
+static int vmx_fast_cpuid(struct vessel_vcpu *vcpu)
+{
+	vessel_exit_cpuid(vcpu);
+	return VESSEL_FAST_REENTER;
+}
+
+static int vmx_fast_skip(struct vessel_vcpu *vcpu)
+{
+	vessel_skip_insn(vcpu);
+	return VESSEL_FAST_REENTER;
+}
+
+static int vmx_fast_rdmsr(struct vessel_vcpu *vcpu)
+{
+	return vessel_msr_fast(vcpu, false);
+}
+
+static int vmx_fast_wrmsr(struct vessel_vcpu *vcpu)
+{
+	return vessel_msr_fast(vcpu, true);
+}
+
+static int vmx_fast_vmcall(struct vessel_vcpu *vcpu)
+{
+	return vessel_vmcall_fast(vcpu);
+}
+
+/**
+ * vessel_exit_fast() - finish an exit before IRQs are enabled again
+ * @vcpu:	the vCPU that exited, on its own thread, IRQs off
+ *
+ * The exits that need nothing preemptible - no sleep, no lock that
+ * sleeps, no guest memory - and are frequent in a running guest, as
+ * KVM's fastpath: CPUID, WBINVD/INVD, the in-kernel MSRs (the table,
+ * the user-return MSRs, the TSC deadline and x2APIC registers), and the
+ * hypercalls that only compute an answer.  A handler that finds more to
+ * do (an MSR of the provider, a hypercall with guest memory, an access
+ * that raises #GP) declines before it changes anything, and the exit is
+ * dispatched as usual.  Not while a PV EOI is outstanding: that exit must
+ * look at the guest's flag first (vessel_lapic_after_exit()).
+ *
+ * Return: VESSEL_FAST_NONE, _REENTER or _DONE (vcpu.h).
+ */
+int vessel_exit_fast(struct vessel_vcpu *vcpu)
+{
+	int (*handler)(struct vessel_vcpu *vcpu);
+	u32 reason = vcpu->exit_reason;
+	int r;
+
+	if (vcpu->lapic && unlikely(vcpu->lapic->pv_eoi_pending))
+		return VESSEL_FAST_NONE;
+	/*
+	 * The APIC's deadline passed: its interrupt goes in the slow way.
+	 * Else, with the emulator backstop, the host's IRQs must be taken.
+	 */
+	if (reason == EXIT_REASON_PREEMPTION_TIMER) {
+		bool expired = vessel_lapic_hv_expired(vcpu);
+
+		if (!expired && vessel_backstop_ticks)
+			return VESSEL_FAST_NONE;
+		vcpu->counters.vmx_exits[reason]++;
+		return expired ? VESSEL_FAST_DONE : VESSEL_FAST_REENTER;
+	}
+	/* The full reason: an entry failure (bit 31) matches none of these. */
+	switch (reason) {
+	case EXIT_REASON_CPUID:
+		handler = vmx_fast_cpuid;
+		break;
+	case EXIT_REASON_WBINVD:
+	case EXIT_REASON_INVD:
+		handler = vmx_fast_skip;
+		break;
+	case EXIT_REASON_MSR_READ:
+		handler = vmx_fast_rdmsr;
+		break;
+	case EXIT_REASON_MSR_WRITE:
+		handler = vmx_fast_wrmsr;
+		break;
+	case EXIT_REASON_VMCALL:
+		handler = vmx_fast_vmcall;
+		break;
+	default:
+		return VESSEL_FAST_NONE;
+	}
+	vcpu->exit_insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	r = handler(vcpu);
+	if (r != VESSEL_FAST_NONE)
+		vcpu->counters.vmx_exits[reason]++;
+	return r;
+}
 
 int vessel_exit_dispatch(struct vessel_vcpu *vcpu)
 {
@@ -228,6 +369,7 @@ int vessel_exit_dispatch(struct vessel_vcpu *vcpu)
 	if (!handler)
 		return vmx_exit_unexpected(vcpu);
 	vcpu->exit_insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	vessel_stage(vcpu, VESSEL_STAGE_DISPATCH);
 	return handler(vcpu);
 }
 

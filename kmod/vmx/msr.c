@@ -15,20 +15,15 @@
 #include "irq/lapic.h"
 #include "vcpu.h"
 
-const u32 vessel_switched_msrs[VESSEL_NR_SWITCHED_MSRS] = {
-	[VESSEL_SW_STAR]		= MSR_STAR,
-	[VESSEL_SW_LSTAR]		= MSR_LSTAR,
-	[VESSEL_SW_CSTAR]		= MSR_CSTAR,
-	[VESSEL_SW_SFMASK]		= MSR_SYSCALL_MASK,
-	[VESSEL_SW_KERNEL_GS_BASE]	= MSR_KERNEL_GS_BASE,
-	[VESSEL_SW_TSC_AUX]		= MSR_TSC_AUX,
-};
-
-/* Guest values live in the VMCS or the switched areas: no exit needed. */
+/*
+ * Guest values live in the VMCS, or in the CPU for as long as RUN runs
+ * (KERNEL_GS_BASE, which SWAPGS changes without an exit): no exit needed.
+ * The user-return MSRs (uret.c) exit: Vessel keeps their values, which
+ * a guest writes once per CPU at boot.
+ */
 static const u32 passthrough_msrs[] = {
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
-	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_TSC_AUX,
 	MSR_IA32_CR_PAT,
 };
 
@@ -71,13 +66,7 @@ static void msr_bitmap_build(struct vessel_vcpu *vcpu)
 
 void vessel_msr_setup(struct vessel_vcpu *vcpu)
 {
-	unsigned int i;
-
 	msr_bitmap_build(vcpu);
-	for (i = 0; i < VESSEL_NR_SWITCHED_MSRS; i++) {
-		vcpu->msr_autoload[i].index = vessel_switched_msrs[i];
-		vcpu->msr_hostload[i].index = vessel_switched_msrs[i];
-	}
 }
 
 static u64 guest_tsc(struct vessel_vcpu *vcpu)
@@ -85,11 +74,16 @@ static u64 guest_tsc(struct vessel_vcpu *vcpu)
 	return rdtsc() + vcpu->vm->tsc_offset;
 }
 
-/* In-kernel MSRs: read and write return 0, or -EINVAL for #GP. */
+/*
+ * In-kernel MSRs: read and write return 0, or -EINVAL for #GP.  Every
+ * read may run in the fast path (IRQs off); a write only with @fast_write
+ * (no lock that sleeps, nothing to tell other vCPUs).
+ */
 struct vessel_msr {
 	u32 index;
 	int (*read)(struct vessel_vcpu *vcpu, u64 *val);
 	int (*write)(struct vessel_vcpu *vcpu, u64 val);
+	bool fast_write;
 };
 
 static int msr_tsc_read(struct vessel_vcpu *vcpu, u64 *val)
@@ -102,6 +96,7 @@ static int msr_tsc_write(struct vessel_vcpu *vcpu, u64 val)
 {
 	/* One TSC per VM: every vCPU picks the offset up on its next entry. */
 	WRITE_ONCE(vcpu->vm->tsc_offset, val - rdtsc());
+	vessel_pv_resync_all(vcpu->vm);
 	return 0;
 }
 
@@ -185,15 +180,61 @@ static int msr_debugctl_write(struct vessel_vcpu *vcpu, u64 val)
 static const struct vessel_msr vessel_msrs[] = {
 	{ MSR_IA32_TSC, msr_tsc_read, msr_tsc_write },
 	{ MSR_EFER, msr_efer_read, msr_efer_write },
-	{ MSR_IA32_MISC_ENABLE, msr_misc_enable_read, msr_misc_enable_write },
+	{ MSR_IA32_MISC_ENABLE, msr_misc_enable_read, msr_misc_enable_write,
+	  true },
 	{ MSR_MTRRcap, msr_mtrrcap_read, NULL },
-	{ MSR_MTRRdefType, msr_mtrr_def_read, msr_mtrr_def_write },
+	{ MSR_MTRRdefType, msr_mtrr_def_read, msr_mtrr_def_write, true },
 	{ MSR_IA32_FEAT_CTL, msr_feature_control_read, NULL },
 	/* Linux writes 0, runs CPUID, reads the microcode revision. */
-	{ MSR_IA32_UCODE_REV, msr_zero_read, msr_ignore_write },
+	{ MSR_IA32_UCODE_REV, msr_zero_read, msr_ignore_write, true },
 	{ MSR_IA32_PLATFORM_ID, msr_zero_read, NULL },
-	{ MSR_IA32_DEBUGCTLMSR, msr_debugctl_read, msr_debugctl_write },
+	{ MSR_IA32_DEBUGCTLMSR, msr_debugctl_read, msr_debugctl_write, true },
 };
+
+/*
+ * The user-return MSRs (uret.c): VESSEL_URET_*, or -1.  A switch, not a
+ * walk of vessel_uret_msrs[]: every MSR exit that is not the table's asks.
+ */
+static inline int msr_uret_slot(u32 index)
+{
+	switch (index) {
+	case MSR_STAR:
+		return VESSEL_URET_STAR;
+	case MSR_LSTAR:
+		return VESSEL_URET_LSTAR;
+	case MSR_CSTAR:
+		return VESSEL_URET_CSTAR;
+	case MSR_SYSCALL_MASK:
+		return VESSEL_URET_SFMASK;
+	case MSR_TSC_AUX:
+		return VESSEL_URET_TSC_AUX;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * The providers' MSRs live in the range reserved for hypervisors
+ * (0x40000000-0x4fffffff; KVM's at 0x4b564dxx): the fast path never
+ * finishes one, so their exits go the slow way without a look further.
+ */
+static inline bool msr_fast_candidate(u32 index)
+{
+	return (index >> 28) != 4;
+}
+
+static int msr_uret_access(struct vessel_vcpu *vcpu, int slot, bool write,
+			   u64 *val)
+{
+	if (!write) {
+		*val = vcpu->uret[slot];
+		return 0;
+	}
+	if (!vessel_uret_valid(slot, *val))
+		return -EINVAL;
+	vessel_uret_set(vcpu, slot, *val);
+	return 0;
+}
 
 static const struct vessel_msr *msr_find(u32 index)
 {
@@ -222,6 +263,9 @@ static int msr_access(struct vessel_vcpu *vcpu, u32 index, bool write,
 			return m->write ? m->write(vcpu, *val) : -EINVAL;
 		return m->read ? m->read(vcpu, val) : -EINVAL;
 	}
+	r = msr_uret_slot(index);
+	if (r >= 0)
+		return msr_uret_access(vcpu, r, write, val);
 	r = vessel_pv_msr(vcpu, index, write, val);
 	if (r != -ENOENT)
 		return r;
@@ -293,6 +337,53 @@ int vessel_exit_wrmsr(struct vessel_vcpu *vcpu)
 	}
 	vessel_skip_insn(vcpu);
 	return 1;
+}
+
+/**
+ * vessel_msr_fast() - RDMSR/WRMSR in the fast path (IRQs off)
+ * @vcpu:	the vCPU that exited
+ * @write:	WRMSR rather than RDMSR
+ *
+ * The table's MSRs (writes with fast_write), the user-return MSRs and
+ * the APIC's TSC deadline and x2APIC registers.  Anything else, a user
+ * MSR, and an access that would #GP are left to the exit handler, which
+ * does them again from the start: nothing here changes state first.
+ *
+ * Return: VESSEL_FAST_NONE, _REENTER or _DONE.
+ */
+int vessel_msr_fast(struct vessel_vcpu *vcpu, bool write)
+{
+	u32 index = vcpu->regs[VESSEL_GPR_RCX];
+	u64 val = (vcpu->regs[VESSEL_GPR_RDX] << 32) |
+		  (u32)vcpu->regs[VESSEL_GPR_RAX];
+	const struct vessel_msr *m;
+	int r, slot;
+
+	if (!msr_fast_candidate(index) ||
+	    (unlikely(vcpu->vm->nr_user_msrs) && msr_is_user(vcpu->vm, index)))
+		return VESSEL_FAST_NONE;
+	m = msr_find(index);
+	if (m) {
+		if (write)
+			r = m->write && m->fast_write ? m->write(vcpu, val) :
+			    -EAGAIN;
+		else
+			r = m->read ? m->read(vcpu, &val) : -EINVAL;
+	} else {
+		slot = msr_uret_slot(index);
+		if (slot >= 0)
+			r = msr_uret_access(vcpu, slot, write, &val);
+		else
+			r = vessel_lapic_msr_fast(vcpu, index, write, &val);
+	}
+	if (r < 0)
+		return VESSEL_FAST_NONE;
+	if (!write) {
+		vcpu->regs[VESSEL_GPR_RAX] = (u32)val;
+		vcpu->regs[VESSEL_GPR_RDX] = val >> 32;
+	}
+	vessel_skip_insn(vcpu);
+	return r ? VESSEL_FAST_DONE : VESSEL_FAST_REENTER;
 }
 
 /* The next RUN after a VESSEL_EXIT_MSR: userspace's answer. */

@@ -79,6 +79,7 @@ void vessel_state_reset(struct vessel_vcpu *vcpu)
 	vcpu->regs[VESSEL_GPR_RDX] = eax;	/* family/model/stepping */
 
 	vmcs_write64(GUEST_IA32_EFER, 0);
+	vcpu->uret_loaded = false;	/* SCE: uret.c */
 	vmcs_writel(CR0_READ_SHADOW, X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
 	vmcs_writel(GUEST_CR0, X86_CR0_ET | X86_CR0_CD | X86_CR0_NW | X86_CR0_NE);
 	vmcs_writel(CR4_READ_SHADOW, 0);
@@ -99,8 +100,9 @@ void vessel_state_reset(struct vessel_vcpu *vcpu)
 	vmcs_writel(GUEST_SYSENTER_ESP, 0);
 	vmcs_writel(GUEST_SYSENTER_EIP, 0);
 	vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ULL);
-	for (i = 0; i < VESSEL_NR_SWITCHED_MSRS; i++)
-		vcpu->msr_autoload[i].value = 0;
+	for (i = 0; i < VESSEL_NR_URET_MSRS; i++)
+		vessel_uret_set(vcpu, i, 0);
+	vessel_kernel_gs_base_set(vcpu, 0);
 	vcpu->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING;
 	vcpu->mtrr_def_type = 0;
 
@@ -195,20 +197,18 @@ static void get_drs(struct vessel_vcpu *vcpu, struct vessel_drs *d)
 
 static void get_msrs(struct vessel_vcpu *vcpu, u64 *m)
 {
-	const struct vmx_msr_entry *sw = vcpu->msr_autoload;
-
 	memset(m, 0, VESSEL_MSR_SLOTS * sizeof(*m));
 	m[VESSEL_MSR_SYSENTER_CS] = vmcs_read32(GUEST_SYSENTER_CS);
 	m[VESSEL_MSR_SYSENTER_ESP] = vmcs_readl(GUEST_SYSENTER_ESP);
 	m[VESSEL_MSR_SYSENTER_EIP] = vmcs_readl(GUEST_SYSENTER_EIP);
-	m[VESSEL_MSR_STAR] = sw[VESSEL_SW_STAR].value;
-	m[VESSEL_MSR_LSTAR] = sw[VESSEL_SW_LSTAR].value;
-	m[VESSEL_MSR_CSTAR] = sw[VESSEL_SW_CSTAR].value;
-	m[VESSEL_MSR_SFMASK] = sw[VESSEL_SW_SFMASK].value;
-	m[VESSEL_MSR_KERNEL_GS_BASE] = sw[VESSEL_SW_KERNEL_GS_BASE].value;
+	m[VESSEL_MSR_STAR] = vcpu->uret[VESSEL_URET_STAR];
+	m[VESSEL_MSR_LSTAR] = vcpu->uret[VESSEL_URET_LSTAR];
+	m[VESSEL_MSR_CSTAR] = vcpu->uret[VESSEL_URET_CSTAR];
+	m[VESSEL_MSR_SFMASK] = vcpu->uret[VESSEL_URET_SFMASK];
+	m[VESSEL_MSR_KERNEL_GS_BASE] = vessel_kernel_gs_base_get(vcpu);
 	m[VESSEL_MSR_PAT] = vmcs_read64(GUEST_IA32_PAT);
 	m[VESSEL_MSR_TSC] = rdtsc() + vcpu->vm->tsc_offset;
-	m[VESSEL_MSR_TSC_AUX] = sw[VESSEL_SW_TSC_AUX].value;
+	m[VESSEL_MSR_TSC_AUX] = vcpu->uret[VESSEL_URET_TSC_AUX];
 	m[VESSEL_MSR_MISC_ENABLE] = vcpu->misc_enable;
 }
 
@@ -357,12 +357,13 @@ static int check_msrs(const u64 *m)
 	for (i = VESSEL_NR_MSRS; i < VESSEL_MSR_SLOTS; i++)
 		if (m[i])
 			return -EINVAL;
-	/* The MSR-load area faults VM entry on what WRMSR would #GP. */
+	/* What WRMSR would #GP on: the host writes them into the CPU. */
 	if (!canonical(m[VESSEL_MSR_LSTAR]) || !canonical(m[VESSEL_MSR_CSTAR]) ||
 	    !canonical(m[VESSEL_MSR_KERNEL_GS_BASE]) ||
 	    !canonical(m[VESSEL_MSR_SYSENTER_ESP]) ||
 	    !canonical(m[VESSEL_MSR_SYSENTER_EIP]) ||
-	    (m[VESSEL_MSR_SYSENTER_CS] >> 32) || (m[VESSEL_MSR_TSC_AUX] >> 32))
+	    (m[VESSEL_MSR_SYSENTER_CS] >> 32) || (m[VESSEL_MSR_TSC_AUX] >> 32) ||
+	    (m[VESSEL_MSR_SFMASK] >> 32))
 		return -EINVAL;
 	/* PAT: each byte one of UC, WC, WT, WP, WB, UC- (SDM 11.12.2). */
 	for (i = 0; i < 8; i++, pat >>= 8)
@@ -423,6 +424,10 @@ static int check_events(const struct vessel_events *e, u64 rflags)
 		return -EINVAL;
 	if ((e->flags & VESSEL_EV_EXCEPTION_PENDING) &&
 	    (e->exception_vector > 31 || e->exception_vector == X86_TRAP_NMI))
+		return -EINVAL;
+	/* A #DB payload goes into DR6, whose bits 63:32 would #GP the host. */
+	if ((e->flags & VESSEL_EV_EXCEPTION_HAS_PAYLOAD) &&
+	    e->exception_vector == X86_TRAP_DB && (e->exception_payload >> 32))
 		return -EINVAL;
 	if ((e->flags & VESSEL_EV_IRQ_PENDING) && e->irq_vector < 16)
 		return -EINVAL;
@@ -490,6 +495,7 @@ static int set_crs(struct vessel_vcpu *vcpu, const struct vessel_crs *c)
 {
 	vmcs_writel(GUEST_CR3, c->cr3);
 	vmcs_write64(GUEST_IA32_EFER, c->efer);
+	vcpu->uret_loaded = false;	/* SCE: uret.c */
 	vmcs_writel(CR0_READ_SHADOW, c->cr0 | X86_CR0_ET);
 	vmcs_writel(GUEST_CR0, c->cr0 | X86_CR0_ET | X86_CR0_NE);
 	vmcs_writel(CR4_READ_SHADOW, c->cr4);
@@ -514,19 +520,18 @@ static void set_drs(struct vessel_vcpu *vcpu, const struct vessel_drs *d)
 
 static void set_msrs(struct vessel_vcpu *vcpu, const u64 *m)
 {
-	struct vmx_msr_entry *sw = vcpu->msr_autoload;
-
 	vmcs_write32(GUEST_SYSENTER_CS, m[VESSEL_MSR_SYSENTER_CS]);
 	vmcs_writel(GUEST_SYSENTER_ESP, m[VESSEL_MSR_SYSENTER_ESP]);
 	vmcs_writel(GUEST_SYSENTER_EIP, m[VESSEL_MSR_SYSENTER_EIP]);
-	sw[VESSEL_SW_STAR].value = m[VESSEL_MSR_STAR];
-	sw[VESSEL_SW_LSTAR].value = m[VESSEL_MSR_LSTAR];
-	sw[VESSEL_SW_CSTAR].value = m[VESSEL_MSR_CSTAR];
-	sw[VESSEL_SW_SFMASK].value = m[VESSEL_MSR_SFMASK];
-	sw[VESSEL_SW_KERNEL_GS_BASE].value = m[VESSEL_MSR_KERNEL_GS_BASE];
-	sw[VESSEL_SW_TSC_AUX].value = m[VESSEL_MSR_TSC_AUX];
+	vessel_uret_set(vcpu, VESSEL_URET_STAR, m[VESSEL_MSR_STAR]);
+	vessel_uret_set(vcpu, VESSEL_URET_LSTAR, m[VESSEL_MSR_LSTAR]);
+	vessel_uret_set(vcpu, VESSEL_URET_CSTAR, m[VESSEL_MSR_CSTAR]);
+	vessel_uret_set(vcpu, VESSEL_URET_SFMASK, m[VESSEL_MSR_SFMASK]);
+	vessel_uret_set(vcpu, VESSEL_URET_TSC_AUX, m[VESSEL_MSR_TSC_AUX]);
+	vessel_kernel_gs_base_set(vcpu, m[VESSEL_MSR_KERNEL_GS_BASE]);
 	vmcs_write64(GUEST_IA32_PAT, m[VESSEL_MSR_PAT]);
 	WRITE_ONCE(vcpu->vm->tsc_offset, m[VESSEL_MSR_TSC] - rdtsc());
+	vessel_pv_resync_all(vcpu->vm);
 	vcpu->misc_enable = m[VESSEL_MSR_MISC_ENABLE];
 }
 

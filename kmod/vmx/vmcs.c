@@ -176,8 +176,6 @@ int vessel_vmcs_load(struct vessel_vcpu *vcpu)
 	per_cpu(current_vcpu_vmcs, cpu) = vcpu;
 	if (vcpu->host_cpu != cpu) {
 		vmcs_host_percpu(cpu);
-		/* RDTSCP and RDPID in the host read the CPU number here. */
-		rdmsrl(MSR_TSC_AUX, vcpu->msr_hostload[VESSEL_SW_TSC_AUX].value);
 		vcpu->host_cpu = cpu;
 		/* Another CPU may hold stale guest translations for this VPID. */
 		vcpu->flush_on_entry = true;
@@ -321,8 +319,17 @@ static void vmcs_setup_controls(struct vessel_vcpu *vcpu)
 	vmcs_write32(VM_EXIT_CONTROLS, exit);
 	vmcs_write32(VM_ENTRY_CONTROLS, entry);
 
-	/* Machine checks belong to the host (forwarded on exit). */
-	vmcs_write32(EXCEPTION_BITMAP, 1U << X86_TRAP_MC);
+	/*
+	 * Machine checks belong to the host (forwarded on exit).  #DB and #AC
+	 * exit to be reflected (exits.c): a guest can make either raise
+	 * itself again while it is being delivered - a data breakpoint on the
+	 * stack the delivery writes, a misaligned CPL 3 stack - and the CPU
+	 * then loops in the delivery without ever reaching an instruction
+	 * boundary, where host interrupts and the preemption timer would exit
+	 * (Xen XSA-156; CVE-2015-8104, CVE-2015-5307 for KVM).
+	 */
+	vmcs_write32(EXCEPTION_BITMAP, BIT(X86_TRAP_MC) | BIT(X86_TRAP_DB) |
+		     BIT(X86_TRAP_AC));
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
@@ -342,13 +349,13 @@ static void vmcs_setup_controls(struct vessel_vcpu *vcpu)
 	vcpu->tsc_offset = vcpu->vm->tsc_offset;
 	vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
 
-	/* Guest MSRs the VMCS has no field for, switched on entry/exit. */
-	vmcs_write64(VM_ENTRY_MSR_LOAD_ADDR, __pa(vcpu->msr_autoload));
-	vmcs_write64(VM_EXIT_MSR_STORE_ADDR, __pa(vcpu->msr_autoload));
-	vmcs_write64(VM_EXIT_MSR_LOAD_ADDR, __pa(vcpu->msr_hostload));
-	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, VESSEL_NR_SWITCHED_MSRS);
-	vmcs_write32(VM_EXIT_MSR_STORE_COUNT, VESSEL_NR_SWITCHED_MSRS);
-	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, VESSEL_NR_SWITCHED_MSRS);
+	/*
+	 * No MSR load/store areas: the MSRs without a VMCS field are
+	 * switched on the way to userspace or at a schedule (uret.c).
+	 */
+	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VM_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
 
 	vmcs_writel(CR0_GUEST_HOST_MASK, VESSEL_CR0_HOST_OWNED);
 	vmcs_writel(CR4_GUEST_HOST_MASK, VESSEL_CR4_HOST_OWNED);

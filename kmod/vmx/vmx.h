@@ -33,19 +33,6 @@
 #define VESSEL_CR4_GUEST_OWNED	(X86_CR4_PGE)
 #define VESSEL_CR4_HOST_OWNED	(~(unsigned long)VESSEL_CR4_GUEST_OWNED)
 
-/* MSRs without a VMCS field, switched through the MSR load/store areas. */
-enum vessel_switched_msr {
-	VESSEL_SW_STAR,
-	VESSEL_SW_LSTAR,
-	VESSEL_SW_CSTAR,
-	VESSEL_SW_SFMASK,
-	VESSEL_SW_KERNEL_GS_BASE,
-	VESSEL_SW_TSC_AUX,
-	VESSEL_NR_SWITCHED_MSRS
-};
-
-extern const u32 vessel_switched_msrs[VESSEL_NR_SWITCHED_MSRS];
-
 /* Exit handlers return >0 to re-enter, 0 to return to userspace, <0 error. */
 typedef int (*vessel_exit_handler)(struct vessel_vcpu *vcpu);
 
@@ -79,6 +66,33 @@ extern u32 vessel_backstop_ticks;
 
 /* exits.c */
 int vessel_exit_dispatch(struct vessel_vcpu *vcpu);
+/*
+ * The fast path (IRQs off, right after the exit): not its exit, handled
+ * and the guest may be entered again at once, or handled but the entry
+ * must take the slow way (an event to inject, say).
+ */
+#define VESSEL_FAST_NONE	0
+#define VESSEL_FAST_REENTER	1
+#define VESSEL_FAST_DONE	2
+int vessel_exit_fast(struct vessel_vcpu *vcpu);
+
+/*
+ * The exit reasons vessel_exit_fast() may finish, tested inline so that
+ * the other exits (I/O, EPT, ...) pay no call.  An entry failure (bit 31
+ * of the full reason) is none of them.
+ */
+#define VESSEL_FAST_REASONS	(BIT_ULL(EXIT_REASON_CPUID) |		\
+				 BIT_ULL(EXIT_REASON_INVD) |		\
+				 BIT_ULL(EXIT_REASON_VMCALL) |		\
+				 BIT_ULL(EXIT_REASON_MSR_READ) |	\
+				 BIT_ULL(EXIT_REASON_MSR_WRITE) |	\
+				 BIT_ULL(EXIT_REASON_PREEMPTION_TIMER) | \
+				 BIT_ULL(EXIT_REASON_WBINVD))
+
+static inline bool vessel_exit_fast_candidate(u32 reason)
+{
+	return reason < 64 && (BIT_ULL(reason) & VESSEL_FAST_REASONS);
+}
 void vessel_skip_insn(struct vessel_vcpu *vcpu);
 int vessel_complete_user_exit(struct vessel_vcpu *vcpu);
 unsigned long vessel_gpr_read(struct vessel_vcpu *vcpu, unsigned int reg);
@@ -115,11 +129,18 @@ int vessel_exit_nmi_window(struct vessel_vcpu *vcpu);
 
 /* msr.c */
 int vessel_exit_rdmsr(struct vessel_vcpu *vcpu);
+int vessel_msr_fast(struct vessel_vcpu *vcpu, bool write);
 int vessel_exit_wrmsr(struct vessel_vcpu *vcpu);
 void vessel_msr_setup(struct vessel_vcpu *vcpu);
 void vessel_msr_complete_user(struct vessel_vcpu *vcpu);
 long vessel_vm_set_user_msrs(struct vessel_vm *vm,
 			     const struct vessel_user_msrs __user *uarg);
+
+/* uret.c: the MSRs switched on the way to userspace */
+void vessel_uret_load(struct vessel_vcpu *vcpu);
+bool vessel_uret_valid(unsigned int i, u64 val);
+void vessel_uret_set(struct vessel_vcpu *vcpu, unsigned int i, u64 val);
+void vessel_uret_drop(void);
 
 /* state.c */
 void vessel_state_reset(struct vessel_vcpu *vcpu);
@@ -321,21 +342,9 @@ static __always_inline u32 vessel_vmx_entry_error(struct vessel_vcpu *vcpu)
 }
 
 /*
- * The host's values of the switched MSRs, which the exit loads back:
- * captured at the start of each RUN.
- */
-static __always_inline void vessel_vmx_host_save_msrs(struct vessel_vcpu *vcpu)
-{
-	unsigned int i;
-
-	for (i = 0; i < VESSEL_NR_SWITCHED_MSRS; i++)
-		rdmsrl(vessel_switched_msrs[i], vcpu->msr_hostload[i].value);
-}
-
-/*
  * Host and guest state that can change between two entries, written only
  * when it did: CR3 and CR4 (another mm, CR4 bits the kernel toggles), FS
- * base, the VM's TSC offset; the preemption-timer backstop, re-armed.
+ * base, the VM's TSC offset.
  */
 static __always_inline void vessel_vmx_host_update(struct vessel_vcpu *vcpu,
 						   unsigned long fs_base)
@@ -354,12 +363,48 @@ static __always_inline void vessel_vmx_host_update(struct vessel_vcpu *vcpu,
 		vcpu->tsc_offset = READ_ONCE(vcpu->vm->tsc_offset);
 		vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
 	}
-	if (vessel_backstop_ticks)
-		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vessel_backstop_ticks);
 	if (fs_base != vcpu->host_fs_base) {
 		vmcs_writel(HOST_FS_BASE, fs_base);
 		vcpu->host_fs_base = fs_base;
 	}
+}
+
+/*
+ * The VMX-preemption timer, just before an entry (IRQs off): the emulator
+ * backstop (vmcs.c) and, with @deadline, the TSC ticks left until the
+ * APIC's TSC deadline, while the run loop watches it (irq/lapic.c).  It counts TSC ticks >> IA32_VMX_MISC[4:0], and
+ * is off when neither needs it.  The backstop counts from the first entry
+ * with IRQs off (@since): the fast path's entries do not start it again,
+ * or a guest exiting often enough would never let the host's IRQs in.
+ * Run out, it makes the next entry exit at once, the slow way.
+ */
+static __always_inline void vessel_vmx_preemption_timer(struct vessel_vcpu *vcpu,
+							u64 since,
+							const u64 *deadline)
+{
+	unsigned int rate = vmx_misc_preemption_timer_rate(vessel_vmx.misc);
+	u64 ticks = vessel_backstop_ticks, spent, left;
+	bool on = ticks;
+
+	/* Nothing uses it, and it is off: the common case, no work. */
+	if (!on && !deadline && !(vcpu->ctl_pin & PIN_BASED_VMX_PREEMPTION_TIMER))
+		return;
+	if (on) {
+		spent = (rdtsc() - since) >> rate;
+		ticks = spent < ticks ? ticks - spent : 0;
+	}
+	if (deadline) {
+		left = *deadline >> rate;
+		ticks = on ? min(ticks, left) : left;
+		on = true;
+	}
+	if (on != !!(vcpu->ctl_pin & PIN_BASED_VMX_PREEMPTION_TIMER)) {
+		vcpu->ctl_pin ^= PIN_BASED_VMX_PREEMPTION_TIMER;
+		vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vcpu->ctl_pin);
+	}
+	if (on)
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
+			     min_t(u64, ticks, U32_MAX));
 }
 
 /* ------------------------------------------------------------ controls */

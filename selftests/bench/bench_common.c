@@ -38,6 +38,8 @@
  * @lapic:	needs the in-kernel local APIC
  * @pv:		the paravirtual interface (BENCH_PV_*) it runs on
  * @cpus:	vCPUs, if not 1: each runs on a host thread of its own
+ * @lm:		the state Linux runs in (BENCH_WL_LM_*): the hypervisor
+ *		offers the guest every CPUID feature it can, as for Linux
  */
 struct bench_workload {
 	const char *name;
@@ -49,6 +51,7 @@ struct bench_workload {
 	bool lapic;
 	unsigned int pv;
 	unsigned int cpus;
+	bool lm;
 };
 
 /* Indexed by BENCH_WL_*, the guest's workload numbers. */
@@ -120,6 +123,37 @@ static const struct bench_workload bench_workloads[] = {
 	[BENCH_WL_IPI_HALTED] = { "ipi_halted",
 		"IPI to a vCPU halted in HLT, its IPI back: the round trip, 2 vCPUs",
 		500, 0, false, 0, true, BENCH_PV_NONE, 2 },
+	/* The state Linux runs in: 64-bit, paging, IF set, x2APIC on. */
+	[BENCH_WL_LM_CPUID] = { "lm_cpuid",
+		"CPUID leaf 0 in the state Linux runs in (64-bit, IF, x2APIC, KVM provider)",
+		2000, 0, false, 0, true, BENCH_PV_KVM, 1, true },
+	[BENCH_WL_LM_WBINVD] = { "lm_wbinvd",
+		"WBINVD in the state Linux runs in: the bare exit and entry",
+		2000, 0, false, 0, true, BENCH_PV_KVM, 1, true },
+	[BENCH_WL_LM_MSR_READ] = { "lm_msr_read",
+		"RDMSR of IA32_MISC_ENABLE in the state Linux runs in",
+		2000, 0, false, 0, true, BENCH_PV_KVM, 1, true },
+	[BENCH_WL_LM_PIO_IN] = { "lm_pio_in",
+		"IN from port 0x80, answered by userspace, in the state Linux runs in",
+		2000, 1, false, 0, true, BENCH_PV_KVM, 1, true },
+	[BENCH_WL_LM_TSC_DEADLINE] = { "lm_tsc_deadline",
+		"IA32_TSC_DEADLINE re-armed far ahead, a new deadline each time",
+		2000, 0, false, 0, true, BENCH_PV_KVM, 1, true },
+	[BENCH_WL_LM_SELF_IPI] = { "lm_self_ipi",
+		"x2APIC self IPI by ICR, taken, EOI (PV EOI, as Linux), IRETQ",
+		2000, 0, false, 0, true, BENCH_PV_KVM, 1, true },
+	[BENCH_WL_LM_KVM_HC] = { "lm_kvm_hc",
+		"KVM hypercall KVM_HC_VAPIC_POLL_IRQ in the state Linux runs in",
+		2000, 0, false, 0, true, BENCH_PV_KVM, 1, true },
+	[BENCH_WL_LM_KVM_HC_UNKNOWN] = { "lm_kvm_hc_unknown",
+		"KVM hypercall 0, unknown: -KVM_ENOSYS, in the kernel",
+		2000, 0, false, 0, true, BENCH_PV_KVM, 1, true },
+	[BENCH_WL_LM_HV_HC] = { "lm_hv_hc",
+		"Hyper-V fast HvNotifyLongSpinWait through the hypercall page, 64-bit",
+		2000, 0, false, 0, true, BENCH_PV_HYPERV, 1, true },
+	[BENCH_WL_LM_HV_HC_UNKNOWN] = { "lm_hv_hc_unknown",
+		"Hyper-V fast hypercall 0, unknown: INVALID_HYPERCALL_CODE, in the kernel",
+		2000, 0, false, 0, true, BENCH_PV_HYPERV, 1, true },
 };
 
 _Static_assert(ARRAY_SIZE(bench_workloads) == BENCH_NR_WORKLOADS,
@@ -407,7 +441,7 @@ static int bench_run_once(struct bench_hv *hv, struct bench_run *r)
 	int err;
 
 	err = hv->vm_create(hv, r->w->lapic, r->w->pv,
-			    r->w->cpus ? r->w->cpus : 1);
+			    r->w->cpus ? r->w->cpus : 1, r->w->lm);
 	if (err)
 		return bench_fail(r, "cannot create a VM: %s", strerror(-err));
 	err = bench_vm_memory(hv, r, &fresh);

@@ -78,10 +78,11 @@ struct bench_hv {
 	 * A new VM with @cpus vCPUs (ids 0..@cpus-1, at most BENCH_MAX_CPUS;
 	 * more than one only with @lapic), no memory yet, an in-kernel APIC
 	 * if @lapic, and the paravirtual interface @pv (BENCH_PV_*) the guest
-	 * finds.
+	 * finds.  With @lm (a BENCH_WL_LM_* workload), the guest's CPUID
+	 * offers every feature the hypervisor can give, as for Linux.
 	 */
 	int (*vm_create)(struct bench_hv *hv, bool lapic, unsigned int pv,
-			 unsigned int cpus);
+			 unsigned int cpus, bool lm);
 	void (*vm_destroy)(struct bench_hv *hv);
 	int (*vm_set_memory)(struct bench_hv *hv, uint32_t slot, uint64_t gpa,
 			     uint64_t size, void *hva);

@@ -73,6 +73,17 @@
 #define BENCH_PDPT_GPA		0x9000
 #define BENCH_PD_GPA		0xa000
 
+/*
+ * BENCH_WL_LM_*: the 4-level tables above plus the KVM provider's steal
+ * time record and PV EOI byte, the guest's per-CPU area (GS base) and the
+ * count of interrupts its handler took.
+ */
+#define BENCH_STEAL_GPA		0x5000
+#define BENCH_PV_EOI_GPA	0x5800
+#define BENCH_PERCPU_GPA	0x7000
+#define BENCH_LM_IRQS		(BENCH_PERCPU_GPA + 0x100)
+#define BENCH_LM_DEADLINE	(BENCH_PERCPU_GPA + 0x108)
+
 /* The MSR the MSR workloads read and write back unchanged. */
 #define BENCH_MSR		0x1a0	/* IA32_MISC_ENABLE */
 
@@ -104,7 +115,24 @@
 #define BENCH_WL_CR8		18
 #define BENCH_WL_IPI_REMOTE	19
 #define BENCH_WL_IPI_HALTED	20
-#define BENCH_NR_WORKLOADS	21
+/*
+ * The guest state Linux runs in (BENCH_WL_LM_*): 64-bit mode with paging,
+ * interrupts enabled, the local APIC in x2APIC mode and software-enabled,
+ * its timer in TSC-deadline mode armed far in the future, the SYSCALL
+ * MSRs and XCR0 set, and the provider's MSRs written as Linux writes
+ * them (guest.S, lm_enter).  All on the in-kernel APIC.
+ */
+#define BENCH_WL_LM_CPUID	21
+#define BENCH_WL_LM_WBINVD	22
+#define BENCH_WL_LM_MSR_READ	23
+#define BENCH_WL_LM_PIO_IN	24
+#define BENCH_WL_LM_TSC_DEADLINE 25
+#define BENCH_WL_LM_SELF_IPI	26
+#define BENCH_WL_LM_KVM_HC	27
+#define BENCH_WL_LM_KVM_HC_UNKNOWN 28
+#define BENCH_WL_LM_HV_HC	29
+#define BENCH_WL_LM_HV_HC_UNKNOWN 30
+#define BENCH_NR_WORKLOADS	31
 
 /* Instructions of one BENCH_WL_COMPUTE iteration: 4 per inner loop. */
 #define BENCH_COMPUTE_INNER	250

@@ -123,6 +123,53 @@ static int kb_set_hyperv_cpuid(struct kvm_bench *b, int vcpu)
 	return kb_ioctl(vcpu, KVM_SET_CPUID2, &hv);
 }
 
+/*
+ * The state Linux runs in (BENCH_WL_LM_*): every feature KVM supports, as
+ * "-cpu host" gives a guest, plus what the in-kernel APIC offers (x2APIC,
+ * the TSC-deadline timer, which KVM reports apart) and without a PMU
+ * (Vessel offers none).  With Hyper-V, its leaves replace KVM's own
+ * 0x4000xxxx ones.
+ */
+#define KB_MAX_CPUID	128
+
+static int kb_set_lm_cpuid(struct kvm_bench *b, int vcpu, unsigned int pv)
+{
+	static struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[KB_MAX_CPUID];
+	} all, hv;
+	unsigned int i, n = 0;
+	int r;
+
+	all.c.nent = KB_MAX_CPUID;
+	r = kb_ioctl(b->kvm, KVM_GET_SUPPORTED_CPUID, &all);
+	if (r)
+		return r;
+	for (i = 0; i < all.c.nent; i++) {
+		struct kvm_cpuid_entry2 *e = &all.e[i];
+
+		if (pv == BENCH_PV_HYPERV && (e->function & 0xffff0000) == 0x40000000)
+			continue;
+		if (e->function == 1) {
+			e->ecx |= 1U << 21 | 1U << 24 | 1U << 31;
+			e->edx |= 1U << 9;
+		}
+		if (e->function == 0xa)
+			e->eax = e->ebx = e->ecx = e->edx = 0;
+		all.e[n++] = *e;
+	}
+	if (pv == BENCH_PV_HYPERV) {
+		hv.c.nent = KB_MAX_CPUID;
+		r = kb_ioctl(b->kvm, KVM_GET_SUPPORTED_HV_CPUID, &hv);
+		if (r)
+			return r;
+		for (i = 0; i < hv.c.nent && n < KB_MAX_CPUID; i++)
+			all.e[n++] = hv.e[i];
+	}
+	all.c.nent = n;
+	return kb_ioctl(vcpu, KVM_SET_CPUID2, &all);
+}
+
 static void kb_vm_destroy(struct bench_hv *hv)
 {
 	struct kvm_bench *b = to_kb(hv);
@@ -136,15 +183,19 @@ static void kb_vm_destroy(struct bench_hv *hv)
 }
 
 /* vCPU b->nr_vcpus: created, CPUID set, run page mapped. */
-static int kb_vcpu_add(struct kvm_bench *b, bool lapic, unsigned int pv)
+static int kb_vcpu_add(struct kvm_bench *b, bool lapic, unsigned int pv,
+		       bool lm)
 {
 	int fd, r;
 
 	fd = kb_ioctl(b->vm, KVM_CREATE_VCPU, (void *)(uintptr_t)b->nr_vcpus);
 	if (fd < 0)
 		return fd;
-	r = lapic ? kb_lapic_setup(fd) : 0;
-	if (!r && pv == BENCH_PV_HYPERV)
+	if (lm)
+		r = kb_set_lm_cpuid(b, fd, pv);
+	else
+		r = lapic ? kb_lapic_setup(fd) : 0;
+	if (!r && !lm && pv == BENCH_PV_HYPERV)
 		r = kb_set_hyperv_cpuid(b, fd);
 	if (r)
 		goto err_close;
@@ -163,7 +214,7 @@ err_close:
 }
 
 static int kb_vm_create(struct bench_hv *hv, bool lapic, unsigned int pv,
-			unsigned int cpus)
+			unsigned int cpus, bool lm)
 {
 	struct kvm_bench *b = to_kb(hv);
 	int r = 0;
@@ -175,7 +226,7 @@ static int kb_vm_create(struct bench_hv *hv, bool lapic, unsigned int pv,
 	if (lapic)
 		r = kb_ioctl(b->vm, KVM_CREATE_IRQCHIP, NULL);
 	while (!r && b->nr_vcpus < cpus)
-		r = kb_vcpu_add(b, lapic, pv);
+		r = kb_vcpu_add(b, lapic, pv, lm);
 	if (r)
 		kb_vm_destroy(hv);
 	return r;

@@ -58,8 +58,9 @@ static void vb_vm_destroy(struct bench_hv *hv)
 	vessel_vm_close(&b->vm);
 }
 
+/* @lm needs nothing: Vessel's default CPUID already offers what it can. */
 static int vb_vm_create(struct bench_hv *hv, bool lapic, unsigned int pv,
-			unsigned int cpus)
+			unsigned int cpus, bool lm)
 {
 	static const uint32_t providers[] = {
 		[BENCH_PV_NONE] = VESSEL_PV_NONE,
@@ -69,6 +70,7 @@ static int vb_vm_create(struct bench_hv *hv, bool lapic, unsigned int pv,
 	struct vessel_bench *b = to_vb(hv);
 	int r;
 
+	(void)lm;
 	r = vessel_vm_create_pv(&b->sys, &b->vm, lapic ? VESSEL_VM_LAPIC : 0,
 				providers[pv], 0);
 	if (r)

@@ -125,6 +125,16 @@ workloads:
 	.long	GPA(wl_cr8)
 	.long	GPA(wl_ipi_remote)
 	.long	GPA(wl_ipi_halted)
+	.long	GPA(wl_lm_cpuid)
+	.long	GPA(wl_lm_wbinvd)
+	.long	GPA(wl_lm_msr_read)
+	.long	GPA(wl_lm_pio_in)
+	.long	GPA(wl_lm_tsc_deadline)
+	.long	GPA(wl_lm_self_ipi)
+	.long	GPA(wl_lm_kvm_hc)
+	.long	GPA(wl_lm_kvm_hc_unknown)
+	.long	GPA(wl_lm_hv_hc)
+	.long	GPA(wl_lm_hv_hc_unknown)
 workloads_end:
 	.if	(workloads_end - workloads) != 4 * BENCH_NR_WORKLOADS
 	.error	"the dispatch table does not match BENCH_NR_WORKLOADS"
@@ -497,6 +507,306 @@ ap_start:
 4:	cli
 	out	%eax, $BENCH_REPORT_DONE
 	hlt
+
+/* ------------------------------------- the state Linux runs in (BENCH_WL_LM_*) */
+
+/*
+ * Each BENCH_WL_LM_* entry names its 64-bit body (ESI) and the provider
+ * whose MSRs to write (EBX), then enters the state Linux runs in:
+ *
+ *	64-bit mode, 4-level paging (the first 2 MiB, one global large
+ *	page), CR0 and CR4 as Linux has them, XCR0 with every feature
+ *	CPUID.0xd offers, EFER.SCE/LME/NXE, STAR/LSTAR/CSTAR/SFMASK, GS
+ *	base and TSC_AUX written, an IDT of 64-bit gates, the local APIC
+ *	in x2APIC mode and software-enabled, its timer in TSC-deadline mode
+ *	armed 2^40 cycles ahead, the provider's clock (and with KVM steal
+ *	time and PV EOI) enabled, and RFLAGS.IF set.
+ *
+ * The body then times its loop: "lm_begin; body; lm_end", reporting as
+ * the 32-bit workloads do.  R15 holds the start TSC, R14 the iterations.
+ */
+#define LM_PV_NONE	0
+#define LM_PV_KVM	1
+#define LM_PV_HV	2
+
+.macro lm_entry name, body, pv
+\name:
+	mov	$GPA(\body), %esi
+	mov	$\pv, %ebx
+	jmp	lm_enter
+.endm
+
+	lm_entry wl_lm_cpuid, lm_cpuid, LM_PV_KVM
+	lm_entry wl_lm_wbinvd, lm_wbinvd, LM_PV_KVM
+	lm_entry wl_lm_msr_read, lm_msr_read, LM_PV_KVM
+	lm_entry wl_lm_pio_in, lm_pio_in, LM_PV_KVM
+	lm_entry wl_lm_tsc_deadline, lm_tsc_deadline, LM_PV_KVM
+	lm_entry wl_lm_self_ipi, lm_self_ipi, LM_PV_KVM
+	lm_entry wl_lm_kvm_hc, lm_kvm_hc, LM_PV_KVM
+	lm_entry wl_lm_kvm_hc_unknown, lm_kvm_hc_unknown, LM_PV_KVM
+	lm_entry wl_lm_hv_hc, lm_hv_hc, LM_PV_HV
+	lm_entry wl_lm_hv_hc_unknown, lm_hv_hc_unknown, LM_PV_HV
+
+lm_enter:
+	lgdt	GPA(gdt_desc)
+	movl	$(BENCH_PDPT_GPA | 3), BENCH_PML4_GPA
+	movl	$0, BENCH_PML4_GPA + 4
+	movl	$(BENCH_PD_GPA | 3), BENCH_PDPT_GPA
+	movl	$0, BENCH_PDPT_GPA + 4
+	movl	$0x183, BENCH_PD_GPA		/* 2 MiB at 0: P, RW, PS, G */
+	movl	$0, BENCH_PD_GPA + 4
+	mov	$BENCH_PML4_GPA, %eax
+	mov	%eax, %cr3
+	mov	%cr4, %eax
+	or	$0x406a0, %eax		/* PAE, PGE, OSFXSR, OSXMMEXCPT, OSXSAVE */
+	mov	%eax, %cr4
+	push	%ebx
+	mov	$0xd, %eax		/* XCR0: every feature offered */
+	xor	%ecx, %ecx
+	cpuid
+	xor	%ecx, %ecx
+	xsetbv
+	pop	%ebx
+	mov	$0xc0000080, %ecx	/* IA32_EFER: SCE, LME, NXE */
+	rdmsr
+	or	$0x901, %eax
+	wrmsr
+	mov	%cr0, %eax
+	or	$0x80010022, %eax	/* PG, WP, NE, MP */
+	mov	%eax, %cr0
+	ljmp	$SEL_CODE64, $GPA(lm_64)
+
+	.code64
+/* Interrupt gate \vec -> lm_handler, 64-bit (16 bytes). */
+.macro lm_gate vec
+	movq	$0, BENCH_IDT_GPA + 16 * \vec + 8
+	mov	$GPA(lm_handler), %eax
+	mov	%eax, %edx
+	and	$0xffff, %eax
+	or	$(SEL_CODE64 << 16), %eax
+	and	$0xffff0000, %edx
+	or	$0x8e00, %edx
+	mov	%eax, BENCH_IDT_GPA + 16 * \vec
+	mov	%edx, BENCH_IDT_GPA + 16 * \vec + 4
+.endm
+
+/* WRMSR of ECX with the 64-bit immediate \val. */
+.macro lm_wrmsr msr, val
+	mov	$\msr, %ecx
+	mov	$(\val) & 0xffffffff, %eax
+	mov	$(\val) >> 32, %edx
+	wrmsr
+.endm
+
+lm_64:
+	mov	%ebp, %r14d
+	movq	$0, BENCH_LM_IRQS
+	lm_gate	BENCH_VEC_IPI
+	lm_gate	BENCH_VEC_TIMER
+	lm_gate	0xff
+	lidt	GPA(lm_idt_desc)
+	/* What Linux writes at boot: GS base (per-CPU), SYSCALL, TSC_AUX. */
+	lm_wrmsr 0xc0000101, BENCH_PERCPU_GPA	/* GS_BASE */
+	lm_wrmsr 0xc0000102, 0			/* KERNEL_GS_BASE */
+	lm_wrmsr 0xc0000081, 0x0023001000000000	/* STAR */
+	lm_wrmsr 0xc0000082, GPA(lm_syscall)	/* LSTAR */
+	lm_wrmsr 0xc0000083, GPA(lm_syscall)	/* CSTAR */
+	lm_wrmsr 0xc0000084, 0x47700		/* SFMASK */
+	lm_wrmsr 0xc0000103, 0			/* TSC_AUX: CPU 0 */
+	/* x2APIC mode: IA32_APIC_BASE.EN and EXTD. */
+	mov	$0x1b, %ecx
+	rdmsr
+	or	$0xc00, %eax
+	wrmsr
+	lm_wrmsr 0x80f, 0x1ff			/* SVR: enabled, spurious 0xff */
+	lm_wrmsr 0x832, BENCH_VEC_TIMER | (2 << 17)	/* LVTT: TSC deadline */
+	rdtsc
+	add	$0x100, %edx			/* 2^40 cycles ahead */
+	mov	%eax, BENCH_LM_DEADLINE
+	mov	%edx, BENCH_LM_DEADLINE + 4
+	mov	$0x6e0, %ecx
+	wrmsr
+	cmp	$LM_PV_KVM, %ebx
+	je	1f
+	cmp	$LM_PV_HV, %ebx
+	je	2f
+	jmp	3f
+	/* KVM: kvmclock, steal time, PV EOI, as Linux's kvm_guest_cpu_init(). */
+1:	lm_wrmsr 0x4b564d01, BENCH_PVCLOCK_GPA | 1	/* SYSTEM_TIME_NEW */
+	lm_wrmsr 0x4b564d03, BENCH_STEAL_GPA | 1	/* STEAL_TIME */
+	lm_wrmsr 0x4b564d04, BENCH_PV_EOI_GPA | 1	/* PV_EOI_EN */
+	jmp	3f
+	/* Hyper-V: guest OS ID, hypercall page, reference TSC page. */
+2:	lm_wrmsr 0x40000000, 0x8100000000000000	/* GUEST_OS_ID: Linux */
+	lm_wrmsr 0x40000001, BENCH_HCALL_GPA | 1	/* HYPERCALL */
+	lm_wrmsr 0x40000021, BENCH_PVCLOCK_GPA | 1	/* REFERENCE_TSC */
+3:	mov	%esi, %esi		/* upper half undefined after the switch */
+	sti
+	jmp	*%rsi
+
+	.balign	8
+lm_idt_desc:
+	.word	256 * 16 - 1
+	.quad	BENCH_IDT_GPA
+
+/* Never called: LSTAR and CSTAR need a canonical address. */
+lm_syscall:
+	ud2
+
+/*
+ * Every vector: count, EOI, return.  The EOI as Linux's
+ * kvm_guest_apic_eoi_write(): a PV EOI flag the hypervisor set is
+ * cleared instead of an x2APIC EOI write (the byte stays 0 without the
+ * KVM provider).
+ */
+lm_handler:
+	push	%rax
+	push	%rcx
+	push	%rdx
+	incq	BENCH_LM_IRQS
+	btrl	$0, BENCH_PV_EOI_GPA
+	jc	1f
+	mov	$0x80b, %ecx
+	xor	%eax, %eax
+	xor	%edx, %edx
+	wrmsr
+1:	pop	%rdx
+	pop	%rcx
+	pop	%rax
+	iretq
+
+.macro lm_begin
+	rdtsc
+	shl	$32, %rdx
+	or	%rdx, %rax
+	mov	%rax, %r15
+1:
+.endm
+
+.macro lm_end
+	dec	%ebp
+	jnz	1b
+	jmp	lm_report
+.endm
+
+lm_report:
+	rdtsc
+	shl	$32, %rdx
+	or	%rdx, %rax
+	sub	%r15, %rax
+	mov	%rax, %rdx
+	shr	$32, %rdx
+	out	%eax, $BENCH_REPORT_LO
+	mov	%edx, %eax
+	out	%eax, $BENCH_REPORT_HI
+	out	%eax, $BENCH_REPORT_DONE
+	cli
+	hlt
+
+/* EAX: what went wrong (an unexpected status, a count). */
+lm_bad:
+	out	%eax, $BENCH_REPORT_BAD
+	cli
+	hlt
+
+lm_cpuid:
+	lm_begin
+	xor	%eax, %eax
+	xor	%ecx, %ecx
+	cpuid
+	lm_end
+
+lm_wbinvd:
+	lm_begin
+	wbinvd
+	lm_end
+
+lm_msr_read:
+	lm_begin
+	mov	$BENCH_MSR, %ecx
+	rdmsr
+	lm_end
+
+lm_pio_in:
+	lm_begin
+	in	$BENCH_PIO_PORT, %al
+	lm_end
+
+/*
+ * Re-arm the timer far ahead, a new deadline each time (the far one plus
+ * the iterations left), as Linux reprograms its clock event.
+ */
+lm_tsc_deadline:
+	lm_begin
+	mov	$0x6e0, %ecx
+	mov	BENCH_LM_DEADLINE, %eax
+	mov	BENCH_LM_DEADLINE + 4, %edx
+	add	%ebp, %eax
+	adc	$0, %edx
+	wrmsr
+	lm_end
+
+/* x2APIC self IPI: taken, counted, EOI, IRETQ; every one must arrive. */
+lm_self_ipi:
+	lm_begin
+	mov	$0x830, %ecx
+	mov	$(0x40000 | BENCH_VEC_IPI), %eax
+	xor	%edx, %edx
+	wrmsr
+	dec	%ebp
+	jnz	1b
+	mov	BENCH_LM_IRQS, %rax
+	cmp	%r14, %rax
+	jne	lm_bad
+	jmp	lm_report
+
+/* KVM_HC_VAPIC_POLL_IRQ: 0 in RAX. */
+lm_kvm_hc:
+	lm_begin
+	mov	$1, %eax
+	xor	%ebx, %ebx
+	vmcall
+	test	%rax, %rax
+	jnz	lm_bad
+	lm_end
+
+/* Hypercall 0, which KVM does not have: -KVM_ENOSYS (-1000) in RAX. */
+lm_kvm_hc_unknown:
+	lm_begin
+	xor	%eax, %eax
+	xor	%ebx, %ebx
+	vmcall
+	cmp	$-1000, %rax
+	jne	lm_bad
+	lm_end
+
+/*
+ * Hyper-V's fast HvNotifyLongSpinWait through the hypercall page, 64-bit
+ * convention: RCX the control word, RDX the input.  Status 0 in RAX.
+ */
+lm_hv_hc:
+	lm_begin
+	mov	$0x10008, %ecx
+	mov	$1, %edx
+	xor	%r8d, %r8d
+	mov	$BENCH_HCALL_GPA, %eax
+	call	*%rax
+	test	%ax, %ax
+	jnz	lm_bad
+	lm_end
+
+/* Fast call code 0, which Hyper-V does not have: INVALID_HYPERCALL_CODE (2). */
+lm_hv_hc_unknown:
+	lm_begin
+	mov	$0x10000, %ecx
+	xor	%edx, %edx
+	xor	%r8d, %r8d
+	mov	$BENCH_HCALL_GPA, %eax
+	call	*%rax
+	cmp	$2, %ax
+	jne	lm_bad
+	lm_end
+	.code32
 
 bench_guest_end:
 

@@ -4,7 +4,7 @@
 # positive figure for every workload (speed is never judged).  Loads what
 # it needs and leaves vessel.ko and KVM loaded or not, as it found them.
 . /testbed/tap.sh
-workloads="cpuid wbinvd msr_read msr_write pio_out pio_in mmio_write mmio_read compute memory apic_eoi apic_tpr self_ipi tsc_deadline cr8_write ipi_remote ipi_halted"
+workloads="cpuid wbinvd msr_read msr_write pio_out pio_in mmio_write mmio_read compute memory apic_eoi apic_tpr self_ipi tsc_deadline cr8_write ipi_remote ipi_halted lm_cpuid lm_wbinvd lm_msr_read lm_pio_in lm_tsc_deadline lm_self_ipi lm_kvm_hc lm_kvm_hc_unknown lm_hv_hc lm_hv_hc_unknown"
 
 loaded() { grep -q "^$1 " /proc/modules; }
 state() { if loaded "$1"; then echo yes; else echo no; fi; }
