@@ -353,12 +353,17 @@ static int mem_copy(struct vessel_vm *vm, u64 gpa, void *dst,
 	if (r)
 		return r;
 	if (n == len) {
+		uncopied = 0;
 		r = mem_copy_small(uaddr, dst, src, n);
-		if (r <= 0)
-			return r;
-		uncopied = write ? copy_to_user(uaddr, src, n) :
-				   copy_from_user(dst, uaddr, n);
-		return uncopied ? -EFAULT : 0;
+		if (r > 0) {
+			uncopied = write ? copy_to_user(uaddr, src, n) :
+					   copy_from_user(dst, uaddr, n);
+			r = uncopied ? -EFAULT : 0;
+		}
+		/* Marked after the write, what was written: see dirty.c. */
+		if (write && uncopied < n && (!r || uncopied))
+			vessel_mem_mark_dirty(&vm->mem, gpa, n - uncopied);
+		return r;
 	}
 	for (pass = 0; pass < 2; pass++) {
 		u64 a = gpa;
