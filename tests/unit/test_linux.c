@@ -48,50 +48,7 @@ static uint8_t img[IMG_MAX];
 static char err[256];
 static struct vessel_boot boot;
 
-static void put16(uint8_t *b, uint64_t off, uint16_t v)
-{
-	memcpy(b + off, &v, sizeof(v));
-}
-
-static void put32(uint8_t *b, uint64_t off, uint32_t v)
-{
-	memcpy(b + off, &v, sizeof(v));
-}
-
-static void put64(uint8_t *b, uint64_t off, uint64_t v)
-{
-	memcpy(b + off, &v, sizeof(v));
-}
-
-static uint64_t guest64(uint64_t gpa)
-{
-	uint64_t v = 0;
-
-	if (gpa <= RAM_SIZE - sizeof(v))
-		memcpy(&v, ram + gpa, sizeof(v));
-	return v;
-}
-
-static uint32_t guest32(uint64_t gpa)
-{
-	uint32_t v = 0;
-
-	if (gpa <= RAM_SIZE - sizeof(v))
-		memcpy(&v, ram + gpa, sizeof(v));
-	return v;
-}
-
-static const char *guest_str(uint64_t gpa)
-{
-	if (gpa >= RAM_SIZE || !memchr(ram + gpa, 0, RAM_SIZE - gpa))
-		return "<not a string in guest RAM>";
-	return (const char *)ram + gpa;
-}
-
-static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
-}
+#include "image_build.h"
 
 static int load_img(const uint8_t *image, uint64_t ram_size, size_t len,
 		    const struct vessel_load_opts *opts)
@@ -111,26 +68,6 @@ static int load(uint64_t ram_size, size_t len,
 		CHECK_EQ((ret), -(errnum));				\
 		CHECK_CONTAINS(err, (text));				\
 	} while (0)
-
-/* Walk the guest's 4-level tables as the MMU would (2 MiB pages). */
-static bool translate(uint64_t cr3, uint64_t va, uint64_t *pa)
-{
-	const uint64_t mask = 0x000ffffffffff000ULL;
-	uint64_t e;
-
-	e = guest64(cr3 + ((va >> 39) & 511) * 8);
-	if (!(e & 1))
-		return false;
-	e = guest64((e & mask) + ((va >> 30) & 511) * 8);
-	if (!(e & 1))
-		return false;
-	e = guest64((e & mask) + ((va >> 21) & 511) * 8);
-	if (!(e & 1) || !(e & 0x80) || !(e & 2))
-		return false;
-	*pa = (e & mask & ~(VESSEL_HUGE_PAGE_SIZE - 1)) |
-	      (va & (VESSEL_HUGE_PAGE_SIZE - 1));
-	return true;
-}
 
 #define CHECK_IDENTITY(va)						\
 	do {								\

@@ -35,6 +35,8 @@ static uint8_t img[IMG_MAX];
 static char err[256];
 static struct vessel_boot boot;
 
+#include "image_build.h"
+
 struct seg {
 	uint64_t paddr;
 	uint64_t filesz;
@@ -42,47 +44,6 @@ struct seg {
 };
 
 /* ---- Helpers ------------------------------------------------------------ */
-
-static void put32(uint8_t *buf, uint64_t off, uint32_t val)
-{
-	memcpy(buf + off, &val, sizeof(val));
-}
-
-static void put64(uint8_t *buf, uint64_t off, uint64_t val)
-{
-	memcpy(buf + off, &val, sizeof(val));
-}
-
-/* Out-of-RAM reads return 0 so a broken table fails a check, not the run. */
-static uint32_t guest32(uint64_t gpa)
-{
-	uint32_t val = 0;
-
-	if (gpa <= RAM_SIZE - sizeof(val))
-		memcpy(&val, ram + gpa, sizeof(val));
-	return val;
-}
-
-static uint64_t guest64(uint64_t gpa)
-{
-	uint64_t val = 0;
-
-	if (gpa <= RAM_SIZE - sizeof(val))
-		memcpy(&val, ram + gpa, sizeof(val));
-	return val;
-}
-
-static const char *guest_str(uint64_t gpa)
-{
-	if (gpa >= RAM_SIZE || !memchr(ram + gpa, 0, RAM_SIZE - gpa))
-		return "<not a string in guest RAM>";
-	return (const char *)ram + gpa;
-}
-
-static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
-}
 
 static uint8_t seg_byte(unsigned int seg, uint64_t i)
 {
@@ -226,26 +187,6 @@ static size_t build_multiboot_aout(void)
 	put_mb_header(AOUT_HDR_OFF, MB_PAGE_ALIGN | MB_MEMORY_INFO |
 		      MB_AOUT_KLUDGE, aout);
 	return AOUT_LEN;
-}
-
-/* Walk 4-level tables in guest RAM the way the MMU would. */
-static bool translate(uint64_t cr3, uint64_t va, uint64_t *pa)
-{
-	const uint64_t addr_mask = 0x000ffffffffff000ULL;
-	uint64_t e;
-
-	e = guest64(cr3 + ((va >> 39) & 511) * 8);
-	if (!(e & 1))
-		return false;
-	e = guest64((e & addr_mask) + ((va >> 30) & 511) * 8);
-	if (!(e & 1))
-		return false;
-	e = guest64((e & addr_mask) + ((va >> 21) & 511) * 8);
-	if (!(e & 1) || !(e & 0x80) || !(e & 2))
-		return false;
-	*pa = (e & addr_mask & ~(VESSEL_HUGE_PAGE_SIZE - 1)) |
-	      (va & (VESSEL_HUGE_PAGE_SIZE - 1));
-	return true;
 }
 
 #define CHECK_IDENTITY(cr3, va)						\
