@@ -506,6 +506,8 @@ TEST(write_reported_across_invalidation)
 #define MIG_ROUNDS	6
 
 static uint64_t mig_stop;
+/* Passes each vCPU has finished: a round waits for new writes. */
+static uint64_t mig_passes[MIG_VCPUS];
 
 /*
  * vCPU @id of @nr rewrites its share of the pages over and over, in a
@@ -523,6 +525,7 @@ static void guest_rewrite(uint64_t id, uint64_t nr)
 						 (pass % 512) * 8),
 				   (pass << 16) | id);
 		}
+		WRITE_ONCE(mig_passes[id], pass);
 	}
 	GUEST_DONE();
 }
@@ -550,6 +553,27 @@ static unsigned int copy_dirty(const uint64_t *bitmap, const uint8_t *mem,
 }
 
 /*
+ * The passes the guest's vCPUs have finished.  A round waits until there
+ * is a new one, so that it has writes to find however slowly the vCPU
+ * threads get a host CPU (the test machine is an emulator, its CPUs
+ * shared): up to 30 s, then 0.
+ */
+static uint64_t wait_passes(struct vm *vm, unsigned int nr, uint64_t since)
+{
+	uint64_t sum;
+	unsigned int i, tries;
+
+	for (tries = 0; tries < 3000; tries++) {
+		for (sum = 0, i = 0; i < nr; i++)
+			sum += READ_ONCE(guest_global(vm, mig_passes[i]));
+		if (sum > since)
+			return sum;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
  * What a live migration does: copy everything, then round after round
  * GET, CLEAR, copy what was dirty, while the guest keeps writing; then
  * stop the guest, and one last round.  The copy must equal the memory.
@@ -562,7 +586,7 @@ static void run_copy_rounds(struct __test_metadata *_metadata,
 	unsigned int i, round, copied = 0, bad = 0;
 	uint8_t *mem, *copy = malloc(LOG_SIZE);
 	struct vm *vm = log_vm(nr, guest_rewrite, &mem);
-	uint64_t pg;
+	uint64_t pg, passes = 0;
 
 	ASSERT_NE(NULL, copy);
 	for (i = 0; i < nr; i++) {
@@ -572,6 +596,9 @@ static void run_copy_rounds(struct __test_metadata *_metadata,
 	}
 	for (round = 0; round < MIG_ROUNDS; round++) {
 		usleep(20000);
+		passes = wait_passes(vm, nr, passes);
+		ASSERT_LT(0, passes) TH_LOG("round %u: the guest wrote nothing in 30 s",
+					    round);
 		get_log(vm, bitmap);
 		clear_log(vm, bitmap);
 		i = copy_dirty(bitmap, mem, copy);
