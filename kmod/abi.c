@@ -62,6 +62,15 @@ void __init vessel_abi_check(void)
 	ABI_FIELD(struct vessel_memory_region, userspace_addr, 24);
 	ABI_FIELD(struct vessel_memory_region, reserved, 32);
 
+	/* struct vessel_dirty_log: VESSEL_GET_DIRTY_LOG, VESSEL_CLEAR_DIRTY_LOG */
+	ABI_SIZE(struct vessel_dirty_log, 64);
+	ABI_FIELD(struct vessel_dirty_log, slot, 0);
+	ABI_FIELD(struct vessel_dirty_log, flags, 4);
+	ABI_FIELD(struct vessel_dirty_log, first_page, 8);
+	ABI_FIELD(struct vessel_dirty_log, num_pages, 16);
+	ABI_FIELD(struct vessel_dirty_log, bitmap, 24);
+	ABI_FIELD(struct vessel_dirty_log, reserved, 32);
+
 	/* struct vessel_cpuid_entry */
 	ABI_SIZE(struct vessel_cpuid_entry, 32);
 	ABI_FIELD(struct vessel_cpuid_entry, function, 0);
@@ -97,7 +106,10 @@ void __init vessel_abi_check(void)
 	ABI_FIELD(struct vessel_counters, user_exits, 664);
 	ABI_FIELD(struct vessel_counters, injected, 792);
 	ABI_FIELD(struct vessel_counters, tlb_flushes, 824);
-	ABI_FIELD(struct vessel_counters, reserved, 832);
+	ABI_FIELD(struct vessel_counters, ept_leaves_4k, 832);
+	ABI_FIELD(struct vessel_counters, ept_leaves_2m, 840);
+	ABI_FIELD(struct vessel_counters, dirty_faults, 848);
+	ABI_FIELD(struct vessel_counters, reserved, 856);
 
 	/* struct vessel_run */
 	ABI_SIZE(struct vessel_run, 320);
@@ -366,6 +378,8 @@ void __init vessel_abi_check(void)
 	ABI_IOCTL(VESSEL_GET_COUNTERS, 0xc400b815);
 	ABI_IOCTL(VESSEL_SIGNAL_MSI, 0x4020b816);
 	ABI_IOCTL(VESSEL_GET_LAPIC_INFO, 0xc040b817);
+	ABI_IOCTL(VESSEL_GET_DIRTY_LOG, 0x4040b840);
+	ABI_IOCTL(VESSEL_CLEAR_DIRTY_LOG, 0x4040b841);
 	ABI_IOCTL(VESSEL_RUN, 0xb820);
 	ABI_IOCTL(VESSEL_GET_STATE, 0xd400b821);
 	ABI_IOCTL(VESSEL_SET_STATE, 0x5400b822);

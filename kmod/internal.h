@@ -189,6 +189,7 @@ struct vessel_vcpu {
 	u32 ctl_pin, ctl_proc, ctl_proc2, ctl_entry;	/* as written */
 	u32 tpr_threshold;	/* as written (TPR shadow) */
 	void *msr_bitmap;	/* one page: 1 = exit */
+	u64 *pml;		/* page-modification log, when the VM uses PML */
 	u64 uret[VESSEL_NR_URET_MSRS];	/* guest values (uret.c) */
 	bool uret_loaded;	/* this CPU holds them (until a schedule-out) */
 	/*

@@ -31,7 +31,8 @@ static void vessel_caps_fill(struct vessel_caps *caps)
 	caps->api_version = VESSEL_API_VERSION;
 	caps->vmcs_revision = vessel_vmx.revision;
 	caps->flags = vessel_vmx.flags | VESSEL_CAP_LAPIC |
-		      VESSEL_CAP_RUN_PENDING | vessel_pv_caps();
+		      VESSEL_CAP_RUN_PENDING | VESSEL_CAP_DIRTY_LOG |
+		      vessel_pv_caps();
 	caps->nr_cpus = vessel_vmx_nr_cpus();
 	caps->max_vcpus = VESSEL_MAX_VCPUS;
 	caps->max_mem_slots = VESSEL_MAX_MEM_SLOTS;

@@ -298,6 +298,11 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 		if (r)
 			break;
 		vcpu->launched = true;
+		/*
+		 * Interrupts are still off: an INVEPT IPI that forced this
+		 * exit (dirty.c's CLEAR, say) then finds the log emptied.
+		 */
+		vessel_vmx_pml_drain(vcpu);
 		vcpu->exit_reason = vessel_vmx_exit_reason(vcpu);
 		vessel_stage_exit(vcpu, vcpu->exit_reason & 0xffff);
 		/* An NMI that exited must reach the host's handler now. */
@@ -703,6 +708,7 @@ static int vessel_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 /* The pages of a vCPU and the vCPU itself; free_page(0) does nothing. */
 static void vcpu_free_pages(struct vessel_vcpu *vcpu)
 {
+	free_page((unsigned long)vcpu->pml);
 	free_page((unsigned long)vcpu->msr_bitmap);
 	free_page((unsigned long)vcpu->vmcs);
 	free_page((unsigned long)vcpu->run);
@@ -776,6 +782,11 @@ static struct vessel_vcpu *vcpu_alloc(struct vessel_vm *vm, u32 id)
 	if (!vcpu->run || !vcpu->vmcs || !vcpu->msr_bitmap ||
 	    !fpu_alloc_guest_fpstate(&vcpu->fpu))
 		goto err_free;
+	if (vm->mem.pml) {
+		vcpu->pml = vcpu_zalloc_page();
+		if (!vcpu->pml)
+			goto err_free;
+	}
 	if (vm->lapic && vessel_lapic_create(vcpu))
 		goto err_free;
 	vessel_vcpu_halt_init(vcpu);

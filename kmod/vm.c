@@ -63,6 +63,10 @@ static void vm_counters_sum(struct vessel_vm *vm, struct vessel_counters *sum)
 		if (vm->vcpus[i])
 			vessel_counters_add(sum, &vm->vcpus[i]->counters);
 	mutex_unlock(&vm->lock);
+	/* Gauges and counts of the VM's memory, not of a vCPU. */
+	sum->ept_leaves_4k = atomic_long_read(&vm->mem.leaves_4k);
+	sum->ept_leaves_2m = atomic_long_read(&vm->mem.leaves_2m);
+	sum->dirty_faults = atomic_long_read(&vm->mem.dirty_faults);
 }
 
 static long vessel_vm_get_counters(struct vessel_vm *vm,
@@ -96,6 +100,18 @@ static long vessel_vm_set_memory(struct vessel_vm *vm,
 	return vessel_mem_set_region(vm, &r);
 }
 
+static long vessel_vm_dirty_log(struct vessel_vm *vm, unsigned int cmd,
+				const struct vessel_dirty_log __user *uarg)
+{
+	struct vessel_dirty_log d;
+
+	if (copy_from_user(&d, uarg, sizeof(d)))
+		return -EFAULT;
+	if (cmd == VESSEL_GET_DIRTY_LOG)
+		return vessel_mem_get_dirty_log(vm, &d);
+	return vessel_mem_clear_dirty_log(vm, &d);
+}
+
 static long vessel_vm_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -121,6 +137,9 @@ static long vessel_vm_ioctl(struct file *file, unsigned int cmd,
 		return vessel_vm_signal_msi(vm, argp);
 	case VESSEL_GET_LAPIC_INFO:
 		return vessel_vm_get_lapic_info(argp);
+	case VESSEL_GET_DIRTY_LOG:
+	case VESSEL_CLEAR_DIRTY_LOG:
+		return vessel_vm_dirty_log(vm, cmd, argp);
 	default:
 		return vessel_pv_vm_ioctl(vm, cmd, argp);
 	}

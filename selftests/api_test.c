@@ -19,7 +19,8 @@
 /* Every VESSEL_CAP_* bit this test knows of. */
 #define PV_CAPS		(VESSEL_CAP_PV_MINIMAL | VESSEL_CAP_PV_KVM | \
 			 VESSEL_CAP_PV_HYPERV)
-#define KNOWN_CAPS	(((VESSEL_CAP_RUN_PENDING << 1) - 1) | PV_CAPS)
+#define KNOWN_CAPS	(((VESSEL_CAP_RUN_PENDING << 1) - 1) | PV_CAPS | \
+			 VESSEL_CAP_DIRTY_LOG)
 
 FIXTURE(dev) {
 	int fd;

@@ -52,6 +52,11 @@
 #define VESSEL_CAP_PV_MINIMAL		(1ULL << 24)
 #define VESSEL_CAP_PV_KVM		(1ULL << 25)
 #define VESSEL_CAP_PV_HYPERV		(1ULL << 26)
+/*
+ * Dirty logging (bits 32-39): VESSEL_MEM_LOG_DIRTY, VESSEL_GET_DIRTY_LOG
+ * and VESSEL_CLEAR_DIRTY_LOG.
+ */
+#define VESSEL_CAP_DIRTY_LOG		(1ULL << 32)
 
 /**
  * struct vessel_caps - what this module and this host can do
@@ -125,6 +130,14 @@ struct vessel_vm_create {
 };
 
 #define VESSEL_MEM_READONLY	(1U << 0)
+/*
+ * Log the guest's writes to the slot (VESSEL_CAP_DIRTY_LOG): set when the
+ * slot is created, or by VESSEL_SET_MEMORY_REGION on the same slot with
+ * the same guest_phys_addr, size and userspace_addr and only this flag
+ * changed, which keeps the slot's mappings and contents.  Every page starts
+ * out dirty.  Not with VESSEL_MEM_READONLY.
+ */
+#define VESSEL_MEM_LOG_DIRTY	(1U << 1)
 
 /**
  * struct vessel_memory_region - argument of VESSEL_SET_MEMORY_REGION
@@ -141,6 +154,29 @@ struct vessel_memory_region {
 	__u64 guest_phys_addr;
 	__u64 size;
 	__u64 userspace_addr;
+	__u64 reserved[4];
+};
+
+/**
+ * struct vessel_dirty_log - VESSEL_GET_DIRTY_LOG, VESSEL_CLEAR_DIRTY_LOG
+ * @slot:	a slot with VESSEL_MEM_LOG_DIRTY
+ * @flags:	must be 0
+ * @first_page:	first page of the range, counted from the slot's start; a
+ *		multiple of 64
+ * @num_pages:	pages in the range, not 0; a multiple of 64 unless the range
+ *		ends where the slot ends
+ * @bitmap:	user pointer to (@num_pages + 63) / 64 __u64 words; bit n of
+ *		word w stands for page @first_page + 64 * w + n.  GET writes
+ *		the dirty pages there; CLEAR reads the pages to clear from it
+ *		(unused high bits of the last word must be 0)
+ * @reserved:	zero
+ */
+struct vessel_dirty_log {
+	__u32 slot;
+	__u32 flags;
+	__u64 first_page;
+	__u64 num_pages;
+	__u64 bitmap;
 	__u64 reserved[4];
 };
 
@@ -207,6 +243,11 @@ struct vessel_user_msrs {
  * @injected:		events injected: [0] interrupts, [1] NMIs,
  *			[2] exceptions, [3] re-injections of an event whose
  *			delivery a VM exit interrupted
+ * @tlb_flushes:	guest TLB flushed before an entry
+ * @ept_leaves_4k:	VM fd only, a gauge: EPT entries mapping 4 KiB now
+ * @ept_leaves_2m:	VM fd only, a gauge: EPT entries mapping 2 MiB now
+ * @dirty_faults:	VM fd only: EPT violations that dirty logging caused
+ *			(a write to a page it had write-protected)
  * @reserved:		zero
  */
 struct vessel_counters {
@@ -217,8 +258,11 @@ struct vessel_counters {
 	__u64 vmx_exits[VESSEL_NR_VMX_EXIT_REASONS];
 	__u64 user_exits[VESSEL_NR_USER_EXITS];
 	__u64 injected[4];
-	__u64 tlb_flushes;	/* guest TLB flushed before an entry */
-	__u64 reserved[24];
+	__u64 tlb_flushes;
+	__u64 ept_leaves_4k;
+	__u64 ept_leaves_2m;
+	__u64 dirty_faults;
+	__u64 reserved[21];
 };
 
 /* ------------------------------------------------------------- vCPUs */
@@ -636,7 +680,9 @@ struct vessel_mp_state {
  * Number ranges, so that work in flight does not collide:
  *   VM ioctls 0x10-0x1f (0x16- in-kernel interrupts), 0x30-0x37 paravirt;
  *   vCPU ioctls 0x20-0x2f (0x25- in-kernel interrupts), 0x38-0x3f paravirt;
- *   VESSEL_CAP_* bits 17-23 in-kernel interrupts, 24-31 paravirt;
+ *   VM ioctls 0x40-0x47 guest memory and dirty logging;
+ *   VESSEL_CAP_* bits 17-23 in-kernel interrupts, 24-31 paravirt,
+ *   32-39 dirty logging;
  *   VESSEL_EXIT_* 8-11 in-kernel interrupts, 12-15 paravirt.
  */
 
@@ -654,6 +700,8 @@ struct vessel_mp_state {
 #define VESSEL_GET_COUNTERS	_IOWR(VESSEL_IO, 0x15, struct vessel_counters)
 #define VESSEL_SIGNAL_MSI	_IOW(VESSEL_IO, 0x16, struct vessel_msi)
 #define VESSEL_GET_LAPIC_INFO	_IOWR(VESSEL_IO, 0x17, struct vessel_lapic_info)
+#define VESSEL_GET_DIRTY_LOG	_IOW(VESSEL_IO, 0x40, struct vessel_dirty_log)
+#define VESSEL_CLEAR_DIRTY_LOG	_IOW(VESSEL_IO, 0x41, struct vessel_dirty_log)
 
 /* vCPU ioctls, on a vCPU fd (VESSEL_GET_COUNTERS too). */
 #define VESSEL_RUN		_IO(VESSEL_IO, 0x20)

@@ -46,6 +46,7 @@
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/mmu_notifier.h>
 #include <linux/pgtable.h>
 #include <linux/sched.h>
@@ -58,6 +59,18 @@
 
 #include "internal.h"
 #include "vmx/vmx.h"
+
+/*
+ * How dirty logging sees the guest's writes, read when a VM is created:
+ * 0 by write protection, 1 by the EPT's dirty flags, 2 by the dirty flags
+ * and page-modification logging.  A mode the CPU lacks falls back to the
+ * one below.  1 by measurement: Documentation/performance.rst, "Dirty
+ * logging".
+ */
+static uint dirty_log_mode = 1;
+module_param(dirty_log_mode, uint, 0644);
+MODULE_PARM_DESC(dirty_log_mode,
+		 "dirty logging: 0 write protection, 1 EPT dirty flags (default), 2 and PML");
 
 #define EPT_LEVELS		4
 #define EPT_LEVEL_4K		1
@@ -79,11 +92,31 @@
 				 VMX_EPT_EXECUTABLE_MASK |		\
 				 VMX_EPT_IPAT_BIT |			\
 				 ((u64)MTRR_TYPE_WRBACK << VMX_EPT_MT_EPTE_SHIFT))
+/*
+ * Bit 9 of a leaf, with accessed/dirty flags enabled in the EPTP: the CPU
+ * wrote through it (SDM 29.3.5).  Set by the CPU with a locked operation at
+ * any time, so a present leaf is changed only by ept_leaf_update().
+ */
+#define EPT_DIRTY		VMX_EPT_DIRTY_BIT
 /* Tables leave the permission decision to the leaves. */
 #define EPT_TABLE_BITS		VMX_EPT_RWX_MASK
 
 /* ept_map_locked(): a table page must be allocated first. */
 #define EPT_NEED_TABLE		1
+
+/*
+ * Change a present leaf atomically: the CPU may be setting its accessed
+ * or dirty flag meanwhile, and a dirty flag lost is a write lost to dirty
+ * logging.  Return: the old entry.
+ */
+static u64 ept_leaf_update(u64 *ep, u64 clear, u64 set)
+{
+	u64 old = READ_ONCE(*ep);
+
+	while (!try_cmpxchg64(ep, &old, (old & ~clear) | set))
+		;
+	return old;
+}
 
 static unsigned int ept_shift(int level)
 {
@@ -176,9 +209,16 @@ static void ept_zap_init(struct ept_zap *z, struct vessel_vm *vm,
 	INIT_LIST_HEAD(&z->detached);
 }
 
-static void ept_leaf_release(struct ept_zap *z, u64 e, int level)
+/*
+ * Drop the leaf @e that mapped @gpa, once no CPU can reach it.  A write
+ * the CPU flagged in it is passed to the dirty log first.
+ */
+static void ept_leaf_release(struct ept_zap *z, u64 e, int level, u64 gpa)
 {
 	struct vessel_mem *mem = &z->vm->mem;
+
+	if (e & EPT_DIRTY)
+		vessel_mem_mark_dirty(mem, gpa, ept_span(level));
 
 	atomic_long_dec(level == EPT_LEVEL_2M ? &mem->leaves_2m :
 						&mem->leaves_4k);
@@ -190,12 +230,13 @@ static void ept_leaf_release(struct ept_zap *z, u64 e, int level)
 		put_page(pfn_to_page((e & EPT_PA_MASK) >> PAGE_SHIFT));
 }
 
-static void ept_table_detach(struct ept_zap *z, u64 *ep, int level)
+static void ept_table_detach(struct ept_zap *z, u64 *ep, int level, u64 lo)
 {
 	struct page *table = virt_to_page(ept_table_va(*ep));
 
 	WRITE_ONCE(*ep, 0);
 	set_page_private(table, level - 1);
+	table->index = lo >> PAGE_SHIFT;
 	list_add(&table->lru, &z->detached);
 	z->changed = true;
 }
@@ -213,7 +254,7 @@ static void ept_zap_unlink(struct ept_zap *z, u64 *ep, int level, u64 lo,
 		return;
 	/* Any overlap zaps a whole 2 MiB leaf. */
 	if (ept_is_leaf(e, level)) {
-		WRITE_ONCE(*ep, (e & ~VMX_EPT_RWX_MASK) | EPT_STALE);
+		ept_leaf_update(ep, VMX_EPT_RWX_MASK, EPT_STALE);
 		z->changed = true;
 		z->stale = true;
 		return;
@@ -225,7 +266,7 @@ static void ept_zap_unlink(struct ept_zap *z, u64 *ep, int level, u64 lo,
 		if (!ept_table_empty(ept_table_va(e)))
 			return;
 	}
-	ept_table_detach(z, ep, level);
+	ept_table_detach(z, ep, level, lo);
 }
 
 /* Release pass: drop the references of the stale leaves left in place. */
@@ -235,7 +276,7 @@ static void ept_zap_release(struct ept_zap *z, u64 *ep, int level, u64 lo,
 	u64 e = *ep;
 
 	if (e & EPT_STALE) {
-		ept_leaf_release(z, e, level);
+		ept_leaf_release(z, e, level, lo);
 		WRITE_ONCE(*ep, 0);
 	} else if (ept_present(e) && !ept_is_leaf(e, level)) {
 		ept_zap_walk(z, EPT_ZAP_RELEASE, ept_table_va(e), level - 1, lo,
@@ -352,7 +393,7 @@ static void ept_zap_locked(struct ept_zap *z)
 }
 
 /* Free an unlinked table, the tables below it and their pages' references. */
-static void ept_table_free(struct ept_zap *z, u64 *table, int level)
+static void ept_table_free(struct ept_zap *z, u64 *table, int level, u64 base)
 {
 	unsigned int i;
 
@@ -362,9 +403,10 @@ static void ept_table_free(struct ept_zap *z, u64 *table, int level)
 		if (!(e & (VMX_EPT_RWX_MASK | EPT_STALE)))
 			continue;
 		if (ept_is_leaf(e, level))
-			ept_leaf_release(z, e, level);
+			ept_leaf_release(z, e, level, base + i * ept_span(level));
 		else
-			ept_table_free(z, ept_table_va(e), level - 1);
+			ept_table_free(z, ept_table_va(e), level - 1,
+				       base + i * ept_span(level));
 	}
 	if (!z->leak)
 		free_page((unsigned long)table);
@@ -382,7 +424,9 @@ static void ept_zap_finish(struct ept_zap *z)
 		list_del(&table->lru);
 		level = page_private(table);
 		set_page_private(table, 0);
-		ept_table_free(z, page_address(table), level);
+		ept_table_free(z, page_address(table), level,
+			       (u64)table->index << PAGE_SHIFT);
+		table->index = 0;
 	}
 	if (z->leak)
 		vessel_vm_mark_dead(z->vm, "INVEPT failed");
@@ -505,8 +549,11 @@ static const struct mmu_notifier_ops ept_mn_ops = {
  * @page:	the page; its reference passes to the leaf (then NULL)
  * @seq:	inval_seq before the slot and the page were looked up
  * @level:	EPT_LEVEL_4K or EPT_LEVEL_2M
- * @writable:	@page was obtained for write
+ * @writable:	@page was obtained for write (and, in a logging slot,
+ *		the page is dirty)
  * @write:	the fault was a write
+ * @dirty:	the slot's dirty bitmap when it logs, or NULL
+ * @dirty_bit:	the page's bit in @dirty
  */
 struct ept_map {
 	u64 gpa;
@@ -516,6 +563,8 @@ struct ept_map {
 	int level;
 	bool writable;
 	bool write;
+	unsigned long *dirty;
+	unsigned long dirty_bit;
 };
 
 /* The pfn the leaf for @m maps at @level (the first of 2 MiB, say). */
@@ -686,16 +735,28 @@ static void ept_install(struct vessel_mem *mem, u64 *ep, struct ept_map *m)
 }
 
 /*
- * @e is already where @m's leaf goes: another vCPU may have got there
- * first, which is fine if it allows the access.  Otherwise (a table where
- * a 2 MiB leaf goes, a read-only leaf on a write) zap it and start over.
+ * *@ep is already where @m's leaf goes: another vCPU may have got there
+ * first, which is fine if it allows the access.  A read-only leaf of the
+ * same page on a write that may write (dirty logging's write protection)
+ * just becomes writable: relaxing a permission needs no INVEPT, a stale
+ * read-only translation only faults once more.  Otherwise (a table where
+ * a 2 MiB leaf goes, a 2 MiB leaf in a logging slot, a read-only leaf of
+ * another page) zap it and start over.
  */
-static int ept_map_conflict(struct ept_zap *z, u64 e, int level,
+static int ept_map_conflict(struct ept_zap *z, u64 *ep, int level,
 			    const struct ept_map *m)
 {
-	if (ept_is_leaf(e, level) &&
-	    (!m->write || (e & VMX_EPT_WRITABLE_MASK)))
-		return 0;
+	u64 e = *ep;
+
+	if (ept_is_leaf(e, level) && !(m->dirty && level != EPT_LEVEL_4K)) {
+		if (!m->write || (e & VMX_EPT_WRITABLE_MASK))
+			return 0;
+		if (m->writable && level == m->level &&
+		    (e & EPT_PA_MASK) == PFN_PHYS(ept_map_pfn(m, level))) {
+			ept_leaf_update(ep, 0, VMX_EPT_WRITABLE_MASK);
+			return 0;
+		}
+	}
 	z->start = m->gpa & ~(ept_span(level) - 1);
 	z->end = z->start + ept_span(level);
 	ept_zap_locked(z);
@@ -711,6 +772,18 @@ static int ept_map_locked(struct vessel_vm *vm, struct ept_map *m,
 
 	if (ept_map_outdated(mem, m))
 		return -EAGAIN;
+	/*
+	 * The slot still logs (inval_seq unchanged), so @m->dirty is live.
+	 * The bit is set before the leaf becomes writable: see dirty.c.
+	 */
+	if (!m->dirty || mem->ad) {
+		/* The CPU flags the writes in the leaf: ept_harvest_walk(). */
+	} else if (m->write) {
+		if (!test_and_set_bit(m->dirty_bit, m->dirty))
+			atomic_long_inc(&mem->dirty_faults);
+	} else if (!test_bit(m->dirty_bit, m->dirty)) {
+		m->writable = false;
+	}
 	if (m->level == EPT_LEVEL_2M && !ept_host_huge(vm->mm, m))
 		m->level = EPT_LEVEL_4K;
 	level = m->level;
@@ -718,7 +791,7 @@ static int ept_map_locked(struct vessel_vm *vm, struct ept_map *m,
 	if (!ep)
 		return EPT_NEED_TABLE;
 	if (ept_present(*ep))
-		return ept_map_conflict(z, *ep, level, m);
+		return ept_map_conflict(z, ep, level, m);
 	ept_install(mem, ep, m);
 	return 0;
 }
@@ -771,8 +844,15 @@ static int ept_fault_once(struct vessel_vm *vm, u64 gpa, bool write)
 	r = ept_get_page(m.hva, slot_writable, write, &m.page, &m.writable);
 	if (r)
 		return r;
-	m.level = ept_huge_ok(&slot, m.gpa, m.page) ? EPT_LEVEL_2M :
-						      EPT_LEVEL_4K;
+	if (slot.dirty) {
+		/* Logging tracks 4 KiB pages: no 2 MiB leaf while it is on. */
+		m.dirty = slot.dirty;
+		m.dirty_bit = (m.gpa - slot.gpa) >> PAGE_SHIFT;
+		m.level = EPT_LEVEL_4K;
+	} else {
+		m.level = ept_huge_ok(&slot, m.gpa, m.page) ? EPT_LEVEL_2M :
+							      EPT_LEVEL_4K;
+	}
 	r = ept_map(vm, &m);
 	if (m.page)
 		put_page(m.page);
@@ -810,22 +890,144 @@ int vessel_mem_fault(struct vessel_vm *vm, u64 gpa, bool write, bool exec)
 	return r;
 }
 
+/* ---------------------------------------------------- dirty logging */
+
+/**
+ * vessel_ept_write_protect_locked() - make the leaf mapping @gpa read-only
+ * @vm:		the VM, with ept_lock held
+ * @gpa:	a guest-physical page
+ *
+ * For dirty logging (dirty.c), whose caller flushes with vessel_ept_flush()
+ * after dropping ept_lock.  A 2 MiB leaf (none should exist in a logging
+ * slot) loses its write permission whole; the next write splits it.
+ *
+ * Return: whether the leaf changed, so that a flush is needed.
+ */
+bool vessel_ept_write_protect_locked(struct vessel_vm *vm, u64 gpa)
+{
+	struct page *none = NULL;
+	int level = EPT_LEVEL_4K;
+	u64 *ep;
+
+	lockdep_assert_held(&vm->mem.ept_lock);
+	ep = ept_walk(&vm->mem, gpa, &level, &none);
+	if (!ep || !ept_present(*ep) || !(*ep & VMX_EPT_WRITABLE_MASK))
+		return false;
+	ept_leaf_update(ep, VMX_EPT_WRITABLE_MASK, 0);
+	return true;
+}
+
+/**
+ * vessel_ept_clear_dirty_locked() - clear the dirty flag of the leaf
+ * mapping @gpa
+ * @vm:		the VM, with ept_lock held
+ * @gpa:	a guest-physical page
+ *
+ * The CPU sets the flag again on the next write only once the cached
+ * translation is gone: the caller flushes with vessel_ept_flush().
+ *
+ * Return: whether the flag was set.
+ */
+bool vessel_ept_clear_dirty_locked(struct vessel_vm *vm, u64 gpa)
+{
+	struct page *none = NULL;
+	int level = EPT_LEVEL_4K;
+	u64 *ep;
+
+	lockdep_assert_held(&vm->mem.ept_lock);
+	ep = ept_walk(&vm->mem, gpa, &level, &none);
+	if (!ep || !ept_present(*ep) || !(READ_ONCE(*ep) & EPT_DIRTY))
+		return false;
+	return ept_leaf_update(ep, EPT_DIRTY, 0) & EPT_DIRTY;
+}
+
+/* The leaves of @table (mapping from @base) with their dirty flag set. */
+static void ept_harvest_walk(u64 *table, int level, u64 base,
+			     const struct vessel_mem_slot *s, u64 start,
+			     u64 end)
+{
+	unsigned int i;
+	u64 lo, pg, hi;
+
+	for (i = ept_index(max(start, base), level); i < EPT_ENTRIES; i++) {
+		u64 e = READ_ONCE(table[i]);
+
+		lo = base + i * ept_span(level);
+		if (lo >= end)
+			break;
+		if (!ept_present(e))
+			continue;
+		if (!ept_is_leaf(e, level)) {
+			ept_harvest_walk(ept_table_va(e), level - 1, lo, s,
+					 start, end);
+			continue;
+		}
+		if (!(e & EPT_DIRTY))
+			continue;
+		hi = min(end, lo + ept_span(level));
+		for (pg = max(start, lo); pg < hi; pg += PAGE_SIZE)
+			set_bit((pg - s->gpa) >> PAGE_SHIFT, s->dirty);
+	}
+}
+
+/**
+ * vessel_ept_harvest_locked() - add the writes the CPU flagged in the EPT
+ * to the dirty bitmap of @s
+ * @vm:		the VM, with ept_lock held
+ * @s:		a logging slot
+ * @start:	guest-physical range start, in @s
+ * @end:	range end (exclusive)
+ *
+ * The flags stay set until vessel_ept_clear_dirty_locked().
+ */
+void vessel_ept_harvest_locked(struct vessel_vm *vm,
+			       const struct vessel_mem_slot *s, u64 start,
+			       u64 end)
+{
+	lockdep_assert_held(&vm->mem.ept_lock);
+	ept_harvest_walk(page_address(vm->mem.ept_root), EPT_LEVELS, 0, s,
+			 start, end);
+}
+
+/**
+ * vessel_ept_flush() - drop the VM's EPT translations on every CPU
+ * @vm:	the VM
+ *
+ * When this returns, no CPU uses a translation older than the call.  A
+ * failed INVEPT marks the VM dead.  Interrupts enabled (it IPIs every CPU).
+ */
+void vessel_ept_flush(struct vessel_vm *vm)
+{
+	if (WARN_ONCE(ept_invept_all(vm->mem.eptp), "vessel: INVEPT failed\n"))
+		vessel_vm_mark_dead(vm, "INVEPT failed");
+}
+
 /* ------------------------------------------------------ VM lifetime */
 
 int vessel_ept_init(struct vessel_vm *vm)
 {
 	struct vessel_mem *mem = &vm->mem;
+	unsigned int mode;
 	int r;
 
 	spin_lock_init(&mem->ept_lock);
 	atomic_long_set(&mem->leaves_4k, 0);
 	atomic_long_set(&mem->leaves_2m, 0);
+	atomic_long_set(&mem->dirty_faults, 0);
 	mem->ept_root = ept_table_alloc();
 	if (!mem->ept_root)
 		return -ENOMEM;
-	/* Write-back paging structures, 4-level walk, no accessed/dirty. */
+	/*
+	 * Write-back paging structures, 4-level walk; accessed and dirty
+	 * flags only for dirty logging by them.
+	 */
 	mem->eptp = page_to_phys(mem->ept_root) | VMX_EPTP_MT_WB |
 		    VMX_EPTP_PWL_4;
+	mode = READ_ONCE(dirty_log_mode);
+	mem->ad = mode >= 1 && (vessel_vmx.flags & VESSEL_CAP_EPT_AD);
+	mem->pml = mem->ad && mode >= 2 && (vessel_vmx.flags & VESSEL_CAP_PML);
+	if (mem->ad)
+		mem->eptp |= VMX_EPTP_AD_ENABLE_BIT;
 	/*
 	 * The root page may have been an EPT root before (of a VM of ours or
 	 * of KVM, which flushes when it loads a root, not when it frees

@@ -14,16 +14,24 @@
 
 struct vessel_vm;
 struct vessel_memory_region;
+struct vessel_dirty_log;
 
 /* Returned by vessel_mem_fault() for an access that userspace emulates. */
 #define VESSEL_MEM_MMIO		1
 
-/* One guest-physical range backed by memory of the VMM process. */
+/*
+ * One guest-physical range backed by memory of the VMM process.  With
+ * VESSEL_MEM_LOG_DIRTY, @dirty has a bit per page, set when the guest or
+ * the kernel may have written the page since userspace last cleared it.
+ * The bitmap is shared by every copy of the slot table that holds the slot
+ * and freed only after an RCU grace period once no table holds it.
+ */
 struct vessel_mem_slot {
 	u64 gpa;
 	u64 size;		/* bytes; 0: the slot is unused */
 	unsigned long hva;	/* userspace address of @gpa */
 	u32 flags;		/* VESSEL_MEM_* */
+	unsigned long *dirty;	/* with VESSEL_MEM_LOG_DIRTY only */
 };
 
 /*
@@ -56,6 +64,11 @@ struct vessel_mem_slots {
  * @inval_end:		end of that range (exclusive)
  * @leaves_4k:		EPT leaves mapping 4 KiB pages
  * @leaves_2m:		EPT leaves mapping 2 MiB pages
+ * @dirty_faults:	write faults that dirty logging trapped
+ * @ad:			dirty logging reads the EPT's dirty flags (the EPTP
+ *			enables them) instead of write-protecting
+ * @pml:		and the vCPUs' page-modification logs (vmx/), so
+ *			that GET need not walk the EPT for the flags
  */
 struct vessel_mem {
 	struct mutex slots_lock;
@@ -72,6 +85,9 @@ struct vessel_mem {
 
 	atomic_long_t leaves_4k;
 	atomic_long_t leaves_2m;
+	atomic_long_t dirty_faults;
+	bool ad;
+	bool pml;
 };
 
 int vessel_mem_init(struct vessel_vm *vm);
@@ -88,6 +104,10 @@ int vessel_mem_write(struct vessel_vm *vm, u64 gpa, const void *buf,
 int vessel_mem_write_atomic(struct vessel_vm *vm, u64 gpa, const void *buf,
 			    size_t len);
 int vessel_mem_xchg_u8(struct vessel_vm *vm, u64 gpa, u8 val, u8 *old);
+long vessel_mem_get_dirty_log(struct vessel_vm *vm,
+			      const struct vessel_dirty_log *d);
+long vessel_mem_clear_dirty_log(struct vessel_vm *vm,
+				const struct vessel_dirty_log *d);
 
 /* Between memory.c and ept.c. */
 const struct vessel_mem_slot *
@@ -97,5 +117,12 @@ void vessel_ept_destroy(struct vessel_vm *vm);
 void vessel_ept_replace_slots(struct vessel_vm *vm,
 			      struct vessel_mem_slots *slots,
 			      const struct vessel_mem_slot *old);
+bool vessel_ept_write_protect_locked(struct vessel_vm *vm, u64 gpa);
+bool vessel_ept_clear_dirty_locked(struct vessel_vm *vm, u64 gpa);
+void vessel_ept_harvest_locked(struct vessel_vm *vm,
+			       const struct vessel_mem_slot *s, u64 start,
+			       u64 end);
+void vessel_ept_flush(struct vessel_vm *vm);
+void vessel_mem_mark_dirty(struct vessel_mem *mem, u64 gpa, u64 len);
 
 #endif /* VESSEL_MEM_H */

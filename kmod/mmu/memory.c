@@ -8,6 +8,7 @@
  * kept in step by ept.c.  The slot table is copied and republished on every
  * change so that the EPT fault path can read it under RCU.
  */
+#include <linux/bitmap.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/pagemap.h>
@@ -77,9 +78,31 @@ err_free_slots:
 
 void vessel_mem_destroy(struct vessel_vm *vm)
 {
+	struct vessel_mem_slots *slots;
+	unsigned int i;
+
 	/* The notifier is gone after this: nobody else reads the slots. */
 	vessel_ept_destroy(vm);
-	kfree(rcu_dereference_protected(vm->mem.slots, true));
+	slots = rcu_dereference_protected(vm->mem.slots, true);
+	for (i = 0; i < VESSEL_MAX_MEM_SLOTS; i++)
+		kvfree(slots->slot[i].dirty);
+	kfree(slots);
+}
+
+/*
+ * A dirty bitmap for a slot of @size bytes with every page set: logging
+ * starts with every page dirty, so that the first copy takes them all.
+ */
+static unsigned long *mem_dirty_alloc(u64 size)
+{
+	unsigned long pages = size >> PAGE_SHIFT;
+	unsigned long *dirty;
+
+	dirty = kvmalloc_array(BITS_TO_LONGS(pages), sizeof(long),
+			       GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (dirty)
+		bitmap_set(dirty, 0, pages);
+	return dirty;
 }
 
 /* Checks that need no state: flags, reserved, alignment, ranges. */
@@ -89,7 +112,11 @@ static int mem_check_region(const struct vessel_memory_region *r)
 				     boot_cpu_data.x86_phys_bits);
 	u64 gpa_end, hva_end;
 
-	if (r->flags & ~VESSEL_MEM_READONLY)
+	if (r->flags & ~(VESSEL_MEM_READONLY | VESSEL_MEM_LOG_DIRTY))
+		return -EINVAL;
+	/* The guest cannot write a read-only slot: nothing to log. */
+	if ((r->flags & VESSEL_MEM_READONLY) &&
+	    (r->flags & VESSEL_MEM_LOG_DIRTY))
 		return -EINVAL;
 	if (memchr_inv(r->reserved, 0, sizeof(r->reserved)))
 		return -EINVAL;
@@ -132,18 +159,29 @@ static int mem_check_fit(const struct vessel_mem_slots *slots,
 /*
  * Publish a copy of @cur with slot @r->slot set from @r (or cleared when its
  * size is 0).  The old slot's EPT mappings are gone when this returns.
+ * That is also how dirty logging turned on splits the slot's 2 MiB leaves
+ * (the faults that map it again take 4 KiB) and how logging turned off
+ * lets them come back.
  */
 static int mem_replace_slot(struct vessel_vm *vm,
 			    struct vessel_mem_slots *cur,
 			    const struct vessel_memory_region *r)
 {
 	const struct vessel_mem_slot *old = &cur->slot[r->slot];
+	unsigned long *old_dirty = old->dirty, *dirty = NULL;
 	struct vessel_mem_slots *new;
 	struct vessel_mem_slot *s;
 
+	if (r->size && (r->flags & VESSEL_MEM_LOG_DIRTY)) {
+		dirty = mem_dirty_alloc(r->size);
+		if (!dirty)
+			return -ENOMEM;
+	}
 	new = kmemdup(cur, mem_slots_bytes(), GFP_KERNEL_ACCOUNT);
-	if (!new)
+	if (!new) {
+		kvfree(dirty);
 		return -ENOMEM;
+	}
 	s = &new->slot[r->slot];
 	memset(s, 0, sizeof(*s));
 	if (r->size) {
@@ -151,6 +189,7 @@ static int mem_replace_slot(struct vessel_vm *vm,
 		s->size = r->size;
 		s->hva = r->userspace_addr;
 		s->flags = r->flags;
+		s->dirty = dirty;
 	}
 	/* Lookups (every fault, every guest memory copy) stop here. */
 	while (new->used && !new->slot[new->used - 1].size)
@@ -160,6 +199,11 @@ static int mem_replace_slot(struct vessel_vm *vm,
 	vessel_ept_replace_slots(vm, new, old->size ? old : NULL);
 	/* Faults may still be reading @cur without a lock. */
 	kfree_rcu(cur, rcu);
+	if (old_dirty) {
+		/* And kernel writes marking pages dirty in the old bitmap. */
+		synchronize_rcu();
+		kvfree(old_dirty);
+	}
 	return 0;
 }
 
@@ -309,12 +353,17 @@ static int mem_copy(struct vessel_vm *vm, u64 gpa, void *dst,
 	if (r)
 		return r;
 	if (n == len) {
+		uncopied = 0;
 		r = mem_copy_small(uaddr, dst, src, n);
-		if (r <= 0)
-			return r;
-		uncopied = write ? copy_to_user(uaddr, src, n) :
-				   copy_from_user(dst, uaddr, n);
-		return uncopied ? -EFAULT : 0;
+		if (r > 0) {
+			uncopied = write ? copy_to_user(uaddr, src, n) :
+					   copy_from_user(dst, uaddr, n);
+			r = uncopied ? -EFAULT : 0;
+		}
+		/* Marked after the write, what was written: see dirty.c. */
+		if (write && uncopied < n && (!r || uncopied))
+			vessel_mem_mark_dirty(&vm->mem, gpa, n - uncopied);
+		return r;
 	}
 	for (pass = 0; pass < 2; pass++) {
 		u64 a = gpa;
@@ -328,6 +377,10 @@ static int mem_copy(struct vessel_vm *vm, u64 gpa, void *dst,
 				uncopied = write ?
 					copy_to_user(uaddr, src + done, n) :
 					copy_from_user(dst + done, uaddr, n);
+				/* Marked after the write: see dirty.c. */
+				if (write && uncopied < n)
+					vessel_mem_mark_dirty(&vm->mem, a,
+							      n - uncopied);
 				if (uncopied)
 					return -EFAULT;
 			}
@@ -377,8 +430,10 @@ int vessel_mem_test_and_set_bit(struct vessel_vm *vm, u64 gpa, unsigned int nr)
 		pagefault_enable();
 		if (r == -EFAULT && fault_in_writeable((char __user *)uaddr, 4))
 			return -EFAULT;
-		if (!r && cur == old)
+		if (!r && cur == old) {
+			vessel_mem_mark_dirty(&vm->mem, gpa, 4);
 			return 0;
+		}
 	}
 	return -EAGAIN;
 }
@@ -479,6 +534,7 @@ int vessel_mem_xchg_u8(struct vessel_vm *vm, u64 gpa, u8 val, u8 *old)
 		return -EAGAIN;
 	if (r)
 		return r;
+	vessel_mem_mark_dirty(&vm->mem, gpa, 1);
 	*old = cur;
 	return 0;
 }

@@ -179,6 +179,19 @@ static int vmx_exit_skip(struct vessel_vcpu *vcpu)
 }
 
 /*
+ * The page-modification log is full: already emptied after the exit
+ * (vessel_vmx_pml_drain()); the write that did not fit is done again.  As
+ * for an EPT violation, one during IRET re-blocks NMIs (SDM 27.2.3).
+ */
+static int vmx_exit_pml_full(struct vessel_vcpu *vcpu)
+{
+	if ((vessel_vmx_exit_qual(vcpu) & INTR_INFO_UNBLOCK_NMI) &&
+	    !(vcpu->ev.injected_info & INTR_INFO_VALID_MASK))
+		vessel_vmx_block_nmi(vcpu);
+	return 1;
+}
+
+/*
  * PAUSE-loop exiting (vmcs.c): the guest has spun a while, most likely
  * waiting for another vCPU - a lock holder, an IPI's answer - whose thread
  * may be waiting for this host CPU.  The PAUSE is done (it only hints);
@@ -245,6 +258,7 @@ static const vessel_exit_handler vmx_exit_handlers[] = {
 	[EXIT_REASON_WBINVD]			= vmx_exit_skip,
 	[EXIT_REASON_XSETBV]			= vessel_exit_xsetbv,
 	[EXIT_REASON_PREEMPTION_TIMER]		= vmx_exit_preemption_timer,
+	[EXIT_REASON_PML_FULL]			= vmx_exit_pml_full,
 	[EXIT_REASON_VMFUNC]			= vmx_exit_ud,
 };
 

@@ -8,6 +8,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+/* Entries of the page-modification log, one page of GPAs (SDM 25.6.18). */
+#define VMX_PML_ENTRIES		512
+
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/module.h>
@@ -230,6 +233,34 @@ void vessel_vmcs_init(void)
 	vessel_backstop_ticks = clamp_t(u64, ticks, 1, U32_MAX);
 }
 
+/**
+ * vessel_vmx_pml_drain() - move the page-modification log to the dirty log
+ * @vcpu:	the vCPU, its VMCS loaded, after a VM exit
+ *
+ * With PML the CPU writes the guest-physical address of each page whose
+ * EPT dirty flag it sets into the log, from entry 511 down, and exits
+ * (PML full) when the index would go below 0 (SDM 29.3.6).  Emptied after
+ * every exit, so that a vCPU outside the guest has nothing logged that
+ * the dirty bitmap lacks.
+ */
+void vessel_vmx_pml_drain(struct vessel_vcpu *vcpu)
+{
+	u16 idx;
+
+	if (!vcpu->pml)
+		return;
+	idx = vmcs_read16(GUEST_PML_INDEX);
+	if (idx == VMX_PML_ENTRIES - 1)
+		return;
+	/* Full, the index wrapped below 0; otherwise it is the next free. */
+	idx = idx >= VMX_PML_ENTRIES ? 0 : idx + 1;
+	for (; idx < VMX_PML_ENTRIES; idx++)
+		vessel_mem_mark_dirty(&vcpu->vm->mem,
+				      READ_ONCE(vcpu->pml[idx]) & PAGE_MASK,
+				      PAGE_SIZE);
+	vmcs_write16(GUEST_PML_INDEX, VMX_PML_ENTRIES - 1);
+}
+
 /* The controls Vessel runs every guest with; see each line for why. */
 static void vmcs_setup_controls(struct vessel_vcpu *vcpu)
 {
@@ -266,7 +297,9 @@ static void vmcs_setup_controls(struct vessel_vcpu *vcpu)
 			   SECONDARY_EXEC_ENABLE_INVPCID |
 			   SECONDARY_EXEC_WBINVD_EXITING |	/* not the host's */
 			   /* a spinning vCPU lets others run; never every PAUSE */
-			   (ple_gap ? SECONDARY_EXEC_PAUSE_LOOP_EXITING : 0));
+			   (ple_gap ? SECONDARY_EXEC_PAUSE_LOOP_EXITING : 0) |
+			   /* dirty logging by PML (mmu/dirty.c) */
+			   (vcpu->pml ? SECONDARY_EXEC_ENABLE_PML : 0));
 	exit = vmx_adjust(c->exit,
 			  VM_EXIT_HOST_ADDR_SPACE_SIZE |	/* 64-bit host */
 			  VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT |
@@ -311,6 +344,10 @@ static void vmcs_setup_controls(struct vessel_vcpu *vcpu)
 		vmcs_write32(PLE_WINDOW, ple_window);
 	}
 	vmcs_write64(MSR_BITMAP, __pa(vcpu->msr_bitmap));
+	if (proc2 & SECONDARY_EXEC_ENABLE_PML) {
+		vmcs_write64(PML_ADDRESS, __pa(vcpu->pml));
+		vmcs_write16(GUEST_PML_INDEX, VMX_PML_ENTRIES - 1);
+	}
 	vcpu->tsc_offset = vcpu->vm->tsc_offset;
 	vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
 

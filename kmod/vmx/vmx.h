@@ -47,6 +47,7 @@ unsigned int vessel_vmx_nr_cpus(void);
 int vessel_vmxon(u64 vmxon_region_pa);
 int vessel_vmxoff(void);
 int vessel_invept(unsigned long type, u64 eptp);
+void vessel_vmx_pml_drain(struct vessel_vcpu *vcpu);
 int vessel_invvpid(unsigned long type, u16 vpid, u64 gva);
 
 /* entry.S */

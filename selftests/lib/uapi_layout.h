@@ -70,6 +70,16 @@ static const struct uapi_layout uapi_layout[] = {
 	LAYOUT_FIELD(struct vessel_memory_region, reserved, 32),
 	LAYOUT_IOCTL(VESSEL_SET_MEMORY_REGION, struct vessel_memory_region),
 
+	LAYOUT_SIZE(struct vessel_dirty_log, 64),
+	LAYOUT_FIELD(struct vessel_dirty_log, slot, 0),
+	LAYOUT_FIELD(struct vessel_dirty_log, flags, 4),
+	LAYOUT_FIELD(struct vessel_dirty_log, first_page, 8),
+	LAYOUT_FIELD(struct vessel_dirty_log, num_pages, 16),
+	LAYOUT_FIELD(struct vessel_dirty_log, bitmap, 24),
+	LAYOUT_FIELD(struct vessel_dirty_log, reserved, 32),
+	LAYOUT_IOCTL(VESSEL_GET_DIRTY_LOG, struct vessel_dirty_log),
+	LAYOUT_IOCTL(VESSEL_CLEAR_DIRTY_LOG, struct vessel_dirty_log),
+
 	LAYOUT_SIZE(struct vessel_cpuid_entry, 32),
 	LAYOUT_FIELD(struct vessel_cpuid_entry, function, 0),
 	LAYOUT_FIELD(struct vessel_cpuid_entry, index, 4),
@@ -104,7 +114,10 @@ static const struct uapi_layout uapi_layout[] = {
 	LAYOUT_FIELD(struct vessel_counters, user_exits, 664),
 	LAYOUT_FIELD(struct vessel_counters, injected, 792),
 	LAYOUT_FIELD(struct vessel_counters, tlb_flushes, 824),
-	LAYOUT_FIELD(struct vessel_counters, reserved, 832),
+	LAYOUT_FIELD(struct vessel_counters, ept_leaves_4k, 832),
+	LAYOUT_FIELD(struct vessel_counters, ept_leaves_2m, 840),
+	LAYOUT_FIELD(struct vessel_counters, dirty_faults, 848),
+	LAYOUT_FIELD(struct vessel_counters, reserved, 856),
 	LAYOUT_IOCTL(VESSEL_GET_COUNTERS, struct vessel_counters),
 
 	LAYOUT_SIZE(struct vessel_run, 320),

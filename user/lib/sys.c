@@ -82,6 +82,7 @@ const char *vessel_cap_name(uint64_t bit)
 		{ VESSEL_CAP_PV_MINIMAL, "pv_minimal" },
 		{ VESSEL_CAP_PV_KVM, "pv_kvm" },
 		{ VESSEL_CAP_PV_HYPERV, "pv_hyperv" },
+		{ VESSEL_CAP_DIRTY_LOG, "dirty_log" },
 	};
 	size_t i;
 
