@@ -107,6 +107,17 @@ static void cpuid_fill(struct vessel_cpuid_entry *e, const struct cpuid_mask *m)
 	e->ebx = r[R_EBX] & m->keep[R_EBX];
 	e->ecx = r[R_ECX] & m->keep[R_ECX];
 	e->edx = r[R_EDX] & m->keep[R_EDX];
+	/*
+	 * Only what the host kernel enabled, as KVM: a kernel that turned
+	 * XSAVE off (Debian's 6.1 on Bochs' Skylake-X, whose xstate layout
+	 * it refuses) has cleared XSAVE and every feature whose state needs
+	 * it, and a guest told of them could not enable them (XSETBV and
+	 * CR4.OSXSAVE are checked against vessel_xcr0_supported()).
+	 */
+	if (m->leaf == 1 && m->index == 0)
+		e->ecx &= boot_cpu_data.x86_capability[CPUID_1_ECX];
+	if (m->leaf == 7 && m->index == 0)
+		e->ebx &= boot_cpu_data.x86_capability[CPUID_7_0_EBX];
 }
 
 /* Adjustments no single mask can say. */
@@ -128,7 +139,10 @@ static void cpuid_fixup(struct vessel_cpuid_entry *e)
 			e->ebx &= ~BIT(X86_FEATURE_INVPCID & 31);
 		break;
 	case 0xd:
-		if (e->index == 0) {
+		if (!xcr0) {
+			/* No XSAVE: the leaf describes nothing. */
+			e->eax = e->ebx = e->ecx = e->edx = 0;
+		} else if (e->index == 0) {
 			e->eax = (u32)xcr0;
 			e->edx = xcr0 >> 32;
 		}
@@ -411,7 +425,8 @@ int vessel_exit_cpuid(struct vessel_vcpu *vcpu)
 		if (vessel_lapic_hw_disabled(vcpu))
 			edx &= ~BIT(X86_FEATURE_APIC & 31);
 	}
-	if (function == 0xd && index == 0 && e)
+	/* The size for the XCR0 now, where the table offers XSAVE at all. */
+	if (function == 0xd && index == 0 && e && e->eax)
 		ebx = cpuid_xsave_size(vcpu->vm, vcpu->xcr0);
 	/* Every level of leaf 0xb gives this vCPU's x2APIC ID. */
 	if (function == 0xb && e)

@@ -188,10 +188,14 @@ u64 vessel_xcr0_supported(void)
 	       (XFEATURE_MASK_FPSSE | XFEATURE_MASK_YMM | XFEATURE_MASK_AVX512);
 }
 
-/* XSETBV's own #GP rules (SDM Vol. 2, XSETBV). */
+/*
+ * XSETBV's own #GP rules (SDM Vol. 2, XSETBV).  x87 alone, XCR0's value at
+ * reset, is valid without XSAVE too: a vCPU's state carries it always.
+ */
 int vessel_xcr0_valid(u64 xcr0)
 {
-	if (!(xcr0 & XFEATURE_MASK_FP) || (xcr0 & ~vessel_xcr0_supported()))
+	if (!(xcr0 & XFEATURE_MASK_FP) ||
+	    (xcr0 & ~(vessel_xcr0_supported() | XFEATURE_MASK_FP)))
 		return -EINVAL;
 	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
 		return -EINVAL;
