@@ -274,7 +274,7 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 				vessel_vmx_host_nmi();
 			break;
 		}
-		if (!vessel_exit_fast_candidate(vcpu->exit_reason))
+		if (!vessel_exit_fast_candidate(vcpu))
 			break;
 		fast = vessel_exit_fast(vcpu);
 		vessel_stage(vcpu, VESSEL_STAGE_FAST);
