@@ -1425,6 +1425,35 @@ void __vessel_lapic_pv_eoi_sync(struct vessel_vcpu *vcpu)
 	lapic_eoi(vcpu);
 }
 
+/*
+ * The same look from the exit fast path (IRQs off): the flag read with
+ * page faults off.  A byte that cannot be read here, or is still set
+ * (taking the offer back writes guest memory), is left to the slow way.
+ * The guest's CR2 is in the CPU: a fault in the read must not change it.
+ *
+ * Return: -EAGAIN left to vessel_lapic_after_exit(); 0 the guest's EOI
+ * is done; 1 done, and the entry must take the slow way (an interrupt may
+ * be deliverable now, or an EOI must reach userspace).
+ */
+int vessel_lapic_pv_eoi_sync_fast(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	unsigned long cr2 = native_read_cr2();
+	u8 flag;
+
+	if (vessel_mem_read_atomic(vcpu->vm, l->pv_eoi_msr & ~KVM_MSR_ENABLED,
+				   &flag, sizeof(flag))) {
+		/* A fault in the read wrote CR2, which holds the guest's. */
+		native_write_cr2(cr2);
+		return -EAGAIN;
+	}
+	if (flag & KVM_PV_EOI_MASK)
+		return -EAGAIN;
+	l->pv_eoi_pending = false;
+	lapic_eoi(vcpu);
+	return l->eoi_exit >= 0 || !lapic_irr_empty(l);
+}
+
 /* MSR_KVM_PV_EOI_EN, checked by the caller; between exits: nothing pending. */
 void vessel_lapic_pv_eoi_set(struct vessel_vcpu *vcpu, u64 msr)
 {

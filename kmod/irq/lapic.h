@@ -129,6 +129,7 @@ static inline bool vessel_lapic_mmio_page(struct vessel_vcpu *vcpu, u64 gpa)
 	       (gpa & PAGE_MASK) == (l->base & PAGE_MASK);
 }
 void __vessel_lapic_pv_eoi_sync(struct vessel_vcpu *vcpu);
+int vessel_lapic_pv_eoi_sync_fast(struct vessel_vcpu *vcpu);
 
 /*
  * After an exit, preemptible: a paravirtual EOI the guest may have done

@@ -87,6 +87,8 @@ int vessel_mem_write(struct vessel_vm *vm, u64 gpa, const void *buf,
 		     size_t len);
 int vessel_mem_write_atomic(struct vessel_vm *vm, u64 gpa, const void *buf,
 			    size_t len);
+int vessel_mem_read_atomic(struct vessel_vm *vm, u64 gpa, void *buf,
+			   size_t len);
 int vessel_mem_xchg_u8(struct vessel_vm *vm, u64 gpa, u8 val, u8 *old);
 
 /* Between memory.c and ept.c. */

@@ -440,6 +440,29 @@ int vessel_mem_write_atomic(struct vessel_vm *vm, u64 gpa, const void *buf,
 }
 
 /**
+ * vessel_mem_read_atomic() - vessel_mem_read() where sleeping is not allowed
+ * @vm:		the VM
+ * @gpa:	the first guest-physical address
+ * @buf:	the kernel buffer
+ * @len:	how many bytes
+ *
+ * With page faults off, as vessel_mem_write_atomic(): for a caller with
+ * IRQs off (the exit fast path) that can fall back to the slow way.
+ *
+ * Return: as vessel_mem_read().
+ */
+int vessel_mem_read_atomic(struct vessel_vm *vm, u64 gpa, void *buf,
+			   size_t len)
+{
+	int r;
+
+	pagefault_disable();
+	r = mem_copy(vm, gpa, buf, NULL, len);
+	pagefault_enable();
+	return r;
+}
+
+/**
  * vessel_mem_xchg_u8() - replace a guest byte by @val atomically
  * @vm:		the VM
  * @gpa:	the byte's guest-physical address

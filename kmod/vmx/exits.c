@@ -246,8 +246,9 @@ static int vmx_fast_vmcall(struct vessel_vcpu *vcpu)
  * hypercalls that only compute an answer.  A handler that finds more to
  * do (an MSR of the provider, a hypercall with guest memory, an access
  * that raises #GP) declines before it changes anything, and the exit is
- * dispatched as usual.  Not while a PV EOI is outstanding: that exit must
- * look at the guest's flag first (vessel_lapic_after_exit()).
+ * dispatched as usual.  A PV EOI outstanding is looked at first
+ * (vessel_lapic_after_exit()'s work, without sleeping); when that cannot
+ * be finished here, neither is the exit.
  *
  * Return: VESSEL_FAST_NONE, _REENTER or _DONE (vcpu.h).
  */
@@ -255,10 +256,13 @@ int vessel_exit_fast(struct vessel_vcpu *vcpu)
 {
 	int (*handler)(struct vessel_vcpu *vcpu);
 	u32 reason = vcpu->exit_reason;
-	int r;
+	int r, eoi = 0;
 
-	if (vcpu->lapic && unlikely(vcpu->lapic->pv_eoi_pending))
-		return VESSEL_FAST_NONE;
+	if (vcpu->lapic && unlikely(vcpu->lapic->pv_eoi_pending)) {
+		eoi = vessel_lapic_pv_eoi_sync_fast(vcpu);
+		if (eoi < 0)
+			return VESSEL_FAST_NONE;
+	}
 	/*
 	 * The APIC's deadline passed: its interrupt goes in the slow way.
 	 * Else, with the emulator backstop, the host's IRQs must be taken.
@@ -269,7 +273,7 @@ int vessel_exit_fast(struct vessel_vcpu *vcpu)
 		if (!expired && vessel_backstop_ticks)
 			return VESSEL_FAST_NONE;
 		vcpu->counters.vmx_exits[reason]++;
-		return expired ? VESSEL_FAST_DONE : VESSEL_FAST_REENTER;
+		return expired || eoi ? VESSEL_FAST_DONE : VESSEL_FAST_REENTER;
 	}
 	/* The full reason: an entry failure (bit 31) matches none of these. */
 	switch (reason) {
@@ -296,6 +300,9 @@ int vessel_exit_fast(struct vessel_vcpu *vcpu)
 	r = handler(vcpu);
 	if (r != VESSEL_FAST_NONE)
 		vcpu->counters.vmx_exits[reason]++;
+	/* After the guest's PV EOI an interrupt may be deliverable. */
+	if (eoi && r == VESSEL_FAST_REENTER)
+		r = VESSEL_FAST_DONE;
 	return r;
 }
 
