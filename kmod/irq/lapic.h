@@ -141,6 +141,12 @@ static inline void vessel_lapic_after_exit(struct vessel_vcpu *vcpu)
 		__vessel_lapic_pv_eoi_sync(vcpu);
 }
 
+/* Before every entry (IRQs off): whether the APIC's deadline is watched. */
+static inline bool vessel_lapic_hv_timer_on(const struct vessel_vcpu *vcpu)
+{
+	return vcpu->lapic && vcpu->lapic->hv_timer;
+}
+
 /*
  * Before every entry (IRQs off): whether the VMX-preemption timer must
  * run, and for how many TSC ticks, for the APIC's deadline.
