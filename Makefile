@@ -10,6 +10,8 @@
 #   make check-6.12  the test machine's suite on Debian's 6.12 kernel
 #   make demo        boot the test machine and run the main job in it
 #   make bench       Vessel and KVM side by side in the test machine
+#   make fuzz        the long fuzzing runs: host harnesses, then the
+#                    in-machine fuzzer (FUZZ_SECONDS, FUZZ_SEED)
 #   make checkpatch  the kernel's checkpatch.pl over our C sources
 #   make VESSEL_WERROR=1 ...   the module's warnings are errors
 #   make deb         the vessel-dkms and vessel Debian packages
@@ -75,6 +77,10 @@ check-6.12:
 bench: setup
 	scripts/bench
 
+fuzz: setup
+	$(MAKE) all
+	scripts/fuzz
+
 demo: setup
 	$(MAKE) all
 	selftests/testbed/testbed --show --name demo selftests/testbed/demo.cmds
@@ -100,6 +106,7 @@ clean: kmod-clean
 	$(MAKE) -C selftests/testbed/guests clean
 	$(MAKE) -C selftests/bench clean
 	$(MAKE) -C tests/unit clean
+	$(MAKE) -C tests/fuzz clean
 
-.PHONY: all kmod kmod-6.12 user guests selftests setup unit check check-6.12 bench demo \
+.PHONY: all kmod kmod-6.12 user guests selftests setup unit check check-6.12 bench fuzz demo \
 	checkpatch deb fresh-check kmod-clean clean

@@ -66,6 +66,44 @@ TEST(inject_exceptions)
 	vm_free(vm);
 }
 
+/*
+ * A #DB's payload is DR6: bits 63:32 do not exist, and loading them into
+ * DR6 before an entry raised #GP in the host, with interrupts off (found
+ * by vessel_fuzz: SET_STATE with such a pending #DB, then a guest with
+ * breakpoints armed).  INJECT and SET_STATE refuse it.
+ */
+TEST(db_payload_beyond_dr6_einval)
+{
+	struct vessel_vcpu_state *s = calloc(1, sizeof(*s));
+	struct vessel_event ev = {
+		.type = VESSEL_EVENT_EXCEPTION, .vector = DB_VECTOR,
+		.flags = VESSEL_EVENT_HAS_PAYLOAD, .payload = 1ULL << 58,
+	};
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_exceptions);
+
+	EXPECT_EQ(-1, __vcpu_ioctl(vcpu, VESSEL_INJECT, &ev));
+	EXPECT_EQ(EINVAL, errno);
+	ev.payload = 1ULL << 32;
+	EXPECT_EQ(-1, __vcpu_ioctl(vcpu, VESSEL_INJECT, &ev));
+	EXPECT_EQ(EINVAL, errno);
+
+	vcpu_state_get(vcpu, s, VESSEL_STATE_ALL);
+	s->flags = VESSEL_STATE_EVENTS;
+	s->events.flags = VESSEL_EV_EXCEPTION_PENDING |
+			  VESSEL_EV_EXCEPTION_HAS_PAYLOAD;
+	s->events.exception_vector = DB_VECTOR;
+	s->events.exception_payload = 1ULL << 58;
+	EXPECT_EQ(-1, __vcpu_ioctl(vcpu, VESSEL_SET_STATE, s));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* DR6's own bits are a payload. */
+	ev.payload = 0xffff4ff2;
+	EXPECT_EQ(0, __vcpu_ioctl(vcpu, VESSEL_INJECT, &ev));
+	vm_free(vm);
+	free(s);
+}
+
 /* ----------------------------------------------------------- interrupts */
 
 static void irq_handler(struct ex_regs *regs)

@@ -100,7 +100,7 @@ static void inject_exception(struct vessel_vcpu *vcpu)
 			vcpu->cr2 = ev->exception_payload;
 		else if (ev->exception_vector == X86_TRAP_DB)
 			vcpu->dr6 = (vcpu->dr6 & ~DR6_RESERVED) |
-				    ev->exception_payload;
+				    (u32)ev->exception_payload;
 	}
 	inject(info, ev->exception_error_code, 0);
 	ev->exception_pending = false;
@@ -240,6 +240,10 @@ static int event_check(const struct vessel_event *e)
 			return -EINVAL;
 		if ((e->flags & VESSEL_EVENT_HAS_PAYLOAD) &&
 		    e->vector != X86_TRAP_PF && e->vector != X86_TRAP_DB)
+			return -EINVAL;
+		/* DR6 bits, loaded into DR6: bits 63:32 would #GP the host. */
+		if ((e->flags & VESSEL_EVENT_HAS_PAYLOAD) &&
+		    e->vector == X86_TRAP_DB && (e->payload >> 32))
 			return -EINVAL;
 		return 0;
 	default:

@@ -9,6 +9,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/nospec.h>
+#include <linux/percpu.h>
+#include <asm/cpufeature.h>
+#include <asm/debugreg.h>
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 
@@ -81,17 +84,54 @@ static int vmx_exit_entry_failed(struct vessel_vcpu *vcpu)
 				    2, data);
 }
 
+/*
+ * A #DB or #AC the guest raised, intercepted only so that each delivery is
+ * a VM exit (vmcs.c): queue it as the hardware would have delivered it.
+ * The exception replaces one whose delivery it interrupted (both are
+ * benign: handled serially, and a fault re-raises the first on return).
+ */
+static int vmx_exit_reflect(struct vessel_vcpu *vcpu, u8 vector)
+{
+	u32 info = vcpu->exit_intr_info;
+
+	if ((vcpu->ev.injected_info & INTR_INFO_VALID_MASK) &&
+	    (vcpu->ev.injected_info & INTR_INFO_INTR_TYPE_MASK) ==
+	    INTR_TYPE_HARD_EXCEPTION)
+		vcpu->ev.injected_info = 0;
+	if (vector == X86_TRAP_AC) {
+		vessel_queue_exception(vcpu, X86_TRAP_AC, true,
+				       vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
+		return 1;
+	}
+	/* INT1 (ICEBP) is a trap: its #DB returns past the instruction. */
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION)
+		vessel_skip_insn(vcpu);
+	vessel_queue_exception(vcpu, X86_TRAP_DB, false, 0);
+	/*
+	 * The exit qualification has DR6's B0-B3, BD and BS bits (SDM Table
+	 * 28-1); hardware left DR6 alone, the injection sets them.
+	 */
+	vcpu->ev.exception_has_payload = true;
+	vcpu->ev.exception_payload = (vmcs_readl(EXIT_QUALIFICATION) &
+				      (DR_TRAP_BITS | DR_STEP | BIT(13))) |
+				     DR6_RESERVED;
+	return 1;
+}
+
 /* The NMI went to the host right after the exit; #MC goes there now. */
 static int vmx_exit_exception_nmi(struct vessel_vcpu *vcpu)
 {
 	u32 info = vcpu->exit_intr_info;
+	u8 vector = info & INTR_INFO_VECTOR_MASK;
 
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return 1;
-	if ((info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC) {
+	if (vector == X86_TRAP_MC) {
 		asm volatile("int $0x12");
 		return 1;
 	}
+	if (vector == X86_TRAP_DB || vector == X86_TRAP_AC)
+		return vmx_exit_reflect(vcpu, vector);
 	return vmx_exit_unexpected(vcpu);
 }
 

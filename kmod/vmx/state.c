@@ -425,6 +425,10 @@ static int check_events(const struct vessel_events *e, u64 rflags)
 	if ((e->flags & VESSEL_EV_EXCEPTION_PENDING) &&
 	    (e->exception_vector > 31 || e->exception_vector == X86_TRAP_NMI))
 		return -EINVAL;
+	/* A #DB payload goes into DR6, whose bits 63:32 would #GP the host. */
+	if ((e->flags & VESSEL_EV_EXCEPTION_HAS_PAYLOAD) &&
+	    e->exception_vector == X86_TRAP_DB && (e->exception_payload >> 32))
+		return -EINVAL;
 	if ((e->flags & VESSEL_EV_IRQ_PENDING) && e->irq_vector < 16)
 		return -EINVAL;
 	return check_injected(e->injected_info, e->injected_insn_len);

@@ -286,8 +286,17 @@ static void vmcs_setup_controls(struct vessel_vcpu *vcpu)
 	vmcs_write32(VM_EXIT_CONTROLS, exit);
 	vmcs_write32(VM_ENTRY_CONTROLS, entry);
 
-	/* Machine checks belong to the host (forwarded on exit). */
-	vmcs_write32(EXCEPTION_BITMAP, 1U << X86_TRAP_MC);
+	/*
+	 * Machine checks belong to the host (forwarded on exit).  #DB and #AC
+	 * exit to be reflected (exits.c): a guest can make either raise
+	 * itself again while it is being delivered - a data breakpoint on the
+	 * stack the delivery writes, a misaligned CPL 3 stack - and the CPU
+	 * then loops in the delivery without ever reaching an instruction
+	 * boundary, where host interrupts and the preemption timer would exit
+	 * (Xen XSA-156; CVE-2015-8104, CVE-2015-5307 for KVM).
+	 */
+	vmcs_write32(EXCEPTION_BITMAP, BIT(X86_TRAP_MC) | BIT(X86_TRAP_DB) |
+		     BIT(X86_TRAP_AC));
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);

@@ -797,6 +797,34 @@ static void test_multiboot_aout_bad_addresses(void)
 			 "multiboot image (file offset 0x0+0x3001) lies beyond the end of the file");
 }
 
+/*
+ * An a.out kludge whose load_end_addr is its load_addr and which has no
+ * bss loads nothing: refused as an ELF without loadable segments is, not
+ * started with an empty image (found by tests/fuzz/fuzz_loader: the load
+ * succeeded with image_start above image_end).
+ */
+static void test_multiboot_aout_nothing_to_load(void)
+{
+	const uint32_t empty[5] = {
+		KERNEL_BASE + AOUT_HDR_OFF, KERNEL_BASE, KERNEL_BASE, 0,
+		KERNEL_BASE,
+	};
+	const uint32_t bss_only[5] = {
+		KERNEL_BASE + AOUT_HDR_OFF, KERNEL_BASE, KERNEL_BASE,
+		KERNEL_BASE + 0x1000, KERNEL_BASE,
+	};
+
+	build_multiboot_aout();
+	put_mb_header(AOUT_HDR_OFF, MB_AOUT_KLUDGE, empty);
+	CHECK_LOAD_FAILS(load(RAM_SIZE, AOUT_LEN, NULL), EINVAL,
+			 "multiboot image loads nothing (load_end_addr 0x100000 = load_addr, no bss)");
+	/* A bss alone is an image: it is loaded (zeroed) and described. */
+	put_mb_header(AOUT_HDR_OFF, MB_AOUT_KLUDGE, bss_only);
+	CHECK_EQ(load(RAM_SIZE, AOUT_LEN, NULL), 0);
+	CHECK_EQ(boot.image_start, KERNEL_BASE);
+	CHECK_EQ(boot.image_end, KERNEL_BASE + 0x1000);
+}
+
 static void test_multiboot_not_elf_without_kludge(void)
 {
 	memset(img, 0, 256);
@@ -1236,6 +1264,7 @@ static const struct tap_test tests[] = {
 	TAP_TEST(test_multiboot_truncated_header),
 	TAP_TEST(test_multiboot_refuses_requirements),
 	TAP_TEST(test_multiboot_aout_bad_addresses),
+	TAP_TEST(test_multiboot_aout_nothing_to_load),
 	TAP_TEST(test_multiboot_not_elf_without_kludge),
 	TAP_TEST(test_multiboot_modules_dont_fit),
 	TAP_TEST(test_multiboot_module_without_data),

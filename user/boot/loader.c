@@ -671,6 +671,11 @@ static int mb_load_aout(struct load_ctx *c, size_t off,
 		return load_error(c, EINVAL,
 				  "multiboot bss_end_addr 0x%x is below the end of the loaded image 0x%" PRIx64,
 				  h->bss_end_addr, load_end);
+	/* As an ELF without loadable segments: there is no kernel to start. */
+	if (mem_end == h->load_addr)
+		return load_error(c, EINVAL,
+				  "multiboot image loads nothing (load_end_addr 0x%" PRIx64 " = load_addr, no bss)",
+				  load_end);
 	return load_segment(c, "multiboot image", file_off,
 			    load_end - h->load_addr, h->load_addr,
 			    mem_end - h->load_addr);
