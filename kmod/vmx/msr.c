@@ -213,16 +213,6 @@ static inline int msr_uret_slot(u32 index)
 	}
 }
 
-/*
- * The providers' MSRs live in the range reserved for hypervisors
- * (0x40000000-0x4fffffff; KVM's at 0x4b564dxx): the fast path never
- * finishes one, so their exits go the slow way without a look further.
- */
-static inline bool msr_fast_candidate(u32 index)
-{
-	return (index >> 28) != 4;
-}
-
 static int msr_uret_access(struct vessel_vcpu *vcpu, int slot, bool write,
 			   u64 *val)
 {
@@ -359,8 +349,8 @@ int vessel_msr_fast(struct vessel_vcpu *vcpu, bool write)
 	const struct vessel_msr *m;
 	int r, slot;
 
-	if (!msr_fast_candidate(index) ||
-	    (unlikely(vcpu->vm->nr_user_msrs) && msr_is_user(vcpu->vm, index)))
+	/* No provider's MSR: vessel_exit_fast_candidate() looked. */
+	if (unlikely(vcpu->vm->nr_user_msrs) && msr_is_user(vcpu->vm, index))
 		return VESSEL_FAST_NONE;
 	m = msr_find(index);
 	if (m) {
