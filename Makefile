@@ -8,7 +8,7 @@
 #   make check       set-up, then every test (scripts/check), including the
 #                    module built with W=1 against both pinned kernels
 #   make check-6.12  the test machine's suite on Debian's 6.12 kernel
-#   make demo        boot the test machine and run the main job in it
+#   make demo        boot the test machine and boot Linux under Vessel in it
 #   make bench       Vessel and KVM side by side in the test machine
 #   make fuzz        the long fuzzing runs: host harnesses, then the
 #                    in-machine fuzzer (FUZZ_SECONDS, FUZZ_SEED)
@@ -57,6 +57,7 @@ guests:
 selftests: user guests
 	@ksft=$$(KDIR=$(KDIR) scripts/kselftest-dir) && $(MAKE) -C selftests KSFT="$$ksft"
 	$(MAKE) -C selftests/bench
+	$(MAKE) -C selftests/linux
 
 setup:
 	scripts/setup
@@ -74,7 +75,8 @@ check-6.12:
 	$(MAKE) user selftests
 	scripts/check --kernel2
 
-bench: setup
+bench:
+	scripts/setup --bench
 	scripts/bench
 
 fuzz: setup
@@ -83,7 +85,8 @@ fuzz: setup
 
 demo: setup
 	$(MAKE) all
-	selftests/testbed/testbed --show --name demo selftests/testbed/demo.cmds
+	$(MAKE) -C selftests/linux
+	selftests/testbed/testbed --show --name demo --guest-kernel selftests/testbed/demo.cmds
 
 checkpatch:
 	scripts/checkpatch
@@ -105,6 +108,7 @@ clean: kmod-clean
 	$(MAKE) -C selftests clean
 	$(MAKE) -C selftests/testbed/guests clean
 	$(MAKE) -C selftests/bench clean
+	$(MAKE) -C selftests/linux clean
 	$(MAKE) -C tests/unit clean
 	$(MAKE) -C tests/fuzz clean
 

@@ -19,6 +19,34 @@
 
 /* Room for the paravirtual provider's leaves (0x40000000-). */
 #define CPUID_PV_ROOM	16
+/* Room for cpuid_clock_leaves() and cpuid_topology_leaves(). */
+#define CPUID_CLOCK_ROOM	3
+#define CPUID_TOPOLOGY_ROOM	3
+/*
+ * The package: every vCPU a core of one package, one thread each, room
+ * for VESSEL_MAX_VCPUS of them (the APIC ID is the vCPU id).
+ */
+#define CPUID_PKG_SHIFT		6	/* bits of APIC ID within the package */
+#define CPUID_1_EDX_HTT		BIT(28)
+#define CPUID_B_LEVEL_SMT	1
+#define CPUID_B_LEVEL_CORE	2
+/* Room for leaf 0xd's component subleaves: bits 2-63 of XCR0. */
+#define CPUID_XSTATE_ROOM	62
+/* The legacy area and the XSAVE header: where component 2 may start. */
+#define XSAVE_LEGACY_AND_HEADER	576
+
+/*
+ * The highest basic leaf: 0x16, the frequency leaf, which the table
+ * synthesises whatever the host has (cpuid_clock_leaves()).
+ */
+#define CPUID_MAX_BASIC	0x16
+
+#define CPUID_6_EAX_ARAT	BIT(2)
+#define CPUID_80000007_EDX_INVTSC	BIT(8)
+/* Leaf 0x16: the reference clock MSR_PLATFORM_INFO's ratio counts in. */
+#define CPUID_16_BUS_MHZ	100
+/* Leaf 0x15: EBX * crystal kHz must fit in 32 bits (Linux multiplies so). */
+#define CPUID_15_MAX_NUM	(U32_MAX / VESSEL_APIC_TIMER_KHZ)
 
 #define R_EAX	0
 #define R_EBX	1
@@ -41,10 +69,11 @@ static const struct cpuid_mask cpuid_masks[] = {
 		  F(PCID) | F(XMM4_1) | F(XMM4_2) | F(MOVBE) | F(POPCNT) |
 		  F(AES) | F(XSAVE) | F(AVX) | F(F16C) | F(RDRAND),
 		  F(FPU) | F(VME) | F(DE) | F(PSE) | F(TSC) | F(MSR) | F(PAE) |
-		  F(CX8) | F(SEP) | F(MTRR) | F(PGE) | F(CMOV) | F(PAT) |
+		  F(MCE) | F(CX8) | F(SEP) | F(MTRR) | F(PGE) | F(MCA) |
+		  F(CMOV) | F(PAT) |
 		  F(PSE36) | F(CLFLUSH) | F(MMX) | F(FXSR) | F(XMM) | F(XMM2) } },
 	{ 7, 0, { 0,
-		  F(FSGSBASE) | F(BMI1) | F(AVX2) | F(SMEP) | F(BMI2) |
+		  F(FSGSBASE) | F(TSC_ADJUST) | F(BMI1) | F(AVX2) | F(SMEP) | F(BMI2) |
 		  F(ERMS) | F(INVPCID) | F(AVX512F) | F(AVX512DQ) |
 		  F(RDSEED) | F(ADX) | F(SMAP) | F(CLFLUSHOPT) | F(AVX512CD) |
 		  F(SHA_NI) | F(AVX512BW) | F(AVX512VL),
@@ -58,6 +87,8 @@ static const struct cpuid_mask cpuid_masks[] = {
 	{ 0x80000003, 0, { ~0U, ~0U, ~0U, ~0U } },
 	{ 0x80000004, 0, { ~0U, ~0U, ~0U, ~0U } },
 	{ 0x80000006, 0, { ~0U, ~0U, ~0U, ~0U } },	/* cache */
+	/* Invariant TSC, as the host's: the guest's TSC is the host's. */
+	{ 0x80000007, 0, { 0, 0, 0, CPUID_80000007_EDX_INVTSC } },
 	{ 0x80000008, 0, { 0x0000ffff, 0, 0, 0 } },	/* address sizes */
 };
 
@@ -87,6 +118,9 @@ static void cpuid_fixup(struct vessel_cpuid_entry *e)
 	case 1:
 		/* The guest runs on a hypervisor (the bit VMware and KVM use). */
 		e->ecx |= BIT(31);
+		/* A package of cores (cpuid_topology_leaves()). */
+		e->ebx = (e->ebx & ~0x00ff0000U) | VESSEL_MAX_VCPUS << 16;
+		e->edx |= CPUID_1_EDX_HTT;
 		break;
 	case 7:
 		e->eax = 0;	/* one subleaf */
@@ -116,9 +150,145 @@ static void cpuid_leaf0(struct vessel_cpuid_entry *e)
 
 	cpuid(0, &eax, &ebx, &ecx, &edx);
 	*e = (struct vessel_cpuid_entry) {
-		.function = 0, .eax = min_t(u32, eax, 0xd),
+		.function = 0, .eax = CPUID_MAX_BASIC,
 		.ebx = ebx, .ecx = ecx, .edx = edx,
 	};
+}
+
+/*
+ * @num / @den: the last continued-fraction convergent of @n / @d whose
+ * numerator is at most @max_num. Each convergent is the best
+ * approximation for its size; the error is below 1 / (den * next den).
+ */
+static void cpuid_ratio(u64 n, u64 d, u64 max_num, u32 *num, u32 *den)
+{
+	u64 n0 = 0, d0 = 1, n1 = 1, d1 = 0, a, n2, d2, r;
+
+	while (d) {
+		a = div64_u64(n, d);
+		n2 = n0 + a * n1;
+		d2 = d0 + a * d1;
+		if (n2 > max_num || d2 > U32_MAX)
+			break;
+		n0 = n1;
+		d0 = d1;
+		n1 = n2;
+		d1 = d2;
+		r = n - a * d;
+		n = d;
+		d = r;
+	}
+	*num = n1;
+	*den = d1;
+}
+
+/*
+ * Leaves 6 (power management), 0x15 and 0x16 (frequencies): what a guest
+ * needs to run without a PIT. Linux skips the PIT when it knows the TSC
+ * and CPU frequencies and its local APIC has ARAT and TSC deadline
+ * (apic_needs_pit() in arch/x86/kernel/apic/apic.c); it takes the
+ * frequencies from leaves 0x15 and 0x16 when no paravirtual interface
+ * gives them (native_calibrate_tsc(), cpu_khz_from_cpuid() in
+ * arch/x86/kernel/tsc.c), so these serve the providers none and minimal
+ * (Linux knows no "VesselVessel" signature); with KVM's or Hyper-V's the
+ * guest takes the provider's figures first.
+ *
+ *  - 6: only ARAT, with the in-kernel APIC, whose timer runs in every
+ *    state (an hrtimer; the guest has no C-states). Thermal and HWP bits
+ *    stay hidden: there is nothing behind their MSRs.
+ *  - 0x15: TSC = crystal * EBX / EAX, ECX = crystal Hz. The crystal is the
+ *    local APIC timer's clock (SDM Vol. 3A 11.5.4), and Linux sets its
+ *    APIC timer period from it, so it is that clock (1 GHz). Linux
+ *    multiplies crystal kHz by EBX in 32 bits: EBX stays below
+ *    CPUID_15_MAX_NUM and the ratio is the closest such fraction of
+ *    tsc_khz / crystal kHz (for a 2-4 GHz TSC, well under a part per
+ *    million off).
+ *  - 0x16: base and maximum frequency, the TSC's, and the bus (reference)
+ *    clock, 100 MHz as on every Intel CPU since Nehalem (MSR_PLATFORM_INFO
+ *    gives the TSC as a ratio of it), in MHz.
+ */
+static unsigned int cpuid_clock_leaves(struct vessel_vm *vm,
+				       struct vessel_cpuid_entry *e)
+{
+	u32 tsc_khz = vessel_pv_tsc_khz(), num, den;
+	unsigned int n = 0;
+
+	e[n++] = (struct vessel_cpuid_entry) {
+		.function = 6, .eax = vm->lapic ? CPUID_6_EAX_ARAT : 0,
+	};
+	if (!tsc_khz)
+		return n;	/* unknown: leave the guest to measure */
+	cpuid_ratio(tsc_khz, VESSEL_APIC_TIMER_KHZ, CPUID_15_MAX_NUM, &num,
+		    &den);
+	e[n++] = (struct vessel_cpuid_entry) {
+		.function = 0x15, .eax = den, .ebx = num,
+		.ecx = VESSEL_APIC_TIMER_KHZ * 1000,
+	};
+	e[n++] = (struct vessel_cpuid_entry) {
+		.function = 0x16, .eax = (tsc_khz / 1000) & 0xffff,
+		.ebx = (tsc_khz / 1000) & 0xffff,
+		.ecx = CPUID_16_BUS_MHZ,
+	};
+	return n;
+}
+
+/*
+ * Leaf 0xd, subleaf i for every user state component i >= 2 the guest may
+ * enable (vessel_xcr0_supported()): its size (EAX), its offset in the
+ * standard format (EBX) and its alignment flag (ECX), as the host's CPU
+ * lays it out, which is what XSAVE in the guest writes. Without them a
+ * guest cannot place the components XCR0 lets it enable (Linux warns
+ * "misordered xstate" and disables XSAVE).
+ */
+static unsigned int cpuid_xstate_leaves(struct vessel_cpuid_entry *e)
+{
+	u64 xcr0 = vessel_xcr0_supported();
+	unsigned int i, n = 0;
+	u32 eax, ebx, ecx, edx;
+
+	for (i = 2; i < 64; i++) {
+		if (!(xcr0 & BIT_ULL(i)))
+			continue;
+		cpuid_count(0xd, i, &eax, &ebx, &ecx, &edx);
+		e[n++] = (struct vessel_cpuid_entry) {
+			.function = 0xd, .index = i,
+			.flags = VESSEL_CPUID_SIGNIFICANT_INDEX,
+			.eax = eax, .ebx = ebx, .ecx = ecx & BIT(1),
+		};
+	}
+	return n;
+}
+
+/*
+ * Leaf 0xb, the topology: all vCPUs are cores of one package, one thread
+ * each (EDX, the x2APIC ID, is filled per vCPU at the exit). Without it
+ * each vCPU looks like a package of its own ("Converting physical 0 to
+ * logical die 1"), and Linux, which takes an AP's delay-loop calibration
+ * from a sibling in its package (calibrate_delay_is_known()), measures
+ * each AP's again against jiffies, which a busy host makes fail
+ * ("calibrate_delay_direct() failed to get a good estimate"). Under KVM
+ * the preset lpj avoids it, not under the other providers.
+ */
+static unsigned int cpuid_topology_leaves(struct vessel_cpuid_entry *e)
+{
+	BUILD_BUG_ON(VESSEL_MAX_VCPUS > 1 << CPUID_PKG_SHIFT);
+	e[0] = (struct vessel_cpuid_entry) {
+		.function = 0xb, .index = 0,
+		.flags = VESSEL_CPUID_SIGNIFICANT_INDEX,
+		.eax = 0, .ebx = 1, .ecx = 0 | CPUID_B_LEVEL_SMT << 8,
+	};
+	e[1] = (struct vessel_cpuid_entry) {
+		.function = 0xb, .index = 1,
+		.flags = VESSEL_CPUID_SIGNIFICANT_INDEX,
+		.eax = CPUID_PKG_SHIFT, .ebx = VESSEL_MAX_VCPUS,
+		.ecx = 1 | CPUID_B_LEVEL_CORE << 8,
+	};
+	/* The end of the levels: type 0 (invalid). */
+	e[2] = (struct vessel_cpuid_entry) {
+		.function = 0xb, .index = 2,
+		.flags = VESSEL_CPUID_SIGNIFICANT_INDEX, .ecx = 2,
+	};
+	return 3;
 }
 
 int vessel_cpuid_init(struct vessel_vm *vm)
@@ -126,14 +296,28 @@ int vessel_cpuid_init(struct vessel_vm *vm)
 	struct vessel_cpuid_entry *t;
 	unsigned int i, n = 0;
 
-	t = kcalloc(ARRAY_SIZE(cpuid_masks) + 1 + CPUID_PV_ROOM, sizeof(*t),
-		    GFP_KERNEL_ACCOUNT);
+	t = kcalloc(ARRAY_SIZE(cpuid_masks) + 1 + CPUID_XSTATE_ROOM +
+		    CPUID_CLOCK_ROOM + CPUID_TOPOLOGY_ROOM + CPUID_PV_ROOM,
+		    sizeof(*t), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return -ENOMEM;
 	cpuid_leaf0(&t[n++]);
 	for (i = 0; i < ARRAY_SIZE(cpuid_masks); i++) {
 		cpuid_fill(&t[n], &cpuid_masks[i]);
 		cpuid_fixup(&t[n]);
+		/*
+		 * With an invariant TSC (and TSC_ADJUST) Linux trusts the TSC
+		 * without a watchdog, which under none or minimal would be
+		 * jiffies, and which late timer interrupts in a busy host make
+		 * run slow: the TSC would be marked unstable. Under KVM's
+		 * interface it would also rank the TSC above kvm-clock
+		 * (kvmclock_init()), and KVM itself offers it only on request:
+		 * hidden there, kvm-clock is the clocksource and the TSC's
+		 * watchdog.
+		 */
+		if (t[n].function == 0x80000007 &&
+		    vm->pv.ops->provider == VESSEL_PV_KVM)
+			t[n].edx &= ~CPUID_80000007_EDX_INVTSC;
 		/* The in-kernel APIC: xAPIC, x2APIC and its TSC-deadline timer. */
 		if (vm->lapic && t[n].function == 1) {
 			t[n].edx |= BIT(X86_FEATURE_APIC & 31);
@@ -142,6 +326,9 @@ int vessel_cpuid_init(struct vessel_vm *vm)
 		}
 		n++;
 	}
+	n += cpuid_xstate_leaves(&t[n]);
+	n += cpuid_clock_leaves(vm, &t[n]);
+	n += cpuid_topology_leaves(&t[n]);
 	n += vessel_pv_cpuid(vm, &t[n], CPUID_PV_ROOM);
 	vm->cpuid = t;
 	vm->nr_cpuid = n;
@@ -162,6 +349,27 @@ cpuid_find(const struct vessel_vm *vm, u32 function, u32 index)
 			return e;
 	}
 	return NULL;
+}
+
+/*
+ * Leaf 0xd.0 EBX: the size of an XSAVE area for the components @xcr0
+ * enables, from the table's own subleaves (SDM Vol. 1 13.2), so that it
+ * follows the guest's XSETBV as on hardware.
+ */
+static u32 cpuid_xsave_size(const struct vessel_vm *vm, u64 xcr0)
+{
+	const struct vessel_cpuid_entry *e;
+	u32 size = XSAVE_LEGACY_AND_HEADER;
+	unsigned int i;
+
+	for (i = 2; i < 64; i++) {
+		if (!(xcr0 & BIT_ULL(i)))
+			continue;
+		e = cpuid_find(vm, 0xd, i);
+		if (e && e->index == i && e->ebx + e->eax > size)
+			size = e->ebx + e->eax;
+	}
+	return size;
 }
 
 bool vessel_guest_has(struct vessel_vcpu *vcpu, u32 leaf, u32 reg_idx, u32 bit)
@@ -203,6 +411,11 @@ int vessel_exit_cpuid(struct vessel_vcpu *vcpu)
 		if (vessel_lapic_hw_disabled(vcpu))
 			edx &= ~BIT(X86_FEATURE_APIC & 31);
 	}
+	if (function == 0xd && index == 0 && e)
+		ebx = cpuid_xsave_size(vcpu->vm, vcpu->xcr0);
+	/* Every level of leaf 0xb gives this vCPU's x2APIC ID. */
+	if (function == 0xb && e)
+		edx = vcpu->id;
 	vcpu->regs[VESSEL_GPR_RAX] = eax;
 	vcpu->regs[VESSEL_GPR_RBX] = ebx;
 	vcpu->regs[VESSEL_GPR_RCX] = ecx;

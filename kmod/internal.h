@@ -40,6 +40,20 @@ static inline u32 vessel_apic_timer_khz(void)
 }
 
 /*
+ * The machine-check architecture a guest sees (msr.c): VESSEL_MCE_BANKS
+ * banks of CTL, STATUS, ADDR and MISC, MCG_CTL and MCG_STATUS; no CMCI,
+ * no LMCE.  Nothing ever reports an error in them: they hold what the
+ * guest wrote.
+ */
+#define VESSEL_MCE_BANKS	10
+
+struct vessel_mce {
+	u64 mcg_ctl;
+	u64 mcg_status;
+	u64 bank[VESSEL_MCE_BANKS * 4];
+};
+
+/*
  * What the host's VMX offers, read once at load from the boot CPU and
  * checked to be identical on every other CPU.
  */
@@ -194,9 +208,11 @@ struct vessel_vcpu {
 	bool dr7_active;	/* guest breakpoints armed: load DR0-3/DR6 */
 	unsigned long host_cr3, host_cr4, host_fs_base;	/* as in the VMCS */
 	s64 tsc_offset;		/* as in the VMCS */
+	s64 tsc_adjust;		/* IA32_TSC_ADJUST (msr.c) */
 	u64 misc_enable;
 	u64 apic_base;
 	u64 mtrr_def_type;
+	struct vessel_mce mce;		/* msr.c: machine-check banks */
 	struct fpu_guest fpu;
 
 	struct vessel_vcpu_events ev;

@@ -67,6 +67,38 @@ TEST(inject_exceptions)
 }
 
 /*
+ * An interrupted #GP restored by SET_STATE without the deliver-error-code
+ * bit: in protected mode a #GP pushes its error code and VM entry insists
+ * on the bit (SDM 26.2.1.3), so the module sets it from the mode at
+ * delivery rather than fail the entry.
+ */
+static void guest_restored_gp(void)
+{
+	GUEST_SYNC(1);		/* the host restores an interrupted #GP */
+	GUEST_ASSERT_EQ(READ_ONCE(ev_count), 1);
+	GUEST_ASSERT_EQ(READ_ONCE(ev_vector), GP_VECTOR);
+	GUEST_ASSERT_EQ(READ_ONCE(ev_error), 0x5678);
+	GUEST_DONE();
+}
+
+TEST(restored_exception_gets_its_error_code)
+{
+	struct vessel_vcpu_state *s = calloc(1, sizeof(*s));
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_restored_gp);
+
+	vm_install_exception_handler(vm, GP_VECTOR, record_handler);
+	vcpu_run_expect_sync(vcpu, 1);
+	vcpu_state_get(vcpu, s, VESSEL_STATE_EVENTS);
+	s->events.injected_info = 0x80000300 | GP_VECTOR;
+	s->events.injected_error_code = 0x5678;
+	vcpu_state_set(vcpu, s, VESSEL_STATE_EVENTS);
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+	free(s);
+}
+
+/*
  * A #DB's payload is DR6: bits 63:32 do not exist, and loading them into
  * DR6 before an entry raised #GP in the host, with interrupts off (found
  * by vessel_fuzz: SET_STATE with such a pending #DB, then a guest with

@@ -824,6 +824,43 @@ TEST(vmx_instructions_ud)
 	vm_free(vm);
 }
 
+/*
+ * INVPCID is a VMX-gated instruction: the CPU raises #UD in the guest
+ * unless the VMCS enables it, whatever CPUID says. What CPUID offers must
+ * execute (Linux flushes its TLB with it from early boot on), and what it
+ * hides must #UD, as on a CPU without it.
+ */
+#define CPUID_7_EBX_INVPCID	(1U << 10)
+#define INVPCID_ALL_GLOBAL	2	/* every PCID, global pages too */
+
+static void guest_invpcid(void)
+{
+	uint64_t desc[2] = { 0, 0 }, ec;
+	uint32_t a, b, c, d;
+	uint8_t v;
+
+	cpuid_count(7, 0, &a, &b, &c, &d);
+	asm volatile(ASM_SAFE("invpcid %[d], %%rax") : ASM_SAFE_OUTPUTS(v, ec)
+		     : [d] "m"(desc), "a"((uint64_t)INVPCID_ALL_GLOBAL)
+		     : ASM_SAFE_CLOBBERS, "memory");
+	GUEST_SYNC_ARGS(2, (uint64_t)!!(b & CPUID_7_EBX_INVPCID), (uint64_t)v);
+	GUEST_DONE();
+}
+
+TEST(invpcid_as_cpuid_says)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_invpcid);
+	struct ucall uc;
+
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	/* Offered: executes; hidden: #UD. */
+	EXPECT_EQ(uc.args[0] ? 0 : UD_VECTOR, uc.args[1]);
+	TH_LOG("INVPCID %s by CPUID", uc.args[0] ? "offered" : "hidden");
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+}
+
 /* ------------------------------------------------------ control registers */
 
 static void guest_crs(void)

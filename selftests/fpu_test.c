@@ -5,6 +5,7 @@
  * hold their values in registers across the exit itself: the guest around
  * a bare OUT, the host around a bare ioctl syscall.
  */
+#include <cpuid.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -204,6 +205,77 @@ TEST(guest_registers_survive_preemption)
 	pthread_join(noise, NULL);
 	ASSERT_EQ(0, vessel_vcpu_get_counters(&vcpu->v, &c));
 	EXPECT_GE(c.vmx_exits[10], PREEMPT_CPUIDS);	/* EXIT_REASON_CPUID */
+	vm_free(vm);
+}
+
+/*
+ * CPUID leaf 0xd describes every state component the guest may enable:
+ * subleaf i gives component i's size and offset (what XSAVE in the guest
+ * uses: the host CPU's), and subleaf 0's EBX the area size for the
+ * components XCR0 enables now. Without the subleaves a guest cannot lay
+ * out its XSAVE area (Linux: "x86/fpu: misordered xstate").
+ */
+#define XSAVE_LEGACY_AND_HEADER	576
+
+static void guest_xsave_layout(void)
+{
+	uint32_t a, b, c, d, sa, sb, sc, sd, ebx_now, ebx_min = 0;
+	uint64_t supported, xcr0 = 0;
+	unsigned int i;
+
+	cpuid_count(0xd, 0, &a, &b, &c, &d);
+	supported = a | (uint64_t)d << 32;
+	for (i = 2; i < 64; i++) {
+		if (!(supported & (1ULL << i)))
+			continue;
+		cpuid_count(0xd, i, &sa, &sb, &sc, &sd);
+		GUEST_SYNC_ARGS(4, (uint64_t)i, sa, sb, sc);
+	}
+	ebx_now = b;
+	if (get_cr4() & X86_CR4_OSXSAVE) {
+		xcr0 = xgetbv(0);
+		GUEST_ASSERT_EQ(xsetbv_safe(0, XFEATURE_X87 | XFEATURE_SSE), 0);
+		cpuid_count(0xd, 0, &a, &ebx_min, &c, &d);
+		GUEST_ASSERT_EQ(xsetbv_safe(0, xcr0), 0);
+		cpuid_count(0xd, 0, &a, &ebx_now, &c, &d);
+	}
+	GUEST_SYNC_ARGS(4, (uint64_t)64, xcr0, ebx_now, ebx_min);
+	GUEST_DONE();
+}
+
+TEST(xsave_layout_in_cpuid)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_xsave_layout);
+	uint32_t a, b, c, d, end = XSAVE_LEGACY_AND_HEADER;
+	struct ucall uc;
+	uint64_t i;
+
+	for (;;) {
+		ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+		i = uc.args[0];
+		if (i == 64)
+			break;
+		/* The host CPU's layout, which the guest's XSAVE writes. */
+		__cpuid_count(0xd, i, a, b, c, d);
+		EXPECT_EQ(a, uc.args[1]) TH_LOG("component %lu size", (long)i);
+		EXPECT_EQ(b, uc.args[2]) TH_LOG("component %lu offset", (long)i);
+		EXPECT_NE(0, uc.args[1]);
+		EXPECT_GE(uc.args[2], XSAVE_LEGACY_AND_HEADER);
+	}
+	/* 0xd.0 EBX follows XCR0: the legacy area alone for x87|SSE. */
+	if (uc.args[1]) {
+		for (i = 2; i < 64; i++) {
+			if (!(uc.args[1] & (1ULL << i)))
+				continue;
+			__cpuid_count(0xd, i, a, b, c, d);
+			if (a + b > end)
+				end = a + b;
+		}
+		EXPECT_EQ(XSAVE_LEGACY_AND_HEADER, uc.args[3]);
+		EXPECT_EQ(end, uc.args[2]);
+	}
+	vcpu_run_expect_done(vcpu);
 	vm_free(vm);
 }
 

@@ -71,6 +71,55 @@ TEST(real_mode_from_reset)
 	free(s);
 }
 
+/*
+ * An event whose delivery a VM exit interrupted is delivered again on the
+ * next entry. Taken in protected mode, a #GP carries an error code; if the
+ * vCPU is in real mode when it is delivered (its state set between, as a
+ * restore or a reset does; Linux's reboot through the BIOS met it), real
+ * mode pushes none and VM entry refuses the deliver-error-code bit (SDM
+ * 26.2.1.3): the module drops it rather than fail the entry.
+ */
+static const uint8_t real_mode_gp_handler[] = {
+	0xb0, 0x0d,			/* mov al, 13 */
+	0xe6, 0xf1,			/* out 0xf1, al */
+	0x58,				/* pop ax: IP, no error code */
+	0xe7, 0xf2,			/* out 0xf2, ax */
+	0xf4,				/* hlt */
+};
+
+TEST(real_mode_reinjected_exception_has_no_error_code)
+{
+	struct vessel_vcpu_state *s = calloc(1, sizeof(*s));
+	struct vm *vm = vm_create_barebones(1 << 20);
+	struct vcpu *vcpu = vm_vcpu_add_raw(vm, 0);
+	uint16_t ivt_gp[2] = { 0x2000, 0 };	/* offset, segment */
+	uint32_t v = 0;
+
+	memcpy(vm->mem + 13 * 4, ivt_gp, sizeof(ivt_gp));
+	memcpy(vm->mem + 0x2000, real_mode_gp_handler,
+	       sizeof(real_mode_gp_handler));
+	vm->mem[0x1000] = 0xf4;			/* hlt, not reached first */
+
+	vcpu_state_get(vcpu, s, VESSEL_STATE_ALL);
+	s->segs.seg[VESSEL_SEG_CS].selector = 0;
+	s->segs.seg[VESSEL_SEG_CS].base = 0;
+	s->gprs.rip = 0x1000;
+	s->gprs.regs[VESSEL_GPR_RSP] = 0x8000;
+	/* #GP(0), valid, hardware exception, deliver error code. */
+	s->events.injected_info = 0x80000b0d;
+	s->events.injected_error_code = 0;
+	vcpu_state_set(vcpu, s, VESSEL_STATE_GPRS | VESSEL_STATE_SEGS |
+			  VESSEL_STATE_EVENTS);
+
+	expect_out(_metadata, vcpu, 0xf1, 1, 13);
+	vcpu_run(vcpu);
+	TEST_ASSERT_IO_EXIT(vcpu, 0xf2, 2, VESSEL_IO_OUT);
+	memcpy(&v, vcpu_io_data(vcpu), 2);
+	EXPECT_EQ(0x1000, v);
+	vm_free(vm);
+	free(s);
+}
+
 /* Hand-assembled 32-bit code, flat segments, no paging. */
 static const uint8_t prot_mode_code[] = {
 	0xb8, 0xef, 0xbe, 0xad, 0xde,	/* mov eax, 0xdeadbeef */

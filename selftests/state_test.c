@@ -63,6 +63,7 @@ static void state_change(struct vessel_vcpu_state *s, uint64_t part)
 		s->msrs[VESSEL_MSR_PAT] = 0x0007010600070106ULL;
 		s->msrs[VESSEL_MSR_TSC] = 1ULL << 40;
 		s->msrs[VESSEL_MSR_TSC_AUX] = 7;
+		s->msrs[VESSEL_MSR_TSC_ADJUST] = 0x1234;
 		break;
 	case VESSEL_STATE_FPU:
 		for (i = 0; i < 16 * 16; i++)
@@ -101,6 +102,8 @@ static void state_compare(struct __test_metadata *_metadata,
 		EXPECT_EQ(a->msrs[VESSEL_MSR_TSC_AUX], b->msrs[VESSEL_MSR_TSC_AUX]);
 		EXPECT_EQ(a->msrs[VESSEL_MSR_MISC_ENABLE],
 			  b->msrs[VESSEL_MSR_MISC_ENABLE]);
+		EXPECT_EQ(a->msrs[VESSEL_MSR_TSC_ADJUST],
+			  b->msrs[VESSEL_MSR_TSC_ADJUST]);
 		/* The TSC runs on: later, not by much. */
 		EXPECT_GE(b->msrs[VESSEL_MSR_TSC], a->msrs[VESSEL_MSR_TSC]);
 		EXPECT_LT(b->msrs[VESSEL_MSR_TSC] - a->msrs[VESSEL_MSR_TSC],
@@ -220,6 +223,7 @@ static const uint32_t msr_index[VESSEL_NR_MSRS] = {
 	[VESSEL_MSR_PAT] = MSR_IA32_PAT,
 	[VESSEL_MSR_TSC] = MSR_IA32_TSC,
 	[VESSEL_MSR_TSC_AUX] = MSR_TSC_AUX,
+	[VESSEL_MSR_TSC_ADJUST] = MSR_IA32_TSC_ADJUST,
 };
 
 /* Guest, called from check_entry. */
@@ -242,6 +246,10 @@ void check_guest(void)
 	GUEST_ASSERT_EQ(get_dr7(), expected_dr[5]);
 	for (i = 0; i < VESSEL_NR_MSRS; i++) {
 		if (i == VESSEL_MSR_MISC_ENABLE)
+			continue;
+		/* Only where CPUID offers it (with the host's). */
+		if (i == VESSEL_MSR_TSC_ADJUST &&
+		    !(cpuid_ebx(7) & CPUID_7_EBX_TSC_ADJUST))
 			continue;
 		if (i == VESSEL_MSR_TSC)
 			GUEST_ASSERT(rdmsr(msr_index[i]) >= expected_msr[i]);

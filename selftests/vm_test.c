@@ -265,10 +265,14 @@ static void guest_sync_done(void)
 
 TEST(set_state_bad_args)
 {
+	static const uint32_t bad_injected[] = {
+		0x80000820, 0x80000b06, 0x80000e03,
+	};
 	struct vessel_vcpu_state *s = calloc(1, sizeof(*s));
 	struct vessel_vcpu_state *good = calloc(1, sizeof(*s));
 	struct vcpu *vcpu;
 	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_sync_done);
+	unsigned int i;
 
 	vcpu_state_get(vcpu, good, VESSEL_STATE_ALL);
 
@@ -293,6 +297,30 @@ TEST(set_state_bad_args)
 	*s = *good;
 	s->flags = VESSEL_STATE_CRS;
 	s->crs.cr4 |= 1ULL << 32;		/* reserved */
+	EXPECT_ERRNO(EINVAL, __vcpu_ioctl(vcpu, VESSEL_SET_STATE, s));
+
+	/*
+	 * An error code where the event has none: VM entry would fail. Valid,
+	 * deliver error code, then an external interrupt 32, a #UD, a #BP as
+	 * a software exception.
+	 */
+	for (i = 0; i < ARRAY_SIZE(bad_injected); i++) {
+		*s = *good;
+		s->flags = VESSEL_STATE_EVENTS;
+		s->events.injected_info = bad_injected[i];
+		errno = 0;
+		EXPECT_EQ(-1, __vcpu_ioctl(vcpu, VESSEL_SET_STATE, s));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("injected %#x", bad_injected[i]);
+	}
+	/* A pending exception's error code, as VESSEL_INJECT checks it. */
+	*s = *good;
+	s->flags = VESSEL_STATE_EVENTS;
+	s->events.flags = VESSEL_EV_EXCEPTION_PENDING |
+			  VESSEL_EV_EXCEPTION_HAS_ERROR;
+	s->events.exception_vector = UD_VECTOR;
+	EXPECT_ERRNO(EINVAL, __vcpu_ioctl(vcpu, VESSEL_SET_STATE, s));
+	s->events.flags = VESSEL_EV_EXCEPTION_PENDING;
+	s->events.exception_vector = GP_VECTOR;
 	EXPECT_ERRNO(EINVAL, __vcpu_ioctl(vcpu, VESSEL_SET_STATE, s));
 
 	EXPECT_ERRNO(EFAULT, __vcpu_ioctl(vcpu, VESSEL_SET_STATE, NULL));

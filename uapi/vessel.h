@@ -431,7 +431,8 @@ struct vessel_drs {
 #define VESSEL_MSR_TSC			9
 #define VESSEL_MSR_TSC_AUX		10
 #define VESSEL_MSR_MISC_ENABLE		11
-#define VESSEL_NR_MSRS			12
+#define VESSEL_MSR_TSC_ADJUST		12
+#define VESSEL_NR_MSRS			13
 #define VESSEL_MSR_SLOTS		32
 
 /* vessel_events.flags */
@@ -462,7 +463,9 @@ struct vessel_drs {
  *			VESSEL_EV_EXCEPTION_HAS_PAYLOAD
  * @injected_info:	an event whose delivery a VM exit interrupted, in the
  *			VMX IDT-vectoring information format (bit 31 valid);
- *			it is delivered again on the next entry
+ *			it is delivered again on the next entry (bit 11,
+ *			deliver error code, set by the module where the mode
+ *			at delivery wants it)
  * @injected_error_code: its error code
  * @injected_insn_len:	its instruction length (software interrupts)
  */

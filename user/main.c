@@ -13,6 +13,8 @@
 static const struct vessel_cmd *const commands[] = {
 	&vessel_cmd_info,
 	&vessel_cmd_run,
+	&vessel_cmd_restore,
+	&vessel_cmd_snapshot,
 };
 
 #define NR_COMMANDS ARRAY_SIZE(commands)

@@ -20,6 +20,11 @@
 #define EXC_CONTRIBUTORY (BIT(X86_TRAP_DE) | BIT(X86_TRAP_TS) | BIT(X86_TRAP_NP) | \
 			  BIT(X86_TRAP_SS) | BIT(X86_TRAP_GP))
 
+bool vessel_exc_has_error(unsigned int vector)
+{
+	return vector < 32 && (EXC_WITH_ERROR & BIT(vector));
+}
+
 static bool exc_is_contributory(u8 v)
 {
 	return v < 32 && (EXC_CONTRIBUTORY & BIT(v));
@@ -85,15 +90,30 @@ static void inject(u32 info, u32 error_code, u32 insn_len)
 	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, insn_len);
 }
 
+/*
+ * VM entry wants the deliver-error-code bit exactly when the event pushes
+ * one: a hardware exception that has one, outside real mode (SDM
+ * 26.2.1.3). An event may be delivered in another mode than the one it was
+ * raised or interrupted in (the vCPU's state set between, by a restore or
+ * a reset), so the bit follows the mode at delivery.
+ */
+static u32 with_deliver_code(u32 info)
+{
+	info &= ~INTR_INFO_DELIVER_CODE_MASK;
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION &&
+	    vessel_exc_has_error(info & INTR_INFO_VECTOR_MASK) &&
+	    (vmcs_readl(GUEST_CR0) & X86_CR0_PE))
+		info |= INTR_INFO_DELIVER_CODE_MASK;
+	return info;
+}
+
 static void inject_exception(struct vessel_vcpu *vcpu)
 {
 	struct vessel_vcpu_events *ev = &vcpu->ev;
-	u32 info = ev->exception_vector | INTR_TYPE_HARD_EXCEPTION |
-		   INTR_INFO_VALID_MASK;
+	u32 info = with_deliver_code(ev->exception_vector |
+				     INTR_TYPE_HARD_EXCEPTION |
+				     INTR_INFO_VALID_MASK);
 
-	/* Real mode pushes no error code; VM entry insists (SDM 26.2.1.3). */
-	if (ev->exception_has_error && (vmcs_readl(GUEST_CR0) & X86_CR0_PE))
-		info |= INTR_INFO_DELIVER_CODE_MASK;
 	/* The payload becomes architectural only when delivered. */
 	if (ev->exception_has_payload) {
 		if (ev->exception_vector == X86_TRAP_PF)
@@ -137,7 +157,8 @@ int vessel_events_inject(struct vessel_vcpu *vcpu)
 		return 1;
 	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	if (ev->injected_info & INTR_INFO_VALID_MASK) {
-		inject(ev->injected_info & ~INTR_INFO_UNBLOCK_NMI,
+		inject(with_deliver_code(ev->injected_info &
+					 ~INTR_INFO_UNBLOCK_NMI),
 		       ev->injected_error_code, ev->injected_insn_len);
 		ev->injected_info = 0;
 		vcpu->counters.injected[3]++;
@@ -236,7 +257,7 @@ static int event_check(const struct vessel_event *e)
 	case VESSEL_EVENT_EXCEPTION:
 		if (e->vector > 31 || e->vector == X86_TRAP_NMI)
 			return -EINVAL;
-		if (has_error != !!(EXC_WITH_ERROR & BIT(e->vector)))
+		if (has_error != vessel_exc_has_error(e->vector))
 			return -EINVAL;
 		if ((e->flags & VESSEL_EVENT_HAS_PAYLOAD) &&
 		    e->vector != X86_TRAP_PF && e->vector != X86_TRAP_DB)

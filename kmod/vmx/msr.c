@@ -4,10 +4,20 @@
  * (VMCS guest-state fields, or the MSR load/store areas) pass through the
  * MSR bitmap; the rest exit and are handled from one table.  An MSR the
  * table does not know raises #GP, unless userspace asked to see it.
+ *
+ * Which MSRs the table knows, and what they read, follows KVM
+ * (kvm_get_msr_common() in arch/x86/kvm/x86.c): what guests read at boot
+ * without a fault handler (Linux's rdmsr(), whose #GP is an "unchecked MSR
+ * access error") must not fault, and what real hardware has must not
+ * fault either; what needs hardware the guest does not have (a PMU, CPUID
+ * faulting, CMCI) faults as on a CPU without it.  Documentation/linux.rst
+ * lists them.
  */
 #include <linux/bitops.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/mce.h>
 #include <asm/msr-index.h>
 #include <asm/mtrr.h>
 #include <asm/vmx.h>
@@ -92,10 +102,44 @@ static int msr_tsc_read(struct vessel_vcpu *vcpu, u64 *val)
 	return 0;
 }
 
+/*
+ * One TSC per VM: every vCPU picks the offset up on its next entry. What
+ * a write moves the TSC by, it adds to the writer's TSC_ADJUST too (SDM
+ * Vol. 3B 18.17.3).
+ */
 static int msr_tsc_write(struct vessel_vcpu *vcpu, u64 val)
 {
-	/* One TSC per VM: every vCPU picks the offset up on its next entry. */
+	vcpu->tsc_adjust += val - guest_tsc(vcpu);
 	WRITE_ONCE(vcpu->vm->tsc_offset, val - rdtsc());
+	vessel_pv_resync_all(vcpu->vm);
+	return 0;
+}
+
+/*
+ * IA32_TSC_ADJUST, where CPUID offers it (cpuid.c, with an invariant
+ * TSC): Linux then trusts the TSC without a clocksource watchdog
+ * (tsc_init() in arch/x86/kernel/tsc.c), and checks the value is the
+ * same, normally 0, on every CPU. A write moves the TSC by the change,
+ * and the TSC is the VM's, not the vCPU's: every vCPU moves with it (a
+ * guest writes here only to undo what firmware did, which ours never
+ * does).
+ */
+static int msr_tsc_adjust_read(struct vessel_vcpu *vcpu, u64 *val)
+{
+	if (!vessel_guest_has(vcpu, 7, CPUID_EBX, X86_FEATURE_TSC_ADJUST & 31))
+		return -EINVAL;
+	*val = vcpu->tsc_adjust;
+	return 0;
+}
+
+static int msr_tsc_adjust_write(struct vessel_vcpu *vcpu, u64 val)
+{
+	s64 delta = (s64)val - vcpu->tsc_adjust;
+
+	if (!vessel_guest_has(vcpu, 7, CPUID_EBX, X86_FEATURE_TSC_ADJUST & 31))
+		return -EINVAL;
+	vcpu->tsc_adjust = val;
+	WRITE_ONCE(vcpu->vm->tsc_offset, vcpu->vm->tsc_offset + delta);
 	vessel_pv_resync_all(vcpu->vm);
 	return 0;
 }
@@ -111,16 +155,128 @@ static int msr_efer_write(struct vessel_vcpu *vcpu, u64 val)
 	return vessel_efer_set(vcpu, val, true);
 }
 
+/*
+ * What the firmware leaves set: fast strings; and, as there is no PMU, no
+ * BTS and no PEBS, which are read-only (KVM's reset value).
+ */
+#define MISC_ENABLE_RESET	(MSR_IA32_MISC_ENABLE_FAST_STRING |	\
+				 MSR_IA32_MISC_ENABLE_BTS_UNAVAIL |	\
+				 MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL)
+#define MISC_ENABLE_RO		(MSR_IA32_MISC_ENABLE_BTS_UNAVAIL |	\
+				 MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL)
+
 static int msr_misc_enable_read(struct vessel_vcpu *vcpu, u64 *val)
 {
 	*val = vcpu->misc_enable;
 	return 0;
 }
 
+/* The read-only bits must not change; EMON (a PMU bit) ignores writes. */
 static int msr_misc_enable_write(struct vessel_vcpu *vcpu, u64 val)
 {
+	u64 old = vcpu->misc_enable;
+
+	if ((old ^ val) & MISC_ENABLE_RO)
+		return -EINVAL;
+	val = (val & ~MSR_IA32_MISC_ENABLE_EMON) |
+	      (old & MSR_IA32_MISC_ENABLE_EMON);
 	vcpu->misc_enable = val;
 	return 0;
+}
+
+/*
+ * Bits 15:8, the maximum non-turbo ratio of the 100 MHz reference clock:
+ * the TSC's frequency, as on every CPU since Nehalem. Bit 31 (CPUID
+ * faulting) stays clear: Vessel has none. Read-only.
+ */
+static int msr_platform_info_read(struct vessel_vcpu *vcpu, u64 *val)
+{
+	*val = (u64)(DIV_ROUND_CLOSEST(vessel_pv_tsc_khz(), 100000) & 0xff) << 8;
+	return 0;
+}
+
+/* Only CPUID faulting lives here, and there is none: 0 is all it takes. */
+static int msr_zero_write(struct vessel_vcpu *vcpu, u64 val)
+{
+	return val ? -EINVAL : 0;
+}
+
+/* ---- Machine checks (SDM Vol. 3B 16.3) ---------------------------------- */
+
+/* MCG_CAP: the bank count and MCG_CTL_P; nothing else (no CMCI, no LMCE). */
+static int msr_mcg_cap_read(struct vessel_vcpu *vcpu, u64 *val)
+{
+	*val = VESSEL_MCE_BANKS | MCG_CTL_P;
+	return 0;
+}
+
+static int msr_mcg_ctl_read(struct vessel_vcpu *vcpu, u64 *val)
+{
+	*val = vcpu->mce.mcg_ctl;
+	return 0;
+}
+
+/* All enabled or all disabled: other values are undefined (KVM: #GP). */
+static int msr_mcg_ctl_write(struct vessel_vcpu *vcpu, u64 val)
+{
+	if (val && val != ~0ULL)
+		return -EINVAL;
+	vcpu->mce.mcg_ctl = val;
+	return 0;
+}
+
+static int msr_mcg_status_read(struct vessel_vcpu *vcpu, u64 *val)
+{
+	*val = vcpu->mce.mcg_status;
+	return 0;
+}
+
+static int msr_mcg_status_write(struct vessel_vcpu *vcpu, u64 val)
+{
+	vcpu->mce.mcg_status = val;
+	return 0;
+}
+
+/*
+ * MCi_CTL, MCi_STATUS, MCi_ADDR, MCi_MISC of bank i at 0x400 + 4i.
+ * MCi_CTL takes 0 or all ones (bit 10 and bit 0 may be clear: Linux on K8
+ * and UnixWare clear them, and KVM lets them); MCi_STATUS only 0, which
+ * clears it; ADDR and MISC what the guest writes. Returns -ENOENT outside
+ * the banks.
+ */
+static int msr_mce_bank(struct vessel_vcpu *vcpu, u32 index, bool write,
+			u64 *val)
+{
+	u32 off = index - MSR_IA32_MC0_CTL;
+
+	if (index < MSR_IA32_MC0_CTL || off >= VESSEL_MCE_BANKS * 4)
+		return -ENOENT;
+	off = array_index_nospec(off, VESSEL_MCE_BANKS * 4);
+	if (!write) {
+		*val = vcpu->mce.bank[off];
+		return 0;
+	}
+	if (off % 4 == 0 && *val && (*val | BIT(10) | BIT(0)) != ~0ULL)
+		return -EINVAL;
+	if (off % 4 == 1 && *val)
+		return -EINVAL;
+	vcpu->mce.bank[off] = *val;
+	return 0;
+}
+
+/* The MSRs' power-on values (reset and INIT alike, as KVM has them). */
+void vessel_msr_reset(struct vessel_vcpu *vcpu)
+{
+	unsigned int i;
+
+	vcpu->misc_enable = MISC_ENABLE_RESET;
+	vcpu->mtrr_def_type = 0;
+	vcpu->tsc_adjust = 0;
+	memset(&vcpu->mce, 0, sizeof(vcpu->mce));
+	/* Every bank reporting everything, as firmware leaves them. */
+	vcpu->mce.mcg_ctl = ~0ULL;
+	for (i = 0; i < VESSEL_MCE_BANKS; i++)
+		vcpu->mce.bank[4 * i] = ~0ULL;
 }
 
 /* No fixed or variable MTRRs; only the default type, as KVM minimally. */
@@ -179,9 +335,20 @@ static int msr_debugctl_write(struct vessel_vcpu *vcpu, u64 val)
 
 static const struct vessel_msr vessel_msrs[] = {
 	{ MSR_IA32_TSC, msr_tsc_read, msr_tsc_write },
+	{ MSR_IA32_TSC_ADJUST, msr_tsc_adjust_read, msr_tsc_adjust_write },
 	{ MSR_EFER, msr_efer_read, msr_efer_write },
 	{ MSR_IA32_MISC_ENABLE, msr_misc_enable_read, msr_misc_enable_write,
 	  true },
+	{ MSR_PLATFORM_INFO, msr_platform_info_read, NULL },
+	{ MSR_MISC_FEATURES_ENABLES, msr_zero_read, msr_zero_write },
+	{ MSR_IA32_MCG_CAP, msr_mcg_cap_read, NULL },
+	{ MSR_IA32_MCG_CTL, msr_mcg_ctl_read, msr_mcg_ctl_write },
+	{ MSR_IA32_MCG_STATUS, msr_mcg_status_read, msr_mcg_status_write },
+	/* The Pentium's machine-check MSRs: still there, reading 0. */
+	{ MSR_IA32_P5_MC_ADDR, msr_zero_read, NULL },
+	{ MSR_IA32_P5_MC_TYPE, msr_zero_read, NULL },
+	/* No SMM: no SMI was ever taken. */
+	{ MSR_SMI_COUNT, msr_zero_read, NULL },
 	{ MSR_MTRRcap, msr_mtrrcap_read, NULL },
 	{ MSR_MTRRdefType, msr_mtrr_def_read, msr_mtrr_def_write, true },
 	{ MSR_IA32_FEAT_CTL, msr_feature_control_read, NULL },
@@ -253,6 +420,9 @@ static int msr_access(struct vessel_vcpu *vcpu, u32 index, bool write,
 			return m->write ? m->write(vcpu, *val) : -EINVAL;
 		return m->read ? m->read(vcpu, val) : -EINVAL;
 	}
+	r = msr_mce_bank(vcpu, index, write, val);
+	if (r != -ENOENT)
+		return r;
 	r = msr_uret_slot(index);
 	if (r >= 0)
 		return msr_uret_access(vcpu, r, write, val);

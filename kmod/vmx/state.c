@@ -103,8 +103,7 @@ void vessel_state_reset(struct vessel_vcpu *vcpu)
 	for (i = 0; i < VESSEL_NR_URET_MSRS; i++)
 		vessel_uret_set(vcpu, i, 0);
 	vessel_kernel_gs_base_set(vcpu, 0);
-	vcpu->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING;
-	vcpu->mtrr_def_type = 0;
+	vessel_msr_reset(vcpu);
 
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
@@ -210,6 +209,7 @@ static void get_msrs(struct vessel_vcpu *vcpu, u64 *m)
 	m[VESSEL_MSR_TSC] = rdtsc() + vcpu->vm->tsc_offset;
 	m[VESSEL_MSR_TSC_AUX] = vcpu->uret[VESSEL_URET_TSC_AUX];
 	m[VESSEL_MSR_MISC_ENABLE] = vcpu->misc_enable;
+	m[VESSEL_MSR_TSC_ADJUST] = vcpu->tsc_adjust;
 }
 
 static void get_events(struct vessel_vcpu *vcpu, struct vessel_events *e)
@@ -399,6 +399,10 @@ static int check_injected(u32 info, u32 insn_len)
 		return -EINVAL;
 	if (type == INTR_TYPE_HARD_EXCEPTION && vector > 31)
 		return -EINVAL;
+	/* An error code for an event that has none: VM entry would fail. */
+	if ((info & INTR_INFO_DELIVER_CODE_MASK) &&
+	    (type != INTR_TYPE_HARD_EXCEPTION || !vessel_exc_has_error(vector)))
+		return -EINVAL;
 	if (insn_len > 15)
 		return -EINVAL;
 	return 0;
@@ -423,7 +427,9 @@ static int check_events(const struct vessel_events *e, u64 rflags)
 	if (e->activity > VESSEL_ACTIVITY_HLT)
 		return -EINVAL;
 	if ((e->flags & VESSEL_EV_EXCEPTION_PENDING) &&
-	    (e->exception_vector > 31 || e->exception_vector == X86_TRAP_NMI))
+	    (e->exception_vector > 31 || e->exception_vector == X86_TRAP_NMI ||
+	     !(e->flags & VESSEL_EV_EXCEPTION_HAS_ERROR) !=
+	     !vessel_exc_has_error(e->exception_vector)))
 		return -EINVAL;
 	/* A #DB payload goes into DR6, whose bits 63:32 would #GP the host. */
 	if ((e->flags & VESSEL_EV_EXCEPTION_HAS_PAYLOAD) &&
@@ -533,6 +539,8 @@ static void set_msrs(struct vessel_vcpu *vcpu, const u64 *m)
 	WRITE_ONCE(vcpu->vm->tsc_offset, m[VESSEL_MSR_TSC] - rdtsc());
 	vessel_pv_resync_all(vcpu->vm);
 	vcpu->misc_enable = m[VESSEL_MSR_MISC_ENABLE];
+	/* The host sets the value alone; the TSC is in its own slot. */
+	vcpu->tsc_adjust = m[VESSEL_MSR_TSC_ADJUST];
 }
 
 static void set_events(struct vessel_vcpu *vcpu, const struct vessel_events *e)

@@ -262,6 +262,8 @@ static void vmcs_setup_controls(struct vessel_vcpu *vcpu)
 			   SECONDARY_EXEC_UNRESTRICTED_GUEST |
 			   (vcpu->vpid ? SECONDARY_EXEC_ENABLE_VPID : 0) |
 			   SECONDARY_EXEC_ENABLE_RDTSCP |
+			   /* CPUID offers it (cpuid.c); without it, #UD */
+			   SECONDARY_EXEC_ENABLE_INVPCID |
 			   SECONDARY_EXEC_WBINVD_EXITING |	/* not the host's */
 			   /* a spinning vCPU lets others run; never every PAUSE */
 			   (ple_gap ? SECONDARY_EXEC_PAUSE_LOOP_EXITING : 0));

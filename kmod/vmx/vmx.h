@@ -121,6 +121,7 @@ int vessel_load_pdptrs(struct vessel_vcpu *vcpu, unsigned long cr3);
 void vessel_dr7_set(struct vessel_vcpu *vcpu, unsigned long dr7);
 
 /* events.c */
+bool vessel_exc_has_error(unsigned int vector);
 void vessel_queue_exception(struct vessel_vcpu *vcpu, u8 vector,
 			    bool has_error, u32 error_code);
 void vessel_queue_gp(struct vessel_vcpu *vcpu);
@@ -138,6 +139,7 @@ int vessel_exit_rdmsr(struct vessel_vcpu *vcpu);
 int vessel_msr_fast(struct vessel_vcpu *vcpu, bool write);
 int vessel_exit_wrmsr(struct vessel_vcpu *vcpu);
 void vessel_msr_setup(struct vessel_vcpu *vcpu);
+void vessel_msr_reset(struct vessel_vcpu *vcpu);
 void vessel_msr_complete_user(struct vessel_vcpu *vcpu);
 long vessel_vm_set_user_msrs(struct vessel_vm *vm,
 			     const struct vessel_user_msrs __user *uarg);

@@ -51,6 +51,7 @@
 #define CPUID_1_ECX_HYPERVISOR	(1U << 31)
 
 #define MSR_IA32_TSC		0x10
+#define MSR_IA32_TSC_ADJUST	0x3b
 #define MSR_IA32_SYSENTER_CS	0x174
 #define MSR_IA32_SYSENTER_ESP	0x175
 #define MSR_IA32_SYSENTER_EIP	0x176
@@ -155,6 +156,16 @@ static inline uint32_t cpuid_ecx(uint32_t fn)
 	cpuid_count(fn, 0, &a, &b, &c, &d);
 	return c;
 }
+
+static inline uint32_t cpuid_ebx(uint32_t fn)
+{
+	uint32_t a, b, c, d;
+
+	cpuid_count(fn, 0, &a, &b, &c, &d);
+	return b;
+}
+
+#define CPUID_7_EBX_TSC_ADJUST	(1U << 1)
 
 static inline uint64_t rdmsr(uint32_t msr)
 {

@@ -119,8 +119,8 @@ ok "a missing file: status 1, one line naming it" \
 head -c 200 $guest >/tmp/truncated.elf
 ok "a truncated ELF: status 1, one line naming it" \
 	fails_with 1 "/tmp/truncated.elf: .*beyond the end of the file" /tmp/truncated.elf
-ok "neither ELF nor multiboot: status 1, one line" \
-	fails_with 1 "/testbed/tap.sh: not an ELF or multiboot image" /testbed/tap.sh
+ok "neither ELF, multiboot nor bzImage: status 1, one line" \
+	fails_with 1 "/testbed/tap.sh: not an ELF, multiboot or Linux bzImage image" /testbed/tap.sh
 make_high_elf /tmp/high.elf
 ok "a segment outside guest memory: status 1, one line" \
 	fails_with 1 "/tmp/high.elf: .*outside guest memory" /tmp/high.elf
@@ -267,4 +267,37 @@ ok "Hyper-V RESET MSR: the machine starts again from power-on, twice" \
 	reboot_twice 1
 ok "Hyper-V RESET MSR with 2 vCPUs: the other vCPU parks through the reset" \
 	reboot_twice 2
+
+# The PC's own ways (hw/power.c): the ACPI reset register, then the
+# 8042's reset command, reset the machine; soft off through the ACPI
+# sleep control register ends vessel run with status 0.
+reset_reset_off() {
+	rm -f /tmp/reboot.in
+	mkfifo /tmp/reboot.in
+	$vessel run --stats --cpus $1 --paravirt hyperv /testbed/reboot_mb.elf \
+		</tmp/reboot.in >$out 2>$err &
+	pid=$!
+	exec 3>/tmp/reboot.in
+	wait_boots 1
+	printf a >&3
+	wait_boots 2
+	printf k >&3
+	wait_boots 3
+	printf o >&3
+	exec 3>&-
+	i=0
+	while kill -0 $pid 2>/dev/null && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill $pid 2>/dev/null
+	wait $pid
+	rc=$?
+	sed 's/^/# stderr: /' $err
+	[ "$rc" = 0 ] && [ "$(boots)" = 3 ] &&
+		[ "$(wc -l <$out)" = 3 ] && grep -q '^guest resets: 2$' $err
+}
+ok "ACPI reset register, 8042 reset, ACPI soft off (status 0)" \
+	reset_reset_off 1
+ok "the same with 2 vCPUs" reset_reset_off 2
 tap_done

@@ -183,9 +183,91 @@ def loader():
     write("loader", "elf32-small-ram", loader_input(2, 1, elf(32, KERNEL, [(KERNEL, code, 0x2000)])))
 
 
+# --------------------------------------------------------------- bzimage
+# Input: format|RAM-size byte, command line length, initrd length (2
+# bytes), command line, initrd, image (fuzz_bzimage.c).  The images are
+# made up the way tests/unit/test_linux.c makes them: a bzImage with the
+# setup header of a 64-bit 6.x kernel at protocols 2.12 to 2.15, and an
+# ELF vmlinux with Xen's PVH entry note.
+def bz_image(version, setup_sects=4, pm_size=0x1000, init_size=0x100000,
+             pref=0x100000, align=0x200000, kinfo=True):
+    setup = (setup_sects + 1) * 512
+    img = bytearray(setup + pm_size)
+    img[0x1f1] = setup_sects
+    put(img, 0x1fe, "<H", 0xaa55)
+    img[0x200] = 0xeb
+    img[0x201] = 0x6a                           # the header ends at 0x26c
+    put(img, 0x202, "<IH", 0x53726448, version)  # "HdrS"
+    put(img, 0x20e, "<H", 0x200)                # kernel_version
+    img[0x211] = 0x01                           # loadflags: LOADED_HIGH
+    put(img, 0x1f4, "<I", pm_size // 16)        # syssize
+    put(img, 0x214, "<I", 0x100000)             # code32_start
+    put(img, 0x22c, "<II", 0x7fffffff, align)   # initrd_addr_max, alignment
+    img[0x234] = 1                              # relocatable_kernel
+    img[0x235] = 21                             # min_alignment
+    put(img, 0x236, "<H", 0x3)                  # XLF_KERNEL_64 | above 4G
+    put(img, 0x238, "<I", 2047)                 # cmdline_size
+    put(img, 0x248, "<II", 0x100, 0x800)        # payload offset, length
+    put(img, 0x258, "<QI", pref, init_size)     # pref_address, init_size
+    if kinfo and version >= 0x20f:
+        put(img, 0x264, "<I", 0x400)            # kernel_info_offset
+        put(img, setup + 0x400, "<III", 0x506f544c, 16, 16)  # "LToP"
+    for i in range(setup + 0x500, len(img)):
+        img[i] = (0x5a ^ (i * 7)) & 0xff
+    return bytes(img)
+
+
+def pvh_image(entry=0x100000):
+    ph = 64
+    seg_off, seg_size = 0x1000, 0x800
+    note_off = ph + 3 * 56
+    notes = struct.pack("<III4s8s", 4, 6, 6, b"Xen\0", b"linux\0\0\0")
+    notes += struct.pack("<III4sQ", 4, 8, 18, b"Xen\0", entry)  # PHYS32_ENTRY
+    ehdr = b"\x7fELF" + bytes([2, 1, 1]) + bytes(9)
+    ehdr += struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, 0xffffffff81000000,
+                        ph, 0, 0, 64, 56, 3, 0, 0, 0)
+    load = struct.pack("<IIQQQQQQ", 1, 7, seg_off, 0xffffffff81000000,
+                       entry, seg_size, seg_size + 0x1000, 0x1000)
+    note = struct.pack("<IIQQQQQQ", 4, 4, note_off, 0, 0, len(notes),
+                       len(notes), 4)
+    null = bytes(56)
+    img = bytearray(seg_off + seg_size)
+    img[0:len(ehdr)] = ehdr
+    img[ph:ph + 168] = load + note + null
+    img[note_off:note_off + len(notes)] = notes
+    for i in range(seg_size):
+        img[seg_off + i] = (0x5a ^ (i * 7)) & 0xff
+    return bytes(img)
+
+
+def bz_input(fmt, ram_index, image, cmdline=b"", initrd=b""):
+    return (bytes([fmt | ram_index << 5, len(cmdline)]) +
+            struct.pack("<H", len(initrd)) + cmdline + initrd + image)
+
+
+def bzimage():
+    n = 0
+    # ram_index: 1 MiB, 2, 4, 8, 17, 18, 24, 32 MiB (fuzz_bzimage.c)
+    for v in (0x20c, 0x20d, 0x20e, 0x20f):
+        write("bzimage", "%x-auto-8m" % v, bz_input(0, 3, bz_image(v)))
+        n += 1
+    write("bzimage", "20f-initrd-cmdline", bz_input(
+        1, 3, bz_image(0x20f), b"console=ttyS0 quiet", b"\x07" * 300))
+    write("bzimage", "20f-16m-kernel-17m", bz_input(
+        1, 4, bz_image(0x20f, pref=0x1000000, init_size=0x80000), b"", b"rd"))
+    write("bzimage", "20b-too-old", bz_input(1, 3, bz_image(0x20b)))
+    write("bzimage", "20f-setup-sects-0-truncated", bz_input(
+        0, 3, bz_image(0x20f, setup_sects=0) + bytes(0)))
+    write("bzimage", "pvh-auto", bz_input(0, 3, pvh_image()))
+    write("bzimage", "pvh-initrd-cmdline", bz_input(
+        2, 3, pvh_image(), b"console=hvc0", b"\x01" * 64))
+    return n + 6
+
+
 if __name__ == "__main__":
     n = emulate()
     guest_walk()
     tss()
     loader()
+    bzimage()
     print("mkseeds: %d emulate seeds and the others written" % n)

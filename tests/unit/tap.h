@@ -29,6 +29,17 @@ struct tap_test {
 #define TAP_COUNT(arr)	ARRAY_SIZE(arr)
 
 static bool tap_failed;
+static const char *tap_skip_reason;
+
+/*
+ * Skip the rest of the test, saying why: only for what the host lacks
+ * (a file a test reads), never for what the code under test does.
+ */
+#define TAP_SKIP(reason)						\
+	do {								\
+		tap_skip_reason = (reason);				\
+		return;							\
+	} while (0)
 
 __printf(3, 4)
 static void tap_diag(const char *file, int line, const char *fmt, ...)
@@ -91,9 +102,13 @@ static int tap_run(const struct tap_test *tests, size_t nr)
 	printf("1..%zu\n", nr);
 	for (i = 0; i < nr; i++) {
 		tap_failed = false;
+		tap_skip_reason = NULL;
 		tests[i].fn();
-		printf("%sok %zu - %s\n", tap_failed ? "not " : "", i + 1,
+		printf("%sok %zu - %s", tap_failed ? "not " : "", i + 1,
 		       tests[i].name);
+		if (tap_skip_reason && !tap_failed)
+			printf(" # SKIP %s", tap_skip_reason);
+		printf("\n");
 		fflush(stdout);
 		failed += tap_failed;
 	}

@@ -285,7 +285,7 @@ static void test_auto_refuses_unknown(void)
 {
 	memset(img, 0x90, 512);
 	CHECK_LOAD_FAILS(load(RAM_SIZE, 512, NULL), ENOEXEC,
-			 "not an ELF or multiboot image");
+			 "not an ELF, multiboot or Linux bzImage image");
 	CHECK_LOAD_FAILS(load(RAM_SIZE, 0, NULL), EINVAL, "image is empty");
 }
 
@@ -328,7 +328,7 @@ static void test_flat_refuses_cmdline(void)
 	};
 
 	CHECK_LOAD_FAILS(load(RAM_SIZE, 16, &opts), EINVAL,
-			 "need a multiboot image, not flat binary");
+			 "needs a multiboot or Linux image, not flat binary");
 }
 
 /* ---- ELF ----------------------------------------------------------------- */
@@ -714,7 +714,7 @@ static void test_multiboot_bad_checksum(void)
 	CHECK_LOAD_FAILS(load(RAM_SIZE, len, &opts), EINVAL,
 			 "multiboot header at offset 0x40 has a bad checksum");
 	CHECK_LOAD_FAILS(load(RAM_SIZE, len, NULL), ENOEXEC,
-			 "not an ELF or multiboot image");
+			 "not an ELF, multiboot or Linux bzImage image");
 }
 
 static void test_multiboot_header_beyond_8k(void)

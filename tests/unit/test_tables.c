@@ -55,6 +55,19 @@ struct found {
 	int lint_extint;	/* LINT that gets ExtINT, -1 if none */
 	int lint_nmi;
 	bool pcat;
+	/* From the FADT and the DSDT. */
+	uint32_t fadt_flags;
+	uint16_t boot_arch;
+	uint8_t century;
+	uint64_t reset_port, sleep_ctl_port, sleep_sts_port;
+	uint8_t reset_value;
+	int s5_typ;		/* \_S5's SLP_TYPa, -1 if none */
+	/* The DSDT's devices: hardware ID, I/O range, IRQ (-1: none). */
+	unsigned int nr_devices;
+	struct {
+		char hid[9];	/* "QEMU0001", or "PNP0501" from an EISA ID */
+		int io, io_len, irq;
+	} dev[4];
 };
 
 static void found_init(struct found *f)
@@ -225,25 +238,193 @@ static int madt_parse(const uint8_t *madt, struct found *f)
 	return 0;
 }
 
-/* Through the RSDT, and the XSDT must agree. */
+/* A byte register in I/O space (GAS, ACPI 6.4 5.2.3.2): its port. */
+static int64_t gas_io_byte(const uint8_t *g)
+{
+	if (g[0] != 1 || g[1] != 8 || g[2] != 0 || g[3] != 1)
+		return -1;
+	return le64(g + 4);
+}
+
+/*
+ * The DSDT's AML, as an interpreter reads it (ACPI 6.4 chapter 20): a
+ * root scope of Name and Device objects. Only the forms the table uses
+ * are known; anything else fails. Every PkgLength must end exactly where
+ * its object does.
+ */
+static int aml_pkglen(const uint8_t *p, const uint8_t *end, size_t *len)
+{
+	/* One-byte PkgLength only: bits 7:6 (more bytes) must be clear. */
+	if (p >= end || p[0] & 0xc0 || p + p[0] > end)
+		return __LINE__;
+	*len = p[0];
+	return 0;
+}
+
+/* An EISA ID (a DWordConst) as the string EisaId() was given. */
+static void eisa_id(const uint8_t *p, char *hid)
+{
+	uint16_t v = p[0] << 8 | p[1];
+
+	hid[0] = '@' + (v >> 10 & 31);
+	hid[1] = '@' + (v >> 5 & 31);
+	hid[2] = '@' + (v & 31);
+	snprintf(hid + 3, 5, "%02X%02X", p[2], p[3]);
+}
+
+/* A resource template (6.4 chapter 6.4): I/O ranges, IRQs, the end tag. */
+static int res_parse(const uint8_t *p, const uint8_t *end, int *io,
+		     int *io_len, int *irq)
+{
+	while (p < end) {
+		switch (p[0]) {
+		case 0x47:	/* I/O port: decode16, min = max, align 1 */
+			if (end - p < 8 || p[1] != 1 ||
+			    le16(p + 2) != le16(p + 4) || p[6] != 1)
+				return __LINE__;
+			*io = le16(p + 2);
+			*io_len = p[7];
+			p += 8;
+			break;
+		case 0x22:	/* IRQ mask: exactly one */
+			if (end - p < 3 || !le16(p + 1) ||
+			    (le16(p + 1) & (le16(p + 1) - 1)))
+				return __LINE__;
+			*irq = __builtin_ctz(le16(p + 1));
+			p += 3;
+			break;
+		case 0x79:	/* end tag, last */
+			return end - p == 2 ? 0 : __LINE__;
+		default:
+			return __LINE__;
+		}
+	}
+	return __LINE__;
+}
+
+static int aml_parse(const uint8_t *p, const uint8_t *end, struct found *f,
+		     bool in_device)
+{
+	unsigned int d = f->nr_devices - 1;
+	size_t len;
+	int r;
+
+	while (p < end) {
+		if (p[0] == 0x08 && p + 5 < end) {		/* NameOp */
+			const uint8_t *name = p + 1;
+
+			p += 5;
+			if (!memcmp(name, "_S5_", 4) && !in_device) {
+				/* Package (4) { BytePrefix n, ... } */
+				if (p[0] != 0x12 || aml_pkglen(p + 1, end, &len) ||
+				    len != 8 || p[2] != 4 || p[3] != 0x0a)
+					return __LINE__;
+				f->s5_typ = p[4];
+				p += 1 + len;
+			} else if (!memcmp(name, "_HID", 4) && in_device) {
+				if (p[0] == 0x0c && end - p >= 5) {
+					eisa_id(p + 1, f->dev[d].hid);
+					p += 5;
+				} else if (p[0] == 0x0d && end - p >= 10 &&
+					   !p[9]) {
+					memcpy(f->dev[d].hid, p + 1, 9);
+					p += 10;
+				} else {
+					return __LINE__;
+				}
+			} else if (!memcmp(name, "_CRS", 4) && in_device) {
+				/* Buffer (BytePrefix size) { resources } */
+				if (p[0] != 0x11 || aml_pkglen(p + 1, end, &len) ||
+				    p[2] != 0x0a || p[3] != len - 3)
+					return __LINE__;
+				r = res_parse(p + 4, p + 1 + len, &f->dev[d].io,
+					      &f->dev[d].io_len, &f->dev[d].irq);
+				if (r)
+					return r;
+				p += 1 + len;
+			} else {
+				return __LINE__;
+			}
+		} else if (p[0] == 0x5b && p + 2 < end && p[1] == 0x82 &&
+			   !in_device) {
+			/* DeviceOp PkgLength NameSeg TermList */
+			r = aml_pkglen(p + 2, end, &len);
+			if (r || len < 5)
+				return r ? r : __LINE__;
+			if (f->nr_devices == 4)
+				return __LINE__;
+			d = f->nr_devices++;
+			f->dev[d].io = f->dev[d].irq = -1;
+			r = aml_parse(p + 7, p + 2 + len, f, true);
+			if (r)
+				return r;
+			p += 2 + len;
+		} else {
+			return __LINE__;
+		}
+	}
+	return p == end ? 0 : __LINE__;
+}
+
+/* The DSDT device with hardware ID @hid, or NULL. */
+static int device_index(const struct found *f, const char *hid)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->nr_devices; i++)
+		if (!strcmp(f->dev[i].hid, hid))
+			return i;
+	return -1;
+}
+
+static int fadt_parse(const uint8_t *fadt, struct found *f)
+{
+	const uint8_t *dsdt;
+
+	/* Revision 6: 276 bytes, the sleep registers at 244 and 256. */
+	if (fadt[8] != 6 || le32(fadt + 4) != 276)
+		return __LINE__;
+	f->fadt_flags = le32(fadt + 112);
+	f->boot_arch = le16(fadt + 109);
+	f->century = fadt[108];
+	f->reset_port = gas_io_byte(fadt + 116);
+	f->reset_value = fadt[128];
+	f->sleep_ctl_port = gas_io_byte(fadt + 244);
+	f->sleep_sts_port = gas_io_byte(fadt + 256);
+	/* DSDT and X_DSDT: the same table, or Linux warns of a mismatch. */
+	if (le32(fadt + 40) != le64(fadt + 140))
+		return __LINE__;
+	dsdt = sdt_at(le32(fadt + 40), "DSDT");
+	if (!dsdt || dsdt[8] != 2)
+		return __LINE__;
+	return aml_parse(dsdt + 36, dsdt + le32(dsdt + 4), f, false);
+}
+
+/* Through the RSDT, and the XSDT must agree: the FADT, then the MADT. */
 static int acpi_parse(struct found *f)
 {
-	const uint8_t *rsdp = rsdp_find(), *rsdt, *xsdt, *madt;
+	const uint8_t *rsdp = rsdp_find(), *rsdt, *xsdt, *madt, *fadt;
+	int r;
 
 	found_init(f);
+	f->s5_typ = -1;
+	f->nr_devices = 0;
 	if (!rsdp || rsdp[15] != 2 || le32(rsdp + 20) != 36 ||
 	    sum(rsdp, 36))
 		return __LINE__;
 	rsdt = sdt_at(le32(rsdp + 16), "RSDT");
 	xsdt = sdt_at(le64(rsdp + 24), "XSDT");
-	if (!rsdt || !xsdt || le32(rsdt + 4) != 40 || le32(xsdt + 4) != 44)
+	if (!rsdt || !xsdt || le32(rsdt + 4) != 44 || le32(xsdt + 4) != 52)
 		return __LINE__;
-	if (le32(rsdt + 36) != le64(xsdt + 36))
+	if (le32(rsdt + 36) != le64(xsdt + 36) ||
+	    le32(rsdt + 40) != le64(xsdt + 44))
 		return __LINE__;
-	madt = sdt_at(le32(rsdt + 36), "APIC");
-	if (!madt)
+	fadt = sdt_at(le32(rsdt + 36), "FACP");
+	madt = sdt_at(le32(rsdt + 40), "APIC");
+	if (!fadt || !madt)
 		return __LINE__;
-	return madt_parse(madt, f);
+	r = fadt_parse(fadt, f);
+	return r ? r : madt_parse(madt, f);
 }
 
 static int write_tables(unsigned int cpus)
@@ -290,6 +471,7 @@ static void check_mp(unsigned int cpus)
 static void check_acpi(unsigned int cpus)
 {
 	struct found f;
+	int i;
 
 	CHECK_EQ(write_tables(cpus), 0);
 	CHECK_EQ(acpi_parse(&f), 0);
@@ -302,6 +484,36 @@ static void check_acpi(unsigned int cpus)
 	CHECK_EQ(f.irq_pin[0], 2);	/* the one override */
 	CHECK_EQ(f.irq_pin[1], -1);
 	CHECK_EQ(f.lint_nmi, 1);
+	/*
+	 * Hardware-reduced, with a reset register; COM1 and the RTC are ISA
+	 * devices; no 8042, no VGA, no MSI.
+	 */
+	CHECK_EQ(f.fadt_flags & (1U << 20), 1U << 20);
+	CHECK_EQ(f.fadt_flags & (1U << 10), 1U << 10);
+	CHECK_EQ(f.boot_arch, 0x0d);
+	CHECK_EQ(f.century, PLATFORM_RTC_CENTURY);
+	CHECK_EQ(f.reset_port, PLATFORM_RESET_REG);
+	CHECK_EQ(f.reset_value, PLATFORM_RESET_VALUE);
+	CHECK_EQ(f.sleep_ctl_port, PLATFORM_SLEEP_CTL);
+	CHECK_EQ(f.sleep_sts_port, PLATFORM_SLEEP_STS);
+	CHECK_EQ(f.s5_typ, PLATFORM_S5_SLP_TYP);
+	/* COM1, the RTC and pvpanic, where the devices are. */
+	CHECK_EQ(f.nr_devices, 3);
+	i = device_index(&f, "PNP0501");
+	CHECK(i >= 0);
+	CHECK_EQ(f.dev[i].io, 0x3f8);
+	CHECK_EQ(f.dev[i].io_len, 8);
+	CHECK_EQ(f.dev[i].irq, 4);
+	i = device_index(&f, "PNP0B00");
+	CHECK(i >= 0);
+	CHECK_EQ(f.dev[i].io, 0x70);
+	CHECK_EQ(f.dev[i].io_len, 2);
+	CHECK_EQ(f.dev[i].irq, 8);
+	i = device_index(&f, "QEMU0001");
+	CHECK(i >= 0);
+	CHECK_EQ(f.dev[i].io, PLATFORM_PVPANIC_PORT);
+	CHECK_EQ(f.dev[i].io_len, 1);
+	CHECK_EQ(f.dev[i].irq, -1);
 }
 
 static void test_mp_1_cpu(void)
@@ -353,11 +565,47 @@ static void test_corruption_is_detected(void)
 	p = rsdp_find();
 	CHECK(p);
 	off = le32(p + 16);			/* RSDT */
-	ram[le32(ram + off + 36) + 45] ^= 1;	/* first LAPIC entry */
+	ram[le32(ram + off + 40) + 45] ^= 1;	/* first LAPIC entry */
 	CHECK(acpi_parse(&f) != 0);
 	CHECK_EQ(write_tables(2), 0);
 	ram[p - ram + 30] ^= 1;		/* XSDT address: extended sum */
 	CHECK(acpi_parse(&f) != 0);
+	CHECK_EQ(write_tables(2), 0);
+	ram[le32(ram + off + 36) + 130] ^= 1;	/* a FADT field */
+	CHECK(acpi_parse(&f) != 0);
+	CHECK_EQ(write_tables(2), 0);
+	off = le32(ram + le32(ram + off + 36) + 40);	/* DSDT */
+	ram[off + 40] ^= 1;			/* in the AML */
+	CHECK(acpi_parse(&f) != 0);
+}
+
+/*
+ * f000:fff0 holds code that writes the ACPI reset register: a guest that
+ * reboots through the BIOS (Linux without EFI on a hardware-reduced ACPI
+ * machine) resets the VM. Decoded by hand, so a changed register or value
+ * in platform.h cannot slip past.
+ */
+static void test_reset_vector(void)
+{
+	static const unsigned int cpus[] = { 1, 4, 255 };
+	const uint8_t *v = ram + 0xffff0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cpus); i++) {
+		CHECK_EQ(write_tables(cpus[i]), 0);
+		CHECK_EQ(v[0], 0xba);			/* mov dx, imm16 */
+		CHECK_EQ(v[1] | v[2] << 8, PLATFORM_RESET_REG);
+		CHECK_EQ(v[3], 0xb0);			/* mov al, imm8 */
+		CHECK_EQ(v[4], PLATFORM_RESET_VALUE);
+		CHECK_EQ(v[5], 0xee);			/* out dx, al */
+		CHECK_EQ(v[6], 0xf4);			/* hlt */
+		CHECK_EQ(v[7], 0xeb);			/* jmp to the hlt */
+		CHECK_EQ((int8_t)v[8], -3);
+		/* The tables for 255 vCPUs stay below it: the rest is zero. */
+		CHECK_EQ(v[-1], 0);
+	}
+	CHECK_EQ(PLATFORM_RESET_REG, 0x602);
+	CHECK_EQ(PLATFORM_RESET_VALUE, 0x42);
 }
 
 static void test_errors(void)
@@ -378,6 +626,12 @@ static void test_errors(void)
 					  sizeof(err)), -ENOSPC);
 	CHECK_CONTAINS(err, "0x10000-0xf0001");
 	CHECK(!mp_find());
+	flat.image_start = 0xfffff;		/* the reset vector's last byte */
+	flat.image_end = 0x100000;
+	CHECK_EQ(vessel_boot_write_tables(ram, RAM_SIZE, &flat, &p, err,
+					  sizeof(err)), -ENOSPC);
+	CHECK_CONTAINS(err, "reset vector");
+	flat.image_start = 0x10000;
 	flat.image_end = 0xf0000;		/* just below: fine */
 	CHECK_EQ(vessel_boot_write_tables(ram, RAM_SIZE, &flat, &p, err,
 					  sizeof(err)), 0);
@@ -409,6 +663,7 @@ int main(void)
 		TAP_TEST(test_acpi_4_cpus),
 		TAP_TEST(test_acpi_255_cpus),
 		TAP_TEST(test_corruption_is_detected),
+		TAP_TEST(test_reset_vector),
 		TAP_TEST(test_errors),
 	};
 	int r;

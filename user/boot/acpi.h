@@ -1,14 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The smallest set of ACPI tables that tells a guest its processors and
- * interrupt controllers: RSDP (revision 2), RSDT and XSDT, each pointing to
- * one MADT with a Processor Local APIC entry per vCPU, the I/O APIC, the
- * ISA IRQ 0 -> GSI 2 interrupt source override and LINT1 as NMI.
+ * The ACPI tables of a VM with an in-kernel APIC: RSDP (revision 2), RSDT
+ * and XSDT, each pointing to
  *
- * No FADT or DSDT: there is no ACPI hardware (PM timer, SCI, power
- * buttons) to describe. Linux's acpi_boot_init() parses the MADT whether
- * or not a FADT is present; what a guest makes of the missing FADT later
- * (no ACPI interpreter, no power button) is up to it.
+ *  - a MADT with a Processor Local APIC entry per vCPU, the I/O APIC, the
+ *    ISA IRQ 0 -> GSI 2 interrupt source override and LINT1 as NMI;
+ *  - a FADT (revision 6) for a hardware-reduced ACPI platform (ACPI 6.4
+ *    4.1): no SCI, PM timer, PM1 or GPE blocks, which nothing emulates,
+ *    and which Linux then does not look for (acpi_reduced_hw_init() also
+ *    skips the PIT and the 8259s, which a VM with APICs and known
+ *    frequencies needs neither of); the sleep control and status
+ *    registers and the reset register (platform.h); the boot flags (ISA
+ *    devices present: COM1, the RTC; no 8042, no VGA, no MSI); the CMOS
+ *    century register;
+ *  - through the FADT, a DSDT whose AML is \_S5 (the sleep type of soft
+ *    off, for the sleep control register), COM1 and the RTC with their
+ *    ports and IRQs, and the pvpanic device (QEMU0001 at its port), which
+ *    Linux's pvpanic driver binds to.
+ *
+ * Documentation/linux.rst says what Linux does with each.
  */
 #ifndef VESSEL_ACPI_H
 #define VESSEL_ACPI_H

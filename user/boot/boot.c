@@ -38,11 +38,17 @@ static struct vessel_segment seg_real(uint16_t value, uint16_t attrib)
 }
 
 /* Decode the loader's GDT descriptor for @selector (SDM Vol. 3 3.4.5). */
-static int seg_from_gdt(uint16_t selector, struct vessel_segment *seg)
+static int seg_from_gdt(const struct vessel_boot *boot, uint16_t selector,
+			struct vessel_segment *seg)
 {
-	uint64_t d = vessel_gdt_descriptor(selector);
+	unsigned int index = selector >> 3;
 	uint32_t limit;
+	uint64_t d;
 
+	/* Bit 2 (TI) selects the LDT, which loaders never provide. */
+	if (selector & 4 || index >= VESSEL_BOOT_GDT_ENTRIES)
+		return -EINVAL;
+	d = boot->gdt[index];
 	if (!d)
 		return -EINVAL;
 	limit = (d & 0xffff) | ((d >> 32) & 0xf0000);
@@ -71,11 +77,11 @@ static int boot_code_data_segs(const struct vessel_boot *boot,
 		seg[VESSEL_SEG_SS] = seg_real(boot->ss, SEG_ATTR_DATA16);
 		seg[VESSEL_SEG_DS] = seg_real(boot->ds, SEG_ATTR_DATA16);
 	} else {
-		r = seg_from_gdt(boot->cs, &seg[VESSEL_SEG_CS]);
+		r = seg_from_gdt(boot, boot->cs, &seg[VESSEL_SEG_CS]);
 		if (!r)
-			r = seg_from_gdt(boot->ss, &seg[VESSEL_SEG_SS]);
+			r = seg_from_gdt(boot, boot->ss, &seg[VESSEL_SEG_SS]);
 		if (!r)
-			r = seg_from_gdt(boot->ds, &seg[VESSEL_SEG_DS]);
+			r = seg_from_gdt(boot, boot->ds, &seg[VESSEL_SEG_DS]);
 	}
 	for (i = 0; i < ARRAY_SIZE(data_copies); i++)
 		seg[data_copies[i]] = seg[VESSEL_SEG_DS];
@@ -119,6 +125,7 @@ int vessel_boot_cpu_state(const struct vessel_boot *boot,
 	memset(&state->gprs, 0, sizeof(state->gprs));
 	state->gprs.regs[VESSEL_GPR_RAX] = boot->rax;
 	state->gprs.regs[VESSEL_GPR_RBX] = boot->rbx;
+	state->gprs.regs[VESSEL_GPR_RSI] = boot->rsi;
 	state->gprs.regs[VESSEL_GPR_RSP] = boot->rsp;
 	state->gprs.rip = boot->rip;
 	state->gprs.rflags = boot->rflags;

@@ -18,52 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compiler.h"
-#include "loader.h"
-#include "pagetable.h"
+#include "loader_int.h"
 
-#define KIB			1024ULL
-#define MIB			(1024 * KIB)
-#define GIB			(1024 * MIB)
-
-#define LOW_MEM_END		0xa0000ULL	/* 640 KiB: VGA and ROMs above */
-#define HIGH_MEM_START		0x100000ULL	/* 1 MiB */
-#define ADDR_LIMIT_32		(4 * GIB)
-#define ADDR_LIMIT_64		UINT64_MAX
 /* Beyond any CPU's MAXPHYADDR; keeps all layout arithmetic far from wrapping. */
 #define RAM_SIZE_MAX		(1ULL << 52)
 
 #define RFLAGS_RESERVED		0x2ULL		/* bit 1 always reads as 1 */
 #define RESET_GDT_LIMIT		0xffff		/* GDTR limit after CPU reset */
 
-struct range {
-	uint64_t start;
-	uint64_t end;
-};
-
-struct load_ctx {
-	uint8_t *ram;
-	uint64_t ram_size;
-	const uint8_t *img;
-	size_t len;
-	const struct vessel_load_opts *opts;
-	struct vessel_boot *boot;
-	char *err;
-	size_t errlen;
-	/* Highest address + 1 the boot mode can reach: 4 GiB in 32-bit modes. */
-	uint64_t addr_limit;
-	/* Guest ranges already taken, consulted by layout_alloc(). */
-	struct range *used;
-	size_t nr_used;
-	size_t max_used;
-};
-
-/* "16 MiB" rather than 16777216: messages name sizes the way users give them. */
-struct size_str {
-	char s[32];
-};
-
-static struct size_str size_str(uint64_t bytes)
+struct size_str size_str(uint64_t bytes)
 {
 	static const struct {
 		uint64_t unit;
@@ -84,7 +47,7 @@ static struct size_str size_str(uint64_t bytes)
 }
 
 __printf(3, 4)
-static int load_error(struct load_ctx *c, int errnum, const char *fmt, ...)
+int load_error(struct load_ctx *c, int errnum, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -94,11 +57,6 @@ static int load_error(struct load_ctx *c, int errnum, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -errnum;
-}
-
-static uint64_t page_align_up(uint64_t addr)
-{
-	return (addr + VESSEL_PAGE_SIZE - 1) & ~(VESSEL_PAGE_SIZE - 1);
 }
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
@@ -116,7 +74,7 @@ static uint32_t get_le32(const uint8_t *p)
 
 /* ---- Guest memory layout ------------------------------------------------ */
 
-static int layout_reserve(struct load_ctx *c, uint64_t start, uint64_t end)
+int layout_reserve(struct load_ctx *c, uint64_t start, uint64_t end)
 {
 	if (c->nr_used == c->max_used) {
 		size_t max = c->max_used ? 2 * c->max_used : 16;
@@ -150,8 +108,8 @@ static const struct range *layout_overlap(const struct load_ctx *c,
  * candidate past the range it hit, so the search only ever climbs and ends
  * either in a gap or past the end of reachable memory.
  */
-static int layout_alloc(struct load_ctx *c, uint64_t size, uint64_t min,
-			const char *what, uint64_t *gpa)
+int layout_alloc(struct load_ctx *c, uint64_t size, uint64_t min,
+		 const char *what, uint64_t *gpa)
 {
 	uint64_t limit = min_u64(c->ram_size, c->addr_limit);
 	uint64_t at = page_align_up(min);
@@ -170,6 +128,38 @@ static int layout_alloc(struct load_ctx *c, uint64_t size, uint64_t min,
 	}
 	*gpa = at;
 	return layout_reserve(c, at, at + size);
+}
+
+/*
+ * Last fit: the candidate starts as high as @max_end allows and each
+ * collision moves it below the range it hit, so the search only ever
+ * descends and ends in a gap or below @min.
+ */
+int layout_alloc_top(struct load_ctx *c, uint64_t size, uint64_t min,
+		     uint64_t max_end, const char *what, uint64_t *gpa)
+{
+	uint64_t limit = min_u64(min_u64(c->ram_size, c->addr_limit), max_end);
+	const struct range *hit;
+	uint64_t at;
+
+	if (size > limit || limit - size < min)
+		goto full;
+	at = (limit - size) & ~(VESSEL_PAGE_SIZE - 1);
+	while (at >= min) {
+		hit = layout_overlap(c, at, size);
+		if (!hit) {
+			*gpa = at;
+			return layout_reserve(c, at, at + size);
+		}
+		if (hit->start < size)
+			break;
+		at = (hit->start - size) & ~(VESSEL_PAGE_SIZE - 1);
+	}
+full:
+	return load_error(c, ENOSPC,
+			  "no room in guest memory (%s) for %s (%s) between %#" PRIx64 " and %#" PRIx64,
+			  size_str(c->ram_size).s, what, size_str(size).s, min,
+			  limit);
 }
 
 /* The null page and the legacy hole are never handed out for boot data. */
@@ -204,8 +194,8 @@ static int check_guest_range(struct load_ctx *c, const char *what,
  * @memsz (the bss). Shared by every format, so all of them get the same
  * checks and messages.
  */
-static int load_segment(struct load_ctx *c, const char *what, uint64_t off,
-			uint64_t filesz, uint64_t gpa, uint64_t memsz)
+int load_segment(struct load_ctx *c, const char *what, uint64_t off,
+		 uint64_t filesz, uint64_t gpa, uint64_t memsz)
 {
 	struct vessel_boot *boot = c->boot;
 	int ret;
@@ -231,7 +221,7 @@ static int load_segment(struct load_ctx *c, const char *what, uint64_t off,
 	return layout_reserve(c, gpa, gpa + memsz);
 }
 
-static int check_entry(struct load_ctx *c, uint64_t entry)
+int check_entry(struct load_ctx *c, uint64_t entry)
 {
 	if (entry >= min_u64(c->ram_size, c->addr_limit))
 		return load_error(c, EINVAL,
@@ -247,6 +237,7 @@ static int boot_setup_gdt_stack(struct load_ctx *c)
 {
 	struct vessel_boot *boot = c->boot;
 	struct vessel_gdt gdt;
+	unsigned int i;
 	uint64_t gpa;
 	int ret;
 
@@ -257,6 +248,8 @@ static int boot_setup_gdt_stack(struct load_ctx *c)
 	vessel_gdt_build(c->ram, c->ram_size, gpa, &gdt);
 	boot->gdt_base = gdt.base;
 	boot->gdt_limit = gdt.limit;
+	for (i = 0; i < VESSEL_BOOT_GDT_ENTRIES; i++)
+		boot->gdt[i] = vessel_gdt_descriptor(i * 8);
 	boot->ds = gdt.data;
 	boot->ss = gdt.data;
 
@@ -267,7 +260,7 @@ static int boot_setup_gdt_stack(struct load_ctx *c)
 	return 0;
 }
 
-static int boot_enter_prot32(struct load_ctx *c, uint64_t entry)
+int boot_enter_prot32(struct load_ctx *c, uint64_t entry)
 {
 	struct vessel_boot *boot = c->boot;
 	int ret = boot_setup_gdt_stack(c);
@@ -338,26 +331,7 @@ static int load_flat(struct load_ctx *c)
 
 /* ---- ELF ----------------------------------------------------------------- */
 
-/* The class-independent fields we need, so only two helpers know the class. */
-struct elf_info {
-	unsigned int class;
-	unsigned int type;
-	unsigned int machine;
-	uint64_t entry;
-	uint64_t phoff;
-	unsigned int phentsize;
-	unsigned int phnum;
-};
-
-struct elf_seg {
-	uint32_t type;
-	uint64_t offset;
-	uint64_t paddr;
-	uint64_t filesz;
-	uint64_t memsz;
-};
-
-static bool elf_has_magic(const uint8_t *img, size_t len)
+bool elf_has_magic(const uint8_t *img, size_t len)
 {
 	return len >= EI_NIDENT && !memcmp(img, ELFMAG, SELFMAG);
 }
@@ -388,8 +362,8 @@ static void elf_get_header(const uint8_t *img, struct elf_info *ei)
 }
 
 /* Caller has checked that the program header table is in the file. */
-static void elf_get_segment(const uint8_t *img, const struct elf_info *ei,
-			    unsigned int index, struct elf_seg *seg)
+void elf_get_segment(const uint8_t *img, const struct elf_info *ei,
+		     unsigned int index, struct elf_seg *seg)
 {
 	const uint8_t *p = img + ei->phoff + (uint64_t)index * ei->phentsize;
 	Elf32_Phdr p32;
@@ -412,7 +386,7 @@ static void elf_get_segment(const uint8_t *img, const struct elf_info *ei,
 	}
 }
 
-static int elf_read_header(struct load_ctx *c, struct elf_info *ei)
+int elf_read_header(struct load_ctx *c, struct elf_info *ei)
 {
 	const uint8_t *ident = c->img;
 	bool is32;
@@ -454,7 +428,7 @@ static int elf_read_header(struct load_ctx *c, struct elf_info *ei)
 	return 0;
 }
 
-static int elf_load_segments(struct load_ctx *c, const struct elf_info *ei)
+int elf_load_segments(struct load_ctx *c, const struct elf_info *ei)
 {
 	unsigned int i, loaded = 0;
 	struct elf_seg seg;
@@ -878,9 +852,16 @@ enum vessel_image_format vessel_image_detect(const void *img, size_t len)
 {
 	const uint8_t *p = img;
 
+	uint32_t entry;
+
 	/* Multiboot first: a multiboot kernel is usually an ELF as well. */
 	if (mb_find_header(p, len, NULL) >= 0)
 		return VESSEL_IMAGE_MULTIBOOT;
+	if (bzimage_detect(p, len))
+		return VESSEL_IMAGE_BZIMAGE;
+	/* A vmlinux is an ELF64 too, but its entry is a virtual address. */
+	if (pvh_find_entry(p, len, &entry))
+		return VESSEL_IMAGE_PVH;
 	if (elf_has_magic(p, len) && p[EI_CLASS] == ELFCLASS32)
 		return VESSEL_IMAGE_ELF32;
 	if (elf_has_magic(p, len) && p[EI_CLASS] == ELFCLASS64)
@@ -901,6 +882,10 @@ const char *vessel_image_format_name(enum vessel_image_format format)
 		return "ELF64";
 	case VESSEL_IMAGE_MULTIBOOT:
 		return "multiboot";
+	case VESSEL_IMAGE_BZIMAGE:
+		return "bzImage";
+	case VESSEL_IMAGE_PVH:
+		return "PVH ELF";
 	}
 	return "unknown";
 }
@@ -909,13 +894,26 @@ static int load_check_opts(struct load_ctx *c, enum vessel_image_format format)
 {
 	const struct vessel_load_opts *opts = c->opts;
 	bool has_cmdline = opts->cmdline && opts->cmdline[0];
+	bool is_linux = format == VESSEL_IMAGE_BZIMAGE ||
+			format == VESSEL_IMAGE_PVH;
 
 	if (opts->nr_modules && !opts->modules)
 		return load_error(c, EINVAL, "module list is missing");
-	/* Only multiboot has a way to hand these to the guest. */
-	if (format != VESSEL_IMAGE_MULTIBOOT && (has_cmdline || opts->nr_modules))
+	if (opts->initrd && opts->initrd->size && !opts->initrd->data)
+		return load_error(c, EINVAL, "the initrd has no data");
+	/* Only Linux takes an initrd, only multiboot takes modules. */
+	if (opts->initrd && !is_linux)
 		return load_error(c, EINVAL,
-				  "a command line or modules need a multiboot image, not %s",
+				  "an initrd needs a Linux kernel (bzImage or PVH ELF), not %s",
+				  vessel_image_format_name(format));
+	if (opts->nr_modules && format != VESSEL_IMAGE_MULTIBOOT)
+		return load_error(c, EINVAL,
+				  "modules need a multiboot image, not %s%s",
+				  vessel_image_format_name(format),
+				  is_linux ? " (Linux takes an initrd)" : "");
+	if (has_cmdline && format != VESSEL_IMAGE_MULTIBOOT && !is_linux)
+		return load_error(c, EINVAL,
+				  "a command line needs a multiboot or Linux image, not %s",
 				  vessel_image_format_name(format));
 	return 0;
 }
@@ -936,7 +934,8 @@ static int load_dispatch(struct load_ctx *c)
 		if (format == VESSEL_IMAGE_AUTO && elf_has_magic(c->img, c->len))
 			format = VESSEL_IMAGE_ELF32;
 		if (format == VESSEL_IMAGE_AUTO)
-			return load_error(c, ENOEXEC, "not an ELF or multiboot image");
+			return load_error(c, ENOEXEC,
+					  "not an ELF, multiboot or Linux bzImage image");
 	}
 	ret = load_check_opts(c, format);
 	if (!ret)
@@ -953,6 +952,10 @@ static int load_dispatch(struct load_ctx *c)
 		return load_elf(c, c->opts->format);
 	case VESSEL_IMAGE_MULTIBOOT:
 		return load_multiboot(c);
+	case VESSEL_IMAGE_BZIMAGE:
+		return load_bzimage(c);
+	case VESSEL_IMAGE_PVH:
+		return load_pvh(c);
 	default:
 		return load_error(c, EINVAL, "unknown image format %d", format);
 	}
@@ -985,4 +988,17 @@ int vessel_image_load(void *ram, uint64_t ram_size, const void *img,
 	ret = load_dispatch(&c);
 	free(c.used);
 	return ret;
+}
+
+int vessel_image_set_rsdp(void *ram, uint64_t ram_size,
+			  const struct vessel_boot *boot, uint64_t rsdp)
+{
+	switch (boot->format) {
+	case VESSEL_IMAGE_BZIMAGE:
+		return bzimage_set_rsdp(ram, ram_size, boot, rsdp);
+	case VESSEL_IMAGE_PVH:
+		return pvh_set_rsdp(ram, ram_size, boot, rsdp);
+	default:
+		return 0;
+	}
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Guest image loaders: flat binary, ELF32, ELF64 and Multiboot v1.
+ * Guest image loaders: flat binary, ELF32, ELF64, Multiboot v1, and Linux
+ * (a bzImage through the 64-bit boot protocol, or a vmlinux ELF through
+ * its PVH entry: boot/linux.h).
  *
  * The caller owns guest RAM as one host buffer in which guest-physical
  * address 0 is offset 0. A loader copies the image into it, writes whatever
@@ -55,6 +57,8 @@ enum vessel_image_format {
 	VESSEL_IMAGE_ELF32,
 	VESSEL_IMAGE_ELF64,
 	VESSEL_IMAGE_MULTIBOOT,
+	VESSEL_IMAGE_BZIMAGE,	/* Linux bzImage, 64-bit boot protocol */
+	VESSEL_IMAGE_PVH,	/* ELF with a Xen PVH entry note (vmlinux) */
 };
 
 enum vessel_cpu_mode {
@@ -76,14 +80,20 @@ struct vessel_load_opts {
 	const char *cmdline;			/* NULL or "": none */
 	const struct vessel_load_module *modules;
 	unsigned int nr_modules;
+	/* Linux only: the initial ramdisk (NULL: none); name for messages. */
+	const struct vessel_load_module *initrd;
 };
+
+/* The GDT entries a loader describes in struct vessel_boot. */
+#define VESSEL_BOOT_GDT_ENTRIES	4
 
 /*
  * Initial vCPU state. Registers not listed are 0. In real mode @cs, @ds and
  * @ss are segment values (base = value << 4); otherwise they are selectors
- * into the GDT at @gdt_base, whose descriptors vessel_gdt_descriptor()
- * returns. @ds also applies to ES, FS and GS. The control registers are the
- * architectural values; the VMM ORs in whatever VMX fixes to 1.
+ * into the GDT at @gdt_base, whose first descriptors @gdt repeats (so the
+ * segment registers' hidden parts are made from exactly what the guest
+ * would reload). @ds also applies to ES, FS and GS. The control registers
+ * are the architectural values; the VMM ORs in whatever VMX fixes to 1.
  */
 struct vessel_boot {
 	enum vessel_image_format format;	/* what was actually loaded */
@@ -92,6 +102,7 @@ struct vessel_boot {
 	uint64_t rsp;
 	uint64_t rax;
 	uint64_t rbx;
+	uint64_t rsi;
 	uint64_t rflags;
 	uint16_t cs;
 	uint16_t ds;
@@ -102,6 +113,13 @@ struct vessel_boot {
 	uint64_t efer;
 	uint64_t gdt_base;
 	uint16_t gdt_limit;
+	uint64_t gdt[VESSEL_BOOT_GDT_ENTRIES];
+	/*
+	 * Linux: where the boot parameters are (bzImage: the zero page; PVH:
+	 * the hvm_start_info), for the firmware tables' writer to give it the
+	 * RSDP address; 0 for other formats.
+	 */
+	uint64_t linux_params;
 	uint64_t image_start;	/* guest-physical extent of the image */
 	uint64_t image_end;	/* (exclusive), modules and boot data aside */
 };
@@ -133,5 +151,14 @@ const char *vessel_image_format_name(enum vessel_image_format format);
 int vessel_image_load(void *ram, uint64_t ram_size, const void *img,
 		      size_t len, const struct vessel_load_opts *opts,
 		      struct vessel_boot *boot, char *err, size_t errlen);
+
+/*
+ * Tell a Linux guest loaded into @ram (boot->format bzImage or PVH) where
+ * the ACPI RSDP is: the firmware tables are written after the image. Other
+ * formats have nowhere to say it; returns 0 for them. -EINVAL if @boot's
+ * boot parameters lie outside @ram.
+ */
+int vessel_image_set_rsdp(void *ram, uint64_t ram_size,
+			  const struct vessel_boot *boot, uint64_t rsdp);
 
 #endif /* VESSEL_LOADER_H */

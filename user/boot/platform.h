@@ -26,9 +26,31 @@
 /* APIC IDs are 8 bits in both tables; 0xff means "all". */
 #define PLATFORM_MAX_CPUS	255
 
+/*
+ * The power controls the FADT and DSDT describe (hw/power.h): ACPI sleep
+ * control, sleep status and reset registers; \_S5's sleep type; the reset
+ * value. QEMU's pvpanic (hw/pvpanic.h), which the DSDT names QEMU0001.
+ * The CMOS register holding the century (hw/rtc.h), which the FADT names.
+ */
+#define PLATFORM_POWER_PORT	0x600
+#define PLATFORM_SLEEP_CTL	(PLATFORM_POWER_PORT + 0)
+#define PLATFORM_SLEEP_STS	(PLATFORM_POWER_PORT + 1)
+#define PLATFORM_RESET_REG	(PLATFORM_POWER_PORT + 2)
+#define PLATFORM_RESET_VALUE	0x42
+#define PLATFORM_S5_SLP_TYP	5
+#define PLATFORM_PVPANIC_PORT	0x505
+#define PLATFORM_RTC_CENTURY	0x32
+/* The ISA devices the DSDT lists, with their ports and IRQs. */
+#define PLATFORM_COM1_PORT	0x3f8
+#define PLATFORM_COM1_IRQ	4
+#define PLATFORM_RTC_PORT	0x70
+#define PLATFORM_RTC_IRQ	8
+
 /* Where the firmware tables go: the BIOS area, where guests scan. */
 #define PLATFORM_TABLES_BASE	0xf0000ULL
 #define PLATFORM_TABLES_END	0x100000ULL
+/* f000:fff0, where a CPU starts after reset: the tables end below it. */
+#define PLATFORM_RESET_VECTOR	0xffff0ULL
 
 struct vessel_platform {
 	unsigned int nr_cpus;	/* 1..PLATFORM_MAX_CPUS */

@@ -17,5 +17,7 @@ struct vessel_cmd {
 
 extern const struct vessel_cmd vessel_cmd_info;
 extern const struct vessel_cmd vessel_cmd_run;
+extern const struct vessel_cmd vessel_cmd_restore;
+extern const struct vessel_cmd vessel_cmd_snapshot;
 
 #endif /* VESSEL_CMD_H */

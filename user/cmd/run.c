@@ -118,6 +118,8 @@ static int parse_format(const char *arg, enum vessel_image_format *format)
 		{ "elf32", VESSEL_IMAGE_ELF32 },
 		{ "elf64", VESSEL_IMAGE_ELF64 },
 		{ "multiboot", VESSEL_IMAGE_MULTIBOOT },
+		{ "bzimage", VESSEL_IMAGE_BZIMAGE },
+		{ "pvh", VESSEL_IMAGE_PVH },
 	};
 	size_t i;
 
@@ -127,7 +129,7 @@ static int parse_format(const char *arg, enum vessel_image_format *format)
 			return 0;
 		}
 	}
-	run_error("--format '%s': not one of auto, flat, elf32, elf64, multiboot",
+	run_error("--format '%s': not one of auto, bzimage, pvh, flat, elf32, elf64, multiboot",
 		  arg);
 	return -EINVAL;
 }
@@ -204,6 +206,7 @@ enum {
 	OPT_STATS,
 	OPT_PARAVIRT,
 	OPT_HV_DEBUG,
+	OPT_INITRD,
 };
 
 static const struct option run_options[] = {
@@ -216,6 +219,7 @@ static const struct option run_options[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "paravirt", required_argument, NULL, OPT_PARAVIRT },
 	{ "hv-debug", required_argument, NULL, OPT_HV_DEBUG },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -244,6 +248,9 @@ static int run_parse_opt(int opt, const char *arg, struct run_opts *o)
 		return parse_paravirt(optarg, &o->cfg);
 	case OPT_HV_DEBUG:
 		o->cfg.hv_debug = optarg;
+		return 0;
+	case OPT_INITRD:
+		o->cfg.initrd = optarg;
 		return 0;
 	case ':':
 		run_error("option '%s' needs an argument", arg);
@@ -314,7 +321,7 @@ static int run_main(int argc, char **argv)
 
 const struct vessel_cmd vessel_cmd_run = {
 	.name = "run",
-	.summary = "run a guest image (ELF, multiboot or flat binary)",
+	.summary = "run a guest image (Linux, ELF, multiboot or flat binary)",
 	.usage =
 		"vessel run [OPTIONS] IMAGE\n"
 		"Load IMAGE into a new VM and run it from vCPU 0, one thread per vCPU,\n"
@@ -328,10 +335,12 @@ const struct vessel_cmd vessel_cmd_run = {
 		"                      and ACPI tables; vCPU 0 starts at the image's\n"
 		"                      entry, the others wait for the guest's INIT/SIPI.\n"
 		"                      More than 1 needs a local APIC (see --irqchip)\n"
-		"  --format FORMAT     auto (default: ELF or multiboot, by content),\n"
-		"                      flat (real mode at 1000:0000), elf32, elf64 or\n"
-		"                      multiboot\n"
-		"  --cmdline STRING    the multiboot command line\n"
+		"  --format FORMAT     auto (default: by content: a Linux bzImage, a\n"
+		"                      vmlinux with a PVH note, multiboot or ELF),\n"
+		"                      bzimage, pvh, flat (real mode at 1000:0000),\n"
+		"                      elf32, elf64 or multiboot\n"
+		"  --cmdline STRING    the kernel command line (Linux or multiboot)\n"
+		"  --initrd FILE       Linux's initial ramdisk\n"
 		"  --module FILE[=CMDLINE]\n"
 		"                      a multiboot module and its command line (after\n"
 		"                      the first '='); repeat for more, kept in order\n"
@@ -354,12 +363,17 @@ const struct vessel_cmd vessel_cmd_run = {
 		"                      per post to that IPv4 peer, whose datagrams the\n"
 		"                      guest retrieves)\n"
 		"\n"
-		"A guest that writes Hyper-V's RESET MSR is reset: memory, devices, vCPUs\n"
-		"and provider start again from power-on (Documentation/userspace-devices.rst).\n"
+		"A guest that resets the machine (the ACPI reset register, the 8042's\n"
+		"reset command, Hyper-V's RESET MSR) is reset: memory, devices, vCPUs\n"
+		"and provider start again from power-on (Documentation/userspace-devices.rst);\n"
+		"one that powers off (ACPI S5) ends it with status 0.\n"
 		"\n"
-		"Devices: a 16550A UART (COM1) at ports 0x3f8-0x3ff and QEMU's\n"
-		"isa-debug-exit at port 0xf4: an OUT of CODE, of any size, from any\n"
-		"vCPU ends the VM. With a local APIC the VM also has an I/O APIC at 0xfec00000,\n"
+		"Devices: a 16550A UART (COM1) at ports 0x3f8-0x3ff, a CMOS clock\n"
+		"showing the host's time at 0x70-0x71, the ACPI sleep and reset\n"
+		"registers at 0x600-0x602, the 8042's reset command at 0x64, QEMU's\n"
+		"pvpanic at 0x505 and isa-debug-exit at port 0xf4: an OUT of CODE, of\n"
+		"any size, from any vCPU ends the VM (Documentation/linux.rst). With\n"
+		"a local APIC the VM also has an I/O APIC at 0xfec00000,\n"
 		"8259 PICs at ports 0x20, 0xa0 and 0x4d0 (masked until the guest\n"
 		"programs them), the UART on IRQ 4 and MP and ACPI tables in\n"
 		"0xf0000-0xfffff. Other ports and MMIO read as all-ones and ignore\n"
@@ -370,11 +384,11 @@ const struct vessel_cmd vessel_cmd_run = {
 		"VM.\n"
 		"\n"
 		"Exit status:\n"
-		"  0                 --help\n"
+		"  0                 --help, or the guest powered off\n"
 		"  1                 an error, or the guest failed on any vCPU: triple\n"
 		"                    fault, halt with interrupts disabled (no local\n"
 		"                    APIC), internal error, an interrupt the module\n"
-		"                    could not deliver\n"
+		"                    could not deliver, a panic reported to pvpanic\n"
 		"  2                 bad command line\n"
 		"  3                 no usable /dev/vessel\n"
 		"  (CODE << 1) | 1   the guest wrote CODE to port 0xf4 (modulo 256:\n"

@@ -29,6 +29,12 @@ struct hw_device_ops {
 	 */
 	int (*load)(void *dev, const void *buf, size_t len, char *err,
 		    size_t errlen);
+	/*
+	 * The snapshot format minor that first saved this device (0: since
+	 * 1.0). A file of an older minor has no record for it, and the
+	 * device keeps its power-on state.
+	 */
+	unsigned int snap_since_minor;
 };
 
 #endif /* VESSEL_HW_DEVICE_H */

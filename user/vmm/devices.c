@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The board: which device sits at which port, address and IRQ. COM1 and
- * the debug-exit port always; with an in-kernel local APIC, the I/O APIC
- * and the 8259 pair too, with COM1 interrupting through both. Each model
+ * The board: which device sits at which port, address and IRQ. COM1, the
+ * CMOS clock, the power controls (ACPI sleep and reset registers, the
+ * 8042's reset line), pvpanic and the debug-exit port always; with an
+ * in-kernel local APIC, the I/O APIC and the 8259 pair too, with COM1
+ * interrupting through both. Each model
  * puts its own ranges on the bus (hw/); what is wired here is where, and
  * where its interrupts and its exit request go. Every device with state
  * also goes into the device table, through which the machine resets it
@@ -11,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "boot/platform.h"
 #include "internal.h"
@@ -76,6 +79,51 @@ static void debug_exit(void *opaque, int status)
 	vmm_stop_locked(opaque, status);
 }
 
+/* The firmware tables (boot/) describe what the models (hw/) do. */
+_Static_assert(PLATFORM_RTC_CENTURY == RTC_CENTURY, "FADT century");
+_Static_assert(PLATFORM_S5_SLP_TYP == POWER_S5_TYP, "\\_S5 sleep type");
+_Static_assert(PLATFORM_RESET_VALUE == POWER_RESET_VALUE, "FADT reset value");
+_Static_assert(PLATFORM_SLEEP_CTL - PLATFORM_POWER_PORT == POWER_SLEEP_CTL &&
+	       PLATFORM_SLEEP_STS - PLATFORM_POWER_PORT == POWER_SLEEP_STS &&
+	       PLATFORM_RESET_REG - PLATFORM_POWER_PORT == POWER_RESET,
+	       "FADT power registers");
+
+/* The host's wall clock, which the CMOS clock shows the guest. */
+static int64_t rtc_host_clock(void *opaque)
+{
+	struct timespec ts;
+
+	(void)opaque;	/* one host clock for every machine */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * Soft off ends the machine with status 0, as a powered-off PC stays
+ * off. A reset waits for the end of the exit that asked for it: the
+ * vCPU thread that handles it puts the machine back (run_exit()).
+ */
+static void power_event(void *opaque, enum power_event event)
+{
+	struct vmm *vmm = opaque;
+
+	if (event == POWER_EVENT_OFF)
+		vmm_stop_locked(vmm, VESSEL_EXIT_OK);
+	else
+		vmm->reset_requested = true;
+}
+
+/* The guest has printed its panic: the machine ends, and says why. */
+static void pvpanic_panicked(void *opaque)
+{
+	struct vmm *vmm = opaque;
+
+	if (vmm->stopping)
+		return;
+	console_error(&vmm->con, "the guest panicked (pvpanic)");
+	vmm_stop_locked(vmm, VESSEL_EXIT_FAILURE);
+}
+
 static int vmm_add_device(struct vmm *vmm, const struct hw_device_ops *ops,
 			  void *dev)
 {
@@ -108,7 +156,7 @@ static int vmm_add_board(struct vmm *vmm)
 	if (!r)
 		r = vmm_add_device(vmm, &uart_device_ops, &vmm->uart);
 	if (!r && vmm->lapic) {
-		ioapic_init(&vmm->ioapic, vmm_ioapic_id(vmm->nr_vcpus),
+		ioapic_init(&vmm->ioapic, vmm_ioapic_id(vmm->cfg.cpus),
 			    vmm_signal_msi, vmm);
 		r = ioapic_attach(&vmm->ioapic, &vmm->bus, IOAPIC_BASE);
 		if (!r)
@@ -120,6 +168,18 @@ static int vmm_add_board(struct vmm *vmm)
 		if (!r)
 			r = vmm_add_device(vmm, &pic_device_ops, &vmm->pic);
 	}
+	if (!r) {
+		rtc_init(&vmm->rtc, rtc_host_clock, NULL);
+		r = rtc_attach(&vmm->rtc, &vmm->bus, PLATFORM_RTC_PORT);
+	}
+	if (!r)
+		r = vmm_add_device(vmm, &rtc_device_ops, &vmm->rtc);
+	if (!r)
+		r = power_attach(&vmm->power, &vmm->bus, PLATFORM_POWER_PORT,
+				 power_event, vmm);
+	if (!r)
+		r = pvpanic_attach(&vmm->pvpanic, &vmm->bus,
+				   PLATFORM_PVPANIC_PORT, pvpanic_panicked, vmm);
 	if (!r)
 		r = debug_exit_attach(&vmm->debug_exit, &vmm->bus,
 				      DEBUG_EXIT_PORT, debug_exit, vmm);

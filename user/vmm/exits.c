@@ -243,6 +243,11 @@ int run_exit(struct vcpu_thread *t)
 		return VESSEL_EXIT_FAILURE;
 	}
 	r = run_exit_handlers[reason](t);
+	/* A device asked for a reset (power.c's registers, the 8042). */
+	if (r == RUN_AGAIN && t->vmm->reset_requested) {
+		t->vmm->reset_requested = false;
+		r = vmm_reset_locked(t);
+	}
 	if (r == RUN_AGAIN && t->vmm->irq_error)
 		r = run_irq_failed(t->vmm);
 	return r;

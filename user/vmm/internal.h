@@ -25,6 +25,9 @@
 #include "hw/hv_debug.h"
 #include "hw/i8259.h"
 #include "hw/ioapic.h"
+#include "hw/power.h"
+#include "hw/pvpanic.h"
+#include "hw/rtc.h"
 #include "hw/uart16550.h"
 #include "lib/libvessel.h"
 #include "timer.h"
@@ -48,8 +51,8 @@
 #define VESSEL_VM_LAPIC		(1U << 0)
 #endif
 
-#define COM1_BASE		0x3f8
-#define COM1_IRQ		4
+#define COM1_BASE		PLATFORM_COM1_PORT
+#define COM1_IRQ		PLATFORM_COM1_IRQ
 
 #define RFLAGS_IF		(1ULL << 9)
 /* How long a halted guest waits for input before it is re-entered. */
@@ -86,7 +89,14 @@ struct vcpu_thread {
 	bool started;
 };
 
-struct vmm_power_on;
+/* power.c: what a reset puts back into one vCPU. */
+struct vmm_power_on {
+	struct vessel_vcpu_state state;
+	struct vessel_lapic_state lapic;
+	struct vessel_mp_state mp;
+};
+
+struct vmm_restored;
 
 struct vmm {
 	struct vm_config cfg;	/* a copy; its strings are the caller's */
@@ -107,6 +117,11 @@ struct vmm {
 	struct uart uart;
 	struct console con;
 	struct debug_exit debug_exit;
+	struct rtc rtc;
+	struct power power;
+	struct pvpanic pvpanic;
+	/* A device asked for a reset: the vCPU whose exit it was does it. */
+	bool reset_requested;
 	/* Every device with state, for reset (and save and load). */
 	struct vmm_device devices[8];
 	unsigned int nr_devices;
@@ -136,6 +151,18 @@ struct vmm {
 
 	bool ran;		/* vmm_run() got as far as the vCPU threads */
 
+	/*
+	 * restore.c: guest RAM is a private mapping of a snapshot file (a
+	 * reset maps fresh memory instead), and what the machine was built
+	 * from. The times are CLOCK_MONOTONIC ns, for --stats: the restore's
+	 * start, and the first VESSEL_RUN of any vCPU thread.
+	 */
+	bool ram_file;
+	struct vmm_restored *restored;
+	uint64_t restore_start_ns, restore_built_ns;
+	uint64_t restore_step_ns[4];	/* file, board, VM, vCPUs: when done */
+	atomic_ullong first_run_ns;
+
 	/* Read without the lock; set once, under it, by vmm_stop_locked(). */
 	atomic_bool stopping;
 	int wake_fd;		/* eventfd: wakes the main thread's poll() */
@@ -147,6 +174,19 @@ __printf(2, 3) void vmm_error(struct vmm *vmm, const char *fmt, ...);
 uint8_t vmm_ioapic_id(unsigned int cpus);
 int vmm_load_image(struct vmm *vmm);
 int vmm_write_tables(struct vmm *vmm, unsigned int cpus);
+/* The steps of building a machine that a restore shares; exit statuses. */
+int vmm_open(struct vmm *vmm);
+int vmm_map_ram(struct vmm *vmm, uint64_t size);
+void vmm_close_vcpus(struct vmm *vmm);
+int vmm_open_hv_debug(struct vmm *vmm);
+int vmm_sync_init(struct vmm *vmm);
+void vmm_sync_free(struct vmm *vmm);
+
+/* restore.c */
+void vmm_free_restored(struct vmm *vmm);
+
+/* stats.c */
+void vmm_print_restore_stats(struct vmm *vmm);
 
 /* loop.c */
 void vmm_wake_main(struct vmm *vmm);

@@ -23,12 +23,6 @@
 
 #include "internal.h"
 
-struct vmm_power_on {
-	struct vessel_vcpu_state state;
-	struct vessel_lapic_state lapic;
-	struct vessel_mp_state mp;
-};
-
 /* The provider, as the module names it (version 0 asked for the newest). */
 static int vmm_save_provider(struct vmm *vmm)
 {
@@ -85,12 +79,34 @@ void vmm_free_power_on(struct vmm *vmm)
 	vmm->power_on = NULL;
 }
 
+/*
+ * Fresh zero pages: dropped pages of anonymous memory read as zero again;
+ * RAM restored from a snapshot is a private mapping of the file, whose
+ * dropped pages would read the file again, so it is replaced by
+ * anonymous memory at the same address (the module's MMU notifier drops
+ * the guest's view of the old pages).
+ */
+static int vmm_clear_ram(struct vmm *vmm)
+{
+	void *p;
+
+	if (!vmm->ram_file)
+		return madvise(vmm->ram, vmm->ram_size, MADV_DONTNEED);
+	p = mmap(vmm->ram, vmm->ram_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	vmm->ram_file = false;
+	madvise(vmm->ram, vmm->ram_size, MADV_HUGEPAGE);
+	return 0;
+}
+
 /* Fresh zero pages, then the image and tables again, as on first boot. */
 static int vmm_reload_memory(struct vmm *vmm)
 {
 	int status;
 
-	if (madvise(vmm->ram, vmm->ram_size, MADV_DONTNEED)) {
+	if (vmm_clear_ram(vmm)) {
 		console_error(&vmm->con, "reset: cannot clear guest memory: %s",
 			      strerror(errno));
 		return VESSEL_EXIT_FAILURE;

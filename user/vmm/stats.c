@@ -82,4 +82,23 @@ void vmm_print_stats(struct vmm *vmm)
 			" in, %" PRIu64 " dropped\n", vmm->hv_debug.bytes_out,
 			vmm->hv_debug.bytes_in, vmm->hv_debug.dropped);
 	fprintf(stderr, "guest resets: %" PRIu64 "\n", vmm->resets);
+	if (vmm->restore_start_ns)
+		vmm_print_restore_stats(vmm);
+}
+
+/*
+ * How long each step of a restore took, in microseconds: the file read
+ * and checked (with --eager, memory too), the board and its devices, the
+ * VM and the host's checks, memory and the vCPUs' state; then from the
+ * start to the first VESSEL_RUN.
+ */
+void vmm_print_restore_stats(struct vmm *vmm)
+{
+	const uint64_t *t = vmm->restore_step_ns;
+
+	fprintf(stderr, "restore: file %" PRIu64 " us, board %" PRIu64 " us, VM and host checks %" PRIu64
+		" us, memory and vCPUs %" PRIu64 " us; first VESSEL_RUN %" PRIu64 " us after the start\n",
+		(t[0] - vmm->restore_start_ns) / 1000, (t[1] - t[0]) / 1000,
+		(t[2] - t[1]) / 1000, (t[3] - t[2]) / 1000,
+		((uint64_t)vmm->first_run_ns - vmm->restore_start_ns) / 1000);
 }

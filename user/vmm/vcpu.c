@@ -71,7 +71,11 @@ void *vmm_vcpu_thread(void *arg)
 {
 	struct vcpu_thread *t = arg;
 	struct vmm *vmm = t->vmm;
+	unsigned long long none = 0;
 
+	/* For --stats: when the first vCPU got to VESSEL_RUN. */
+	atomic_compare_exchange_strong(&vmm->first_run_ns, &none,
+				       vmm_timer_now());
 	while (!vmm->stopping) {
 		if (vmm->pausing)
 			vcpu_pause(t);

@@ -105,7 +105,7 @@ err:
 }
 
 /* Open /dev/vessel and hold the config against what it allows. */
-static int vmm_open(struct vmm *vmm)
+int vmm_open(struct vmm *vmm)
 {
 	const struct vm_config *o = &vmm->cfg;
 	const struct vessel_caps *caps = &vmm->sys.caps;
@@ -157,7 +157,7 @@ int vmm_load_image(struct vmm *vmm)
 		.cmdline = o->cmdline,
 		.nr_modules = o->nr_modules,
 	};
-	struct vessel_load_module *mods;
+	struct vessel_load_module *mods, initrd = { .name = o->initrd };
 	unsigned int i;
 	size_t len;
 	char err[256];
@@ -178,6 +178,13 @@ int vmm_load_image(struct vmm *vmm)
 			goto out_free_modules;
 	}
 	lo.modules = mods;
+	if (o->initrd) {
+		initrd.data = read_file(vmm, o->initrd, vmm->ram_size,
+					&initrd.size);
+		if (!initrd.data)
+			goto out_free_modules;
+		lo.initrd = &initrd;
+	}
 
 	img = read_file(vmm, o->image, vmm->ram_size, &len);
 	if (!img)
@@ -189,11 +196,12 @@ int vmm_load_image(struct vmm *vmm)
 		r = 0;
 	free(img);
 out_free_modules:
+	free((void *)initrd.data);
 	free_modules(mods, o->nr_modules);
 	return r;
 }
 
-static int vmm_map_ram(struct vmm *vmm, uint64_t size)
+int vmm_map_ram(struct vmm *vmm, uint64_t size)
 {
 	/* NORESERVE: a 4G guest that touches 10M should cost 10M. */
 	vmm->ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
@@ -210,7 +218,7 @@ static int vmm_map_ram(struct vmm *vmm, uint64_t size)
 	return 0;
 }
 
-static void vmm_close_vcpus(struct vmm *vmm)
+void vmm_close_vcpus(struct vmm *vmm)
 {
 	while (vmm->nr_vcpus)
 		vessel_vcpu_close(&vmm->vcpus[--vmm->nr_vcpus]);
@@ -428,7 +436,7 @@ err_close_vm_status:
 }
 
 /* Before anything else is set up: a bad link is the user's to fix first. */
-static int vmm_open_hv_debug(struct vmm *vmm)
+int vmm_open_hv_debug(struct vmm *vmm)
 {
 	const struct vm_config *o = &vmm->cfg;
 	char err[160];
@@ -445,7 +453,7 @@ static int vmm_open_hv_debug(struct vmm *vmm)
 }
 
 /* The lock, the condition variable and the eventfd; 0 or an exit status. */
-static int vmm_sync_init(struct vmm *vmm)
+int vmm_sync_init(struct vmm *vmm)
 {
 	pthread_condattr_t attr;
 
@@ -464,7 +472,7 @@ static int vmm_sync_init(struct vmm *vmm)
 	return 0;
 }
 
-static void vmm_sync_free(struct vmm *vmm)
+void vmm_sync_free(struct vmm *vmm)
 {
 	pthread_cond_destroy(&vmm->input_cond);
 	pthread_cond_destroy(&vmm->pause_cond);
@@ -551,5 +559,6 @@ void vmm_destroy(struct vmm *vmm)
 	munmap(vmm->ram, vmm->ram_size);
 	vessel_sys_close(&vmm->sys);
 	hv_debug_close(&vmm->hv_debug);
+	vmm_free_restored(vmm);
 	free(vmm);
 }

@@ -47,7 +47,8 @@ struct vm_config {
 	unsigned int cpus;
 	const char *image;
 	enum vessel_image_format format;
-	const char *cmdline;	/* multiboot; NULL: none */
+	const char *cmdline;	/* Linux or multiboot; NULL: none */
+	const char *initrd;	/* Linux's initial ramdisk file, or NULL */
 	const struct vm_module *modules;
 	unsigned int nr_modules;
 	enum vm_irqchip irqchip;

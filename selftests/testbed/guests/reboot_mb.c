@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * reboot_mb: a guest that resets its machine through Hyper-V's RESET MSR,
- * for `vessel run --paravirt hyperv`. Each boot checks that it starts from
- * power-on:
+ * reboot_mb: a guest that resets its machine, for `vessel run --paravirt
+ * hyperv`: through Hyper-V's RESET MSR, the ACPI reset register or the
+ * 8042's reset command, and that powers it off through the ACPI sleep
+ * control register (the ports the FADT names, Documentation/linux.rst).
+ * Each boot checks that it starts from power-on:
  *  - the multiboot magic in EAX (vCPU 0's registers are the boot state);
  *  - marker holds the value in the image (memory was loaded again: the
  *    last boot changed it);
  *  - HV_X64_MSR_GUEST_OS_ID reads 0 (the provider was reset: the last boot
  *    set it),
  * prints "reboot_mb: boot", then changes all three and polls COM1: 'r'
- * writes 1 to HV_X64_MSR_RESET, 'q' exits with 42 (status 85), anything
- * else is ignored. Failures print a line and exit with 0x11 no reset MSR,
+ * writes 1 to HV_X64_MSR_RESET, 'a' 0x42 to the ACPI reset register
+ * (0x602), 'k' 0xfe to the 8042 (0x64), 'o' soft off (SLP_TYP 5 with
+ * SLP_EN) to the ACPI sleep control register (0x600), 'q' exits with 42
+ * (status 85), anything else is ignored. Failures print a line and exit
+ * with 0x11 no reset MSR,
  * 0x12 registers, 0x13 memory, 0x14 provider not at power-on, 0x16 the
  * reset did not happen.
  */
@@ -26,6 +31,14 @@
 #define EXIT_MEMORY		0x13
 #define EXIT_PROVIDER		0x14
 #define EXIT_NOT_RESET		0x16
+
+#define ACPI_SLEEP_CTL		0x600
+#define ACPI_RESET_REG		0x602
+#define ACPI_RESET_VALUE	0x42
+#define ACPI_SLP_EN		0x20
+#define ACPI_S5_TYP		5
+#define I8042_CMD		0x64
+#define I8042_RESET		0xfe
 
 const char *const guest_name = "reboot_mb";
 
@@ -57,6 +70,18 @@ int guest_main(uint32_t magic, const struct mb_info *mbi)
 			wrmsr(HV_MSR_RESET, 1);
 			/* Not reached: the machine starts again at _start. */
 			fail(EXIT_NOT_RESET, "still running after the reset");
+		case 'a':
+			outb(ACPI_RESET_VALUE, ACPI_RESET_REG);
+			fail(EXIT_NOT_RESET, "still running after the ACPI reset");
+		case 'k':
+			/* As Linux's kb_wait(): room in the input buffer first. */
+			while (inb(I8042_CMD) & 0x02)
+				cpu_relax();
+			outb(I8042_RESET, I8042_CMD);
+			fail(EXIT_NOT_RESET, "still running after the 8042 reset");
+		case 'o':
+			outb(ACPI_S5_TYP << 2 | ACPI_SLP_EN, ACPI_SLEEP_CTL);
+			fail(EXIT_NOT_RESET, "still running after soft off");
 		}
 	}
 }
