@@ -19,26 +19,13 @@
  * with EBX at its start info inside RAM; and the RSDP can be given to
  * either.
  */
-#include <errno.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include <asm/bootparam.h>
-#include <sanitizer/asan_interface.h>
 
-#include "loader.h"
-
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
+#include "image_load.h"
 
 #define MIB	0x100000ULL
 #define RAM_MAX	(32 * MIB)
 
-/*
- * Guest RAM: the last @ram_size bytes of one static block, the rest of it
- * poisoned, so that ASan sees an access on either side; not cleared between
- * inputs (a loader must not depend on what RAM held).
- */
 static uint8_t ram_block[RAM_MAX];
 
 static const uint64_t ram_sizes[] = {
@@ -90,11 +77,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vessel_load_module initrd;
 	struct vessel_load_opts opts = { 0 };
 	struct vessel_boot boot;
-	size_t cmd_len, initrd_len, len;
-	char err[160], *cmdline = NULL;
-	uint8_t *ram, *img, *rd = NULL;
+	size_t cmd_len, initrd_len;
+	uint8_t *ram, *rd = NULL;
+	char *cmdline = NULL;
 	uint64_t ram_size;
-	int ret;
 
 	if (size < 4)
 		return 0;
@@ -126,29 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= initrd_len;
 	}
 
-	/* The image and guest RAM on the heap, of exactly their sizes. */
-	len = size;
-	img = malloc(len ? len : 1);
-	memcpy(img, data, len);
-	ASAN_UNPOISON_MEMORY_REGION(ram_block, RAM_MAX);
-	ram = ram_block + RAM_MAX - ram_size;
-	ASAN_POISON_MEMORY_REGION(ram_block, RAM_MAX - ram_size);
-
-	vessel_image_detect(img, len);
-	memset(&boot, 0xa5, sizeof(boot));
-	err[0] = 0;
-	ret = vessel_image_load(ram, ram_size, img, len, &opts, &boot, err,
-				sizeof(err));
-	CHECK(ret == 0 || ret == -ENOEXEC || ret == -EINVAL || ret == -ENOSPC ||
-	      ret == -ENOMEM);
-	if (ret) {
-		size_t n = strnlen(err, sizeof(err));
-
-		CHECK(n > 0 && n < sizeof(err));
-		CHECK(!memchr(err, '\n', n));
-	} else {
-		CHECK(boot.image_start <= boot.image_end);
-		CHECK(boot.image_end <= ram_size);
+	ram = fuzz_guest_ram(ram_block, RAM_MAX, ram_size);
+	if (!fuzz_image_load(ram, ram_size, data, size, &opts, &boot)) {
 		if (boot.format == VESSEL_IMAGE_BZIMAGE)
 			check_bzimage(ram, ram_size, &boot, cmd_len,
 				      opts.initrd ? initrd_len : 0);
@@ -160,7 +125,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The firmware tables' writer tells it the RSDP. */
 		CHECK(vessel_image_set_rsdp(ram, ram_size, &boot, 0xf0000) == 0);
 	}
-	free(img);
 	free(rd);
 	free(cmdline);
 	return 0;

@@ -10,28 +10,13 @@
  * length and its bytes, then the image.
  *
  * Checks, besides the sanitizers (guest RAM is a heap block of exactly its
- * size): the documented errors; an error message ends without a newline;
+ * size): the documented errors; an error message is one line;
  * a successful load describes a state inside guest RAM.
  */
-#include <errno.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <sanitizer/asan_interface.h>
-
-#include "loader.h"
-
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
+#include "image_load.h"
 
 #define RAM_MAX	0x800000
 
-/*
- * Guest RAM: the last @ram_size bytes of one static block, the rest of it
- * poisoned, so that ASan sees an access on either side; not cleared between
- * inputs (a loader must not depend on what RAM held), which keeps a run at
- * thousands of inputs a second.
- */
 static uint8_t ram_block[RAM_MAX];
 
 static const uint64_t ram_sizes[] = {
@@ -48,12 +33,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vessel_load_module mods[3];
 	struct vessel_load_opts opts = { 0 };
 	struct vessel_boot boot;
-	char err[160], *cmdline = NULL, *mcmd[3] = { 0 };
+	char *cmdline = NULL, *mcmd[3] = { 0 };
 	unsigned int nr_mods, cmd_len, i;
 	uint64_t ram_size;
-	uint8_t *ram, *img;
-	size_t len;
-	int ret;
+	uint8_t *ram;
 
 	if (size < 4)
 		return 0;
@@ -95,29 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	opts.modules = mods;
 	opts.nr_modules = i;
 
-	/* The image and guest RAM on the heap, of exactly their sizes. */
-	len = size;
-	img = malloc(len ? len : 1);
-	memcpy(img, data, len);
-	ASAN_UNPOISON_MEMORY_REGION(ram_block, RAM_MAX);
-	ram = ram_block + RAM_MAX - ram_size;
-	ASAN_POISON_MEMORY_REGION(ram_block, RAM_MAX - ram_size);
-
-	vessel_image_detect(img, len);
-	memset(&boot, 0xa5, sizeof(boot));
-	err[0] = 0;
-	ret = vessel_image_load(ram, ram_size, img, len, &opts, &boot, err,
-				sizeof(err));
-	CHECK(ret == 0 || ret == -ENOEXEC || ret == -EINVAL || ret == -ENOSPC ||
-	      ret == -ENOMEM);
-	if (ret) {
-		size_t n = strnlen(err, sizeof(err));
-
-		CHECK(n > 0 && n < sizeof(err));
-		CHECK(err[n - 1] != '\n');
-	} else {
-		CHECK(boot.image_start <= boot.image_end);
-		CHECK(boot.image_end <= ram_size);
+	ram = fuzz_guest_ram(ram_block, RAM_MAX, ram_size);
+	if (!fuzz_image_load(ram, ram_size, data, size, &opts, &boot)) {
 		CHECK(boot.mode <= VESSEL_CPU_LONG64);
 		if (boot.mode != VESSEL_CPU_REAL16) {
 			CHECK(boot.gdt_base + boot.gdt_limit < ram_size);
@@ -126,7 +88,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (boot.mode == VESSEL_CPU_LONG64)
 			CHECK(boot.cr3 < ram_size);
 	}
-	free(img);
 	free(cmdline);
 	for (i = 0; i < 3; i++)
 		free(mcmd[i]);

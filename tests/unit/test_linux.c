@@ -48,50 +48,7 @@ static uint8_t img[IMG_MAX];
 static char err[256];
 static struct vessel_boot boot;
 
-static void put16(uint8_t *b, uint64_t off, uint16_t v)
-{
-	memcpy(b + off, &v, sizeof(v));
-}
-
-static void put32(uint8_t *b, uint64_t off, uint32_t v)
-{
-	memcpy(b + off, &v, sizeof(v));
-}
-
-static void put64(uint8_t *b, uint64_t off, uint64_t v)
-{
-	memcpy(b + off, &v, sizeof(v));
-}
-
-static uint64_t guest64(uint64_t gpa)
-{
-	uint64_t v = 0;
-
-	if (gpa <= RAM_SIZE - sizeof(v))
-		memcpy(&v, ram + gpa, sizeof(v));
-	return v;
-}
-
-static uint32_t guest32(uint64_t gpa)
-{
-	uint32_t v = 0;
-
-	if (gpa <= RAM_SIZE - sizeof(v))
-		memcpy(&v, ram + gpa, sizeof(v));
-	return v;
-}
-
-static const char *guest_str(uint64_t gpa)
-{
-	if (gpa >= RAM_SIZE || !memchr(ram + gpa, 0, RAM_SIZE - gpa))
-		return "<not a string in guest RAM>";
-	return (const char *)ram + gpa;
-}
-
-static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
-}
+#include "image_build.h"
 
 static int load_img(const uint8_t *image, uint64_t ram_size, size_t len,
 		    const struct vessel_load_opts *opts)

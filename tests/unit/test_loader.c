@@ -35,6 +35,8 @@ static uint8_t img[IMG_MAX];
 static char err[256];
 static struct vessel_boot boot;
 
+#include "image_build.h"
+
 struct seg {
 	uint64_t paddr;
 	uint64_t filesz;
@@ -42,47 +44,6 @@ struct seg {
 };
 
 /* ---- Helpers ------------------------------------------------------------ */
-
-static void put32(uint8_t *buf, uint64_t off, uint32_t val)
-{
-	memcpy(buf + off, &val, sizeof(val));
-}
-
-static void put64(uint8_t *buf, uint64_t off, uint64_t val)
-{
-	memcpy(buf + off, &val, sizeof(val));
-}
-
-/* Out-of-RAM reads return 0 so a broken table fails a check, not the run. */
-static uint32_t guest32(uint64_t gpa)
-{
-	uint32_t val = 0;
-
-	if (gpa <= RAM_SIZE - sizeof(val))
-		memcpy(&val, ram + gpa, sizeof(val));
-	return val;
-}
-
-static uint64_t guest64(uint64_t gpa)
-{
-	uint64_t val = 0;
-
-	if (gpa <= RAM_SIZE - sizeof(val))
-		memcpy(&val, ram + gpa, sizeof(val));
-	return val;
-}
-
-static const char *guest_str(uint64_t gpa)
-{
-	if (gpa >= RAM_SIZE || !memchr(ram + gpa, 0, RAM_SIZE - gpa))
-		return "<not a string in guest RAM>";
-	return (const char *)ram + gpa;
-}
-
-static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
-}
 
 static uint8_t seg_byte(unsigned int seg, uint64_t i)
 {

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the loader tests (test_loader.c, test_linux.c) share to build an
+ * image byte by byte and to read back what the loader left in guest RAM.
+ *
+ * The including file defines RAM_SIZE and `ram`, its guest RAM, first.
+ * Reads outside RAM return 0 (or a string saying so), so a broken table
+ * fails a check, not the run.
+ */
+#ifndef VESSEL_IMAGE_BUILD_H
+#define VESSEL_IMAGE_BUILD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+static inline void put16(uint8_t *buf, uint64_t off, uint16_t val)
+{
+	memcpy(buf + off, &val, sizeof(val));
+}
+
+static inline void put32(uint8_t *buf, uint64_t off, uint32_t val)
+{
+	memcpy(buf + off, &val, sizeof(val));
+}
+
+static inline void put64(uint8_t *buf, uint64_t off, uint64_t val)
+{
+	memcpy(buf + off, &val, sizeof(val));
+}
+
+static inline uint32_t guest32(uint64_t gpa)
+{
+	uint32_t val = 0;
+
+	if (gpa <= RAM_SIZE - sizeof(val))
+		memcpy(&val, ram + gpa, sizeof(val));
+	return val;
+}
+
+static inline uint64_t guest64(uint64_t gpa)
+{
+	uint64_t val = 0;
+
+	if (gpa <= RAM_SIZE - sizeof(val))
+		memcpy(&val, ram + gpa, sizeof(val));
+	return val;
+}
+
+static inline const char *guest_str(uint64_t gpa)
+{
+	if (gpa >= RAM_SIZE || !memchr(ram + gpa, 0, RAM_SIZE - gpa))
+		return "<not a string in guest RAM>";
+	return (const char *)ram + gpa;
+}
+
+static inline bool overlaps(uint64_t a, uint64_t alen, uint64_t b,
+			    uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+#endif
