@@ -209,9 +209,15 @@ static void lapic_irr_posted(struct vessel_lapic *l)
 	WRITE_ONCE(l->irr_pending, true);
 }
 
+/* Four words or'ed inline: bitmap_empty() would call out for 256 bits. */
 static bool lapic_extint_pending(const struct vessel_lapic *l)
 {
-	return !bitmap_empty(l->extint, 256);
+	unsigned long any = 0;
+	unsigned int i;
+
+	for (i = 0; i < BITS_TO_LONGS(256); i++)
+		any |= l->extint[i];
+	return any;
 }
 
 /*
@@ -1179,7 +1185,7 @@ bool __vessel_lapic_ack(struct vessel_vcpu *vcpu)
 
 	if (lapic_irr_empty(l))
 		return false;
-	vec = find_last_bit(l->extint, 256);
+	vec = lapic_extint_pending(l) ? find_last_bit(l->extint, 256) : 256;
 	if (vec < 256 && test_and_clear_bit(vec, l->extint)) {
 		vcpu->ev.irq_vector = vec;
 		vcpu->ev.irq_pending = true;
@@ -1401,8 +1407,8 @@ static void lapic_pv_eoi_offer(struct vessel_vcpu *vcpu, int vec)
 		if (w)
 			return;
 	}
-	if (!vessel_mem_write_atomic(vcpu->vm, l->pv_eoi_msr & ~KVM_MSR_ENABLED,
-				     &flag, sizeof(flag)))
+	if (!vessel_mem_u8_atomic(vcpu->vm, &l->pv_eoi_cache,
+				  l->pv_eoi_msr & ~KVM_MSR_ENABLED, &flag, true))
 		l->pv_eoi_pending = true;
 }
 
@@ -1441,8 +1447,8 @@ int vessel_lapic_pv_eoi_sync_fast(struct vessel_vcpu *vcpu)
 	unsigned long cr2 = native_read_cr2();
 	u8 flag;
 
-	if (vessel_mem_read_atomic(vcpu->vm, l->pv_eoi_msr & ~KVM_MSR_ENABLED,
-				   &flag, sizeof(flag))) {
+	if (vessel_mem_u8_atomic(vcpu->vm, &l->pv_eoi_cache,
+				 l->pv_eoi_msr & ~KVM_MSR_ENABLED, &flag, false)) {
 		/* A fault in the read wrote CR2, which holds the guest's. */
 		native_write_cr2(cr2);
 		return -EAGAIN;

@@ -48,6 +48,7 @@
  * @pv_eoi_msr:	MSR_KVM_PV_EOI_EN (the guest's flag byte and enable bit)
  * @pv_eoi_pending: the flag byte was set for the one vector in ISR; the
  *		next exit looks whether the guest cleared it (its EOI)
+ * @pv_eoi_cache: the flag byte's VMM address, for the offer and that look
  * @auto_eoi:	vectors acknowledged without setting ISR (Hyper-V SINTs
  *		with auto-EOI); written by the vCPU's thread only
  * @hv_timer:	TSC-deadline mode inside RUN: @target_tsc is watched by
@@ -81,6 +82,7 @@ struct vessel_lapic {
 	bool irr_pending;
 	bool pv_eoi_pending;
 	u64 pv_eoi_msr;
+	struct vessel_mem_cache pv_eoi_cache;
 	DECLARE_BITMAP(auto_eoi, 256);
 };
 

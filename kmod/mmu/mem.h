@@ -87,9 +87,20 @@ int vessel_mem_write(struct vessel_vm *vm, u64 gpa, const void *buf,
 		     size_t len);
 int vessel_mem_write_atomic(struct vessel_vm *vm, u64 gpa, const void *buf,
 			    size_t len);
-int vessel_mem_read_atomic(struct vessel_vm *vm, u64 gpa, void *buf,
-			   size_t len);
 int vessel_mem_xchg_u8(struct vessel_vm *vm, u64 gpa, u8 val, u8 *old);
+
+/*
+ * A guest byte accessed over and over (the PV EOI flag): its VMM address,
+ * looked up for @gpa while vessel_mem.inval_seq was @seq.  Zeroed: none.
+ */
+struct vessel_mem_cache {
+	u64 gpa;
+	u8 __user *uaddr;
+	unsigned long seq;
+};
+
+int vessel_mem_u8_atomic(struct vessel_vm *vm, struct vessel_mem_cache *c,
+			 u64 gpa, u8 *val, bool write);
 
 /* Between memory.c and ept.c. */
 const struct vessel_mem_slot *

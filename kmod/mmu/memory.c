@@ -440,24 +440,45 @@ int vessel_mem_write_atomic(struct vessel_vm *vm, u64 gpa, const void *buf,
 }
 
 /**
- * vessel_mem_read_atomic() - vessel_mem_read() where sleeping is not allowed
+ * vessel_mem_u8_atomic() - read or write a guest byte, the lookup kept
  * @vm:		the VM
- * @gpa:	the first guest-physical address
- * @buf:	the kernel buffer
- * @len:	how many bytes
+ * @c:		the byte's VMM address as last looked up
+ * @gpa:	the byte's guest-physical address
+ * @val:	the byte to write, or where the byte read goes
+ * @write:	write rather than read
  *
- * With page faults off, as vessel_mem_write_atomic(): for a caller with
- * IRQs off (the exit fast path) that can fall back to the slow way.
+ * One byte read or written with page faults off, as
+ * vessel_mem_write_atomic() writes, for a caller with IRQs or
+ * preemption off that reaches the same byte at every
+ * interrupt (the PV EOI flag): the slot walk is done once and its result
+ * kept in @c until the slots or the VMM's mappings change (inval_seq
+ * moves, as the EPT fault path watches it).  The byte must be writable:
+ * in a read-only slot a read fails too (-EPERM).
  *
- * Return: as vessel_mem_read().
+ * Return: as vessel_mem_write_atomic().
  */
-int vessel_mem_read_atomic(struct vessel_vm *vm, u64 gpa, void *buf,
-			   size_t len)
+int vessel_mem_u8_atomic(struct vessel_vm *vm, struct vessel_mem_cache *c,
+			 u64 gpa, u8 *val, bool write)
 {
+	unsigned long seq = READ_ONCE(vm->mem.inval_seq);
+	void __user *uaddr;
+	size_t n;
 	int r;
 
+	if (current->mm != vm->mm)
+		return -EFAULT;
+	if (!c->uaddr || c->gpa != gpa || c->seq != seq) {
+		/* inval_seq before the slots: ept.c bumps it after publishing. */
+		smp_rmb();
+		r = mem_chunk(&vm->mem, gpa, 1, true, &uaddr, &n);
+		if (r)
+			return r;
+		c->gpa = gpa;
+		c->uaddr = uaddr;
+		c->seq = seq;
+	}
 	pagefault_disable();
-	r = mem_copy(vm, gpa, buf, NULL, len);
+	r = write ? put_user(*val, c->uaddr) : get_user(*val, c->uaddr);
 	pagefault_enable();
 	return r;
 }
