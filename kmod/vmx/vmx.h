@@ -12,6 +12,7 @@
 #ifndef VESSEL_VMX_H
 #define VESSEL_VMX_H
 
+#include <asm/hyperv-tlfs.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
@@ -80,8 +81,9 @@ int vessel_exit_fast(struct vessel_vcpu *vcpu);
  * the other exits (I/O, EPT, ...) pay no call.  An entry failure (bit 31
  * of the full reason) is none of them.  An MSR in the range reserved for
  * hypervisors (0x40000000-0x4fffffff; KVM's at 0x4b564dxx) is a
- * provider's, never finished there either: its exit pays no call to be
- * declined.
+ * provider's, finished there only for Hyper-V's TIME_REF_COUNT (a
+ * computation, as frequent as a clock read): the others' exits pay no
+ * call to be declined.
  */
 #define VESSEL_FAST_REASONS	(BIT_ULL(EXIT_REASON_CPUID) |		\
 				 BIT_ULL(EXIT_REASON_INVD) |		\
@@ -97,7 +99,8 @@ static inline bool vessel_exit_fast_candidate(const struct vessel_vcpu *vcpu)
 	if (reason < 64 && (BIT_ULL(reason) & VESSEL_FAST_REASONS))
 		return true;
 	return reason - EXIT_REASON_MSR_READ <= 1 &&
-	       ((u32)vcpu->regs[VESSEL_GPR_RCX] >> 28) != 4;
+	       (((u32)vcpu->regs[VESSEL_GPR_RCX] >> 28) != 4 ||
+		(u32)vcpu->regs[VESSEL_GPR_RCX] == HV_X64_MSR_TIME_REF_COUNT);
 }
 void vessel_skip_insn(struct vessel_vcpu *vcpu);
 int vessel_complete_user_exit(struct vessel_vcpu *vcpu);
