@@ -69,26 +69,6 @@ static int load(uint64_t ram_size, size_t len,
 		CHECK_CONTAINS(err, (text));				\
 	} while (0)
 
-/* Walk the guest's 4-level tables as the MMU would (2 MiB pages). */
-static bool translate(uint64_t cr3, uint64_t va, uint64_t *pa)
-{
-	const uint64_t mask = 0x000ffffffffff000ULL;
-	uint64_t e;
-
-	e = guest64(cr3 + ((va >> 39) & 511) * 8);
-	if (!(e & 1))
-		return false;
-	e = guest64((e & mask) + ((va >> 30) & 511) * 8);
-	if (!(e & 1))
-		return false;
-	e = guest64((e & mask) + ((va >> 21) & 511) * 8);
-	if (!(e & 1) || !(e & 0x80) || !(e & 2))
-		return false;
-	*pa = (e & mask & ~(VESSEL_HUGE_PAGE_SIZE - 1)) |
-	      (va & (VESSEL_HUGE_PAGE_SIZE - 1));
-	return true;
-}
-
 #define CHECK_IDENTITY(va)						\
 	do {								\
 		uint64_t pa_ = ~0ULL;					\

@@ -189,26 +189,6 @@ static size_t build_multiboot_aout(void)
 	return AOUT_LEN;
 }
 
-/* Walk 4-level tables in guest RAM the way the MMU would. */
-static bool translate(uint64_t cr3, uint64_t va, uint64_t *pa)
-{
-	const uint64_t addr_mask = 0x000ffffffffff000ULL;
-	uint64_t e;
-
-	e = guest64(cr3 + ((va >> 39) & 511) * 8);
-	if (!(e & 1))
-		return false;
-	e = guest64((e & addr_mask) + ((va >> 30) & 511) * 8);
-	if (!(e & 1))
-		return false;
-	e = guest64((e & addr_mask) + ((va >> 21) & 511) * 8);
-	if (!(e & 1) || !(e & 0x80) || !(e & 2))
-		return false;
-	*pa = (e & addr_mask & ~(VESSEL_HUGE_PAGE_SIZE - 1)) |
-	      (va & (VESSEL_HUGE_PAGE_SIZE - 1));
-	return true;
-}
-
 #define CHECK_IDENTITY(cr3, va)						\
 	do {								\
 		uint64_t pa_ = ~0ULL;					\
