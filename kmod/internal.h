@@ -99,6 +99,7 @@ struct vessel_vm {
 	struct vessel_counters counters;
 
 	struct vessel_pv_vm pv;		/* paravirtual provider */
+	struct dentry *debugfs;		/* its counters' directory, or NULL */
 };
 
 /* Why the last VESSEL_RUN returned to userspace with work left to do. */
@@ -320,6 +321,9 @@ static inline void vessel_run_exit(struct vessel_vcpu *vcpu, u32 reason)
 
 /* abi.c: the uapi layout, checked at build time */
 void vessel_abi_check(void);
+
+/* main.c: /sys/kernel/debug/vessel, or NULL or an error without debugfs */
+extern struct dentry *vessel_debugfs;
 
 /* vm.c */
 long vessel_vm_create(const struct vessel_vm_create __user *uarg);

@@ -4,6 +4,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -18,6 +19,8 @@
  * that want a group to use Vessel set devmode=0660 and a udev rule for the
  * group (Documentation/api.rst).
  */
+struct dentry *vessel_debugfs;
+
 static ushort devmode = 0600;
 module_param(devmode, ushort, 0444);
 MODULE_PARM_DESC(devmode, "permission bits of /dev/vessel (default 0600)");
@@ -27,7 +30,8 @@ static void vessel_caps_fill(struct vessel_caps *caps)
 	memset(caps, 0, sizeof(*caps));
 	caps->api_version = VESSEL_API_VERSION;
 	caps->vmcs_revision = vessel_vmx.revision;
-	caps->flags = vessel_vmx.flags | VESSEL_CAP_LAPIC | vessel_pv_caps();
+	caps->flags = vessel_vmx.flags | VESSEL_CAP_LAPIC |
+		      VESSEL_CAP_RUN_PENDING | vessel_pv_caps();
 	caps->nr_cpus = vessel_vmx_nr_cpus();
 	caps->max_vcpus = VESSEL_MAX_VCPUS;
 	caps->max_mem_slots = VESSEL_MAX_MEM_SLOTS;
@@ -102,6 +106,8 @@ static int __init vessel_init(void)
 		pr_err("not loaded: cannot register /dev/vessel (%d)\n", r);
 		goto err_vmx_exit;
 	}
+	/* Debugfs may be missing or off: then there is simply nothing. */
+	vessel_debugfs = debugfs_create_dir("vessel", NULL);
 	vessel_fault_inject_init();
 	vessel_exit_stages_init();
 	pr_info("ready: VMCS revision %#x, caps %#llx, %u CPUs\n",
@@ -117,6 +123,8 @@ err_vmx_exit:
 static void __exit vessel_exit(void)
 {
 	misc_deregister(&vessel_dev);
+	/* No VM is left: each held a module reference. */
+	debugfs_remove_recursive(vessel_debugfs);
 	vessel_fault_inject_exit();
 	preempt_notifier_dec();
 	vessel_vmx_exit();

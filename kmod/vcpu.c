@@ -13,6 +13,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/task_work.h>
 #include <linux/uaccess.h>
 #include <linux/percpu.h>
 #include <asm/cpufeature.h>
@@ -195,12 +196,45 @@ static int vcpu_exit_intr(struct vessel_vcpu *vcpu)
 }
 
 /*
+ * Work the kernel queued for the thread's way back to userspace (task
+ * work, TIF_NOTIFY_RESUME) must not wait for the guest's next exit to
+ * userspace, which may never come: CPU-time timers fire from it (the
+ * execution cap's, setitimer's ITIMER_PROF, RLIMIT_CPU), and 6.4 and later
+ * scan the mm's concurrency IDs from it every 100 ms.  KVM runs it in
+ * xfer_to_guest_mode_handle_work(), which only takes a KVM vCPU.  Here
+ * RUN goes back to userspace for it, the way io_uring's TWA_SIGNAL work
+ * does: with TIF_NOTIFY_SIGNAL set, the way out runs the work in
+ * get_signal(); a signal it raises ends RUN as any signal does (EINTR,
+ * or restarted under SA_RESTART), and without one the RUN is restarted
+ * (-ERESTARTSYS) and userspace sees nothing.
+ */
+static bool vcpu_task_work_pending(void)
+{
+	return task_work_pending(current);
+}
+
+static int vcpu_exit_task_work(struct vessel_vcpu *vcpu)
+{
+	/*
+	 * The restarted RUN is this one again: counted once.  When the
+	 * work's signal ends it instead, that RUN goes uncounted, as does
+	 * its EINTR: the price of not knowing here whether one will come.
+	 */
+	vcpu->counters.runs--;
+	vessel_run_exit(vcpu, VESSEL_EXIT_INTR);
+	set_thread_flag(TIF_NOTIFY_SIGNAL);
+	return -ERESTARTSYS;
+}
+
+/*
  * Whether the fast path must stop re-entering the guest and take the
  * slow way round: anything the checks before a normal entry would act on.
  * A request (an APIC event, a kick, the provider), a signal or a
  * reschedule for the thread, a TLB flush or TSC offset to apply, a failed
  * VMX instruction.  (TIF_NOTIFY_RESUME, rseq's and task work's, waits for
- * the return to userspace in either path.)  IRQs off.
+ * the slow path: task work, queued by an interrupt, is looked at there
+ * once the interrupt's exit has taken that way, vcpu_task_work_pending().)
+ * IRQs off.
  */
 static bool vcpu_fast_stop(struct vessel_vcpu *vcpu, unsigned int mark)
 {
@@ -482,6 +516,10 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 			r = vcpu_exit_intr(vcpu);
 			break;
 		}
+		if (unlikely(vcpu_task_work_pending())) {
+			r = vcpu_exit_task_work(vcpu);
+			break;
+		}
 		/* Only when asked: RUN began, the thread ran elsewhere, ... */
 		if (unlikely(vessel_check_request(vcpu, VESSEL_REQ_PV_RESYNC)))
 			vessel_pv_vcpu_enter(vcpu);
@@ -504,6 +542,14 @@ static long vessel_vcpu_run(struct vessel_vcpu *vcpu)
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
 out_put:
 	vessel_vcpu_put(vcpu);
+	/*
+	 * Tell userspace whether the next RUN has an instruction to finish,
+	 * so a VMM that stops the vCPU (to suspend or save it) knows when it
+	 * is at an instruction boundary.  A HLT exit is complete: RIP is
+	 * past it.
+	 */
+	WRITE_ONCE(vcpu->run->flags, vcpu->pending != VESSEL_PENDING_NONE &&
+		   vcpu->pending != VESSEL_PENDING_HLT ? VESSEL_RUN_PENDING : 0);
 	if (r == -EIO)
 		vessel_vm_mark_dead(vcpu->vm, "VMX instruction failed");
 	if (r == 0 && vcpu->run_exit_reason < VESSEL_NR_USER_EXITS)

@@ -5,9 +5,11 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/sched/mm.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -47,11 +49,26 @@ void vessel_counters_add(struct vessel_counters *sum,
 	sum->tlb_flushes += c->tlb_flushes;
 }
 
+/* The VM's counters: its closed vCPUs' and its live ones' added up. */
+static void vm_counters_sum(struct vessel_vm *vm, struct vessel_counters *sum)
+{
+	unsigned int i;
+
+	spin_lock(&vm->counters_lock);
+	vessel_counters_add(sum, &vm->counters);
+	spin_unlock(&vm->counters_lock);
+	/* Live vCPUs' counters are read racily: statistics, not state. */
+	mutex_lock(&vm->lock);
+	for (i = 0; i < VESSEL_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			vessel_counters_add(sum, &vm->vcpus[i]->counters);
+	mutex_unlock(&vm->lock);
+}
+
 static long vessel_vm_get_counters(struct vessel_vm *vm,
 				   struct vessel_counters __user *uarg)
 {
 	struct vessel_counters *sum;
-	unsigned int i;
 	long r = 0;
 	u32 flags;
 
@@ -62,15 +79,7 @@ static long vessel_vm_get_counters(struct vessel_vm *vm,
 	sum = kzalloc(sizeof(*sum), GFP_KERNEL);
 	if (!sum)
 		return -ENOMEM;
-	spin_lock(&vm->counters_lock);
-	vessel_counters_add(sum, &vm->counters);
-	spin_unlock(&vm->counters_lock);
-	/* Live vCPUs' counters are read racily: statistics, not state. */
-	mutex_lock(&vm->lock);
-	for (i = 0; i < VESSEL_MAX_VCPUS; i++)
-		if (vm->vcpus[i])
-			vessel_counters_add(sum, &vm->vcpus[i]->counters);
-	mutex_unlock(&vm->lock);
+	vm_counters_sum(vm, sum);
 	if (copy_to_user(uarg, sum, sizeof(*sum)))
 		r = -EFAULT;
 	kfree(sum);
@@ -117,11 +126,83 @@ static long vessel_vm_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
+/*
+ * debugfs: /sys/kernel/debug/vessel/PID-FD/counters, what
+ * VESSEL_GET_COUNTERS gives for the VM, as "name value" lines for
+ * `vessel stat` (Documentation/lifecycle.rst): the scalars always, the
+ * counts by exit reason and injected event only when not zero.
+ */
+static int vm_counters_show(struct seq_file *m, void *unused)
+{
+	static const char * const injected[] = {
+		"interrupt", "nmi", "exception", "reinjected",
+	};
+	struct vessel_vm *vm = m->private;
+	struct vessel_counters *c;
+	u64 exits = 0;
+	unsigned int i;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	vm_counters_sum(vm, c);
+	for (i = 0; i < ARRAY_SIZE(c->vmx_exits); i++)
+		exits += c->vmx_exits[i];
+	seq_printf(m, "runs %llu\nentries %llu\nexits %llu\ntlb_flushes %llu\n",
+		   c->runs, c->entries, exits, c->tlb_flushes);
+	for (i = 0; i < ARRAY_SIZE(c->vmx_exits); i++)
+		if (c->vmx_exits[i])
+			seq_printf(m, "exit.%u %llu\n", i, c->vmx_exits[i]);
+	for (i = 0; i < ARRAY_SIZE(c->user_exits); i++)
+		if (c->user_exits[i])
+			seq_printf(m, "user_exit.%u %llu\n", i, c->user_exits[i]);
+	BUILD_BUG_ON(ARRAY_SIZE(injected) != ARRAY_SIZE(c->injected));
+	for (i = 0; i < ARRAY_SIZE(c->injected); i++)
+		if (c->injected[i])
+			seq_printf(m, "injected.%s %llu\n", injected[i],
+				   c->injected[i]);
+	kfree(c);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vm_counters);
+
+/*
+ * The VM's debugfs directory, named as KVM names its own: the creating
+ * process and the VM's fd. That name can still be taken by a VM whose fd
+ * was closed while its vCPUs live on; this VM then gets a sequence number
+ * too. Read-only counters; without debugfs, nothing.  Before the fd is
+ * installed: until then nothing can release the VM under us.
+ */
+static void vm_debugfs_init(struct vessel_vm *vm, int fd)
+{
+	static atomic_t seq = ATOMIC_INIT(0);
+	struct dentry *dir;
+	char name[48];
+
+	if (IS_ERR_OR_NULL(vessel_debugfs))
+		return;
+	snprintf(name, sizeof(name), "%d-%d", task_tgid_nr(current), fd);
+	dir = debugfs_lookup(name, vessel_debugfs);
+	if (dir) {
+		dput(dir);
+		snprintf(name, sizeof(name), "%d-%d.%d", task_tgid_nr(current),
+			 fd, atomic_inc_return(&seq));
+	}
+	dir = debugfs_create_dir(name, vessel_debugfs);
+	if (IS_ERR(dir))
+		return;
+	vm->debugfs = dir;
+	debugfs_create_file("counters", 0444, dir, vm, &vm_counters_fops);
+	vessel_pv_debugfs_init(vm, dir);
+}
+
 /* The last reference is gone: no vCPU and no VM fd remain. */
 static int vessel_vm_release(struct inode *inode, struct file *file)
 {
 	struct vessel_vm *vm = file->private_data;
 
+	/* Waits for readers of its files: nothing reads the VM after this. */
+	debugfs_remove_recursive(vm->debugfs);
 	vessel_mem_destroy(vm);
 	kfree(vm->cpuid);
 	mmdrop(vm->mm);
@@ -203,6 +284,7 @@ long vessel_vm_create(const struct vessel_vm_create __user *uarg)
 		r = PTR_ERR(vm->file);
 		goto err_mem_destroy;
 	}
+	vm_debugfs_init(vm, fd);
 	fd_install(fd, vm->file);
 	return fd;
 

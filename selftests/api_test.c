@@ -19,7 +19,7 @@
 /* Every VESSEL_CAP_* bit this test knows of. */
 #define PV_CAPS		(VESSEL_CAP_PV_MINIMAL | VESSEL_CAP_PV_KVM | \
 			 VESSEL_CAP_PV_HYPERV)
-#define KNOWN_CAPS	(((VESSEL_CAP_LAPIC << 1) - 1) | PV_CAPS)
+#define KNOWN_CAPS	(((VESSEL_CAP_RUN_PENDING << 1) - 1) | PV_CAPS)
 
 FIXTURE(dev) {
 	int fd;
@@ -59,6 +59,7 @@ TEST_F(dev, caps_sane)
 	EXPECT_EQ(VESSEL_CAP_EPT | VESSEL_CAP_UNRESTRICTED_GUEST,
 		  caps.flags & (VESSEL_CAP_EPT | VESSEL_CAP_UNRESTRICTED_GUEST));
 	EXPECT_EQ(0, caps.flags & ~KNOWN_CAPS);
+	EXPECT_TRUE(caps.flags & VESSEL_CAP_RUN_PENDING);
 	EXPECT_EQ(sysconf(_SC_NPROCESSORS_ONLN), caps.nr_cpus);
 	EXPECT_GE(caps.max_vcpus, 1);
 	EXPECT_GE(caps.max_mem_slots, 1);

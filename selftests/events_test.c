@@ -318,6 +318,184 @@ TEST(kick_interrupts_run)
 	run_interrupted(_metadata, true, false);
 }
 
+/* Set by the signal handlers, read once RUN has returned. */
+static int cpu_timer_fired, watchdog_fired;
+
+static void cpu_timer_signal(int sig)
+{
+	(void)sig;
+	WRITE_ONCE(cpu_timer_fired, 1);
+}
+
+static void watchdog_signal(int sig)
+{
+	(void)sig;
+	WRITE_ONCE(watchdog_fired, 1);
+}
+
+/*
+ * A timer on the thread's CPU clock ends RUN while the guest spins
+ * without an exit to userspace.  The kernel fires CPU-time timers from
+ * task work that runs on the way back to userspace (TIF_NOTIFY_RESUME,
+ * CONFIG_POSIX_CPU_TIMERS_TASK_WORK): a RUN loop that waits for a
+ * pending signal alone never sees the timer, and only the watchdog's
+ * SIGALRM (a real-time timer, signalled from the interrupt) ended RUN.
+ * The execution cap (vessel run --cpu-cap) is such a timer.
+ */
+TEST(cpu_time_timer_interrupts_run)
+{
+	struct sigaction sa = { .sa_handler = cpu_timer_signal };
+	struct sigaction wd = { .sa_handler = watchdog_signal };
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_SIGNAL,
+		.sigev_signo = SIGUSR2,
+	};
+	/* 50 ms of CPU time: the guest has spun a while by then. */
+	struct itimerspec its = { .it_value = { 0, 50 * 1000 * 1000 } };
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
+	timer_t timer;
+	int r;
+
+	cpu_timer_fired = 0;
+	watchdog_fired = 0;
+	ASSERT_EQ(0, sigaction(SIGUSR2, &sa, NULL));
+	ASSERT_EQ(0, sigaction(SIGALRM, &wd, NULL));
+	vcpu_args_set(vcpu, 2, 0ULL, 0ULL);
+	vcpu_run_expect_sync(vcpu, 1);
+
+	ASSERT_EQ(0, timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &timer));
+	ASSERT_EQ(0, timer_settime(timer, 0, &its, NULL));
+	alarm(10);
+	errno = 0;
+	r = __vcpu_run(vcpu);
+	alarm(0);
+	EXPECT_EQ(-1, r);
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_EQ(VESSEL_EXIT_INTR, vcpu->run->exit_reason);
+	EXPECT_EQ(1, READ_ONCE(cpu_timer_fired));
+	EXPECT_EQ(0, READ_ONCE(watchdog_fired))
+		TH_LOG("RUN ran on 10 s after the CPU-time timer expired");
+	timer_delete(timer);
+
+	guest_global(vm, spin_stop) = 1;
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+	signal(SIGUSR2, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+}
+
+static uint64_t cpu_timer_fired_ns;
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void cpu_timer_stamp(int sig)
+{
+	(void)sig;
+	WRITE_ONCE(cpu_timer_fired_ns, monotonic_ns());
+}
+
+/*
+ * RUN on a spinning guest with a 50 ms CPU-time timer armed, until the
+ * watchdog's SIGALRM (a real-time timer, without SA_RESTART) ends it
+ * after 2 s: the timer's signal, handled under SA_RESTART or ignored,
+ * must not end RUN itself (no EINTR, no stray errno from the restart).
+ * The one RUN call counts as one run, however often the kernel restarted
+ * it.
+ */
+static void run_until_watchdog(struct __test_metadata *_metadata,
+			       struct vcpu *vcpu, uint64_t *start)
+{
+	struct sigaction wd = { .sa_handler = watchdog_signal };
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_SIGNAL,
+		.sigev_signo = SIGUSR2,
+	};
+	struct itimerspec its = { .it_value = { 0, 50 * 1000 * 1000 } };
+	struct vessel_counters before, after;
+	timer_t timer;
+	int r;
+
+	watchdog_fired = 0;
+	ASSERT_EQ(0, sigaction(SIGALRM, &wd, NULL));
+	vcpu_args_set(vcpu, 2, 0ULL, 0ULL);
+	vcpu_run_expect_sync(vcpu, 1);
+
+	ASSERT_EQ(0, vessel_vcpu_get_counters(&vcpu->v, &before));
+	ASSERT_EQ(0, timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &timer));
+	*start = monotonic_ns();
+	ASSERT_EQ(0, timer_settime(timer, 0, &its, NULL));
+	alarm(2);
+	errno = 0;
+	r = __vcpu_run(vcpu);
+	alarm(0);
+	EXPECT_EQ(-1, r);
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_EQ(1, READ_ONCE(watchdog_fired));
+	ASSERT_EQ(0, vessel_vcpu_get_counters(&vcpu->v, &after));
+	EXPECT_EQ(before.runs + 1, after.runs);
+	timer_delete(timer);
+	signal(SIGALRM, SIG_DFL);
+}
+
+/*
+ * With SA_RESTART, the timer's handler runs when the CPU time is spent,
+ * long before the watchdog, and RUN goes on: before the module left RUN
+ * for the kernel's task work, the handler ran only once the watchdog had
+ * ended RUN, 2 s later.
+ */
+TEST(cpu_time_timer_sa_restart_restarts_run)
+{
+	struct sigaction sa = {
+		.sa_handler = cpu_timer_stamp,
+		.sa_flags = SA_RESTART,
+	};
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
+	uint64_t start, fired;
+
+	cpu_timer_fired_ns = 0;
+	ASSERT_EQ(0, sigaction(SIGUSR2, &sa, NULL));
+	run_until_watchdog(_metadata, vcpu, &start);
+	fired = READ_ONCE(cpu_timer_fired_ns);
+	ASSERT_NE(0, fired);
+	/* 50 ms of CPU time, seen at a tick; the watchdog comes at 2 s. */
+	EXPECT_LT(fired - start, 1000000000ULL)
+		TH_LOG("the timer's handler ran %llu ms after it was armed",
+		       (unsigned long long)((fired - start) / 1000000));
+
+	guest_global(vm, spin_stop) = 1;
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+	signal(SIGUSR2, SIG_DFL);
+}
+
+/*
+ * Ignored, the timer's signal is never raised: the kernel's work runs
+ * and raises nothing, and RUN is restarted without a signal to deliver,
+ * which leaves no trace for userspace (no ERESTARTSYS as an errno).
+ */
+TEST(cpu_time_timer_ignored_restarts_run)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
+	uint64_t start;
+
+	signal(SIGUSR2, SIG_IGN);
+	run_until_watchdog(_metadata, vcpu, &start);
+
+	guest_global(vm, spin_stop) = 1;
+	vcpu_run_expect_done(vcpu);
+	vm_free(vm);
+	signal(SIGUSR2, SIG_DFL);
+}
+
 TEST(immediate_exit)
 {
 	struct vessel_counters before, after;

@@ -928,4 +928,121 @@ TEST(triple_fault_shutdown)
 	vm_free(vm);
 }
 
+/* ------------------------------------------------------ exits to finish */
+
+/*
+ * VESSEL_RUN_PENDING: set while the exit RUN returned leaves an
+ * instruction half done (IN, each half of an MMIO read-modify-write, a
+ * user MSR), clear once a RUN with immediate_exit has completed it and
+ * at a HLT exit, which is complete. A VMM stops a vCPU at an instruction
+ * boundary by running it with immediate_exit until the flag is clear.
+ */
+static void guest_pending(void)
+{
+	uint32_t *p = (uint32_t *)GUEST_MMIO_GPA;
+
+	GUEST_ASSERT_EQ(inb(TEST_PORT), 0x5a);
+	asm volatile("orl $0x10, (%[p])" : : [p] "r"(p) : "memory");
+	GUEST_ASSERT_EQ(rdmsr(USER_MSR), 7);
+	asm volatile("hlt");
+	GUEST_ASSERT_EQ(inb(TEST_PORT), 0x5a);
+	GUEST_DONE();
+}
+
+/* RUN with immediate_exit: EINTR, the flag clear, RIP moved past @rip. */
+static void run_to_boundary(struct __test_metadata *_metadata,
+			    struct vcpu *vcpu, struct vessel_vcpu_state *s,
+			    uint64_t rip)
+{
+	vcpu->run->immediate_exit = 1;
+	vcpu->run->flags = ~0U;
+	errno = 0;
+	EXPECT_EQ(-1, __vcpu_run(vcpu));
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_EQ(VESSEL_EXIT_INTR, vcpu->run->exit_reason);
+	EXPECT_EQ(0, vcpu->run->flags);
+	vcpu->run->immediate_exit = 0;
+	vcpu_state_get(vcpu, s, VESSEL_STATE_GPRS);
+	EXPECT_GT(s->gprs.rip, rip);
+}
+
+TEST(run_pending_flag)
+{
+	const uint32_t user_msrs[] = { USER_MSR };
+	struct vessel_vcpu_state *s = calloc(1, sizeof(*s));
+	struct vcpu *vcpu;
+	struct vm *vm = vm_create_with_one_vcpu(&vcpu, guest_pending);
+	struct vessel_run *run = vcpu->run;
+	struct vessel_caps caps;
+	uint32_t v = 0x100;
+	uint64_t rip;
+
+	ASSERT_EQ(0, vessel_caps_read(&caps));
+	ASSERT_TRUE(caps.flags & VESSEL_CAP_RUN_PENDING);
+	ASSERT_EQ(0, vessel_vm_set_user_msrs(&vm->v, user_msrs, 1));
+
+	/* IN: pending until the next RUN writes AL. */
+	run->flags = 0;
+	vcpu_run(vcpu);
+	TEST_ASSERT_IO_EXIT(vcpu, TEST_PORT, 1, VESSEL_IO_IN);
+	EXPECT_EQ(VESSEL_RUN_PENDING, run->flags);
+	vcpu_state_get(vcpu, s, VESSEL_STATE_GPRS);
+	rip = s->gprs.rip;
+	*(uint8_t *)vcpu_io_data(vcpu) = 0x5a;
+	run_to_boundary(_metadata, vcpu, s, rip);
+	EXPECT_EQ(0x5a, s->gprs.regs[VESSEL_GPR_RAX] & 0xff);
+
+	/* A read-modify-write: the read, then the write, both pending. */
+	run->flags = 0;
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+	EXPECT_EQ(0, run->mmio.is_write);
+	EXPECT_EQ(VESSEL_RUN_PENDING, run->flags);
+	vcpu_state_get(vcpu, s, VESSEL_STATE_GPRS);
+	rip = s->gprs.rip;
+	memcpy(run->mmio.data, &v, 4);
+	run->immediate_exit = 1;
+	run->flags = 0;
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MMIO);
+	EXPECT_EQ(1, run->mmio.is_write);
+	EXPECT_EQ(VESSEL_RUN_PENDING, run->flags);
+	memcpy(&v, run->mmio.data, 4);
+	EXPECT_EQ(0x110, v);
+	run_to_boundary(_metadata, vcpu, s, rip);
+
+	/* A user MSR read. */
+	run->flags = 0;
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_MSR);
+	EXPECT_EQ(VESSEL_RUN_PENDING, run->flags);
+	vcpu_state_get(vcpu, s, VESSEL_STATE_GPRS);
+	rip = s->gprs.rip;
+	run->msr.data = 7;
+	run_to_boundary(_metadata, vcpu, s, rip);
+
+	/* HLT is complete when it exits. */
+	run->flags = ~0U;
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, VESSEL_EXIT_HLT);
+	EXPECT_EQ(0, run->flags);
+
+	/* Setting the registers drops the exit, and the flag with it. */
+	vcpu_run(vcpu);
+	TEST_ASSERT_IO_EXIT(vcpu, TEST_PORT, 1, VESSEL_IO_IN);
+	EXPECT_EQ(VESSEL_RUN_PENDING, run->flags);
+	vcpu_state_get(vcpu, s, VESSEL_STATE_GPRS);
+	vcpu_state_set(vcpu, s, VESSEL_STATE_GPRS);
+	EXPECT_EQ(0, run->flags);
+	/* The IN runs again from the start. */
+	vcpu_run(vcpu);
+	TEST_ASSERT_IO_EXIT(vcpu, TEST_PORT, 1, VESSEL_IO_IN);
+	*(uint8_t *)vcpu_io_data(vcpu) = 0x5a;
+	/* GUEST_DONE is an OUT: pending too. */
+	vcpu_run_expect_done(vcpu);
+	EXPECT_EQ(VESSEL_RUN_PENDING, run->flags);
+	vm_free(vm);
+	free(s);
+}
+
 TEST_HARNESS_MAIN

@@ -46,6 +46,8 @@
 #define VESSEL_CAP_MSR_BITMAP		(1ULL << 16)
 /* In-kernel local APIC (VESSEL_VM_LAPIC), its timer, IPIs, MSIs, HLT. */
 #define VESSEL_CAP_LAPIC		(1ULL << 17)
+/* vessel_run.flags carries VESSEL_RUN_PENDING. */
+#define VESSEL_CAP_RUN_PENDING		(1ULL << 18)
 /* Paravirtual providers VESSEL_CREATE_VM accepts (bits 24-31). */
 #define VESSEL_CAP_PV_MINIMAL		(1ULL << 24)
 #define VESSEL_CAP_PV_KVM		(1ULL << 25)
@@ -257,6 +259,15 @@ struct vessel_counters {
 #define VESSEL_IO_STRING	(1U << 0)
 #define VESSEL_IO_REP		(1U << 1)
 
+/*
+ * vessel_run.flags: the exit VESSEL_RUN returned leaves an instruction half
+ * done, which the next VESSEL_RUN completes (with the IN, MMIO-read or
+ * RDMSR data userspace filled in) before anything else.  Clear: the vCPU
+ * is at an instruction boundary, and its state is what the guest would
+ * see next.
+ */
+#define VESSEL_RUN_PENDING	(1U << 0)
+
 /* Where string and REP I/O data lives in the run page. */
 #define VESSEL_RUN_DATA_OFFSET	1024
 #define VESSEL_RUN_DATA_SIZE	3072
@@ -266,7 +277,7 @@ struct vessel_counters {
  * @immediate_exit:	in: non-zero makes VESSEL_RUN return -EINTR
  *			(VESSEL_EXIT_INTR) before entering the guest
  * @exit_reason:	out: VESSEL_EXIT_*
- * @flags:		out: none defined yet
+ * @flags:		out: VESSEL_RUN_* (VESSEL_CAP_RUN_PENDING)
  * @io:			VESSEL_EXIT_IO.  @count elements of @size bytes at
  *			@data_offset in this page: OUT data to consume, or IN
  *			data to fill before the next VESSEL_RUN, which

@@ -11,10 +11,12 @@
 
 /* Each command's options, usage and code are in cmd/, one file each. */
 static const struct vessel_cmd *const commands[] = {
+	&vessel_cmd_ctl,
 	&vessel_cmd_info,
 	&vessel_cmd_run,
 	&vessel_cmd_restore,
 	&vessel_cmd_snapshot,
+	&vessel_cmd_stat,
 };
 
 #define NR_COMMANDS ARRAY_SIZE(commands)

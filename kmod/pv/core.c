@@ -10,8 +10,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/nospec.h>
 #include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -478,6 +480,48 @@ static long pv_get_counters(struct vessel_vm *vm,
 		r = -EFAULT;
 	kfree(c);
 	return r;
+}
+
+/*
+ * debugfs: PID-FD/paravirt beside the VM's counters, what
+ * VESSEL_PV_GET_COUNTERS gives, as "name value" lines: the provider and
+ * version (VESSEL_PV_*), the total of hypercalls and then each code that
+ * was called, the other counters always.
+ */
+static int pv_counters_show(struct seq_file *m, void *unused)
+{
+	struct vessel_vm *vm = m->private;
+	struct vessel_pv_stats *s = &vm->pv.stats;
+	u64 n, total = 0;
+	unsigned int i;
+
+	for (i = 0; i < VESSEL_PV_NR_HC; i++)
+		total += atomic64_read(&s->hypercalls[i]);
+	seq_printf(m, "provider %u\nversion %u\nhypercalls %llu\n",
+		   vm->pv.ops->provider, vm->pv.version, total);
+	for (i = 0; i < VESSEL_PV_NR_HC; i++) {
+		n = atomic64_read(&s->hypercalls[i]);
+		if (n)
+			seq_printf(m, "hypercall.%u %llu\n", i, n);
+	}
+	seq_printf(m, "pv_msr_reads %lld\npv_msr_writes %lld\npv_msr_faults %lld\n",
+		   atomic64_read(&s->msr_reads), atomic64_read(&s->msr_writes),
+		   atomic64_read(&s->msr_faults));
+	seq_printf(m, "pv_clock_updates %lld\npv_user_exits %lld\n",
+		   atomic64_read(&s->clock_updates),
+		   atomic64_read(&s->user_exits));
+	seq_printf(m, "pv_debug_bytes_out %lld\npv_debug_bytes_in %lld\n",
+		   atomic64_read(&s->debug_bytes[0]),
+		   atomic64_read(&s->debug_bytes[1]));
+	seq_printf(m, "pv_timer_expirations %lld\n",
+		   atomic64_read(&s->timer_expirations));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pv_counters);
+
+void vessel_pv_debugfs_init(struct vessel_vm *vm, struct dentry *dir)
+{
+	debugfs_create_file("paravirt", 0444, dir, vm, &pv_counters_fops);
 }
 
 /*

@@ -158,6 +158,7 @@ struct vessel_pv_stats {
 	atomic64_t timer_expirations;
 };
 
+struct dentry;
 struct vessel_pv_ops;
 
 struct vessel_pv_vm {
@@ -263,6 +264,7 @@ void vessel_pv_resync_all(struct vessel_vm *vm);
 void vessel_pv_vcpu_leave(struct vessel_vcpu *vcpu);
 void vessel_pv_vcpu_free(struct vessel_vcpu *vcpu);
 void vessel_pv_vcpu_event(struct vessel_vcpu *vcpu);
+void vessel_pv_debugfs_init(struct vessel_vm *vm, struct dentry *dir);
 long vessel_pv_vm_ioctl(struct vessel_vm *vm, unsigned int cmd,
 			void __user *argp);
 long vessel_pv_vcpu_ioctl(struct vessel_vcpu *vcpu, unsigned int cmd,

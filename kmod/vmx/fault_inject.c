@@ -25,13 +25,13 @@
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
 
+#include "internal.h"
 #include "vmx/ops.h"
 
 DEFINE_STATIC_KEY_FALSE(vessel_vmx_fault_key);
 
 static atomic_t fault_armed = ATOMIC_INIT(0);
 static DEFINE_MUTEX(fault_lock);	/* arming against disarming */
-static struct dentry *fault_dir;
 
 static void fault_disarm_work(struct work_struct *work)
 {
@@ -78,17 +78,16 @@ static int fault_armed_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(fault_armed_fops, fault_armed_get, fault_armed_set,
 			 "%llu\n");
 
-/* Debugfs may be missing or off: then there is simply no knob. */
+/* In the module's debugfs directory (main.c), which removes it. */
 void vessel_fault_inject_init(void)
 {
-	fault_dir = debugfs_create_dir("vessel", NULL);
-	debugfs_create_file_unsafe("fail_vmx_insn", 0600, fault_dir, NULL,
+	debugfs_create_file_unsafe("fail_vmx_insn", 0600, vessel_debugfs, NULL,
 				   &fault_armed_fops);
 }
 
+/* After the knob is gone: nothing can arm failures any more. */
 void vessel_fault_inject_exit(void)
 {
-	debugfs_remove_recursive(fault_dir);
 	cancel_work_sync(&fault_disarm);
 	static_branch_disable(&vessel_vmx_fault_key);
 }

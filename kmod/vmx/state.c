@@ -650,8 +650,10 @@ long vessel_vcpu_set_state(struct vessel_vcpu *vcpu,
 	if (parts & VESSEL_STATE_EVENTS)
 		set_events(vcpu, &st->events);
 	/* A state set from outside ends whatever userspace was to complete. */
-	if (parts & VESSEL_STATE_GPRS)
+	if (parts & VESSEL_STATE_GPRS) {
 		vcpu->pending = VESSEL_PENDING_NONE;
+		WRITE_ONCE(vcpu->run->flags, 0);
+	}
 out:
 	vessel_vcpu_put(vcpu);
 	kfree(st);

@@ -42,6 +42,8 @@
 static int foreign[6];
 static unsigned int nr_foreign;
 static struct vessel_caps caps;
+/* An O_PATH fd, whose copies stand in for fds closed under other threads. */
+static int placeholder = -1;
 
 /* ------------------------------------------------------------ timers */
 
@@ -171,7 +173,8 @@ static void fctx_init(struct fctx *c, uint64_t iteration, unsigned int thread)
 	c->iteration = iteration;
 	c->thread = thread;
 	c->caps = caps;
-	c->racy_fds = false;
+	c->closed = NULL;
+	c->closed_arg = NULL;
 	sh->threads[thread].iteration = iteration;
 }
 
@@ -196,6 +199,24 @@ static int fctx_memory(struct fctx *c)
 static int sys_open(void)
 {
 	return open("/dev/vessel", O_RDWR | O_CLOEXEC);
+}
+
+/*
+ * Closes @fd where other threads may be about to call on it, and keeps the
+ * number: dup2() puts a copy of an O_PATH fd in its place, dropping the
+ * vessel file as close() does (its release runs when a call in flight on
+ * it returns), and ioctl() and mmap() on an O_PATH fd fail with EBADF as
+ * on a closed one.  A plain close() would free the number for the next
+ * fd the kernel hands out (a VM or vCPU another thread creates, a memfd),
+ * and a thread that picked the number before the close would then call a
+ * different object: a "vCPU fd" that takes VM ioctls.  The caller marks
+ * the fd closed before this, so that a call that failed with EBADF finds
+ * the mark (fctx.closed).
+ */
+static void close_keep_number(int fd)
+{
+	if (dup2(placeholder, fd) < 0)
+		fuzz_fail("fuzzer: dup2 over fd %d: %s", fd, strerror(errno));
 }
 
 static int vm_create(struct fctx *c, int sys, uint32_t flags, uint32_t provider)
@@ -567,7 +588,8 @@ struct episode {
 	uint32_t provider;
 	bool lapic;
 	bool racing;
-	bool vm_closed, sys_closed;	/* by a racing thread */
+	/* By a racing thread, their numbers kept (close_keep_number()). */
+	bool vm_closed, sys_closed;
 	bool stop;			/* read and written atomically */
 	uint64_t deadline;
 };
@@ -711,16 +733,26 @@ struct chaos_arg {
 	unsigned int thread;
 };
 
+/* The vCPU fds stay open while other threads run; the VM's may not. */
+static bool episode_closed(void *arg, int fd)
+{
+	struct episode *e = arg;
+
+	return fd == e->vm && __atomic_load_n(&e->vm_closed, __ATOMIC_SEQ_CST);
+}
+
 /* Another thread, while the vCPU runs: ioctls, memory, fork, close. */
 static void *chaos_thread(void *p)
 {
 	struct chaos_arg *a = p;
 	struct episode *e = a->e;
 	struct fctx c;
+	long ret;
 	int which;
 
 	fctx_init(&c, e->c->iteration, a->thread);
-	c.racy_fds = true;
+	c.closed = episode_closed;
+	c.closed_arg = e;
 	if (fctx_memory(&c))
 		return NULL;
 	timer_init();
@@ -736,7 +768,10 @@ static void *chaos_thread(void *p)
 			fz_ioctl(&c, e->vcpu[0], VESSEL_KICK, 0,
 				 stat_of(VESSEL_KICK, FD_VCPU));
 		} else if (op < 72) {
-			fuzz_ioctl_on(&c, e->vm, FD_VM, NULL, NULL, &which);
+			ret = fuzz_ioctl_on(&c, e->vm, FD_VM, NULL, NULL, &which);
+			/* A new vCPU: not ours to keep (nor to leak). */
+			if (ret >= 0 && which == stat_of(VESSEL_CREATE_VCPU, FD_VM))
+				close(ret);
 		} else if (op < 88) {
 			change_memory(&c, e);
 		} else if (op < 91) {
@@ -749,8 +784,8 @@ static void *chaos_thread(void *p)
 			bool vm = rng_chance(r, 50);
 
 			if (!__atomic_exchange_n(vm ? &e->vm_closed : &e->sys_closed,
-						 true, __ATOMIC_RELAXED))
-				close(vm ? e->vm : e->sys);
+						 true, __ATOMIC_SEQ_CST))
+				close_keep_number(vm ? e->vm : e->sys);
 			note_op(&c, OP_CLOSED_FD, 0, 0);
 		} else {
 			usleep(rng_below(r, 1000));
@@ -954,12 +989,11 @@ out_mem:
 		ram_release(&e);
 	if (e.rom != MAP_FAILED && e.rom)
 		munmap(e.rom, G_ROM_SIZE);
+	/* A closed one is a placeholder now, which keeps the number. */
 out_vm:
-	if (!e.vm_closed)
-		close(e.vm);
+	close(e.vm);
 out_sys:
-	if (!e.sys_closed)
-		close(e.sys);
+	close(e.sys);
 }
 
 /* ------------------------------------------------------------ storms */
@@ -981,7 +1015,10 @@ static void pool_add(struct pool *p, int fd, enum fd_type type)
 	unsigned int i;
 
 	pthread_mutex_lock(&p->lock);
-	/* The number is open again: no longer a closed fd. */
+	/*
+	 * The number is open again (one thread only: with more, a close
+	 * keeps the number): no longer a closed fd.
+	 */
 	for (i = 0; i < p->n; i++)
 		if (p->fd[i] == fd && p->type[i] == FD_CLOSED)
 			p->type[i] = NR_FD_TYPES;
@@ -994,6 +1031,21 @@ static void pool_add(struct pool *p, int fd, enum fd_type type)
 		close(fd);
 	}
 	pthread_mutex_unlock(&p->lock);
+}
+
+/* Whether pool @arg's @fd is closed (a placeholder, with threads). */
+static bool pool_closed(void *arg, int fd)
+{
+	struct pool *p = arg;
+	bool closed = false;
+	unsigned int i;
+
+	pthread_mutex_lock(&p->lock);
+	for (i = 0; i < p->n; i++)
+		if (p->fd[i] == fd && p->type[i] == FD_CLOSED)
+			closed = true;
+	pthread_mutex_unlock(&p->lock);
+	return closed;
 }
 
 /* A pool entry of @type, or -1. */
@@ -1027,15 +1079,14 @@ static void storm_op(struct fctx *c, struct pool *p)
 	long ret;
 
 	if (type == FD_FOREIGN) {
-		fuzz_foreign_ioctl(c, foreign[rng_below(r, nr_foreign)], FD_FOREIGN,
-				   true);
+		fuzz_foreign_ioctl(c, foreign[rng_below(r, nr_foreign)], FD_FOREIGN);
 		return;
 	}
 	if (type == FD_CLOSED) {
-		/* A number we closed; exact only when no other thread may reuse it. */
+		/* A number we closed, or one never open. */
 		i = pool_pick(p, r, FD_CLOSED);
 		fuzz_foreign_ioctl(c, i < 0 ? 1000 + (int)rng_below(r, 24) : p->fd[i],
-				   FD_CLOSED, i < 0 || p->threads == 1);
+				   FD_CLOSED);
 		return;
 	}
 	i = pool_pick(p, r, type);
@@ -1043,11 +1094,17 @@ static void storm_op(struct fctx *c, struct pool *p)
 		return;
 	fd = p->fd[i];
 	if (rng_chance(r, 3)) {
-		/* Close it; the number stays in the pool as a closed fd. */
+		/*
+		 * Close it; the number stays in the pool as a closed fd.  Marked
+		 * first, so that a thread whose call failed with EBADF finds it.
+		 */
 		pthread_mutex_lock(&p->lock);
 		if (p->type[i] == type) {
-			close(fd);
 			p->type[i] = FD_CLOSED;
+			if (p->threads > 1)
+				close_keep_number(fd);
+			else
+				close(fd);
 		}
 		pthread_mutex_unlock(&p->lock);
 		note_op(c, OP_CLOSED_FD, 0, 0);
@@ -1098,7 +1155,8 @@ static void *storm_thread(void *arg)
 	unsigned int i;
 
 	fctx_init(&c, a->iteration, a->thread);
-	c.racy_fds = true;
+	c.closed = pool_closed;
+	c.closed_arg = a->p;
 	if (fctx_memory(&c))
 		return NULL;
 	timer_init();
@@ -1140,7 +1198,10 @@ static void storm(struct fctx *c)
 		}
 	}
 	p.threads = 1 + (rng_chance(r, 40) ? 1 + rng_below(r, 2) : 0);
-	c->racy_fds = p.threads > 1;
+	if (p.threads > 1) {
+		c->closed = pool_closed;
+		c->closed_arg = &p;
+	}
 	p.deadline = now_ns() + 400 * 1000000ULL;
 	for (i = 0; i < p.threads; i++) {
 		a[i] = (struct storm_arg){ &p, c->iteration, i, 50 + rng_below(r, 250) };
@@ -1153,10 +1214,15 @@ static void storm(struct fctx *c)
 		storm_op(c, &p);
 	for (i = 1; i < p.threads; i++)
 		pthread_join(th[i], NULL);
+	/*
+	 * Every number once: with threads, a closed one is a placeholder;
+	 * alone, a number closed and taken again is in the pool twice.
+	 */
 	for (i = 0; i < p.n; i++) {
 		if (p.run[i])
 			munmap(p.run[i], 4096);
-		if (p.type[i] != FD_CLOSED)
+		if ((p.type[i] == FD_CLOSED && p.threads > 1) ||
+		    (p.type[i] != FD_CLOSED && p.type[i] != NR_FD_TYPES))
 			close(p.fd[i]);
 	}
 }
@@ -1191,6 +1257,11 @@ int episode_init(void)
 	foreign[nr_foreign++] = memfd_create("vessel-fuzz-foreign", 0);
 	foreign[nr_foreign++] = eventfd(0, 0);
 	foreign[nr_foreign++] = open("/tmp/vessel-fuzz-file", O_RDWR | O_CREAT, 0600);
+	placeholder = open("/", O_PATH | O_CLOEXEC);
+	if (placeholder < 0) {
+		fprintf(stderr, "fuzz: open / O_PATH: %s\n", strerror(errno));
+		return -1;
+	}
 	if (ioctls_init() || fctx_memory(&main_ctx))
 		return -1;
 	if (opt.trace) {

@@ -160,8 +160,16 @@ struct fctx {
 	unsigned int thread;		/* slot in sh->threads */
 	uint64_t iteration;
 	struct vessel_caps caps;
-	/* Another thread may close our fds (or reuse their numbers). */
-	bool racy_fds;
+	/*
+	 * Whether another thread has closed @fd, asked after a call that
+	 * failed with EBADF; NULL where no other thread closes our fds.
+	 * Such a close keeps the number (close_keep_number() in episode.c):
+	 * no other object can take it, so an fd is always of the type the
+	 * caller says, and a call on it either runs on that file or, after
+	 * the close, fails with EBADF.
+	 */
+	bool (*closed)(void *arg, int fd);
+	void *closed_arg;
 	/* Scratch memory the generators point into. */
 	uint8_t *scratch;		/* 64 KiB read-write */
 	uint8_t *scratch_ro;		/* one read-only page */
@@ -190,11 +198,10 @@ int desc_find(unsigned long cmd, enum fd_type type);
 long fuzz_ioctl_on(struct fctx *c, int fd, enum fd_type type,
 		   struct vm_info *vm, struct vcpu_info *vcpu, int *which);
 /*
- * A fuzzed call on a fd of no vessel type, or a closed one; with @exact,
- * checks the errno (ENOTTY, EBADF): only where no other thread can have
- * reused the number.
+ * A fuzzed call on a fd of no vessel type, or a closed one; checks the
+ * errno (ENOTTY, EBADF).
  */
-void fuzz_foreign_ioctl(struct fctx *c, int fd, enum fd_type type, bool exact);
+void fuzz_foreign_ioctl(struct fctx *c, int fd, enum fd_type type);
 /* The arena storms register as guest memory. */
 int ioctls_init(void);
 

@@ -86,6 +86,42 @@ sigterm_stops_all() {
 		grep -q '^vessel run: stopped by SIGTERM$' $err
 }
 
+# The lifecycle with two vCPUs (Documentation/lifecycle.rst): life_mb's BSP
+# busy with exits, its AP asleep in the kernel waiting for a SIPI; both are
+# paused for a suspend and a hard reset, and the machine goes on.
+lifecycle_smp() {
+	sock=/tmp/smp.sock
+	rm -f /tmp/smp.in
+	mkfifo /tmp/smp.in
+	$vessel run --cpus 2 --control $sock /testbed/life_mb.elf \
+		</tmp/smp.in >$out 2>$err &
+	pid=$!
+	exec 3>/tmp/smp.in
+	i=0
+	until grep -q "boot cold" $out 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && break
+		sleep 0.1
+	done
+	$vessel ctl $sock suspend && sleep 1 &&
+		$vessel ctl --json $sock info | grep -q '"state":"suspended","suspend_reason":"user"' &&
+		$vessel ctl --json $sock info | grep -q '"vcpus":2' &&
+		$vessel ctl $sock resume && $vessel ctl $sock reset --hard
+	r=$?
+	i=0
+	until [ "$(grep -c "boot cold" $out)" = 2 ]; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && break
+		sleep 0.1
+	done
+	printf q >&3
+	exec 3>&-
+	wait $pid
+	rc=$?
+	sed 's/^/# stderr: /' $err
+	[ $r = 0 ] && [ "$rc" = 85 ] && [ "$(grep -c "boot cold" $out)" = 2 ]
+}
+
 ok "--cpus 2: the AP starts by INIT-SIPI-SIPI, prints, counts; status 3" smp_up 2
 ok "--cpus 4: three APs at once, whole lines, status 7 (3 runs)" smp_repeat 4 3
 ok "a triple fault on one AP stops every vCPU: status 1, one line naming it" \
@@ -93,4 +129,6 @@ ok "a triple fault on one AP stops every vCPU: status 1, one line naming it" \
 ok "SIGTERM stops a running BSP and APs waiting for SIPI: status 143" \
 	sigterm_stops_all
 ok "--cpus 2: stdin wakes the BSP halted in the kernel" echo_late
+ok "--cpus 2 --control: suspend, resume and a hard reset, AP waiting for SIPI" \
+	lifecycle_smp
 tap_done

@@ -176,6 +176,41 @@ static void test_callback_arms(void)
 }
 
 /* Deadlines and periods at the end of time saturate: never. */
+/*
+ * A pause stops the devices' time: nothing fires while paused, and a
+ * timer fires as long after the resume as it had left at the pause. One
+ * armed while paused counts from the pause.
+ */
+static void test_pause(void)
+{
+	uint64_t t0, t_paused, t_resume;
+
+	setup();
+	t0 = vmm_timer_now();
+	vmm_timer_arm(&a, 100 * MS, 0);
+	vmm_timers_pause(&timers);
+	t_paused = vmm_timer_now();
+	vmm_timers_pause(&timers);	/* twice: one pause */
+	vmm_timer_arm(&b, 10 * MS, 0);
+	/* Both deadlines pass while paused: nothing fires. */
+	CHECK_EQ(wait_and_run(250), -1);
+	CHECK_EQ(runs_a + runs_b, 0);
+	CHECK_EQ(vmm_timers_run(&timers), 0);
+	t_resume = vmm_timer_now();
+	vmm_timers_resume(&timers);
+	vmm_timers_resume(&timers);	/* running: nothing */
+	CHECK_EQ(wait_and_run(SLACK_MS), 1);
+	CHECK_EQ(runs_b, 1);
+	CHECK_EQ(runs_a, 0);
+	CHECK_EQ(wait_and_run(SLACK_MS), 1);
+	CHECK_EQ(runs_a, 1);
+	/* What a had left at the pause, it waited after the resume. */
+	CHECK(ran_at_a - t_resume >= 100 * MS - (t_paused - t0));
+	/* Its 100 ms and the 250 ms paused at least. */
+	CHECK(ran_at_a - t0 >= 350 * MS);
+	vmm_timers_free(&timers);
+}
+
 static void test_saturation(void)
 {
 	setup();
@@ -196,6 +231,7 @@ static const struct tap_test tests[] = {
 	TAP_TEST(test_periodic),
 	TAP_TEST(test_callback_arms),
 	TAP_TEST(test_saturation),
+	TAP_TEST(test_pause),
 };
 
 int main(void)

@@ -15,9 +15,11 @@ struct vessel_cmd {
 	int (*run)(int argc, char **argv);	/* argv[0] is the name */
 };
 
+extern const struct vessel_cmd vessel_cmd_ctl;
 extern const struct vessel_cmd vessel_cmd_info;
 extern const struct vessel_cmd vessel_cmd_run;
 extern const struct vessel_cmd vessel_cmd_restore;
 extern const struct vessel_cmd vessel_cmd_snapshot;
+extern const struct vessel_cmd vessel_cmd_stat;
 
 #endif /* VESSEL_CMD_H */

@@ -18,11 +18,15 @@
 enum {
 	OPT_EAGER = 0x100,
 	OPT_STATS,
+	OPT_CONTROL,
+	OPT_PAUSED,
 };
 
 static const struct option restore_options[] = {
 	{ "eager", no_argument, NULL, OPT_EAGER },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "control", required_argument, NULL, OPT_CONTROL },
+	{ "paused", no_argument, NULL, OPT_PAUSED },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -42,11 +46,25 @@ static int restore_main(int argc, char **argv)
 		case OPT_STATS:
 			stats = true;
 			break;
+		case OPT_CONTROL:
+			o.control = optarg;
+			break;
+		case OPT_PAUSED:
+			o.paused = true;
+			break;
+		case ':':
+			fprintf(stderr, RESTORE_NAME ": option '%s' needs a value\n",
+				argv[optind - 1]);
+			return VESSEL_EXIT_USAGE;
 		default:
 			fprintf(stderr, RESTORE_NAME ": unknown option '%s'\n",
 				argv[optind - 1]);
 			return VESSEL_EXIT_USAGE;
 		}
+	}
+	if (o.paused && !o.control) {
+		fprintf(stderr, RESTORE_NAME ": --paused needs --control: nothing else could resume the VM\n");
+		return VESSEL_EXIT_USAGE;
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, RESTORE_NAME ": %s (see vessel restore --help)\n",
@@ -79,6 +97,10 @@ const struct vessel_cmd vessel_cmd_restore = {
 		"\n"
 		"  --eager             read all of guest memory in first, and verify\n"
 		"                      its checksums, instead of mapping FILE\n"
+		"  --control PATH      serve a control socket at PATH, as vessel run\n"
+		"                      --control does (see vessel ctl --help)\n"
+		"  --paused            start suspended, every vCPU held before it runs,\n"
+		"                      until vessel ctl PATH resume (needs --control)\n"
 		"  --stats             at the end, print exit counts and how long the\n"
 		"                      restore took to stderr\n"
 		"\n"

@@ -183,6 +183,22 @@ static int parse_paravirt(const char *arg, struct vm_config *cfg)
 	return -EINVAL;
 }
 
+/* PERCENT of a host CPU per vCPU, 1 to 100. */
+static int parse_cpu_cap(const char *arg, unsigned int *cap)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (*arg < '1' || *arg > '9' || *end || errno || v > 100) {
+		run_error("--cpu-cap '%s': not a percentage from 1 to 100", arg);
+		return -EINVAL;
+	}
+	*cap = v;
+	return 0;
+}
+
 /* FILE[=CMDLINE]: the first '=' separates the two. */
 static void parse_module(char *arg, struct vm_module *mod)
 {
@@ -207,6 +223,9 @@ enum {
 	OPT_PARAVIRT,
 	OPT_HV_DEBUG,
 	OPT_INITRD,
+	OPT_CONTROL,
+	OPT_CPU_CAP,
+	OPT_POWER_OFF_ON_RESET,
 };
 
 static const struct option run_options[] = {
@@ -220,6 +239,10 @@ static const struct option run_options[] = {
 	{ "paravirt", required_argument, NULL, OPT_PARAVIRT },
 	{ "hv-debug", required_argument, NULL, OPT_HV_DEBUG },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "control", required_argument, NULL, OPT_CONTROL },
+	{ "cpu-cap", required_argument, NULL, OPT_CPU_CAP },
+	{ "power-off-instead-of-reset", no_argument, NULL,
+	  OPT_POWER_OFF_ON_RESET },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -251,6 +274,14 @@ static int run_parse_opt(int opt, const char *arg, struct run_opts *o)
 		return 0;
 	case OPT_INITRD:
 		o->cfg.initrd = optarg;
+		return 0;
+	case OPT_CONTROL:
+		o->cfg.control = optarg;
+		return 0;
+	case OPT_CPU_CAP:
+		return parse_cpu_cap(optarg, &o->cfg.cpu_cap);
+	case OPT_POWER_OFF_ON_RESET:
+		o->cfg.power_off_on_reset = true;
 		return 0;
 	case ':':
 		run_error("option '%s' needs an argument", arg);
@@ -362,6 +393,16 @@ const struct vessel_cmd vessel_cmd_run = {
 		"                      ones read from IN), udp:ADDRESS:PORT (a datagram\n"
 		"                      per post to that IPv4 peer, whose datagrams the\n"
 		"                      guest retrieves)\n"
+		"  --control PATH      serve a control socket at PATH (mode 0600, for\n"
+		"                      this user and root): vessel ctl PATH suspends,\n"
+		"                      resumes, resets and powers off the VM, watches it\n"
+		"                      and caps it; vessel stat PATH shows its exits\n"
+		"                      (Documentation/lifecycle.rst)\n"
+		"  --cpu-cap PERCENT   let each vCPU use at most PERCENT (1-100, default\n"
+		"                      100) of a host CPU; vessel ctl PATH cap changes it\n"
+		"  --power-off-instead-of-reset\n"
+		"                      a reset the guest asks for powers the VM off\n"
+		"                      (exit status 0) instead\n"
 		"\n"
 		"A guest that resets the machine (the ACPI reset register, the 8042's\n"
 		"reset command, Hyper-V's RESET MSR) is reset: memory, devices, vCPUs\n"
@@ -384,7 +425,9 @@ const struct vessel_cmd vessel_cmd_run = {
 		"VM.\n"
 		"\n"
 		"Exit status:\n"
-		"  0                 --help, or the guest powered off\n"
+		"  0                 --help; the guest powered off; powered off\n"
+		"                    through the control socket or, with\n"
+		"                    --power-off-instead-of-reset, by a guest reset\n"
 		"  1                 an error, or the guest failed on any vCPU: triple\n"
 		"                    fault, halt with interrupts disabled (no local\n"
 		"                    APIC), internal error, an interrupt the module\n"

@@ -78,6 +78,7 @@ const char *vessel_cap_name(uint64_t bit)
 		{ VESSEL_CAP_SHADOW_VMCS, "shadow_vmcs" },
 		{ VESSEL_CAP_MSR_BITMAP, "msr_bitmap" },
 		{ VESSEL_CAP_LAPIC, "lapic" },
+		{ VESSEL_CAP_RUN_PENDING, "run_pending" },
 		{ VESSEL_CAP_PV_MINIMAL, "pv_minimal" },
 		{ VESSEL_CAP_PV_KVM, "pv_kvm" },
 		{ VESSEL_CAP_PV_HYPERV, "pv_hyperv" },

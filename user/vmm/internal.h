@@ -9,6 +9,7 @@
 #ifndef VESSEL_VMM_INTERNAL_H
 #define VESSEL_VMM_INTERNAL_H
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -16,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <termios.h>
+#include <time.h>
 
 #include "boot/boot.h"
 #include "compiler.h"
@@ -30,6 +32,8 @@
 #include "hw/rtc.h"
 #include "hw/uart16550.h"
 #include "lib/libvessel.h"
+#include "lifecycle.h"
+#include "protocol.h"
 #include "timer.h"
 #include "vmm.h"
 
@@ -80,6 +84,14 @@ struct vmm_device {
 	void *dev;
 };
 
+/* --cpu-cap: one vCPU thread's budget in the current period (cap.c). */
+struct vcpu_cap {
+	bool timer_ok;		/* @timer exists */
+	timer_t timer;		/* on the thread's CPU clock: the budget's end */
+	uint64_t period_end;	/* CLOCK_MONOTONIC ns; 0: no period yet */
+	uint64_t cpu_end;	/* thread CPU time at which the budget ends */
+};
+
 /* A vCPU and the thread that runs it. */
 struct vcpu_thread {
 	struct vmm *vmm;
@@ -87,7 +99,13 @@ struct vcpu_thread {
 	unsigned int id;
 	pthread_t tid;
 	bool started;
+	struct vcpu_cap cap;
 };
+
+struct vmm_clock;
+struct vmm_control;
+struct ctl_client;
+struct json_object;
 
 /* power.c: what a reset puts back into one vCPU. */
 struct vmm_power_on {
@@ -140,7 +158,15 @@ struct vmm {
 	/* power.c: what a reset puts back. */
 	struct vmm_power_on *power_on;	/* per vCPU */
 	uint32_t pv_provider, pv_version;	/* as the module has them */
-	uint64_t resets;
+	uint64_t resets;	/* the guest's, for --stats */
+	uint64_t reset_gen;	/* every reset: a waiting one sees it done */
+	/* The lifecycle (suspend.c): its state, held by the main thread. */
+	struct vmm_lifecycle lc;
+	bool held;		/* suspended (or saving): vCPUs paused */
+	struct vmm_clock *clock;	/* guest time, while held */
+	struct vmm_control *control;	/* --control, or NULL */
+	uint64_t started_ns;	/* CLOCK_MONOTONIC at power-on */
+	atomic_uint cpu_cap;	/* --cpu-cap, cap: percent, 1-100 */
 	/* pause.c: the rendezvous. */
 	pthread_cond_t pause_cond;	/* parked threads, the pauser */
 	unsigned int parked;		/* vCPU threads waiting out a pause */
@@ -159,6 +185,7 @@ struct vmm {
 	 */
 	bool ram_file;
 	struct vmm_restored *restored;
+	bool start_held;	/* restored --paused: held before it runs */
 	uint64_t restore_start_ns, restore_built_ns;
 	uint64_t restore_step_ns[4];	/* file, board, VM, vCPUs: when done */
 	atomic_ullong first_run_ns;
@@ -216,6 +243,67 @@ int run_exit(struct vcpu_thread *t);
 int vmm_save_power_on(struct vmm *vmm);
 void vmm_free_power_on(struct vmm *vmm);
 int vmm_reset_locked(struct vcpu_thread *t);
+
+/* suspend.c */
+int vmm_transition_locked(struct vmm *vmm, enum vmm_action action,
+			  struct json_object *detail, char *err, size_t errlen);
+int vmm_hold_locked(struct vmm *vmm, char *err, size_t errlen);
+int vmm_release_locked(struct vmm *vmm, char *err, size_t errlen);
+int vmm_suspend_locked(struct vmm *vmm, enum vmm_suspend_reason reason,
+		       enum ctl_error *code, char *err, size_t errlen);
+int vmm_resume_user_locked(struct vmm *vmm, enum vmm_resume_reason reason,
+			   enum ctl_error *code, char *err, size_t errlen);
+int vmm_poweroff_locked(struct vmm *vmm, enum ctl_error *code, char *err,
+			size_t errlen);
+int vmm_save_user_locked(struct vmm *vmm, struct ctl_client *c,
+			 const char *file, bool cont, enum ctl_error *code,
+			 char *err, size_t errlen);
+/* loop.c, at the start: a restored machine goes on, or is held (--paused). */
+void vmm_restored_start_locked(struct vmm *vmm);
+void vmm_restored_hold_locked(struct vmm *vmm);
+
+/* power.c, for the control socket */
+int vmm_user_reset_locked(struct vmm *vmm, bool hard, enum ctl_error *code,
+			  char *err, size_t errlen);
+int vmm_power_button_locked(struct vmm *vmm, enum ctl_error *code, char *err,
+			    size_t errlen);
+
+/* clock.c: the guest's time stopped and started again; 0 or -errno. */
+int vmm_clock_stop(struct vmm *vmm);
+int vmm_clock_start(struct vmm *vmm);
+void vmm_clock_free(struct vmm *vmm);
+/* What they said when held, for a save; false when not held. */
+bool vmm_clock_held_tsc(const struct vmm *vmm, uint64_t *tsc);
+bool vmm_clock_held_vm(const struct vmm *vmm, struct vessel_pv_state *pv);
+bool vmm_clock_held_vcpu(const struct vmm *vmm, unsigned int id,
+			 struct vessel_pv_state *pv,
+			 struct vessel_lapic_state *lapic);
+
+/* control.c: the control socket, on the main thread */
+#define VMM_CONTROL_MAX_CLIENTS	16
+#define VMM_CONTROL_MAX_FDS	(1 + VMM_CONTROL_MAX_CLIENTS)
+int vmm_control_open(struct vmm *vmm);
+void vmm_control_close(struct vmm *vmm);
+unsigned int vmm_control_pollfds(struct vmm *vmm, struct pollfd *pfd,
+				 unsigned int room);
+void vmm_control_handle(struct vmm *vmm, const struct pollfd *pfd,
+			unsigned int n);
+void vmm_control_flush_locked(struct vmm *vmm);
+void vmm_control_finish(struct vmm *vmm);
+/* To the watchers, and to @also (may be NULL); @ev is released. */
+void vmm_control_event_locked(struct vmm *vmm, struct json_object *ev,
+			      struct ctl_client *also);
+
+/* stats.c: the names `vessel stat` and debugfs use */
+struct json_object *vmm_counters_json(struct vmm *vmm);
+void vmm_debugfs_name(const struct vmm *vmm, char *buf, size_t len);
+
+/* cap.c: --cpu-cap on the vCPU threads */
+int vmm_cap_setup(void);
+void vcpu_cap_init(struct vcpu_thread *t);
+void vcpu_cap_free(struct vcpu_thread *t);
+void vcpu_cap_before_run(struct vcpu_thread *t);
+void vcpu_cap_after_run(struct vcpu_thread *t);
 
 /*
  * pause.c: with the device lock held, stop every vCPU thread but @self

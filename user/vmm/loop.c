@@ -2,7 +2,7 @@
 /*
  * The running machine's main thread: it starts a thread per vCPU, feeds
  * stdin to the UART, runs the device timers (timer.h), takes SIGINT and
- * SIGTERM, and waits for the end.
+ * SIGTERM, serves the control socket (control.c) and waits for the end.
  *
  * The devices and the terminal are shared: one lock, vmm->lock, covers
  * all of them and is held only while an exit is handled, never while a
@@ -20,6 +20,8 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+
+#include <json-c/json.h>
 
 #include "internal.h"
 
@@ -41,12 +43,19 @@ void vmm_wake_main(struct vmm *vmm)
  */
 void vmm_stop_locked(struct vmm *vmm, int status)
 {
+	struct json_object *d;
 	unsigned int i;
+	char err[128];
 
 	if (vmm->stopping)
 		return;
 	vmm->status = status;
 	vmm->stopping = true;
+	/* Powered off, from any state: the watchers learn the status. */
+	d = json_object_new_object();
+	if (d)
+		json_object_object_add(d, "status", json_object_new_int(status));
+	vmm_transition_locked(vmm, VMM_POWER_OFF, d, err, sizeof(err));
 	for (i = 0; i < vmm->nr_vcpus; i++)
 		vessel_vcpu_kick(&vmm->vcpus[i]);
 	hv_debug_cancel(&vmm->hv_debug);
@@ -109,32 +118,39 @@ static void vmm_on_timers(struct vmm *vmm)
 	pthread_mutex_unlock(&vmm->lock);
 }
 
+/* The main loop's own descriptors, before the control socket's. */
+enum { PFD_SIGNAL, PFD_WAKE, PFD_TIMERS, PFD_STDIN, PFD_NR };
+
 /*
  * Until the VM stops: wait for a signal, for a device timer, for input
- * when the UART has room for it, or for a vCPU to say the VM stopped or
- * the FIFO has room again.
+ * when the UART has room for it, for a vCPU to say the VM stopped or the
+ * FIFO has room again, and for the control socket's clients. A suspended
+ * machine takes no input: it waits where it is until the resume.
  */
 static void vmm_main_loop(struct vmm *vmm, int sig_fd)
 {
-	struct pollfd pfd[4] = {
-		{ .fd = sig_fd, .events = POLLIN },
-		{ .fd = vmm->wake_fd, .events = POLLIN },
-		{ .fd = vmm_timers_fd(&vmm->timers), .events = POLLIN },
-		{ .fd = STDIN_FILENO, .events = POLLIN },
+	struct pollfd pfd[PFD_NR + VMM_CONTROL_MAX_FDS] = {
+		[PFD_SIGNAL] = { .fd = sig_fd, .events = POLLIN },
+		[PFD_WAKE] = { .fd = vmm->wake_fd, .events = POLLIN },
+		[PFD_TIMERS] = { .fd = vmm_timers_fd(&vmm->timers), .events = POLLIN },
+		[PFD_STDIN] = { .fd = STDIN_FILENO, .events = POLLIN },
 	};
-	unsigned int room;
+	unsigned int room, nctl;
 	uint64_t wakes;
 
 	for (;;) {
 		pthread_mutex_lock(&vmm->lock);
-		room = vmm->con.in_open ? uart_rx_space(&vmm->uart) : 0;
-		vmm->rx_wanted = vmm->con.in_open && !room;
+		room = vmm->con.in_open && !vmm->held ?
+		       uart_rx_space(&vmm->uart) : 0;
+		vmm->rx_wanted = vmm->con.in_open && !vmm->held && !room;
+		nctl = vmm_control_pollfds(vmm, pfd + PFD_NR,
+					   VMM_CONTROL_MAX_FDS);
 		pthread_mutex_unlock(&vmm->lock);
 		if (vmm->stopping)
 			return;
 		/* A negative fd is skipped by poll(). */
-		pfd[3].fd = room ? STDIN_FILENO : -1;
-		if (poll(pfd, ARRAY_SIZE(pfd), -1) < 0) {
+		pfd[PFD_STDIN].fd = room ? STDIN_FILENO : -1;
+		if (poll(pfd, PFD_NR + nctl, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			pthread_mutex_lock(&vmm->lock);
@@ -143,14 +159,20 @@ static void vmm_main_loop(struct vmm *vmm, int sig_fd)
 			pthread_mutex_unlock(&vmm->lock);
 			return;
 		}
-		if (pfd[0].revents)
+		if (pfd[PFD_SIGNAL].revents)
 			vmm_on_signal(vmm, sig_fd);
-		if (pfd[1].revents && read(vmm->wake_fd, &wakes, sizeof(wakes)) < 0)
+		if (pfd[PFD_WAKE].revents &&
+		    read(vmm->wake_fd, &wakes, sizeof(wakes)) < 0)
 			wakes = 0;	/* a counter: nothing to lose */
-		if (pfd[2].revents)
+		if (pfd[PFD_TIMERS].revents)
 			vmm_on_timers(vmm);
-		if (pfd[3].revents)
+		if (pfd[PFD_STDIN].revents)
 			vmm_on_input(vmm, room);
+		if (nctl) {
+			pthread_mutex_lock(&vmm->lock);
+			vmm_control_handle(vmm, pfd + PFD_NR, nctl);
+			pthread_mutex_unlock(&vmm->lock);
+		}
 	}
 }
 
@@ -187,6 +209,7 @@ int vmm_run(struct vmm *vmm)
 	sigset_t stop_sigs, old_mask;
 	unsigned int i;
 	int sig_fd, status;
+	char err[128];
 
 	vmm->threads = calloc(vmm->nr_vcpus, sizeof(*vmm->threads));
 	if (!vmm->threads) {
@@ -207,15 +230,37 @@ int vmm_run(struct vmm *vmm)
 	/* A reader going away must not kill us with the terminal still raw. */
 	signal(SIGPIPE, SIG_IGN);
 
+	if (vmm_cap_setup()) {
+		vmm_error(vmm, "--cpu-cap: cannot install its signal: %s",
+			  strerror(errno));
+		status = VESSEL_EXIT_FAILURE;
+		goto out_close_sig;
+	}
+
 	console_open(&vmm->con);
 	vmm->ran = true;
+	pthread_mutex_lock(&vmm->lock);
+	vmm->started_ns = vmm_timer_now();
+	if (vmm->lc.state == VMM_RESTORING)
+		vmm_restored_start_locked(vmm);
+	else
+		vmm_transition_locked(vmm, VMM_POWER_ON, NULL, err, sizeof(err));
+	pthread_mutex_unlock(&vmm->lock);
 	vmm_start_vcpus(vmm);
+	if (vmm->start_held) {
+		pthread_mutex_lock(&vmm->lock);
+		vmm_restored_hold_locked(vmm);
+		pthread_mutex_unlock(&vmm->lock);
+	}
 	vmm_main_loop(vmm, sig_fd);
 	for (i = 0; i < vmm->nr_vcpus; i++)
 		if (vmm->threads[i].started)
 			pthread_join(vmm->threads[i].tid, NULL);
+	/* The last events (powered-off) to the clients, then no more. */
+	vmm_control_finish(vmm);
 	console_close(&vmm->con);
 	status = vmm->status;
+out_close_sig:
 	close(sig_fd);
 out_restore_mask:
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);

@@ -12,14 +12,19 @@
  *
  * A reset (Hyper-V's RESET MSR) runs on the thread of the vCPU that asked
  * for it, with the device lock held, while every other vCPU is paused
- * (pause.c), so nothing runs while the machine changes. The devices go
- * back through their reset functions (devices.c).
+ * (pause.c), so nothing runs while the machine changes; one the control
+ * socket asks for runs on the main thread the same way. The devices go
+ * back through their reset functions (devices.c). A hard reset is a power
+ * cycle (RAM cleared); a soft one keeps RAM, as a PC's reset line does
+ * (Documentation/lifecycle.rst).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+
+#include <json-c/json.h>
 
 #include "internal.h"
 
@@ -101,12 +106,17 @@ static int vmm_clear_ram(struct vmm *vmm)
 	return 0;
 }
 
-/* Fresh zero pages, then the image and tables again, as on first boot. */
-static int vmm_reload_memory(struct vmm *vmm)
+/*
+ * The image and tables again, as firmware would load them after a reset:
+ * on fresh zero pages after a hard reset (a power cycle); over what the
+ * guest left in RAM after a soft one, as RAM keeps its contents across a
+ * PC's reset line.
+ */
+static int vmm_reload_memory(struct vmm *vmm, bool hard)
 {
 	int status;
 
-	if (vmm_clear_ram(vmm)) {
+	if (hard && vmm_clear_ram(vmm)) {
 		console_error(&vmm->con, "reset: cannot clear guest memory: %s",
 			      strerror(errno));
 		return VESSEL_EXIT_FAILURE;
@@ -149,13 +159,17 @@ static int vcpu_restore_power_on(struct vessel_vcpu *vcpu, bool lapic,
 	return r;
 }
 
-/* The whole machine back to power-on; every other vCPU is parked. */
-static int vmm_power_on(struct vmm *vmm)
+/*
+ * The whole machine back to power-on, every other vCPU parked; RAM
+ * cleared first by a hard reset. Returns RUN_AGAIN or the exit status
+ * that ends the VM.
+ */
+static int vmm_power_on(struct vmm *vmm, bool hard)
 {
 	unsigned int i;
 	int r, status;
 
-	status = vmm_reload_memory(vmm);
+	status = vmm_reload_memory(vmm, hard);
 	if (status)
 		return status;
 	vmm_reset_devices(vmm);
@@ -168,31 +182,134 @@ static int vmm_power_on(struct vmm *vmm)
 			      strerror(-r));
 		return VESSEL_EXIT_FAILURE;
 	}
-	vmm->resets++;
+	vmm->reset_gen++;
+	if (hard)
+		vmm->lc.hard_resets++;
+	else
+		vmm->lc.soft_resets++;
 	/* The UART's FIFO is empty again: stdin may go on. */
 	vmm_wake_main(vmm);
 	return RUN_AGAIN;
 }
 
+/* Into resetting, telling the watchers which reset and who asked. */
+static void vmm_resetting_locked(struct vmm *vmm, bool hard, const char *by)
+{
+	struct json_object *d = json_object_new_object();
+	char err[128];
+
+	if (d) {
+		json_object_object_add(d, "reset",
+				       json_object_new_string(hard ? "hard" : "soft"));
+		json_object_object_add(d, "by", json_object_new_string(by));
+	}
+	vmm_transition_locked(vmm, VMM_RESET, d, err, sizeof(err));
+}
+
 /**
- * vmm_reset_locked() - reset the machine for vCPU thread @t
+ * vmm_reset_locked() - the guest asked for a reset (Hyper-V's RESET MSR,
+ * the ACPI reset register, the 8042's reset command)
  *
- * Returns RUN_AGAIN, or the exit status that ends the VM when the reset
- * failed. A reset asked for while another is under way waits for it, and
- * is done by it.
+ * On the thread of vCPU @t, which has completed the WRMSR: a hard reset,
+ * or, with --power-off-instead-of-reset, the end of the machine (exit
+ * status 0), as VirtualBox's PowerOffInsteadOfReset. Returns RUN_AGAIN,
+ * or the exit status that ends the VM when the reset failed. A reset
+ * asked for while another is under way waits for it, and is done by it;
+ * one asked for while the machine is being suspended waits out the
+ * suspend, parked here, and is done after the resume.
  */
 int vmm_reset_locked(struct vcpu_thread *t)
 {
 	struct vmm *vmm = t->vmm;
-	uint64_t resets = vmm->resets;
+	uint64_t gen = vmm->reset_gen;
+	char err[128];
 	int r, status;
 
+	if (vmm->cfg.power_off_on_reset) {
+		console_error(&vmm->con, "the guest reset the machine: powered off instead (--power-off-instead-of-reset)");
+		return VESSEL_EXIT_OK;
+	}
 	while ((r = vmm_pause_locked(vmm, t)) == -EBUSY)
-		if (vmm->resets != resets)
+		if (vmm->reset_gen != gen)
 			return RUN_AGAIN;
 	if (r)
 		return RUN_AGAIN;	/* the VM is stopping */
-	status = vmm_power_on(vmm);
+	vmm->resets++;
+	vmm_resetting_locked(vmm, true, "guest");
+	status = vmm_power_on(vmm, true);
+	if (status == RUN_AGAIN)
+		vmm_transition_locked(vmm, VMM_DONE, NULL, err, sizeof(err));
 	vmm_resume_locked(vmm);
 	return status;
+}
+
+/**
+ * vmm_user_reset_locked() - a reset the control socket asked for
+ *
+ * Soft (RAM kept) or @hard, from running or suspended, back in the state
+ * it came from: a suspended machine is reset with its clocks stopped and
+ * stays suspended. On the main thread. Returns 0, or -errno with @code
+ * and @err set; a reset that failed has ended the machine.
+ */
+int vmm_user_reset_locked(struct vmm *vmm, bool hard, enum ctl_error *code,
+			  char *err, size_t errlen)
+{
+	struct vmm_lifecycle lc = vmm->lc;
+	bool was_held = vmm->held;
+	int r, status;
+
+	*code = CTL_ERR_INVALID_STATE;
+	r = vmm_lc_apply(&lc, VMM_RESET, err, errlen);
+	if (r)
+		return r;
+	*code = CTL_ERR_FAILED;
+	if (!was_held) {
+		while ((r = vmm_pause_locked(vmm, NULL)) == -EBUSY)
+			;
+		if (r) {
+			snprintf(err, errlen, "the VM is stopping");
+			return r;
+		}
+	}
+	vmm_resetting_locked(vmm, hard, "user");
+	status = vmm_power_on(vmm, hard);
+	if (status != RUN_AGAIN) {
+		snprintf(err, errlen, "the reset failed: the VM is powered off");
+		if (!was_held)
+			vmm_resume_locked(vmm);
+		vmm_stop_locked(vmm, status);
+		return -EIO;
+	}
+	/* Suspended: the clocks stay stopped, now at their power-on values. */
+	if (was_held && vmm_clock_stop(vmm)) {
+		snprintf(err, errlen, "cannot read the guest's clocks after the reset: the VM is powered off");
+		vmm_stop_locked(vmm, VESSEL_EXIT_FAILURE);
+		return -EIO;
+	}
+	vmm_transition_locked(vmm, VMM_DONE, NULL, err, errlen);
+	if (!was_held)
+		vmm_resume_locked(vmm);
+	return 0;
+}
+
+/**
+ * vmm_power_button_locked() - press the guest's ACPI power button
+ *
+ * A Linux guest powers off cleanly on it. It needs the ACPI fixed power
+ * button: the PM1 event block and the SCI, which this machine's
+ * hardware-reduced ACPI (boot/acpi.c) does not have: -ENODEV, saying so.
+ */
+int vmm_power_button_locked(struct vmm *vmm, enum ctl_error *code, char *err,
+			    size_t errlen)
+{
+	struct vmm_lifecycle lc = vmm->lc;
+	int r;
+
+	*code = CTL_ERR_INVALID_STATE;
+	r = vmm_lc_apply(&lc, VMM_POWER_BUTTON, err, errlen);
+	if (r)
+		return r;
+	*code = CTL_ERR_UNSUPPORTED;
+	snprintf(err, errlen, "no ACPI power button on this machine");
+	return -ENODEV;
 }

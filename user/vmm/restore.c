@@ -589,6 +589,7 @@ int vmm_restore(const struct vmm_restore_opts *o, struct vmm **out)
 	struct vmm_restored *r;
 	struct snap *s;
 	struct vmm *vmm;
+	char err[128];
 	int fd = -1, fd_r, status = VESSEL_EXIT_FAILURE;
 
 	vmm = calloc(1, sizeof(*vmm));
@@ -599,6 +600,9 @@ int vmm_restore(const struct vmm_restore_opts *o, struct vmm **out)
 	}
 	vmm->sys.fd = vmm->vm.fd = -1;
 	vmm->restore_start_ns = start;
+	/* As vmm_create(): the lifecycle from created, no execution cap. */
+	vmm_lc_init(&vmm->lc);
+	atomic_init(&vmm->cpu_cap, 100);
 	fd = snap_open(o->name, o->path, r);
 	if (fd < 0)
 		goto err_free;
@@ -608,6 +612,8 @@ int vmm_restore(const struct vmm_restore_opts *o, struct vmm **out)
 		rs_error(o->name, "out of memory");
 		goto err_close_fd;
 	}
+	vmm->cfg.control = o->control;
+	vmm->start_held = o->paused;
 	if (s->h.nr_ram != 1 || s->h.ram[0].gpa) {
 		vmm_error(vmm, "%s: memory in %u ranges from %#" PRIx64 ": this vessel builds machines with one range from 0",
 			  o->path, s->h.nr_ram, s->h.ram[0].gpa);
@@ -661,6 +667,12 @@ int vmm_restore(const struct vmm_restore_opts *o, struct vmm **out)
 	status = restore_vcpus(vmm, s);
 	if (status)
 		goto err_close_vcpus;
+	/* Last: a client may connect once it exists, to a whole machine. */
+	status = vmm_control_open(vmm);
+	if (status)
+		goto err_close_vcpus;
+	/* No thread or client yet: nobody to race or to tell. */
+	vmm_transition_locked(vmm, VMM_RESTORE, NULL, err, sizeof(err));
 	close(fd);
 	vmm->restore_built_ns = vmm->restore_step_ns[3] = vmm_timer_now();
 	*out = vmm;

@@ -11,7 +11,10 @@
  * read: with the TSC read after every such value, a restore that starts
  * the guest's TSC at the saved value can only make a timer fire later
  * than it would have, never earlier. Each vCPU's IA32_TSC is saved as that
- * one value (the VM has one TSC).
+ * one value (the VM has one TSC). A suspended machine (the control
+ * socket's suspend, or its save, which suspends first) has its guest time
+ * stopped: its TSC, provider clocks and timers are saved as the suspend
+ * took them (clock.c), so a restore continues from the suspend.
  *
  * Then memory, chunk by chunk, each chunk's checksum taken and its
  * non-zero pages written where the layout put them; zero pages are not
@@ -135,6 +138,9 @@ static int save_vcpu(struct vmm *vmm, unsigned int id, struct snap_vcpu *v)
 		r = vessel_vcpu_get_pv_state(vcpu, &v->pv);
 	if (!r && vmm->pv_provider == VESSEL_PV_HYPERV)
 		r = vessel_vcpu_get_hv_msg_queue(vcpu, &v->msgq);
+	/* Suspended: its timers as they were at the suspend (clock.c). */
+	if (!r)
+		vmm_clock_held_vcpu(vmm, id, &v->pv, &v->cpu.lapic);
 	return r;
 }
 
@@ -224,6 +230,12 @@ static int save_state(struct vmm *vmm, struct snap_writer *w, char *err,
 		goto out;
 	}
 	tsc = tsc_state->msrs[VESSEL_MSR_TSC];
+	/*
+	 * A suspended machine's guest time stopped at the suspend: its TSC
+	 * and provider clock are the ones taken then, with the timers above.
+	 */
+	vmm_clock_held_tsc(vmm, &tsc);
+	vmm_clock_held_vm(vmm, &pv_vm);
 	snap_put_vm(snap_section(w, SNAP_SEC_VM, 0), tsc, vmm->pv_provider,
 		    &pv_vm);
 	for (i = 0; i < vmm->nr_vcpus; i++) {

@@ -40,6 +40,10 @@ struct vmm_restore_opts {
 	 * touch.
 	 */
 	bool eager;
+	/* vessel run --control's socket, or NULL (Documentation/lifecycle.rst) */
+	const char *control;
+	/* Start suspended: vCPUs held before they run, until a resume. */
+	bool paused;
 };
 
 /*

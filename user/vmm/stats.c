@@ -1,17 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * --stats: what the module counted for each vCPU, and what the machine
- * counted itself (unclaimed I/O, the debugger link, resets).
+ * counted itself (unclaimed I/O, the debugger link, resets). And the
+ * VM's counters for `vessel stat` through the control socket, under the
+ * names the module's debugfs files give them.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
 
 #include "internal.h"
 
-/* Reasons SDM Vol. 3 Appendix C names, for --stats. */
-static const char *vmx_exit_name(unsigned int reason)
+/* Reasons SDM Vol. 3 Appendix C names, for --stats and vessel stat. */
+const char *vmm_vmx_exit_name(unsigned int reason)
 {
 	static const char * const names[] = {
 		[0] = "exception_nmi", [1] = "external_interrupt",
@@ -72,7 +77,7 @@ void vmm_print_stats(struct vmm *vmm)
 	for (i = 0; i < VESSEL_NR_VMX_EXIT_REASONS; i++)
 		if (sum.vmx_exits[i])
 			fprintf(stderr, "  vmx exit %2u %-20s %" PRIu64 "\n",
-				i, vmx_exit_name(i), (uint64_t)sum.vmx_exits[i]);
+				i, vmm_vmx_exit_name(i), (uint64_t)sum.vmx_exits[i]);
 	fprintf(stderr, "unclaimed port I/O: %" PRIu64 " reads, %" PRIu64 " writes\n",
 		vmm->bus.port.unclaimed_reads, vmm->bus.port.unclaimed_writes);
 	fprintf(stderr, "unclaimed MMIO:     %" PRIu64 " reads, %" PRIu64 " writes\n",
@@ -101,4 +106,90 @@ void vmm_print_restore_stats(struct vmm *vmm)
 		(t[0] - vmm->restore_start_ns) / 1000, (t[1] - t[0]) / 1000,
 		(t[2] - t[1]) / 1000, (t[3] - t[2]) / 1000,
 		((uint64_t)vmm->first_run_ns - vmm->restore_start_ns) / 1000);
+}
+
+/* The name of the VM's directory in the module's debugfs: PID-FD. */
+void vmm_debugfs_name(const struct vmm *vmm, char *buf, size_t len)
+{
+	snprintf(buf, len, "%d-%d", (int)getpid(), vmm->vm.fd);
+}
+
+static void put(struct json_object *obj, const char *key, uint64_t v)
+{
+	struct json_object *n = json_object_new_int64(v > INT64_MAX ?
+						      INT64_MAX : (int64_t)v);
+
+	if (n)
+		json_object_object_add(obj, key, n);
+}
+
+/*
+ * The VM's counters (VESSEL_GET_COUNTERS, VESSEL_PV_GET_COUNTERS) under
+ * the names of /sys/kernel/debug/vessel/PID-FD/counters and paravirt
+ * (kmod/vm.c, kmod/paravirt.c): the same table whichever way `vessel
+ * stat` reads it. NULL when the module cannot tell.
+ */
+struct json_object *vmm_counters_json(struct vmm *vmm)
+{
+	static const char * const injected[] = {
+		"interrupt", "nmi", "exception", "reinjected",
+	};
+	struct vessel_counters c = { 0 };
+	struct vessel_pv_counters pv = { 0 };
+	struct json_object *obj;
+	uint64_t total = 0;
+	char key[40];
+	unsigned int i;
+
+	if (vessel_vm_get_counters(&vmm->vm, &c) ||
+	    vessel_vm_get_pv_counters(&vmm->vm, &pv))
+		return NULL;
+	obj = json_object_new_object();
+	if (!obj)
+		return NULL;
+	for (i = 0; i < VESSEL_NR_VMX_EXIT_REASONS; i++)
+		total += c.vmx_exits[i];
+	put(obj, "runs", c.runs);
+	put(obj, "entries", c.entries);
+	put(obj, "exits", total);
+	put(obj, "tlb_flushes", c.tlb_flushes);
+	for (i = 0; i < VESSEL_NR_VMX_EXIT_REASONS; i++) {
+		if (!c.vmx_exits[i])
+			continue;
+		snprintf(key, sizeof(key), "exit.%u", i);
+		put(obj, key, c.vmx_exits[i]);
+	}
+	for (i = 0; i < VESSEL_NR_USER_EXITS; i++) {
+		if (!c.user_exits[i])
+			continue;
+		snprintf(key, sizeof(key), "user_exit.%u", i);
+		put(obj, key, c.user_exits[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(injected); i++) {
+		if (!c.injected[i])
+			continue;
+		snprintf(key, sizeof(key), "injected.%s", injected[i]);
+		put(obj, key, c.injected[i]);
+	}
+	total = 0;
+	for (i = 0; i < VESSEL_PV_NR_HC; i++)
+		total += pv.hypercalls[i];
+	put(obj, "provider", pv.provider);
+	put(obj, "version", vmm->pv_version);
+	put(obj, "hypercalls", total);
+	for (i = 0; i < VESSEL_PV_NR_HC; i++) {
+		if (!pv.hypercalls[i])
+			continue;
+		snprintf(key, sizeof(key), "hypercall.%u", i);
+		put(obj, key, pv.hypercalls[i]);
+	}
+	put(obj, "pv_msr_reads", pv.msr_reads);
+	put(obj, "pv_msr_writes", pv.msr_writes);
+	put(obj, "pv_msr_faults", pv.msr_faults);
+	put(obj, "pv_clock_updates", pv.clock_updates);
+	put(obj, "pv_user_exits", pv.user_exits);
+	put(obj, "pv_debug_bytes_out", pv.debug_bytes[0]);
+	put(obj, "pv_debug_bytes_in", pv.debug_bytes[1]);
+	put(obj, "pv_timer_expirations", pv.timer_expirations);
+	return obj;
 }

@@ -44,9 +44,11 @@ static void timers_program(struct vmm_timers *ts)
 	uint64_t next = 0;
 	struct vmm_timer *t;
 
-	for (t = ts->list; t; t = t->next)
-		if (t->deadline && (!next || t->deadline < next))
-			next = t->deadline;
+	/* Paused: nothing may fire; vmm_timers_resume() programs it. */
+	if (!ts->paused_at)
+		for (t = ts->list; t; t = t->next)
+			if (t->deadline && (!next || t->deadline < next))
+				next = t->deadline;
 	if (next == ts->programmed)
 		return;
 	/* An absolute deadline: one already past fires at once. */
@@ -94,7 +96,7 @@ void vmm_timer_arm_at(struct vmm_timer *t, uint64_t deadline_ns,
 void vmm_timer_arm(struct vmm_timer *t, uint64_t delay_ns,
 		   uint64_t period_ns)
 {
-	uint64_t now = vmm_timer_now();
+	uint64_t now = t->owner->paused_at ?: vmm_timer_now();
 
 	/* Saturate: a guest may ask for the end of time. */
 	vmm_timer_arm_at(t, delay_ns > UINT64_MAX - now ? UINT64_MAX :
@@ -130,6 +132,8 @@ unsigned int vmm_timers_run(struct vmm_timers *ts)
 		expirations = 0;
 	/* The timerfd is disarmed once it fired; it is set again below. */
 	ts->programmed = 0;
+	if (ts->paused_at)
+		return 0;
 	ts->pass++;
 	now = vmm_timer_now();
 	/*
@@ -153,4 +157,28 @@ unsigned int vmm_timers_run(struct vmm_timers *ts)
 	}
 	timers_program(ts);
 	return ran;
+}
+
+void vmm_timers_pause(struct vmm_timers *ts)
+{
+	if (ts->paused_at)
+		return;
+	ts->paused_at = vmm_timer_now();
+	timers_program(ts);
+}
+
+void vmm_timers_resume(struct vmm_timers *ts)
+{
+	uint64_t paused;
+	struct vmm_timer *t;
+
+	if (!ts->paused_at)
+		return;
+	paused = vmm_timer_now() - ts->paused_at;
+	ts->paused_at = 0;
+	for (t = ts->list; t; t = t->next)
+		if (t->deadline &&
+		    __builtin_add_overflow(t->deadline, paused, &t->deadline))
+			t->deadline = UINT64_MAX;
+	timers_program(ts);
 }

@@ -40,6 +40,7 @@ struct vmm_timers {
 	struct vmm_timer *list;
 	uint64_t programmed;		/* the timerfd's deadline; 0: none */
 	uint64_t pass;
+	uint64_t paused_at;		/* vmm_timers_pause(); 0: running */
 };
 
 /* Returns 0, or -errno when no timerfd can be had. */
@@ -60,6 +61,17 @@ unsigned int vmm_timers_run(struct vmm_timers *ts);
 
 /* CLOCK_MONOTONIC now, in nanoseconds: the clock deadlines are on. */
 uint64_t vmm_timer_now(void);
+
+/*
+ * Stop the devices' time while the machine is suspended: no timer runs
+ * (the timerfd is disarmed) until vmm_timers_resume(), which moves every
+ * armed deadline later by the time paused, so a timer fires as long
+ * after the resume as it had left before the pause. A timer armed while
+ * paused counts from the moment of the pause. Pausing twice, or resuming
+ * timers that run, does nothing.
+ */
+void vmm_timers_pause(struct vmm_timers *ts);
+void vmm_timers_resume(struct vmm_timers *ts);
 
 /* Add @t, unarmed, to @ts; @fn(@opaque) is what it runs. */
 void vmm_timer_init(struct vmm_timers *ts, struct vmm_timer *t,

@@ -39,21 +39,40 @@ static bool vcpu_run_once(struct vcpu_thread *t)
 	return true;
 }
 
+/* RUNs a pause may take to complete an exit: a read-modify-write takes 2. */
+#define PAUSE_MAX_RUNS	8
+
 /*
  * A pause was asked for (pause.c): let the kernel complete the exit just
- * handled, and park. immediate_exit makes RUN return before the guest
- * runs, after the kernel wrote an IN's or MMIO read's data; what comes
- * back instead (the write half of a read-modify-write) is handled, and
- * RUN goes once more.
+ * handled, and park at an instruction boundary. immediate_exit makes RUN
+ * return before the guest runs, after the kernel wrote an IN's or MMIO
+ * read's data; what comes back instead (the write half of a
+ * read-modify-write) is handled, and RUN goes once more, until it comes
+ * back with nothing to handle and VESSEL_RUN_PENDING clear (a module
+ * without the flag leaves it clear: then the first empty return ends
+ * it, which that module's RUN guarantees too).
  */
 static void vcpu_pause(struct vcpu_thread *t)
 {
 	struct vmm *vmm = t->vmm;
 	struct vessel_run *run = t->vcpu->run;
+	unsigned int n;
+	bool handled;
 
 	run->immediate_exit = 1;
-	while (!vmm->stopping && vcpu_run_once(t))
-		;
+	for (n = 0; !vmm->stopping; n++) {
+		handled = vcpu_run_once(t);
+		if (!handled && !(run->flags & VESSEL_RUN_PENDING))
+			break;
+		if (n == PAUSE_MAX_RUNS) {
+			pthread_mutex_lock(&vmm->lock);
+			vcpu_error(t, "an exit is still pending after %u RUNs with immediate_exit",
+				   n + 1);
+			vmm_stop_locked(vmm, VESSEL_EXIT_FAILURE);
+			pthread_mutex_unlock(&vmm->lock);
+			break;
+		}
+	}
 	run->immediate_exit = 0;
 	pthread_mutex_lock(&vmm->lock);
 	vcpu_park_locked(t);
@@ -65,7 +84,7 @@ static void vcpu_pause(struct vcpu_thread *t)
  * VESSEL_RUN returns with an exit for userspace: vCPUs run the guest and
  * handle in-kernel exits in parallel. A kick (vmm_stop_locked(), a pause)
  * makes RUN return VESSEL_EXIT_INTR, even if it comes before RUN is
- * entered.
+ * entered; so does the execution cap's signal (cap.c).
  */
 void *vmm_vcpu_thread(void *arg)
 {
@@ -73,14 +92,19 @@ void *vmm_vcpu_thread(void *arg)
 	struct vmm *vmm = t->vmm;
 	unsigned long long none = 0;
 
+	vcpu_cap_init(t);
 	/* For --stats: when the first vCPU got to VESSEL_RUN. */
 	atomic_compare_exchange_strong(&vmm->first_run_ns, &none,
 				       vmm_timer_now());
 	while (!vmm->stopping) {
-		if (vmm->pausing)
+		if (vmm->pausing) {
 			vcpu_pause(t);
-		else
-			vcpu_run_once(t);
+			continue;
+		}
+		vcpu_cap_before_run(t);
+		vcpu_run_once(t);
+		vcpu_cap_after_run(t);
 	}
+	vcpu_cap_free(t);
 	return NULL;
 }

@@ -8,8 +8,8 @@
  * starts at the image's entry, the others wait in the kernel for the
  * INIT/SIPI the guest sends them, as on a PC.
  *
- * Building: the Hyper-V debugger link first (a bad one is the user's to
- * fix), /dev/vessel and its limits, guest RAM, the image, the VM with its
+ * Building: the Hyper-V debugger link and the control socket first (a
+ * bad one is the user's to fix), /dev/vessel and its limits, guest RAM, the image, the VM with its
  * firmware tables, memory and vCPUs, the power-on state (power.c), then
  * the locks, the timers, the bus and the board (devices.c). Running is
  * loop.c's and vcpu.c's.
@@ -493,12 +493,17 @@ int vmm_create(const struct vm_config *cfg, struct vmm **out)
 	}
 	vmm->cfg = *cfg;
 	vmm->con.name = cfg->name;
+	vmm_lc_init(&vmm->lc);
+	atomic_init(&vmm->cpu_cap, cfg->cpu_cap ? cfg->cpu_cap : 100);
 	status = vmm_open_hv_debug(vmm);
 	if (status)
 		goto err_free_vmm;
-	status = vmm_open(vmm);
+	status = vmm_control_open(vmm);
 	if (status)
 		goto err_close_hv_debug;
+	status = vmm_open(vmm);
+	if (status)
+		goto err_close_control;
 	status = vmm_map_ram(vmm, cfg->mem);
 	if (status)
 		goto err_close_sys;
@@ -541,6 +546,8 @@ err_unmap_ram:
 	munmap(vmm->ram, vmm->ram_size);
 err_close_sys:
 	vessel_sys_close(&vmm->sys);
+err_close_control:
+	vmm_control_close(vmm);
 err_close_hv_debug:
 	hv_debug_close(&vmm->hv_debug);
 err_free_vmm:
@@ -550,6 +557,8 @@ err_free_vmm:
 
 void vmm_destroy(struct vmm *vmm)
 {
+	vmm_control_close(vmm);
+	vmm_clock_free(vmm);
 	io_bus_free(&vmm->bus);
 	vmm_timers_free(&vmm->timers);
 	vmm_sync_free(vmm);

@@ -55,6 +55,10 @@ struct vm_config {
 	uint32_t pv_provider;	/* VESSEL_PV_* */
 	uint32_t pv_version;	/* 0: the newest */
 	const char *hv_debug;	/* the Hyper-V debugger's link, or NULL */
+	/* Lifecycle (Documentation/lifecycle.rst): */
+	const char *control;	/* the control socket's path, or NULL */
+	unsigned int cpu_cap;	/* % of a host CPU per vCPU, 1-100; 0: 100 */
+	bool power_off_on_reset;	/* a guest reset powers off instead */
 };
 
 /* The paravirtual providers by name, in VESSEL_PV_* order. */
@@ -79,9 +83,10 @@ int vmm_create(const struct vm_config *cfg, struct vmm **vmm);
 
 /*
  * vmm_run() - run the machine until it stops: from vCPU 0's entry, one
- * thread per vCPU, the UART on this terminal, until the guest ends it, a
- * vCPU fails or SIGINT/SIGTERM arrives. Returns the exit status. Once
- * per machine.
+ * thread per vCPU, the UART on this terminal, the control socket if the
+ * config has one, until the guest ends it, a vCPU fails, a client powers
+ * it off or SIGINT/SIGTERM arrives. Returns the exit status. Once per
+ * machine.
  */
 int vmm_run(struct vmm *vmm);
 
@@ -92,5 +97,8 @@ int vmm_run(struct vmm *vmm);
 void vmm_print_stats(struct vmm *vmm);
 
 void vmm_destroy(struct vmm *vmm);
+
+/* The name of a basic VM-exit reason (SDM Vol. 3 Appendix C), or "other". */
+const char *vmm_vmx_exit_name(unsigned int reason);
 
 #endif /* VESSEL_VMM_H */
