@@ -264,7 +264,7 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 			    unsigned int mark)
 {
 	int fast = VESSEL_FAST_NONE;
-	u64 since = rdtsc(), deadline;
+	u64 since = 0, deadline;
 	int r;
 
 	/* Cleared first: a request made meanwhile (pv/core.c) is not lost. */
@@ -288,9 +288,11 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 	}
 
 	for (;;) {
-		vessel_vmx_preemption_timer(vcpu, since,
-					    vessel_lapic_hv_timer(vcpu, &deadline) ?
-					    &deadline : NULL);
+		if (unlikely(vessel_vmx_preemption_timer_needed(vcpu,
+							vessel_lapic_hv_timer_on(vcpu))))
+			vessel_vmx_preemption_timer(vcpu, &since,
+						    vessel_lapic_hv_timer(vcpu, &deadline) ?
+						    &deadline : NULL);
 		vessel_stage(vcpu, VESSEL_STAGE_CHECKS);
 		r = vessel_vmx_enter(vcpu->regs, vcpu->launched);
 		vessel_stage(vcpu, VESSEL_STAGE_GUEST);
@@ -313,7 +315,7 @@ static int vcpu_enter_guest(struct vessel_vcpu *vcpu,
 				vessel_vmx_host_nmi();
 			break;
 		}
-		if (!vessel_exit_fast_candidate(vcpu->exit_reason))
+		if (!vessel_exit_fast_candidate(vcpu))
 			break;
 		fast = vessel_exit_fast(vcpu);
 		vessel_stage(vcpu, VESSEL_STAGE_FAST);

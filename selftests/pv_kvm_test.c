@@ -12,7 +12,9 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/kvm_para.h>
@@ -471,7 +473,7 @@ static void guest_steal(void)
 	GUEST_ASSERT(!(steal.version & 1));
 	GUEST_ASSERT_EQ(steal.preempted, 0);
 	s0 = steal.steal;
-	GUEST_SYNC(1);		/* out of RUN: preempted */
+	GUEST_SYNC(1);		/* out of RUN: not preempted (KVM's way) */
 	GUEST_ASSERT_EQ(steal.preempted, 0);
 	GUEST_SYNC(2);		/* the host starts a CPU hog */
 	for (i = 0; i < 200000 && steal.steal == s0; i++)
@@ -496,7 +498,8 @@ TEST(steal_time)
 	CPU_SET(0, &set);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
 	vcpu_run_expect_sync(vcpu, 1);
-	EXPECT_EQ(KVM_VCPU_PREEMPTED, st->preempted);
+	/* A return to userspace is no preemption: KVM leaves the flag 0. */
+	EXPECT_EQ(0, st->preempted);
 	vcpu_run_expect_sync(vcpu, 2);
 	WRITE_ONCE(hog_stop, 0);
 	ASSERT_EQ(0, pthread_create(&t, NULL, hog, NULL));
@@ -776,6 +779,57 @@ TEST(pv_eoi)
 	EXPECT_LE(PV_EOI_ROUNDS * 9 / 10, flag_count);
 	/* Each flagged handler saved its EOI write's exit. */
 	EXPECT_LE(exits[1] + flag_count * 9 / 10, exits[0]);
+}
+
+/*
+ * The PV EOI flag's VMM address is looked up once and kept (lapic.c): 20
+ * self-IPIs, then userspace moves the guest's memory to another mapping
+ * (the old one stays mapped, so only the slot change says it moved), then
+ * 20 more, whose offers must land where the guest now reads.
+ */
+static void guest_pv_eoi_moved(void)
+{
+	uint64_t i, before = 0;
+
+	xapic_write(APIC_SPIV, APIC_SW_ENABLE | 0xff);
+	wrmsr(MSR_KVM_PV_EOI_EN, (uint64_t)&pv_eoi_word | 1);
+	sti();
+	for (i = 0; i < 40; i++) {
+		if (i == 20) {
+			GUEST_SYNC(1);
+			before = READ_ONCE(flagged);
+		}
+		xapic_write(APIC_ICR, APIC_DEST_SELF | PV_EOI_VECTOR);
+		while (READ_ONCE(handled) <= i)
+			cpu_relax();
+	}
+	cli();
+	GUEST_ASSERT(!xapic_vec_set(APIC_ISR, PV_EOI_VECTOR));
+	GUEST_ASSERT(READ_ONCE(flagged) - before >= 18);
+	GUEST_DONE();
+}
+
+TEST(pv_eoi_memory_moved)
+{
+	struct vm *vm = pv_lapic_vm(guest_pv_eoi_moved);
+	uint64_t size = vm->mem_size;
+	uint8_t *old = vm->mem;
+	uint8_t *copy;
+
+	vcpu_run_expect_sync(vm->vcpus[0], 1);
+	ASSERT_EQ(vm->slots[0].hva, old);
+	copy = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, copy);
+	memcpy(copy, old, size);
+	ASSERT_EQ(0, vessel_vm_set_memory(&vm->v, 0, vm->slots[0].flags, 0,
+					  size, copy));
+	/* The guest's globals are read from the new copy from now on. */
+	vm->slots[0].hva = copy;
+	vm->mem = copy;
+	vcpu_run_expect_done(vm->vcpus[0]);
+	vm_free(vm);
+	munmap(old, size);
 }
 
 TEST_HARNESS_MAIN

@@ -313,7 +313,7 @@ static uint64_t *tf_pde(void)
 static void guest_tlb_flush(uint64_t id)
 {
 	uint32_t a = KVM_CPUID_FEATURES, b, c = 0, d;
-	uint8_t old = KVM_VCPU_PREEMPTED;
+	uint8_t old;
 
 	sti();
 	if (id == 1) {
@@ -323,9 +323,14 @@ static void guest_tlb_flush(uint64_t id)
 		kk_wait(&tf_stage, 1);
 		/* The old mapping, now in this vCPU's TLB. */
 		GUEST_ASSERT_EQ(READ_ONCE(*(uint64_t *)TF_GVA), 0xaaaa);
-		GUEST_SYNC(1);	/* out of RUN: preempted until vCPU 0 is done */
-		/* The host took the request (atomically) and flushed. */
+		GUEST_SYNC(1);	/* the host starts a hog on this vCPU's CPU */
+		/* Out of RUN the vCPU was not preempted (KVM's way). */
 		GUEST_ASSERT_EQ(READ_ONCE(tf_steal.preempted), 0);
+		WRITE_ONCE(tf_out, 1);
+		/* Spinning in the guest; the hog preempts this thread. */
+		while (!READ_ONCE(tf_flag_set))
+			cpu_relax();
+		/* Asked while preempted: flushed before it ran again. */
 		GUEST_ASSERT_EQ(READ_ONCE(*(uint64_t *)TF_GVA), 0xbbbb);
 		GUEST_DONE();
 	}
@@ -336,25 +341,29 @@ static void guest_tlb_flush(uint64_t id)
 	WRITE_ONCE(tf_stage, 1);
 
 	/*
-	 * Linux's kvm_flush_tlb_multi(): a preempted vCPU gets no IPI.  Wait
-	 * until vCPU 1 is out of RUN (the host says so): a host preemption
-	 * inside RUN also shows the flag, but vCPU 1 may not have read the
-	 * old mapping yet.
+	 * Linux's kvm_flush_tlb_multi(): a preempted vCPU gets no IPI but
+	 * KVM_VCPU_FLUSH_TLB in its record.  vCPU 1 has read the old mapping
+	 * and is back in RUN; wait until the host preempts it there (the
+	 * flag), and add the request with a CMPXCHG, as Linux does.  The
+	 * flag goes back to 0 when it runs again: then wait for the next.
 	 */
 	kk_wait(&tf_out, 1);
-	while (READ_ONCE(tf_steal.preempted) != KVM_VCPU_PREEMPTED)
-		cpu_relax();
 	*tf_pde() = TF_NEW_GPA | TF_PDE_FLAGS;
 	asm volatile("invlpg (%0)" :: "r"(TF_GVA) : "memory");
-	GUEST_ASSERT(__atomic_compare_exchange_n(&tf_steal.preempted, &old,
-						 KVM_VCPU_PREEMPTED | KVM_VCPU_FLUSH_TLB,
-						 false, __ATOMIC_SEQ_CST,
-						 __ATOMIC_SEQ_CST));
+	do {
+		while (READ_ONCE(tf_steal.preempted) != KVM_VCPU_PREEMPTED)
+			cpu_relax();
+		old = KVM_VCPU_PREEMPTED;
+	} while (!__atomic_compare_exchange_n(&tf_steal.preempted, &old,
+					      KVM_VCPU_PREEMPTED | KVM_VCPU_FLUSH_TLB,
+					      false, __ATOMIC_SEQ_CST,
+					      __ATOMIC_SEQ_CST));
 	WRITE_ONCE(tf_flag_set, 1);
 	GUEST_DONE();
 }
 
 static uint64_t tf_flushes[2];	/* vCPU 1's tlb_flushes at the sync, at the end */
+static int tf_hog_stop;
 
 static uint64_t vcpu_tlb_flushes(struct vcpu *vcpu)
 {
@@ -364,30 +373,43 @@ static uint64_t vcpu_tlb_flushes(struct vcpu *vcpu)
 	return c.tlb_flushes;
 }
 
+static void *tf_hog(void *arg)
+{
+	pin_to(1);
+	while (!READ_ONCE(tf_hog_stop))
+		;
+	return NULL;
+}
+
 static void *run_flush_target(void *arg)
 {
 	struct vcpu *vcpu = arg;
-	struct vm *vm = vcpu->vm;
-	int i;
+	pthread_t hog;
 
 	/* One host CPU throughout: no flush for a move to another. */
 	pin_to(1);
 	vcpu_run_expect_sync(vcpu, 1);
 	tf_flushes[0] = vcpu_tlb_flushes(vcpu);
-	guest_global(vm, tf_out) = 1;
-	/* Out of RUN (preempted) until vCPU 0 has asked for the flush. */
-	for (i = 0; i < 30000 && !guest_global(vm, tf_flag_set); i++)
-		usleep(1000);
+	TEST_ASSERT(!pthread_create(&hog, NULL, tf_hog, NULL), "hog");
 	vcpu_run_expect_done(vcpu);
+	WRITE_ONCE(tf_hog_stop, 1);
+	pthread_join(hog, NULL);
 	tf_flushes[1] = vcpu_tlb_flushes(vcpu);
 	return NULL;
 }
 
+/*
+ * The request is left while vCPU 1 is preempted inside RUN: since the
+ * flag is set only on a real preemption (not when RUN returns to
+ * userspace), a host thread spinning on vCPU 1's CPU makes one.
+ */
 TEST(kvm_pv_tlb_flush)
 {
 	struct vm *vm = vm_create_pv(2, VESSEL_PV_KVM, 0, guest_tlb_flush);
 	pthread_t t;
 
+	if (!pin_to(0) || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(vm_free(vm); return, "needs two host CPUs");
 	ASSERT_EQ(0, pthread_create(&t, NULL, run_flush_target, vm->vcpus[1]));
 	vcpu_run_expect_done(vm->vcpus[0]);
 	pthread_join(t, NULL);

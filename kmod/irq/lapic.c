@@ -209,9 +209,15 @@ static void lapic_irr_posted(struct vessel_lapic *l)
 	WRITE_ONCE(l->irr_pending, true);
 }
 
+/* Four words or'ed inline: bitmap_empty() would call out for 256 bits. */
 static bool lapic_extint_pending(const struct vessel_lapic *l)
 {
-	return !bitmap_empty(l->extint, 256);
+	unsigned long any = 0;
+	unsigned int i;
+
+	for (i = 0; i < BITS_TO_LONGS(256); i++)
+		any |= l->extint[i];
+	return any;
 }
 
 /*
@@ -1179,7 +1185,7 @@ bool __vessel_lapic_ack(struct vessel_vcpu *vcpu)
 
 	if (lapic_irr_empty(l))
 		return false;
-	vec = find_last_bit(l->extint, 256);
+	vec = lapic_extint_pending(l) ? find_last_bit(l->extint, 256) : 256;
 	if (vec < 256 && test_and_clear_bit(vec, l->extint)) {
 		vcpu->ev.irq_vector = vec;
 		vcpu->ev.irq_pending = true;
@@ -1401,8 +1407,8 @@ static void lapic_pv_eoi_offer(struct vessel_vcpu *vcpu, int vec)
 		if (w)
 			return;
 	}
-	if (!vessel_mem_write_atomic(vcpu->vm, l->pv_eoi_msr & ~KVM_MSR_ENABLED,
-				     &flag, sizeof(flag)))
+	if (!vessel_mem_u8_atomic(vcpu->vm, &l->pv_eoi_cache,
+				  l->pv_eoi_msr & ~KVM_MSR_ENABLED, &flag, true))
 		l->pv_eoi_pending = true;
 }
 
@@ -1423,6 +1429,35 @@ void __vessel_lapic_pv_eoi_sync(struct vessel_vcpu *vcpu)
 		return;
 	}
 	lapic_eoi(vcpu);
+}
+
+/*
+ * The same look from the exit fast path (IRQs off): the flag read with
+ * page faults off.  A byte that cannot be read here, or is still set
+ * (taking the offer back writes guest memory), is left to the slow way.
+ * The guest's CR2 is in the CPU: a fault in the read must not change it.
+ *
+ * Return: -EAGAIN left to vessel_lapic_after_exit(); 0 the guest's EOI
+ * is done; 1 done, and the entry must take the slow way (an interrupt may
+ * be deliverable now, or an EOI must reach userspace).
+ */
+int vessel_lapic_pv_eoi_sync_fast(struct vessel_vcpu *vcpu)
+{
+	struct vessel_lapic *l = vcpu->lapic;
+	unsigned long cr2 = native_read_cr2();
+	u8 flag;
+
+	if (vessel_mem_u8_atomic(vcpu->vm, &l->pv_eoi_cache,
+				 l->pv_eoi_msr & ~KVM_MSR_ENABLED, &flag, false)) {
+		/* A fault in the read wrote CR2, which holds the guest's. */
+		native_write_cr2(cr2);
+		return -EAGAIN;
+	}
+	if (flag & KVM_PV_EOI_MASK)
+		return -EAGAIN;
+	l->pv_eoi_pending = false;
+	lapic_eoi(vcpu);
+	return l->eoi_exit >= 0 || !lapic_irr_empty(l);
 }
 
 /* MSR_KVM_PV_EOI_EN, checked by the caller; between exits: nothing pending. */

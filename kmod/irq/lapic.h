@@ -48,6 +48,7 @@
  * @pv_eoi_msr:	MSR_KVM_PV_EOI_EN (the guest's flag byte and enable bit)
  * @pv_eoi_pending: the flag byte was set for the one vector in ISR; the
  *		next exit looks whether the guest cleared it (its EOI)
+ * @pv_eoi_cache: the flag byte's VMM address, for the offer and that look
  * @auto_eoi:	vectors acknowledged without setting ISR (Hyper-V SINTs
  *		with auto-EOI); written by the vCPU's thread only
  * @hv_timer:	TSC-deadline mode inside RUN: @target_tsc is watched by
@@ -81,6 +82,7 @@ struct vessel_lapic {
 	bool irr_pending;
 	bool pv_eoi_pending;
 	u64 pv_eoi_msr;
+	struct vessel_mem_cache pv_eoi_cache;
 	DECLARE_BITMAP(auto_eoi, 256);
 };
 
@@ -129,6 +131,7 @@ static inline bool vessel_lapic_mmio_page(struct vessel_vcpu *vcpu, u64 gpa)
 	       (gpa & PAGE_MASK) == (l->base & PAGE_MASK);
 }
 void __vessel_lapic_pv_eoi_sync(struct vessel_vcpu *vcpu);
+int vessel_lapic_pv_eoi_sync_fast(struct vessel_vcpu *vcpu);
 
 /*
  * After an exit, preemptible: a paravirtual EOI the guest may have done
@@ -138,6 +141,12 @@ static inline void vessel_lapic_after_exit(struct vessel_vcpu *vcpu)
 {
 	if (vcpu->lapic && unlikely(vcpu->lapic->pv_eoi_pending))
 		__vessel_lapic_pv_eoi_sync(vcpu);
+}
+
+/* Before every entry (IRQs off): whether the APIC's deadline is watched. */
+static inline bool vessel_lapic_hv_timer_on(const struct vessel_vcpu *vcpu)
+{
+	return vcpu->lapic && vcpu->lapic->hv_timer;
 }
 
 /*

@@ -109,6 +109,19 @@ long vessel_mem_get_dirty_log(struct vessel_vm *vm,
 long vessel_mem_clear_dirty_log(struct vessel_vm *vm,
 				const struct vessel_dirty_log *d);
 
+/*
+ * A guest byte accessed over and over (the PV EOI flag): its VMM address,
+ * looked up for @gpa while vessel_mem.inval_seq was @seq.  Zeroed: none.
+ */
+struct vessel_mem_cache {
+	u64 gpa;
+	u8 __user *uaddr;
+	unsigned long seq;
+};
+
+int vessel_mem_u8_atomic(struct vessel_vm *vm, struct vessel_mem_cache *c,
+			 u64 gpa, u8 *val, bool write);
+
 /* Between memory.c and ept.c. */
 const struct vessel_mem_slot *
 vessel_mem_slot_find(const struct vessel_mem_slots *slots, u64 gpa);

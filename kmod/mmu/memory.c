@@ -495,6 +495,50 @@ int vessel_mem_write_atomic(struct vessel_vm *vm, u64 gpa, const void *buf,
 }
 
 /**
+ * vessel_mem_u8_atomic() - read or write a guest byte, the lookup kept
+ * @vm:		the VM
+ * @c:		the byte's VMM address as last looked up
+ * @gpa:	the byte's guest-physical address
+ * @val:	the byte to write, or where the byte read goes
+ * @write:	write rather than read
+ *
+ * One byte read or written with page faults off, as
+ * vessel_mem_write_atomic() writes, for a caller with IRQs or
+ * preemption off that reaches the same byte at every
+ * interrupt (the PV EOI flag): the slot walk is done once and its result
+ * kept in @c until the slots or the VMM's mappings change (inval_seq
+ * moves, as the EPT fault path watches it).  The byte must be writable:
+ * in a read-only slot a read fails too (-EPERM).
+ *
+ * Return: as vessel_mem_write_atomic().
+ */
+int vessel_mem_u8_atomic(struct vessel_vm *vm, struct vessel_mem_cache *c,
+			 u64 gpa, u8 *val, bool write)
+{
+	unsigned long seq = READ_ONCE(vm->mem.inval_seq);
+	void __user *uaddr;
+	size_t n;
+	int r;
+
+	if (current->mm != vm->mm)
+		return -EFAULT;
+	if (!c->uaddr || c->gpa != gpa || c->seq != seq) {
+		/* inval_seq before the slots: ept.c bumps it after publishing. */
+		smp_rmb();
+		r = mem_chunk(&vm->mem, gpa, 1, true, &uaddr, &n);
+		if (r)
+			return r;
+		c->gpa = gpa;
+		c->uaddr = uaddr;
+		c->seq = seq;
+	}
+	pagefault_disable();
+	r = write ? put_user(*val, c->uaddr) : get_user(*val, c->uaddr);
+	pagefault_enable();
+	return r;
+}
+
+/**
  * vessel_mem_xchg_u8() - replace a guest byte by @val atomically
  * @vm:		the VM
  * @gpa:	the byte's guest-physical address

@@ -77,8 +77,12 @@ int vessel_pv_vm_create(struct vessel_vm *vm, u32 provider, u32 version)
 	vm->pv.ops = ops;
 	vm->pv.version = version ? version : ops->newest;
 	mutex_init(&vm->pv.lock);
+	seqcount_mutex_init(&vm->pv.clock.sc, &vm->pv.lock);
 	if (ops->vm_init) {
+		/* No one else sees the VM yet; the clock's writers hold it. */
+		mutex_lock(&vm->pv.lock);
 		r = ops->vm_init(vm);
+		mutex_unlock(&vm->pv.lock);
 		if (r)
 			return r;
 	}
@@ -93,6 +97,25 @@ unsigned int vessel_pv_cpuid(struct vessel_vm *vm,
 	if (!vm->pv.ops->cpuid)
 		return 0;
 	return vm->pv.ops->cpuid(vm, e, room);
+}
+
+/**
+ * vessel_pv_msr_read_fast() - an RDMSR the provider answers at once
+ * @vcpu:	the vCPU, in the exit fast path (IRQs off)
+ * @index:	the MSR, in the range reserved for hypervisors
+ * @val:	where the value read goes
+ *
+ * Return: 0 done (counted as vessel_pv_msr() counts it), -EAGAIN for
+ * vessel_pv_msr() to do it, nothing changed.
+ */
+int vessel_pv_msr_read_fast(struct vessel_vcpu *vcpu, u32 index, u64 *val)
+{
+	struct vessel_pv_vm *pv = &vcpu->vm->pv;
+
+	if (!pv->ops->msr_read_fast || pv->ops->msr_read_fast(vcpu, index, val))
+		return -EAGAIN;
+	atomic64_inc(&pv->stats.msr_reads);
+	return 0;
 }
 
 /**
@@ -239,10 +262,12 @@ void vessel_pv_clock_sync(struct vessel_vm *vm,
 		return;
 	host = rdtsc();
 	val = eval(vm, host + c->tsc_offset);
+	write_seqcount_begin(&c->sc);
 	c->base_tsc = host + off;
 	c->base_val = val;
 	c->tsc_offset = off;
 	pv_clock_bump(c);
+	write_seqcount_end(&c->sc);
 }
 
 /* With pv.lock held: the clock reads @val at guest TSC @tsc from now on. */
@@ -250,10 +275,39 @@ void vessel_pv_clock_set(struct vessel_vm *vm, u64 tsc, u64 val)
 {
 	struct vessel_pv_clock *c = &vm->pv.clock;
 
+	write_seqcount_begin(&c->sc);
 	c->base_tsc = tsc;
 	c->base_val = val;
 	c->tsc_offset = READ_ONCE(vm->tsc_offset);
 	pv_clock_bump(c);
+	write_seqcount_end(&c->sc);
+}
+
+/**
+ * vessel_pv_clock_peek() - the clock's base without pv.lock
+ * @vm:		the VM
+ * @base_tsc:	where its base_tsc goes
+ * @base_val:	where its base_val goes
+ *
+ * For the exit fast path (IRQs off, no sleeping lock): one consistent
+ * read, no waiting for a writer.
+ *
+ * Return: true with both filled; false while a writer is at work, or when
+ * the clock must first be re-based for a new guest TSC offset
+ * (vessel_pv_clock_sync(), under pv.lock).
+ */
+bool vessel_pv_clock_peek(struct vessel_vm *vm, u64 *base_tsc, u64 *base_val)
+{
+	const struct vessel_pv_clock *c = &vm->pv.clock;
+	unsigned int seq = raw_read_seqcount(&c->sc);
+	bool based;
+
+	if (seq & 1)
+		return false;
+	*base_tsc = c->base_tsc;
+	*base_val = c->base_val;
+	based = c->seq && c->tsc_offset == READ_ONCE(vm->tsc_offset);
+	return based && !read_seqcount_retry(&c->sc, seq);
 }
 
 /* Whether the bytes of @st->data after the provider's struct are zero. */

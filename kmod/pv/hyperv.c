@@ -71,13 +71,17 @@
 
 /* ------------------------------------------------------------- clock */
 
+static u64 hv_ref_at(u64 base_tsc, u64 base_val, u64 scale, u64 tsc)
+{
+	return base_val - mul_u64_u64_shr(base_tsc, scale, 64) +
+	       mul_u64_u64_shr(tsc, scale, 64);
+}
+
 static u64 hv_clock_eval(struct vessel_vm *vm, u64 tsc)
 {
 	const struct vessel_pv_clock *c = &vm->pv.clock;
-	u64 scale = vm->pv.hv.scale;
 
-	return c->base_val - mul_u64_u64_shr(c->base_tsc, scale, 64) +
-	       mul_u64_u64_shr(tsc, scale, 64);
+	return hv_ref_at(c->base_tsc, c->base_val, vm->pv.hv.scale, tsc);
 }
 
 u64 vessel_hv_ref_now(struct vessel_vm *vm)
@@ -561,6 +565,24 @@ static int hv_vcpu_set_state(struct vessel_vcpu *vcpu,
 	return 0;
 }
 
+/*
+ * TIME_REF_COUNT in the exit fast path: the clock read without pv.lock,
+ * which the slow way takes.  Its scale is fixed at VM creation.
+ */
+static int hv_msr_read_fast(struct vessel_vcpu *vcpu, u32 index, u64 *val)
+{
+	struct vessel_vm *vm = vcpu->vm;
+	u64 base_tsc, base_val;
+
+	if (index != HV_X64_MSR_TIME_REF_COUNT ||
+	    !hv_msr_advertised(vcpu, index) ||
+	    !vessel_pv_clock_peek(vm, &base_tsc, &base_val))
+		return -EAGAIN;
+	*val = hv_ref_at(base_tsc, base_val, vm->pv.hv.scale,
+			 vessel_pv_guest_tsc(vm));
+	return 0;
+}
+
 const struct vessel_pv_ops vessel_pv_hyperv_ops = {
 	.provider	= VESSEL_PV_HYPERV,
 	.newest		= 1,
@@ -568,6 +590,7 @@ const struct vessel_pv_ops vessel_pv_hyperv_ops = {
 	.vm_init	= hv_vm_init,
 	.cpuid		= hv_cpuid,
 	.msr		= hv_msr,
+	.msr_read_fast	= hv_msr_read_fast,
 	.hypercall	= vessel_hv_hypercall,
 	.complete_user	= vessel_hv_complete_user,
 	.vcpu_init	= vessel_hv_synic_init,

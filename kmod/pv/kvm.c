@@ -182,10 +182,10 @@ static bool kvm_has(struct vessel_vcpu *vcpu, unsigned int feature)
 
 /*
  * struct kvm_steal_time: steal is the time the vCPU thread was runnable
- * but waited for a host CPU (the scheduler's run_delay); preempted is set
- * while the vCPU is out of VESSEL_RUN and, as KVM does, when its thread is
- * preempted inside it, so guest spinners do not wait for a vCPU that
- * cannot run.  This writes steal, version and flags only: the preempted
+ * but waited for a host CPU (the scheduler's run_delay); preempted is set,
+ * as KVM does, only when the vCPU's thread is preempted inside VESSEL_RUN
+ * (not when RUN returns to userspace), so guest spinners do not wait for
+ * a vCPU that cannot run.  This writes steal, version and flags only: the preempted
  * byte has its own writers (below), as the guest may CMPXCHG it.
  */
 static void kvm_write_steal(struct vessel_vcpu *vcpu)
@@ -279,20 +279,15 @@ static void kvm_vcpu_enter(struct vessel_vcpu *vcpu)
 	}
 }
 
+/*
+ * RUN returns to userspace: the vCPU is not preempted, and, as KVM's
+ * kvm_arch_vcpu_put() when its thread was not preempted, nothing is
+ * written to the guest.  Steal time is brought up to date by the next
+ * RUN's enter hook.
+ */
 static void kvm_vcpu_leave(struct vessel_vcpu *vcpu)
 {
-	struct vessel_pv_kvm_vcpu *k = &vcpu->pv.kvm;
-	u8 flag = KVM_VCPU_PREEMPTED;
-
-	WRITE_ONCE(k->in_run, false);
-	barrier();
-	if (!(k->steal_time_msr & KVM_MSR_ENABLED))
-		return;
-	kvm_write_steal(vcpu);
-	/* 0 until now (it was exchanged at entry): no request to keep. */
-	if (!k->preempted &&
-	    !vessel_mem_write(vcpu->vm, kvm_preempted_gpa(vcpu), &flag, 1))
-		WRITE_ONCE(k->preempted, true);
+	WRITE_ONCE(vcpu->pv.kvm.in_run, false);
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <linux/atomic.h>
 #include <linux/hrtimer.h>
 #include <linux/mutex.h>
+#include <linux/seqlock.h>
 #include <linux/types.h>
 #include <vessel.h>
 
@@ -29,13 +30,16 @@ struct pid;
  * same on every vCPU, continuous when the guest TSC offset changes.  It
  * read @base_val (provider units: ns for kvmclock, 100 ns for Hyper-V) at
  * guest TSC @base_tsc.  @seq changes whenever the function does, so vCPUs
- * know to rewrite the guest's copy (pvclock or the TSC page).
+ * know to rewrite the guest's copy (pvclock or the TSC page).  Written
+ * under pv.lock; @sc lets the exit fast path, which may not sleep, read
+ * it without the lock (vessel_pv_clock_peek()).
  */
 struct vessel_pv_clock {
 	u64 base_tsc;
 	u64 base_val;
 	s64 tsc_offset;		/* the vm->tsc_offset it was based for */
 	u32 seq;		/* never 0 once set up */
+	seqcount_mutex_t sc;
 };
 
 struct vessel_pv_kvm_vm {
@@ -186,6 +190,8 @@ struct vessel_pv_vcpu {
  *		returns how many
  * @msr:	an RDMSR/WRMSR: 0 done, -ENOENT not the provider's, -EINVAL
  *		#GP, VESSEL_PV_USER (instruction completed, run page filled)
+ * @msr_read_fast: an RDMSR in the exit fast path (IRQs off): 0 done, or
+ *		-EAGAIN before anything changed, for @msr to do it
  * @hypercall:	a VMCALL, as an exit handler: >0 re-enter, 0 to userspace
  *		(run page filled), -ENOENT not claimed (#UD).  With @atomic
  *		(the fast path, IRQs off) only calls that just compute an
@@ -216,6 +222,7 @@ struct vessel_pv_ops {
 	unsigned int (*cpuid)(struct vessel_vm *vm,
 			      struct vessel_cpuid_entry *e, unsigned int room);
 	int (*msr)(struct vessel_vcpu *vcpu, u32 index, bool write, u64 *val);
+	int (*msr_read_fast)(struct vessel_vcpu *vcpu, u32 index, u64 *val);
 	int (*hypercall)(struct vessel_vcpu *vcpu, bool atomic);
 	void (*complete_user)(struct vessel_vcpu *vcpu);
 	void (*vcpu_init)(struct vessel_vcpu *vcpu);
@@ -245,6 +252,8 @@ u64 vessel_pv_caps(void);
 unsigned int vessel_pv_cpuid(struct vessel_vm *vm,
 			     struct vessel_cpuid_entry *e, unsigned int room);
 int vessel_pv_msr(struct vessel_vcpu *vcpu, u32 index, bool write, u64 *val);
+int vessel_pv_msr_read_fast(struct vessel_vcpu *vcpu, u32 index, u64 *val);
+bool vessel_pv_clock_peek(struct vessel_vm *vm, u64 *base_tsc, u64 *base_val);
 int vessel_exit_vmcall(struct vessel_vcpu *vcpu);
 int vessel_vmcall_fast(struct vessel_vcpu *vcpu);
 void vessel_pv_complete_user(struct vessel_vcpu *vcpu);

@@ -289,30 +289,13 @@ static int vmx_fast_vmcall(struct vessel_vcpu *vcpu)
 	return vessel_vmcall_fast(vcpu);
 }
 
-/**
- * vessel_exit_fast() - finish an exit before IRQs are enabled again
- * @vcpu:	the vCPU that exited, on its own thread, IRQs off
- *
- * The exits that need nothing preemptible - no sleep, no lock that
- * sleeps, no guest memory - and are frequent in a running guest, as
- * KVM's fastpath: CPUID, WBINVD/INVD, the in-kernel MSRs (the table,
- * the user-return MSRs, the TSC deadline and x2APIC registers), and the
- * hypercalls that only compute an answer.  A handler that finds more to
- * do (an MSR of the provider, a hypercall with guest memory, an access
- * that raises #GP) declines before it changes anything, and the exit is
- * dispatched as usual.  Not while a PV EOI is outstanding: that exit must
- * look at the guest's flag first (vessel_lapic_after_exit()).
- *
- * Return: VESSEL_FAST_NONE, _REENTER or _DONE (vcpu.h).
- */
-int vessel_exit_fast(struct vessel_vcpu *vcpu)
+/* vessel_exit_fast() without the PV EOI look. */
+static __always_inline int exit_fast(struct vessel_vcpu *vcpu)
 {
 	int (*handler)(struct vessel_vcpu *vcpu);
 	u32 reason = vcpu->exit_reason;
 	int r;
 
-	if (vcpu->lapic && unlikely(vcpu->lapic->pv_eoi_pending))
-		return VESSEL_FAST_NONE;
 	/*
 	 * The APIC's deadline passed: its interrupt goes in the slow way.
 	 * Else, with the emulator backstop, the host's IRQs must be taken.
@@ -351,6 +334,42 @@ int vessel_exit_fast(struct vessel_vcpu *vcpu)
 	if (r != VESSEL_FAST_NONE)
 		vcpu->counters.vmx_exits[reason]++;
 	return r;
+}
+
+/* exit_fast() after a look at the outstanding PV EOI: off the common path. */
+static noinline int exit_fast_pv_eoi(struct vessel_vcpu *vcpu)
+{
+	int eoi = vessel_lapic_pv_eoi_sync_fast(vcpu), r;
+
+	if (eoi < 0)
+		return VESSEL_FAST_NONE;
+	r = exit_fast(vcpu);
+	/* After the guest's PV EOI an interrupt may be deliverable. */
+	return eoi && r == VESSEL_FAST_REENTER ? VESSEL_FAST_DONE : r;
+}
+
+/**
+ * vessel_exit_fast() - finish an exit before IRQs are enabled again
+ * @vcpu:	the vCPU that exited, on its own thread, IRQs off
+ *
+ * The exits that need nothing preemptible - no sleep, no lock that
+ * sleeps, no guest memory - and are frequent in a running guest, as
+ * KVM's fastpath: CPUID, WBINVD/INVD, the in-kernel MSRs (the table,
+ * the user-return MSRs, the TSC deadline and x2APIC registers), and the
+ * hypercalls that only compute an answer.  A handler that finds more to
+ * do (an MSR of the provider, a hypercall with guest memory, an access
+ * that raises #GP) declines before it changes anything, and the exit is
+ * dispatched as usual.  A PV EOI outstanding is looked at first
+ * (vessel_lapic_after_exit()'s work, without sleeping); when that cannot
+ * be finished here, neither is the exit.
+ *
+ * Return: VESSEL_FAST_NONE, _REENTER or _DONE (vcpu.h).
+ */
+int vessel_exit_fast(struct vessel_vcpu *vcpu)
+{
+	if (vcpu->lapic && unlikely(vcpu->lapic->pv_eoi_pending))
+		return exit_fast_pv_eoi(vcpu);
+	return exit_fast(vcpu);
 }
 
 int vessel_exit_dispatch(struct vessel_vcpu *vcpu)

@@ -380,16 +380,6 @@ static inline int msr_uret_slot(u32 index)
 	}
 }
 
-/*
- * The providers' MSRs live in the range reserved for hypervisors
- * (0x40000000-0x4fffffff; KVM's at 0x4b564dxx): the fast path never
- * finishes one, so their exits go the slow way without a look further.
- */
-static inline bool msr_fast_candidate(u32 index)
-{
-	return (index >> 28) != 4;
-}
-
 static int msr_uret_access(struct vessel_vcpu *vcpu, int slot, bool write,
 			   u64 *val)
 {
@@ -514,8 +504,9 @@ int vessel_exit_wrmsr(struct vessel_vcpu *vcpu)
  * @vcpu:	the vCPU that exited
  * @write:	WRMSR rather than RDMSR
  *
- * The table's MSRs (writes with fast_write), the user-return MSRs and
- * the APIC's TSC deadline and x2APIC registers.  Anything else, a user
+ * The table's MSRs (writes with fast_write), the user-return MSRs, the
+ * APIC's TSC deadline and x2APIC registers, and the provider's MSRs it
+ * reads at once (Hyper-V's TIME_REF_COUNT).  Anything else, a user
  * MSR, and an access that would #GP are left to the exit handler, which
  * does them again from the start: nothing here changes state first.
  *
@@ -529,22 +520,27 @@ int vessel_msr_fast(struct vessel_vcpu *vcpu, bool write)
 	const struct vessel_msr *m;
 	int r, slot;
 
-	if (!msr_fast_candidate(index) ||
-	    (unlikely(vcpu->vm->nr_user_msrs) && msr_is_user(vcpu->vm, index)))
+	/* Userspace's MSRs first, as in the slow way. */
+	if (unlikely(vcpu->vm->nr_user_msrs) && msr_is_user(vcpu->vm, index))
 		return VESSEL_FAST_NONE;
-	m = msr_find(index);
-	if (m) {
-		if (write)
+	/* The APIC's first: none is in the table, whose walk they skip. */
+	if (index - APIC_BASE_MSR <= 0xff || index == MSR_IA32_TSC_DEADLINE) {
+		r = vessel_lapic_msr_fast(vcpu, index, write, &val);
+	} else if (unlikely((index >> 28) == 4)) {
+		/* vessel_exit_fast_candidate() let the provider's in. */
+		r = write ? -EAGAIN : vessel_pv_msr_read_fast(vcpu, index, &val);
+	} else {
+		m = msr_find(index);
+		slot = m ? -1 : msr_uret_slot(index);
+		if (m && write)
 			r = m->write && m->fast_write ? m->write(vcpu, val) :
 			    -EAGAIN;
-		else
+		else if (m)
 			r = m->read ? m->read(vcpu, &val) : -EINVAL;
-	} else {
-		slot = msr_uret_slot(index);
-		if (slot >= 0)
+		else if (slot >= 0)
 			r = msr_uret_access(vcpu, slot, write, &val);
 		else
-			r = vessel_lapic_msr_fast(vcpu, index, write, &val);
+			r = -EAGAIN;
 	}
 	if (r < 0)
 		return VESSEL_FAST_NONE;

@@ -12,6 +12,7 @@
 #ifndef VESSEL_VMX_H
 #define VESSEL_VMX_H
 
+#include <asm/hyperv-tlfs.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
@@ -79,19 +80,28 @@ int vessel_exit_fast(struct vessel_vcpu *vcpu);
 /*
  * The exit reasons vessel_exit_fast() may finish, tested inline so that
  * the other exits (I/O, EPT, ...) pay no call.  An entry failure (bit 31
- * of the full reason) is none of them.
+ * of the full reason) is none of them.  An MSR in the range reserved for
+ * hypervisors (0x40000000-0x4fffffff; KVM's at 0x4b564dxx) is a
+ * provider's, finished there only for Hyper-V's TIME_REF_COUNT (a
+ * computation, as frequent as a clock read): the others' exits pay no
+ * call to be declined.
  */
 #define VESSEL_FAST_REASONS	(BIT_ULL(EXIT_REASON_CPUID) |		\
 				 BIT_ULL(EXIT_REASON_INVD) |		\
 				 BIT_ULL(EXIT_REASON_VMCALL) |		\
-				 BIT_ULL(EXIT_REASON_MSR_READ) |	\
-				 BIT_ULL(EXIT_REASON_MSR_WRITE) |	\
 				 BIT_ULL(EXIT_REASON_PREEMPTION_TIMER) | \
 				 BIT_ULL(EXIT_REASON_WBINVD))
 
-static inline bool vessel_exit_fast_candidate(u32 reason)
+/* The other exits pay nothing for the MSR test: it comes after theirs. */
+static inline bool vessel_exit_fast_candidate(const struct vessel_vcpu *vcpu)
 {
-	return reason < 64 && (BIT_ULL(reason) & VESSEL_FAST_REASONS);
+	u32 reason = vcpu->exit_reason;
+
+	if (reason < 64 && (BIT_ULL(reason) & VESSEL_FAST_REASONS))
+		return true;
+	return reason - EXIT_REASON_MSR_READ <= 1 &&
+	       (((u32)vcpu->regs[VESSEL_GPR_RCX] >> 28) != 4 ||
+		(u32)vcpu->regs[VESSEL_GPR_RCX] == HV_X64_MSR_TIME_REF_COUNT);
 }
 void vessel_skip_insn(struct vessel_vcpu *vcpu);
 int vessel_complete_user_exit(struct vessel_vcpu *vcpu);
@@ -372,27 +382,42 @@ static __always_inline void vessel_vmx_host_update(struct vessel_vcpu *vcpu,
 }
 
 /*
- * The VMX-preemption timer, just before an entry (IRQs off): the emulator
- * backstop (vmcs.c) and, with @deadline, the TSC ticks left until the
- * APIC's TSC deadline, while the run loop watches it (irq/lapic.c).  It counts TSC ticks >> IA32_VMX_MISC[4:0], and
- * is off when neither needs it.  The backstop counts from the first entry
- * with IRQs off (@since): the fast path's entries do not start it again,
- * or a guest exiting often enough would never let the host's IRQs in.
- * Run out, it makes the next entry exit at once, the slow way.
+ * Whether the VMX-preemption timer needs a look before this entry: the
+ * emulator backstop is on, the APIC's deadline is watched (@hv), or the
+ * timer is on and must be turned off.  The common case, none of them, is
+ * these three tests and nothing else on the way in.
+ */
+static __always_inline bool vessel_vmx_preemption_timer_needed(const struct vessel_vcpu *vcpu,
+							       bool hv)
+{
+	return vessel_backstop_ticks || hv ||
+	       (vcpu->ctl_pin & PIN_BASED_VMX_PREEMPTION_TIMER);
+}
+
+/*
+ * The VMX-preemption timer, just before an entry (IRQs off), when
+ * vessel_vmx_preemption_timer_needed(): the emulator backstop (vmcs.c)
+ * and, with @deadline, the TSC ticks left until the APIC's TSC deadline,
+ * while the run loop watches it (irq/lapic.c).  It counts TSC ticks >>
+ * IA32_VMX_MISC[4:0], and is off when neither needs it.  The backstop
+ * counts from the first entry with IRQs off (*@since, 0 until this
+ * function first runs for it): the fast path's entries do not start it
+ * again, or a guest exiting often enough would never let the host's IRQs
+ * in.  Run out, it makes the next entry exit at once, the slow way.
  */
 static __always_inline void vessel_vmx_preemption_timer(struct vessel_vcpu *vcpu,
-							u64 since,
+							u64 *since,
 							const u64 *deadline)
 {
 	unsigned int rate = vmx_misc_preemption_timer_rate(vessel_vmx.misc);
-	u64 ticks = vessel_backstop_ticks, spent, left;
+	u64 ticks = vessel_backstop_ticks, spent, left, now;
 	bool on = ticks;
 
-	/* Nothing uses it, and it is off: the common case, no work. */
-	if (!on && !deadline && !(vcpu->ctl_pin & PIN_BASED_VMX_PREEMPTION_TIMER))
-		return;
 	if (on) {
-		spent = (rdtsc() - since) >> rate;
+		now = rdtsc();
+		if (!*since)
+			*since = now;
+		spent = (now - *since) >> rate;
 		ticks = spent < ticks ? ticks - spent : 0;
 	}
 	if (deadline) {
