@@ -218,8 +218,8 @@ static bool host_has_flag(const char *flag)
 		if (strncmp(line, "flags", 5))
 			continue;
 		tok = strchr(line, ':');
-		for (tok = strtok_r(tok ? tok + 1 : line, " \n", &save); tok;
-		     tok = strtok_r(NULL, " \n", &save))
+		for (tok = strtok_r(tok ? tok + 1 : line, "\n ", &save); tok;
+		     tok = strtok_r(NULL, "\n ", &save))
 			if (!strcmp(tok, flag))
 				found = true;
 		break;
@@ -267,7 +267,7 @@ TEST_F(vm, cpuid_offers_only_what_the_host_enabled)
 	unsigned int i;
 
 	ASSERT_EQ(0, __vm_ioctl(self->vm, VESSEL_GET_CPUID, &c));
-	for (i = 0; i < sizeof(feats) / sizeof(feats[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(feats); i++) {
 		uint32_t reg;
 
 		x = find_entry(e, c.nr, feats[i].fn, 0);
