@@ -107,17 +107,38 @@ static void cpuid_fill(struct vessel_cpuid_entry *e, const struct cpuid_mask *m)
 	e->ebx = r[R_EBX] & m->keep[R_EBX];
 	e->ecx = r[R_ECX] & m->keep[R_ECX];
 	e->edx = r[R_EDX] & m->keep[R_EDX];
-	/*
-	 * Only what the host kernel enabled, as KVM: a kernel that turned
-	 * XSAVE off (Debian's 6.1 on Bochs' Skylake-X, whose xstate layout
-	 * it refuses) has cleared XSAVE and every feature whose state needs
-	 * it, and a guest told of them could not enable them (XSETBV and
-	 * CR4.OSXSAVE are checked against vessel_xcr0_supported()).
-	 */
-	if (m->leaf == 1 && m->index == 0)
-		e->ecx &= boot_cpu_data.x86_capability[CPUID_1_ECX];
-	if (m->leaf == 7 && m->index == 0)
-		e->ebx &= boot_cpu_data.x86_capability[CPUID_7_0_EBX];
+}
+
+/*
+ * Features whose state needs XCR0 components the host cannot give: a
+ * kernel that turned XSAVE off (Debian's 6.1 on Bochs' Skylake-X, whose
+ * xstate layout it refuses) leaves XCR0 empty, and a guest told of XSAVE
+ * or AVX could not enable them (XSETBV and CR4.OSXSAVE are checked against
+ * vessel_xcr0_supported()).  Only these: other bits the kernel clears
+ * for itself (ERMS without fast strings) still work in a guest, and a
+ * snapshot taken with them must restore.
+ */
+static void cpuid_xstate_features(struct vessel_cpuid_entry *e, u64 xcr0)
+{
+	const u32 avx512 = BIT(X86_FEATURE_AVX512F & 31) |
+			   BIT(X86_FEATURE_AVX512DQ & 31) |
+			   BIT(X86_FEATURE_AVX512CD & 31) |
+			   BIT(X86_FEATURE_AVX512BW & 31) |
+			   BIT(X86_FEATURE_AVX512VL & 31);
+
+	if (e->function == 1) {
+		if (!xcr0)
+			e->ecx &= ~BIT(X86_FEATURE_XSAVE & 31);
+		if (!(xcr0 & XFEATURE_MASK_YMM))
+			e->ecx &= ~(BIT(X86_FEATURE_AVX & 31) |
+				    BIT(X86_FEATURE_FMA & 31) |
+				    BIT(X86_FEATURE_F16C & 31));
+	} else if (e->function == 7 && e->index == 0) {
+		if (!(xcr0 & XFEATURE_MASK_YMM))
+			e->ebx &= ~BIT(X86_FEATURE_AVX2 & 31);
+		if ((xcr0 & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512)
+			e->ebx &= ~avx512;
+	}
 }
 
 /* Adjustments no single mask can say. */
@@ -125,6 +146,7 @@ static void cpuid_fixup(struct vessel_cpuid_entry *e)
 {
 	u64 xcr0 = vessel_xcr0_supported();
 
+	cpuid_xstate_features(e, xcr0);
 	switch (e->function) {
 	case 1:
 		/* The guest runs on a hypervisor (the bit VMware and KVM use). */
